@@ -1,0 +1,20 @@
+// `npm test`: type check, unit tests, then integration tests in a real VS Code.
+import { spawnSync } from 'node:child_process';
+
+const steps = [
+  ['type check', 'npx', ['tsc', '-p', '.', '--noEmit']],
+  ['type check (webview)', 'npx', ['tsc', '-p', 'webview', '--noEmit']],
+  ['build', 'node', ['scripts/build.mjs']],
+  ['unit tests', 'npx', ['mocha']],
+  ['integration tests', 'node', ['test/integration/run.mjs']],
+];
+const only = process.env.LOSSWATCH_TEST_ONLY; // e.g. "unit" to skip integration while iterating
+for (const [name, cmd, args] of steps) {
+  if (only && !name.includes(only) && name !== 'build') continue;
+  console.log(`\n=== ${name} ===`);
+  const r = spawnSync(cmd, args, { stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error(`\n${name} failed (exit ${r.status ?? r.signal})`);
+    process.exit(r.status || 1);
+  }
+}

@@ -1,0 +1,5 @@
+// losswatch ce — placeholder until its issue lands.
+export async function run(_argv: string[]): Promise<number> {
+  process.stderr.write('losswatch ce: not built yet\n');
+  return 2;
+}

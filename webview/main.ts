@@ -1,0 +1,2 @@
+// Dashboard entry (placeholder until the dashboard issue lands).
+export {};

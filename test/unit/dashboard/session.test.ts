@@ -1,0 +1,218 @@
+import assert from 'node:assert/strict';
+import { DashboardSession, csvCell, type Clock, type DashboardHooks } from '../../../src/extension/dashboardCore';
+import { DEFAULT_STATE, parseWebviewMessage, type DashboardState, type HostMessage } from '../../../src/shared/messages';
+import { FakeManager, FakeRun, FakeSeries } from './fake';
+
+class ManualClock implements Clock {
+  t = 0;
+  timers: Array<{ at: number; fn: () => void }> = [];
+  now(): number {
+    return this.t;
+  }
+  setTimeout(fn: () => void, ms: number): unknown {
+    const h = { at: this.t + ms, fn };
+    this.timers.push(h);
+    return h;
+  }
+  clearTimeout(h: unknown): void {
+    this.timers = this.timers.filter((t) => t !== h);
+  }
+  advance(ms: number): void {
+    this.t += ms;
+    for (;;) {
+      const due = this.timers.filter((t) => t.at <= this.t);
+      if (due.length === 0) return;
+      this.timers = this.timers.filter((t) => !due.includes(t));
+      for (const d of due) d.fn();
+    }
+  }
+}
+
+const EVIL = '<img src=x onerror=alert(1)>';
+
+function setup(n = 1000) {
+  const m = new FakeManager();
+  const run = new FakeRun('r1', EVIL, '/ws/run1.jsonl');
+  const loss = run.add(new FakeSeries('train/loss', 'train_loss', '/ws/run1.jsonl', EVIL));
+  const val = run.add(new FakeSeries('val/loss', 'val_loss', '/ws/run1.jsonl'));
+  const other = run.add(new FakeSeries(EVIL, 'other', '/ws/run1.jsonl'));
+  for (let i = 0; i < n; i++) {
+    loss.push(i, 2 / (1 + i / 100) + (i === 500 ? 10 : 0), 1_700_000_000_000 + i * 1000, Math.floor(i / 100), i + 1);
+    if (i % 10 === 0) val.push(i, 2 / (1 + i / 200) + (i > 600 ? (i - 600) / 300 : 0), NaN, NaN, i + 1);
+    other.push(i, i);
+  }
+  m.list.push(run);
+  const posted: HostMessage[] = [];
+  const opened: Array<[string, number | null]> = [];
+  const warnings: string[] = [];
+  const saved: Array<[string, string, Uint8Array]> = [];
+  const hooks: DashboardHooks = {
+    post: (msg) => posted.push(JSON.parse(JSON.stringify(msg))),
+    openFile: (f, l) => opened.push([f, l]),
+    save: (k, name, d) => saved.push([k, name, d]),
+    warn: (w) => warnings.push(w),
+  };
+  const clock = new ManualClock();
+  const session = new DashboardSession(m, hooks, DEFAULT_STATE, clock);
+  return { m, run, loss, val, other, posted, opened, warnings, saved, clock, session };
+}
+
+function frames(posted: HostMessage[]) {
+  return posted.filter((p): p is Extract<HostMessage, { type: 'frame' }> => p.type === 'frame');
+}
+function patches(posted: HostMessage[]) {
+  return posted.filter((p): p is Extract<HostMessage, { type: 'patch' }> => p.type === 'patch');
+}
+
+describe('dashboard: host session (dashboardCore.ts)', () => {
+  it('ready → runs + a viewport-bounded frame with smoothing, markers and non-finite points', () => {
+    const t = setup(200_000);
+    t.loss.values[1234] = NaN;
+    t.run.findingsList.push({ code: 'loss-spike', severity: 'warning', message: 'spike', file: '/ws/run1.jsonl', line: 501, step: 500, seriesKey: 'train/loss' });
+    t.session.handleMessage({ type: 'ready', state: null, columns: 400 });
+    assert.equal(t.posted[0].type, 'runs');
+    const f = frames(t.posted)[0];
+    assert.ok(f);
+    const loss = f.series.find((s) => s.key === 'train/loss')!;
+    assert.equal(loss.length, 200_000);
+    assert.ok(loss.raw.x.length <= 2 * 402 + 2, `bounded: ${loss.raw.x.length}`);
+    assert.ok(loss.raw.y.includes(2 / (1 + 500 / 100) + 10), 'spike kept');
+    assert.ok(loss.smooth && loss.smooth.x.length > 0);
+    assert.deepEqual(loss.nonFinite.map((n) => [n.kind, n.index]), [['nan', 1234]]);
+    // The "other" metric is not shown until picked.
+    assert.ok(!f.series.some((s) => s.key === EVIL));
+    assert.deepEqual(f.markers.map((m) => m.code).sort(), ['best-step', 'loss-spike']);
+    const best = f.markers.find((m) => m.code === 'best-step')!;
+    assert.equal(best.step, 600);
+    // Messages are JSON-safe (posted copies went through JSON): NaN would have become null.
+    for (const s of f.series) assert.ok(s.raw.y.every((y) => typeof y === 'number' && Number.isFinite(y)));
+  });
+
+  it('smoothing is computed on full-resolution data before downsampling', () => {
+    const t = setup(50_000);
+    t.session.handleMessage({ type: 'ready', state: { ...DEFAULT_STATE, smoothing: 0.99 }, columns: 50 });
+    const loss = frames(t.posted)[0].series.find((s) => s.key === 'train/loss')!;
+    // Reference: EMA over all 50k values; downsampled smoothed points must be values of it.
+    let last = 0;
+    const full: number[] = [];
+    t.loss.values.forEach((y, i) => {
+      last = last * 0.99 + 0.01 * y;
+      full.push(last / (1 - Math.pow(0.99, i + 1)));
+    });
+    for (let j = 0; j < loss.smooth!.x.length; j++) {
+      const i = loss.smooth!.x[j];
+      assert.ok(Math.abs(full[i] - loss.smooth!.y[j]) < 1e-9, `at ${i}`);
+    }
+  });
+
+  it('live: append deltas at most every 100 ms, bounded by the viewport, merge to a sorted tail-complete series', () => {
+    const t = setup(10_000);
+    t.session.handleMessage({ type: 'ready', state: { ...DEFAULT_STATE, smoothing: 0 }, columns: 200 });
+    const f0 = frames(t.posted)[0];
+    let pts = f0.series.find((s) => s.key === 'train/loss')!.raw;
+    let x = [...pts.x];
+    let idx = [...pts.idx];
+    for (let round = 0; round < 30; round++) {
+      const from = t.loss.length;
+      for (let k = 0; k < 100; k++) t.loss.push(from + k, Math.cos(from + k));
+      t.session.onRunUpdate({ runId: 'r1', reset: false, appended: [{ key: 'train/loss', from }], logitRecordsFrom: 0 });
+      t.session.onRunUpdate({ runId: 'r1', reset: false, appended: [{ key: 'train/loss', from }], logitRecordsFrom: 0 });
+      t.clock.advance(100);
+    }
+    const ps = patches(t.posted);
+    assert.ok(ps.length >= 25 && ps.length <= 31, `one message per tick, got ${ps.length}`);
+    for (const p of ps) {
+      const lp = p.patches.find((q) => q.key === 'train/loss')!;
+      assert.ok(lp.raw.x.length < 2 * 200 * 3, 'bounded by the viewport');
+      if (lp.cutX === null) {
+        x = [...lp.raw.x];
+        idx = [...lp.raw.idx];
+      } else {
+        const keep = x.filter((v) => v < lp.cutX!).length;
+        x = [...x.slice(0, keep), ...lp.raw.x];
+        idx = [...idx.slice(0, keep), ...lp.raw.idx];
+      }
+    }
+    assert.ok(ps.some((p) => p.patches.some((q) => q.cutX !== null)), 'real deltas were sent');
+    // A fresh frame on the same state must hold the same points (modulo grid rebuilds).
+    assert.equal(ps[ps.length - 1].range!.max, t.loss.length - 1);
+    assert.ok(idx.includes(t.loss.length - 1), 'tail point present');
+    assert.deepEqual([...x].sort((a, b) => a - b), x, 'sorted');
+  });
+
+  it('zoomed: appends outside the window send nothing', () => {
+    const t = setup(1000);
+    const state: DashboardState = { ...DEFAULT_STATE, range: { min: 10, max: 20 } };
+    t.session.handleMessage({ type: 'ready', state, columns: 100 });
+    const before = t.posted.length;
+    t.loss.push(1000, 1);
+    t.session.onRunUpdate({ runId: 'r1', reset: false, appended: [{ key: 'train/loss', from: 1000 }], logitRecordsFrom: 0 });
+    t.clock.advance(200);
+    assert.equal(t.posted.length, before);
+    const f = frames(t.posted)[0];
+    assert.ok(f.series[0].raw.x.slice(1, -1).every((x) => x >= 10 && x <= 20));
+  });
+
+  it('openSource validates run, series, index and watched file before opening', () => {
+    const t = setup(10);
+    t.session.handleMessage({ type: 'openSource', runId: 'r1', seriesKey: 'train/loss', index: 3 });
+    assert.deepEqual(t.opened, [['/ws/run1.jsonl', 4]]);
+    t.session.handleMessage({ type: 'openSource', runId: 'nope', seriesKey: 'train/loss', index: 3 });
+    t.session.handleMessage({ type: 'openSource', runId: 'r1', seriesKey: 'train/loss', index: 99 });
+    t.session.handleMessage({ type: 'openSource', runId: 'r1', seriesKey: 'train/loss', index: -1 });
+    t.session.handleMessage({ type: 'openFile', file: '/etc/passwd', line: 1 });
+    t.session.handleMessage({ type: 'openFile', file: '/ws/run1.jsonl', line: 7 });
+    t.session.handleMessage({ type: 'nonsense' });
+    t.session.handleMessage(null);
+    assert.deepEqual(t.opened, [
+      ['/ws/run1.jsonl', 4],
+      ['/ws/run1.jsonl', 7],
+    ]);
+    assert.equal(t.warnings.length, 6);
+  });
+
+  it('message validation rejects bad shapes', () => {
+    const bad: unknown[] = [
+      { type: 'view', seq: 1, state: { ...DEFAULT_STATE, smoothing: 2 }, columns: 100 },
+      { type: 'view', seq: 1, state: { ...DEFAULT_STATE, xAxis: 'bogus' }, columns: 100 },
+      { type: 'view', seq: 1, state: DEFAULT_STATE, columns: 1e9 },
+      { type: 'view', seq: 1, state: { ...DEFAULT_STATE, range: { min: 5, max: 1 } }, columns: 100 },
+      { type: 'openSource', runId: 'r', seriesKey: 'k', index: 1.5 },
+      { type: 'openFile', file: 42, line: 1 },
+      { type: 'exportPng', name: 'x', dataUrl: 'javascript:alert(1)' },
+      'ready',
+    ];
+    for (const b of bad) assert.equal(parseWebviewMessage(b).ok, false, JSON.stringify(b));
+    assert.equal(parseWebviewMessage({ type: 'view', seq: 1, state: DEFAULT_STATE, columns: 100 }).ok, true);
+  });
+
+  it('show in dashboard zooms around the step and highlights it (epoch axis too)', () => {
+    const t = setup(1000);
+    t.session.handleMessage({ type: 'ready', state: { ...DEFAULT_STATE, xAxis: 'wall' }, columns: 100 });
+    t.session.focus({ runId: 'r1', step: 500 });
+    const f = frames(t.posted).at(-1)!;
+    assert.equal(f.highlight!.step, 500);
+    assert.equal(f.highlight!.x, 1_700_000_000_000 + 500_000);
+    assert.ok(f.state.range!.min < f.highlight!.x && f.state.range!.max > f.highlight!.x);
+  });
+
+  it('picked other metric, relative time axis, reset and CSV export', () => {
+    const t = setup(100);
+    t.session.handleMessage({ type: 'ready', state: { ...DEFAULT_STATE, other: EVIL, xAxis: 'relative' }, columns: 100 });
+    let f = frames(t.posted).at(-1)!;
+    assert.ok(f.series.some((s) => s.key === EVIL));
+    const l = f.series.find((s) => s.key === 'train/loss')!;
+    assert.equal(l.raw.x[0], 0);
+    // val/loss has no wall time: all its points are skipped on a time axis (reported, not silent).
+    assert.equal(f.series.find((s) => s.key === 'val/loss')!.skipped, 10);
+    t.run.generation++;
+    t.session.onRunUpdate({ runId: 'r1', reset: true, appended: [], logitRecordsFrom: 0 });
+    t.clock.advance(100);
+    f = frames(t.posted).at(-1)!;
+    assert.equal(frames(t.posted).length, 2);
+    t.session.handleMessage({ type: 'exportCsv' });
+    const csv = new TextDecoder().decode(t.saved[0][2]);
+    assert.match(csv.split('\n')[1], /^"?<img src=x onerror=alert\(1\)>"?,train\/loss,0,0,0,1700000000000,0,2,/);
+    assert.equal(csvCell('=cmd()'), "'=cmd()");
+  });
+});

@@ -1,0 +1,194 @@
+// CSV/TSV metrics: Keras CSVLogger, Lightning CSVLogger metrics.csv (sparse rows: an empty cell is
+// absent, not 0), YOLO results.csv (padded headers), nan/inf/-inf cells. Cells are scanned as bytes.
+import { fieldKind, type FieldKind, nonFinite, toWallMs } from '../fields';
+import { NumberScanner } from '../numscan';
+import { ascii, type LineParser, type Sink, utf8 } from '../sink';
+
+interface Column {
+  name: string;
+  kind: FieldKind;
+  id: number; // series id for metric columns
+}
+
+export class CsvParser implements LineParser {
+  private cols: Column[] | undefined;
+  private headerText = '';
+  private delim = 44;
+  private records = 0;
+  private readonly ns = new NumberScanner();
+  private readonly vals: Float64Array = new Float64Array(1024);
+  private readonly has = new Uint8Array(1024);
+
+  constructor(private readonly sink: Sink) {}
+
+  reset(): void {
+    this.cols = undefined;
+    this.headerText = '';
+    this.records = 0;
+  }
+
+  line(b: Uint8Array, s: number, e: number, lineNo: number): void {
+    let i = s;
+    while (i < e && (b[i] === 32 || b[i] === 9)) i++;
+    if (i >= e) return;
+    if (this.cols === undefined) {
+      this.header(b, s, e, lineNo);
+      return;
+    }
+    const cols = this.cols;
+    const nc = cols.length;
+    let quoted = false;
+    for (let k = s; k < e; k++) if (b[k] === 34) {
+      quoted = true;
+      break;
+    }
+    if (quoted) {
+      this.slowRow(b, s, e, lineNo);
+      return;
+    }
+    const d = this.delim;
+    const vals = this.vals;
+    const has = this.has;
+    let c = 0;
+    i = s;
+    for (;;) {
+      // one cell [i, end)
+      let end = i;
+      while (end < e && b[end] !== d) end++;
+      if (c < nc) {
+        let a = i;
+        let z = end;
+        while (a < z && (b[a] === 32 || b[a] === 9)) a++;
+        while (z > a && (b[z - 1] === 32 || b[z - 1] === 9)) z--;
+        if (a === z) has[c] = 0;
+        else if (this.ns.scan(b, a, z) && this.ns.pos === z) {
+          has[c] = 1;
+          vals[c] = this.ns.num;
+        } else {
+          const cell = ascii(b, a, z);
+          const nf = cell.length <= 10 ? nonFinite(cell) : undefined;
+          if (nf !== undefined) {
+            has[c] = 1;
+            vals[c] = nf;
+          } else if (cols[c]!.kind === 'time') {
+            has[c] = 1;
+            vals[c] = toWallMs(cell);
+          } else if (c === 0 && utf8(b, s, e).trim() === this.headerText) {
+            return; // repeated header (concatenated runs)
+          } else has[c] = 2; // text cell: not a number
+        }
+      }
+      c++;
+      if (end >= e) break;
+      i = end + 1;
+    }
+    if (c !== nc) {
+      this.sink.error(`line ${lineNo}: expected ${nc} cells, found ${c}`, lineNo);
+      return;
+    }
+    this.emit(lineNo);
+  }
+
+  private emit(lineNo: number): void {
+    const cols = this.cols!;
+    const nc = cols.length;
+    const vals = this.vals;
+    const has = this.has;
+    let step = NaN;
+    let epoch = NaN;
+    let wall = NaN;
+    for (let c = 0; c < nc; c++) {
+      if (has[c] !== 1) continue;
+      const k = cols[c]!.kind;
+      if (k === 'step') step = vals[c]!;
+      else if (k === 'epoch') epoch = vals[c]!;
+      else if (k === 'time') wall = k === 'time' && vals[c]! > 0 && vals[c]! < 1e11 ? vals[c]! * 1000 : vals[c]!;
+    }
+    const rec = this.records++;
+    if (step !== step) step = epoch === epoch ? epoch : rec;
+    for (let c = 0; c < nc; c++) {
+      if (has[c] !== 1) continue;
+      const col = cols[c]!;
+      if (col.kind === 'metric') this.sink.point(col.id, step, vals[c]!, wall, epoch, lineNo);
+    }
+  }
+
+  private header(b: Uint8Array, s: number, e: number, lineNo: number): void {
+    const text = utf8(b, s, e).trim();
+    const tabs = count(text, '\t');
+    const commas = count(text, ',');
+    const semis = count(text, ';');
+    this.delim = tabs > commas && tabs >= semis ? 9 : semis > commas ? 59 : 44;
+    const names = splitQuoted(text, String.fromCharCode(this.delim)).map((n) => n.trim());
+    if (names.length > this.vals.length) {
+      this.sink.error(`line ${lineNo}: too many columns (${names.length})`, lineNo);
+      return;
+    }
+    if (names.every((n) => n === '' || Number.isFinite(Number(n)) || nonFinite(n) !== undefined)) {
+      this.sink.error(`line ${lineNo}: no CSV header (the first line holds numbers only)`, lineNo);
+      return;
+    }
+    this.headerText = text;
+    const seen = new Set<string>();
+    this.cols = names.map((name, idx) => {
+      let key = name === '' ? `column_${idx + 1}` : name;
+      while (seen.has(key)) key += '_';
+      seen.add(key);
+      const kind = fieldKind(key);
+      return { name: key, kind, id: kind === 'metric' ? this.sink.series(key) : -1 };
+    });
+  }
+
+  private slowRow(b: Uint8Array, s: number, e: number, lineNo: number): void {
+    const text = utf8(b, s, e);
+    if (text.trim() === this.headerText) return;
+    const cells = splitQuoted(text, String.fromCharCode(this.delim));
+    const cols = this.cols!;
+    if (cells.length !== cols.length) {
+      this.sink.error(`line ${lineNo}: expected ${cols.length} cells, found ${cells.length}`, lineNo);
+      return;
+    }
+    for (let c = 0; c < cells.length; c++) {
+      const t = cells[c]!.trim();
+      if (t === '') {
+        this.has[c] = 0;
+        continue;
+      }
+      const nf = nonFinite(t);
+      const v = nf ?? (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(t) ? Number(t) : cols[c]!.kind === 'time' ? toWallMs(t) : NaN);
+      this.has[c] = nf !== undefined || v === v ? 1 : 2;
+      this.vals[c] = v;
+    }
+    this.emit(lineNo);
+  }
+}
+
+function count(s: string, ch: string): number {
+  let n = 0;
+  for (let i = s.indexOf(ch); i >= 0; i = s.indexOf(ch, i + 1)) n++;
+  return n;
+}
+
+/** Splits one CSV line honouring double quotes ("" inside quotes is a quote). */
+export function splitQuoted(line: string, delim: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let q = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (q) {
+      if (ch === '"') {
+        if (line[i + 1] === '"') {
+          cur += '"';
+          i++;
+        } else q = false;
+      } else cur += ch;
+    } else if (ch === '"') q = true;
+    else if (ch === delim) {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  out.push(cur);
+  return out;
+}

@@ -1,0 +1,54 @@
+// What parsers produce. The watcher's sink writes into a RunStore; the worker's sink batches columns
+// and posts them to the main thread.
+import type { LogitRecord, Split } from '../core/model';
+
+export interface Sink {
+  /** A handle for the series `key`; `hint` is the split implied by context (folder, `split` field). */
+  series(key: string, hint?: Split): number;
+  /** One point. `wallMs`/`epoch` are NaN when unknown; `line` is 1-based (text) or a 0-based record index (binary). */
+  point(series: number, step: number, value: number, wallMs: number, epoch: number, line: number): void;
+  logit(rec: LogitRecord): void;
+  /** A malformed line/record: counted, the first one is reported. Never throws. */
+  error(message: string, line?: number, record?: number): void;
+  /** Run metadata that is not a point (HF `train_runtime`, …). */
+  meta(key: string, value: number | string): void;
+}
+
+/** A parser for line-oriented formats: gets one line (without its terminator) at a time. */
+export interface LineParser {
+  line(buf: Uint8Array, start: number, end: number, lineNo: number): void;
+  /** Forget per-file state (the file restarts from byte 0). */
+  reset(): void;
+}
+
+/** A parser fed with appended bytes (binary formats, or line formats wrapped by LineReader). */
+export interface ByteParser {
+  push(chunk: Uint8Array): void;
+  /** Called once when a one-shot read reaches the end (a held partial last line is parsed). */
+  finish(): void;
+  reset(): void;
+}
+
+/** A parser for files that are rewritten whole (HF trainer_state.json): parses the whole content. */
+export interface WholeParser {
+  /** Returns false when the content is incomplete/invalid (e.g. caught mid-write); nothing emitted then. */
+  parseWhole(buf: Uint8Array, sink: Sink): boolean;
+}
+
+/** Decodes bytes as UTF-8 (invalid sequences become U+FFFD; never throws). */
+const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+export function utf8(buf: Uint8Array, start = 0, end = buf.length): string {
+  return decoder.decode(buf.subarray(start, end));
+}
+
+/** ASCII fast path: decodes bytes < 0x80 with String.fromCharCode; falls back to UTF-8. */
+export function ascii(buf: Uint8Array, start: number, end: number): string {
+  if (end - start > 64) return utf8(buf, start, end);
+  let s = '';
+  for (let i = start; i < end; i++) {
+    const c = buf[i]!;
+    if (c >= 0x80) return utf8(buf, start, end);
+    s += String.fromCharCode(c);
+  }
+  return s;
+}

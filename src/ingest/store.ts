@@ -1,0 +1,310 @@
+// Columnar run store: one series = chunked typed arrays (step f64, value f64, wall f32, line u32 = 24 B
+// per point). Appends never copy history: the first chunk grows by doubling up to CHUNK points, then
+// fixed-size chunks are added. Epoch and file index are stored as change points (run-length), which
+// costs nothing when they rarely change.
+import type { LogitRecord, ParseErrorSummary, Provenance, Role, RunView, SeriesView, Split } from '../core/model';
+
+const CHUNK_SHIFT = 13;
+const CHUNK = 1 << CHUNK_SHIFT; // 8192 points per chunk
+const MASK = CHUNK - 1;
+
+interface Chunk {
+  step: Float64Array;
+  value: Float64Array;
+  wall: Float32Array;
+  line: Uint32Array;
+}
+
+function newChunk(cap: number): Chunk {
+  return { step: new Float64Array(cap), value: new Float64Array(cap), wall: new Float32Array(cap), line: new Uint32Array(cap) };
+}
+
+/** A value that changes rarely, stored as (first index, value) pairs. */
+export class ChangePoints {
+  private idx = new Uint32Array(4);
+  private val = new Float64Array(4);
+  private n = 0;
+
+  /** Records that point `i` (appended in order) has value `v`. */
+  set(i: number, v: number): void {
+    const n = this.n;
+    if (n > 0) {
+      const last = this.val[n - 1]!;
+      if (last === v || (last !== last && v !== v)) return;
+    }
+    if (n === this.idx.length) {
+      const idx = new Uint32Array(n * 2);
+      idx.set(this.idx);
+      const val = new Float64Array(n * 2);
+      val.set(this.val);
+      this.idx = idx;
+      this.val = val;
+    }
+    this.idx[n] = i;
+    this.val[n] = v;
+    this.n = n + 1;
+  }
+
+  get(i: number): number {
+    let lo = 0;
+    let hi = this.n - 1;
+    if (hi < 0) return NaN;
+    if (this.idx[hi]! <= i) return this.val[hi]!;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.idx[mid]! <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    return this.idx[lo]! <= i ? this.val[lo]! : NaN;
+  }
+
+  clear(): void {
+    this.n = 0;
+  }
+
+  get bytes(): number {
+    return this.idx.byteLength + this.val.byteLength;
+  }
+}
+
+/** Provenance of the points of a run: which file and whether numbers are lines or records. */
+export interface FileRef {
+  readonly path: string;
+  readonly binary: boolean;
+}
+
+export class SeriesStore implements SeriesView {
+  readonly key: string;
+  name: string;
+  role: Role;
+  split: Split;
+  length = 0;
+  private chunks: Chunk[] = [];
+  private wallBase = NaN;
+  private readonly epochs = new ChangePoints();
+  private readonly fileIdx = new ChangePoints();
+
+  constructor(key: string, role: Role, split: Split, private readonly files: () => readonly FileRef[]) {
+    this.key = key;
+    this.name = key;
+    this.role = role;
+    this.split = split;
+  }
+
+  append(step: number, value: number, wallMs: number, epoch: number, line: number, file: number): void {
+    const i = this.length;
+    const ci = i >>> CHUNK_SHIFT;
+    const off = i & MASK;
+    let c = this.chunks[ci];
+    if (c === undefined) {
+      c = newChunk(ci === 0 ? 16 : CHUNK);
+      this.chunks.push(c);
+    } else if (off === c.step.length) {
+      // only the first chunk grows (doubling, capped at CHUNK)
+      const g = newChunk(Math.min(CHUNK, c.step.length * 2));
+      g.step.set(c.step);
+      g.value.set(c.value);
+      g.wall.set(c.wall);
+      g.line.set(c.line);
+      this.chunks[ci] = g;
+      c = g;
+    }
+    c.step[off] = step;
+    c.value[off] = value;
+    if (wallMs === wallMs) {
+      if (this.wallBase !== this.wallBase) this.wallBase = wallMs;
+      c.wall[off] = (wallMs - this.wallBase) / 1000;
+    } else {
+      c.wall[off] = NaN;
+    }
+    c.line[off] = line;
+    this.epochs.set(i, epoch);
+    this.fileIdx.set(i, file);
+    this.length = i + 1;
+  }
+
+  step(i: number): number {
+    return this.chunks[i >>> CHUNK_SHIFT]?.step[i & MASK] ?? NaN;
+  }
+  value(i: number): number {
+    return this.chunks[i >>> CHUNK_SHIFT]?.value[i & MASK] ?? NaN;
+  }
+  wall(i: number): number {
+    const w = this.chunks[i >>> CHUNK_SHIFT]?.wall[i & MASK] ?? NaN;
+    return w === w ? this.wallBase + w * 1000 : NaN;
+  }
+  epoch(i: number): number {
+    return this.epochs.get(i);
+  }
+  provenance(i: number): Provenance {
+    const f = this.files()[this.fileIdx.get(i)];
+    const n = this.chunks[i >>> CHUNK_SHIFT]?.line[i & MASK] ?? 0;
+    if (!f) return { file: '' };
+    return f.binary ? { file: f.path, record: n } : { file: f.path, line: n };
+  }
+  /** Copies of the step and value columns (for consumers that want contiguous arrays). */
+  steps(): Float64Array {
+    return this.column('step');
+  }
+  values(): Float64Array {
+    return this.column('value');
+  }
+  private column(name: 'step' | 'value'): Float64Array {
+    const out = new Float64Array(this.length);
+    let at = 0;
+    for (const c of this.chunks) {
+      const n = Math.min(c[name].length, this.length - at);
+      if (n <= 0) break;
+      out.set(n === c[name].length ? c[name] : c[name].subarray(0, n), at);
+      at += n;
+    }
+    return out;
+  }
+
+  clear(): void {
+    this.chunks = [];
+    this.length = 0;
+    this.wallBase = NaN;
+    this.epochs.clear();
+    this.fileIdx.clear();
+  }
+
+  /** Allocated bytes (all columns, including unused capacity). */
+  get bytes(): number {
+    let b = this.epochs.bytes + this.fileIdx.bytes;
+    for (const c of this.chunks) b += c.step.byteLength + c.value.byteLength + c.wall.byteLength + c.line.byteLength;
+    return b;
+  }
+}
+
+/** Errors of one file: counted, first one kept for the report. */
+export class ErrorCounter {
+  count = 0;
+  firstLine?: number;
+  firstRecord?: number;
+  firstMessage = '';
+  constructor(readonly file: string) {}
+  add(line: number | undefined, record: number | undefined, message: string): void {
+    if (this.count === 0) {
+      this.firstLine = line;
+      this.firstRecord = record;
+      this.firstMessage = message;
+    }
+    this.count++;
+  }
+  clear(): void {
+    this.count = 0;
+    this.firstLine = undefined;
+    this.firstRecord = undefined;
+    this.firstMessage = '';
+  }
+  summary(): ParseErrorSummary {
+    const s: { file: string; count: number; firstMessage: string; firstLine?: number; firstRecord?: number } = {
+      file: this.file,
+      count: this.count,
+      firstMessage: this.firstMessage,
+    };
+    if (this.firstLine !== undefined) s.firstLine = this.firstLine;
+    if (this.firstRecord !== undefined) s.firstRecord = this.firstRecord;
+    return s;
+  }
+}
+
+/** A run: its series, logit records and per-file errors. Implements the shared RunView. */
+export class RunStore implements RunView {
+  readonly id: string;
+  name: string;
+  readonly root: string;
+  format: string;
+  generation = 0;
+  /** Run metadata that is not a step point (HF `train_loss`, `train_runtime`, …). */
+  readonly meta: Record<string, number | string> = {};
+  private readonly fileRefs: FileRef[] = [];
+  private readonly seriesMap = new Map<string, SeriesStore>();
+  private seriesList: SeriesStore[] = [];
+  private records: LogitRecord[] = [];
+  private readonly errors = new Map<string, ErrorCounter>();
+  private readonly getFiles = (): readonly FileRef[] => this.fileRefs;
+
+  constructor(id: string, name: string, root: string, format: string) {
+    this.id = id;
+    this.name = name;
+    this.root = root;
+    this.format = format;
+  }
+
+  get files(): readonly string[] {
+    return this.fileRefs.map((f) => f.path);
+  }
+
+  /** Index of a file in `files` (added when new). */
+  fileIndex(path: string, binary: boolean): number {
+    let i = this.fileRefs.findIndex((f) => f.path === path);
+    if (i < 0) {
+      i = this.fileRefs.length;
+      this.fileRefs.push({ path, binary });
+    }
+    return i;
+  }
+
+  hasFile(path: string): boolean {
+    return this.fileRefs.some((f) => f.path === path);
+  }
+
+  series(): readonly SeriesView[] {
+    return this.seriesList;
+  }
+  getSeries(key: string): SeriesStore | undefined {
+    return this.seriesMap.get(key);
+  }
+  ensureSeries(key: string, role: Role, split: Split): SeriesStore {
+    let s = this.seriesMap.get(key);
+    if (!s) {
+      s = new SeriesStore(key, role, split, this.getFiles);
+      this.seriesMap.set(key, s);
+      this.seriesList = [...this.seriesList, s];
+    }
+    return s;
+  }
+  logitRecords(): readonly LogitRecord[] {
+    return this.records;
+  }
+  addLogitRecord(r: LogitRecord): void {
+    this.records.push(r);
+  }
+  parseErrors(): readonly ParseErrorSummary[] {
+    const out: ParseErrorSummary[] = [];
+    for (const e of this.errors.values()) if (e.count > 0) out.push(e.summary());
+    return out;
+  }
+  errorsFor(file: string): ErrorCounter {
+    let e = this.errors.get(file);
+    if (!e) {
+      e = new ErrorCounter(file);
+      this.errors.set(file, e);
+    }
+    return e;
+  }
+
+  /** Drops every point, record and error (truncation / replacement); bumps the generation. */
+  reset(): void {
+    this.generation++;
+    for (const s of this.seriesList) s.clear();
+    this.seriesMap.clear();
+    this.seriesList = [];
+    this.records = [];
+    for (const e of this.errors.values()) e.clear();
+    for (const k of Object.keys(this.meta)) delete this.meta[k];
+  }
+
+  /** Allocated bytes and stored points over all series (for the bench's bytes per point). */
+  footprint(): { bytes: number; points: number } {
+    let bytes = 0;
+    let points = 0;
+    for (const s of this.seriesList) {
+      bytes += s.bytes;
+      points += s.length;
+    }
+    return { bytes, points };
+  }
+}

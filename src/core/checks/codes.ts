@@ -1,0 +1,38 @@
+// Every diagnostic code of the checks engine, with its default severity and a one-line title.
+// The docs (docs/diagnostics.md) have one anchor per code; settings list these codes.
+import type { Severity } from '../model';
+
+export interface CheckInfo {
+  readonly code: string;
+  readonly defaultSeverity: Severity;
+  readonly title: string;
+}
+
+export const CHECKS: ReadonlyArray<CheckInfo> = [
+  { code: 'non-finite-loss', defaultSeverity: 'error', title: 'Loss became NaN or infinite' },
+  { code: 'non-finite-grad-norm', defaultSeverity: 'error', title: 'Gradient norm became NaN or infinite' },
+  { code: 'non-finite-logits', defaultSeverity: 'error', title: 'Logged logits contain NaN or infinity' },
+  { code: 'unstable-loss', defaultSeverity: 'error', title: 'Loss computed in a numerically unstable way' },
+  { code: 'loss-mismatch', defaultSeverity: 'warning', title: 'Logged loss differs from the recomputed cross-entropy' },
+  { code: 'label-out-of-range', defaultSeverity: 'error', title: 'Class index outside 0…C-1' },
+  { code: 'label-one-based', defaultSeverity: 'error', title: 'Labels are numbered 1…C instead of 0…C-1' },
+  { code: 'label-not-integer', defaultSeverity: 'error', title: 'Class-index labels are not integers' },
+  { code: 'label-one-hot-vs-index', defaultSeverity: 'error', title: 'One-hot labels given to an index loss (or the reverse)' },
+  { code: 'label-multi-hot', defaultSeverity: 'warning', title: 'Several classes marked per row: a multi-label problem' },
+  { code: 'label-soft-not-normalized', defaultSeverity: 'error', title: 'Probability targets do not sum to 1' },
+  { code: 'label-shape-mismatch', defaultSeverity: 'error', title: 'Labels do not match the logits in N or C' },
+  { code: 'single-class-logits', defaultSeverity: 'error', title: 'Softmax cross-entropy over one class is always 0' },
+  { code: 'probabilities-as-logits', defaultSeverity: 'warning', title: 'Probabilities passed where logits are expected' },
+  { code: 'logits-unreadable', defaultSeverity: 'information', title: 'A logged logits/labels batch could not be read' },
+  { code: 'overfitting', defaultSeverity: 'warning', title: 'Validation loss rising while training loss falls' },
+  { code: 'training-divergence', defaultSeverity: 'warning', title: 'Training loss rising persistently or exploding' },
+  { code: 'loss-spike', defaultSeverity: 'information', title: 'Outlier in the loss' },
+  { code: 'grad-norm-spike', defaultSeverity: 'information', title: 'Outlier in the gradient norm' },
+  { code: 'parse-error', defaultSeverity: 'information', title: 'Malformed records in a log file' },
+];
+
+const BY_CODE = new Map(CHECKS.map((c) => [c.code, c]));
+
+export function defaultSeverity(code: string): Severity {
+  return BY_CODE.get(code)?.defaultSeverity ?? 'warning';
+}

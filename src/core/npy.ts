@@ -1,0 +1,265 @@
+// NumPy .npy reader: format versions 1–3, C order, numeric and bool dtypes in either byte order.
+// Result arrays follow src/core/model.ts NDArray: int64/uint64 → Float64Array, f2 → Float32Array,
+// b1 → Uint8Array. readNpy reads the data bytes straight into the result's buffer when the byte
+// order is native (little endian) and no widening is needed, so a large dump is not copied twice.
+import * as fs from 'node:fs';
+import type { NDArray } from './model';
+
+export class NpyError extends Error {
+  constructor(readonly file: string, detail: string) {
+    super(`${file}: ${detail}`);
+    this.name = 'NpyError';
+  }
+}
+
+interface Header {
+  readonly code: string; // 'f4', 'i8', 'b1', …
+  readonly bigEndian: boolean;
+  readonly itemSize: number;
+  readonly shape: number[];
+  readonly count: number;
+  readonly dataOffset: number;
+}
+
+const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
+const SUPPORTED = new Set(['f2', 'f4', 'f8', 'i1', 'i2', 'i4', 'i8', 'u1', 'u2', 'u4', 'u8', 'b1']);
+
+/** Parses the preamble + header dict. `prefix` must hold at least the whole header. */
+function parseHeader(prefix: Uint8Array, name: string, totalSize: number): Header | number {
+  if (prefix.length < 10) {
+    if (totalSize < 10) throw new NpyError(name, 'not a .npy file (truncated or empty)');
+    return 10;
+  }
+  for (let i = 0; i < MAGIC.length; i++) {
+    if (prefix[i] !== MAGIC[i]) throw new NpyError(name, 'not a .npy file (bad magic string)');
+  }
+  const major = prefix[6];
+  if (major !== 1 && major !== 2 && major !== 3) {
+    throw new NpyError(name, `unsupported .npy format version ${major}.${prefix[7]}`);
+  }
+  const lenBytes = major === 1 ? 2 : 4;
+  const start = 8 + lenBytes;
+  if (prefix.length < start) return start;
+  const view = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength);
+  const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+  const dataOffset = start + headerLen;
+  if (dataOffset > totalSize) throw new NpyError(name, 'truncated .npy header');
+  if (prefix.length < dataOffset) return dataOffset;
+  const text = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(prefix.subarray(start, dataOffset));
+
+  const descrM = /['"]descr['"]\s*:\s*(['"])([^'"]*)\1/.exec(text);
+  if (!descrM) {
+    if (/['"]descr['"]\s*:\s*\[/.test(text)) throw new NpyError(name, 'structured dtypes are not supported');
+    throw new NpyError(name, 'malformed .npy header (no descr)');
+  }
+  const descr = descrM[2];
+  const fortranM = /['"]fortran_order['"]\s*:\s*(True|False)/.exec(text);
+  if (!fortranM) throw new NpyError(name, 'malformed .npy header (no fortran_order)');
+  if (fortranM[1] === 'True') {
+    throw new NpyError(name, 'Fortran-order arrays are not supported (save with np.ascontiguousarray)');
+  }
+  const shapeM = /['"]shape['"]\s*:\s*\(([^)]*)\)/.exec(text);
+  if (!shapeM) throw new NpyError(name, 'malformed .npy header (no shape)');
+  const shape: number[] = [];
+  for (const part of shapeM[1].split(',')) {
+    const p = part.trim().replace(/L$/, '');
+    if (p === '') continue;
+    if (!/^\d+$/.test(p)) throw new NpyError(name, `malformed shape (${shapeM[1]})`);
+    shape.push(Number(p));
+  }
+
+  const dm = /^([<>|=])?([a-zA-Z?])(\d*)$/.exec(descr);
+  if (!dm) throw new NpyError(name, `unsupported dtype '${descr}'`);
+  const order = dm[1] ?? '=';
+  let kind = dm[2];
+  let size = dm[3] === '' ? 1 : Number(dm[3]);
+  if (kind === 'O') throw new NpyError(name, 'object arrays are not supported (pickled data)');
+  if (kind === '?') {
+    kind = 'b';
+    size = 1;
+  }
+  const code = `${kind}${size}`;
+  if (!SUPPORTED.has(code)) throw new NpyError(name, `unsupported dtype '${descr}'`);
+  let count = 1;
+  for (const d of shape) count *= d;
+  if (!Number.isSafeInteger(count * size)) throw new NpyError(name, `shape too large (${shape.join('×')})`);
+  return { code, bigEndian: order === '>', itemSize: size, shape, count, dataOffset };
+}
+
+type Out = NDArray['data'];
+
+function allocate(code: string, count: number): Out {
+  switch (code) {
+    case 'f2':
+    case 'f4':
+      return new Float32Array(count);
+    case 'f8':
+    case 'i8':
+    case 'u8':
+      return new Float64Array(count);
+    case 'i1':
+      return new Int8Array(count);
+    case 'i2':
+      return new Int16Array(count);
+    case 'i4':
+      return new Int32Array(count);
+    case 'u1':
+    case 'b1':
+      return new Uint8Array(count);
+    case 'u2':
+      return new Uint16Array(count);
+    case 'u4':
+      return new Uint32Array(count);
+  }
+  throw new Error(`unreachable dtype ${code}`);
+}
+
+function halfToFloat(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x3ff;
+  if (e === 0) return s * f * 2 ** -24;
+  if (e === 31) return f ? NaN : s * Infinity;
+  return s * (1 + f / 1024) * 2 ** (e - 15);
+}
+
+/** True when the raw bytes can be used as the result's storage as they are. */
+function isDirect(h: Header): boolean {
+  return !h.bigEndian && h.code !== 'f2' && h.code !== 'i8' && h.code !== 'u8';
+}
+
+/** Converts raw data bytes (any alignment, any byte order) into the result array. */
+function convert(h: Header, bytes: Uint8Array, name: string): Out {
+  const need = h.count * h.itemSize;
+  if (bytes.length < need) {
+    throw new NpyError(name, `truncated: expected ${need} data bytes, found ${bytes.length}`);
+  }
+  const out = allocate(h.code, h.count);
+  const le = !h.bigEndian;
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, need);
+  const n = h.count;
+  switch (h.code) {
+    case 'f2':
+      for (let i = 0; i < n; i++) out[i] = halfToFloat(dv.getUint16(2 * i, le));
+      break;
+    case 'f4':
+      for (let i = 0; i < n; i++) out[i] = dv.getFloat32(4 * i, le);
+      break;
+    case 'f8':
+      for (let i = 0; i < n; i++) out[i] = dv.getFloat64(8 * i, le);
+      break;
+    case 'i8':
+      for (let i = 0; i < n; i++) out[i] = Number(dv.getBigInt64(8 * i, le));
+      break;
+    case 'u8':
+      for (let i = 0; i < n; i++) out[i] = Number(dv.getBigUint64(8 * i, le));
+      break;
+    case 'i2':
+      for (let i = 0; i < n; i++) out[i] = dv.getInt16(2 * i, le);
+      break;
+    case 'u2':
+      for (let i = 0; i < n; i++) out[i] = dv.getUint16(2 * i, le);
+      break;
+    case 'i4':
+      for (let i = 0; i < n; i++) out[i] = dv.getInt32(4 * i, le);
+      break;
+    case 'u4':
+      for (let i = 0; i < n; i++) out[i] = dv.getUint32(4 * i, le);
+      break;
+    case 'i1':
+      for (let i = 0; i < n; i++) out[i] = dv.getInt8(i);
+      break;
+    case 'u1':
+      out.set(bytes.subarray(0, n));
+      break;
+    case 'b1':
+      for (let i = 0; i < n; i++) out[i] = bytes[i] ? 1 : 0;
+      break;
+  }
+  return out;
+}
+
+function viewOf(code: string, buf: ArrayBuffer, count: number): Out {
+  switch (code) {
+    case 'f4':
+      return new Float32Array(buf, 0, count);
+    case 'f8':
+      return new Float64Array(buf, 0, count);
+    case 'i1':
+      return new Int8Array(buf, 0, count);
+    case 'i2':
+      return new Int16Array(buf, 0, count);
+    case 'i4':
+      return new Int32Array(buf, 0, count);
+    case 'u1':
+      return new Uint8Array(buf, 0, count);
+    case 'u2':
+      return new Uint16Array(buf, 0, count);
+    case 'u4':
+      return new Uint32Array(buf, 0, count);
+    case 'b1': {
+      const u = new Uint8Array(buf, 0, count);
+      for (let i = 0; i < count; i++) if (u[i] > 1) u[i] = 1;
+      return u;
+    }
+  }
+  throw new Error(`unreachable dtype ${code}`);
+}
+
+/** Parses an in-memory .npy file. The result never aliases `buf` (safe to reuse the buffer). */
+export function parseNpy(buf: Uint8Array, nameForErrors = '<npy>'): NDArray {
+  const h = parseHeader(buf, nameForErrors, buf.length);
+  if (typeof h === 'number') throw new NpyError(nameForErrors, 'truncated .npy header');
+  const data = convert(h, buf.subarray(h.dataOffset), nameForErrors);
+  return { dtype: h.code, shape: h.shape, data };
+}
+
+/** Reads a .npy file (synchronously). Errors are NpyError with a message starting with the path. */
+export function readNpy(path: string): NDArray {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, 'r');
+  } catch (e) {
+    throw new NpyError(path, `cannot open (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    let prefix = new Uint8Array(0);
+    let h: Header | number = 10;
+    for (;;) {
+      const want = Math.min(size, Math.max(h as number, 4096));
+      if (want > prefix.length) {
+        const p = new Uint8Array(want);
+        const got = fs.readSync(fd, p, 0, want, 0);
+        prefix = p.subarray(0, got);
+      }
+      h = parseHeader(prefix, path, size);
+      if (typeof h !== 'number') break;
+      if (h > size) throw new NpyError(path, 'truncated .npy header');
+    }
+    const need = h.count * h.itemSize;
+    const avail = size - h.dataOffset;
+    if (avail < need) throw new NpyError(path, `truncated: expected ${need} data bytes, found ${avail}`);
+    if (isDirect(h)) {
+      // One read straight into the result's (aligned) storage.
+      const ab = new ArrayBuffer(need);
+      readFully(fd, new Uint8Array(ab), h.dataOffset, path);
+      return { dtype: h.code, shape: h.shape, data: viewOf(h.code, ab, h.count) };
+    }
+    const raw = new Uint8Array(need);
+    readFully(fd, raw, h.dataOffset, path);
+    return { dtype: h.code, shape: h.shape, data: convert(h, raw, path) };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function readFully(fd: number, into: Uint8Array, position: number, path: string): void {
+  let off = 0;
+  const CHUNK = 1 << 30;
+  while (off < into.length) {
+    const got = fs.readSync(fd, into, off, Math.min(CHUNK, into.length - off), position + off);
+    if (got <= 0) throw new NpyError(path, `truncated: expected ${into.length} data bytes, found ${off}`);
+    off += got;
+  }
+}

@@ -125,6 +125,16 @@ export class LineReader implements ByteParser {
     this.emit(line, 0, line.length);
   }
 
+  /** Continue after `lines` complete lines parsed elsewhere (the worker), with the parser's state. */
+  resume(lines: number, state: unknown): void {
+    this.pending = [];
+    this.pendingLen = 0;
+    this.skipping = false;
+    this.lineNo = lines;
+    this.atStart = false;
+    this.parser.restore?.(state);
+  }
+
   reset(): void {
     this.pending = [];
     this.pendingLen = 0;

@@ -19,6 +19,9 @@ export interface LineParser {
   line(buf: Uint8Array, start: number, end: number, lineNo: number): void;
   /** Forget per-file state (the file restarts from byte 0). */
   reset(): void;
+  /** Per-file state to continue elsewhere (worker → main thread); structured-cloneable. */
+  snapshot?(): unknown;
+  restore?(state: unknown): void;
 }
 
 /** A parser fed with appended bytes (binary formats, or line formats wrapped by LineReader). */

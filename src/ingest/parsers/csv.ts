@@ -27,6 +27,20 @@ export class CsvParser implements LineParser {
     this.records = 0;
   }
 
+  snapshot(): unknown {
+    return { headerText: this.cols ? this.headerText : undefined, records: this.records };
+  }
+
+  restore(state: unknown): void {
+    const st = (state ?? {}) as { headerText?: unknown; records?: unknown };
+    this.reset();
+    if (typeof st.headerText === 'string') {
+      const b = new TextEncoder().encode(st.headerText);
+      this.header(b, 0, b.length, 1);
+    }
+    this.records = typeof st.records === 'number' ? st.records : 0;
+  }
+
   line(b: Uint8Array, s: number, e: number, lineNo: number): void {
     let i = s;
     while (i < e && (b[i] === 32 || b[i] === 9)) i++;

@@ -37,6 +37,16 @@ export class JsonlParser implements LineParser {
     this.records = 0;
   }
 
+  snapshot(): unknown {
+    return { records: this.records };
+  }
+
+  restore(state: unknown): void {
+    this.slots = [];
+    const r = (state as { records?: unknown } | undefined)?.records;
+    this.records = typeof r === 'number' ? r : 0;
+  }
+
   line(b: Uint8Array, s: number, e: number, lineNo: number): void {
     let i = s;
     while (i < e && (b[i] === 32 || b[i] === 9)) i++;

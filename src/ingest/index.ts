@@ -1,0 +1,10 @@
+// Public API of ingest (log following and format parsers). No `vscode` import.
+export type { FormatName } from './detect';
+export { DEFAULT_WATCH_GLOBS, detectFormat, globToRegExp, matchGlob, runRootOf } from './detect';
+export type { IngestOptions } from './watcher';
+export { LogWatcher, listLogFiles } from './watcher';
+export { loadRuns } from './load';
+export { classify, explicitSplit, splitOf } from './roles';
+export { RunStore, SeriesStore } from './store';
+export { setNpyReader } from './parsers/logits';
+export { parseJson } from './json';

@@ -4,7 +4,7 @@ import type { Finding, RunUpdate, RunView, SeriesView, Severity } from '../model
 import { defaultSeverity } from './codes';
 import { DivergenceTracker } from './divergence';
 import type { Draft } from './draft';
-import type { LossCheck } from './mismatch';
+import { makeLossCheck, type LossCheck } from './mismatch';
 import { NonFiniteTracker } from './nonfinite';
 import { resolveOptions, type CheckOptions, type ResolvedOptions } from './options';
 import { OverfittingTracker } from './overfitting';
@@ -37,12 +37,12 @@ export class RunChecker {
   private findings: Finding[] = [];
   private fresh = true;
 
-  constructor(
-    options?: CheckOptions,
-    private readonly lossCheck?: LossCheck,
-  ) {
+  private readonly lossCheck: LossCheck;
+
+  constructor(options?: CheckOptions) {
     this.opts = resolveOptions(options);
-    this.records = new RecordChecker(lossCheck);
+    this.lossCheck = makeLossCheck(this.opts.lossMismatch);
+    this.records = new RecordChecker(this.lossCheck);
   }
 
   private reset(run: RunView): void {

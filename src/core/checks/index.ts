@@ -7,6 +7,7 @@ export { CHECKS, defaultSeverity, type CheckInfo } from './codes';
 export type { CheckOptions, OverfittingOptions, LossMismatchOptions, SpikeOptions, DivergenceOptions } from './options';
 export { DEFAULTS } from './options';
 export { RunChecker } from './checker';
+export { recompute, type Recomputation } from './recompute';
 
 /** All findings of a run, in one pass. */
 export function checkRun(run: RunView, options?: CheckOptions): Finding[] {

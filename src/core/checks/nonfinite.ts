@@ -56,10 +56,25 @@ export class NonFiniteTracker {
       if (e) {
         msg += ` The gradient norm spiked to ${num(e.peakValue)} (robust z ${num(e.peakZ)}) at ${at(e.step, grad.series.provenance(e.peak))} before it.`;
         related.push(relatedAt(grad.series, e.peak, `gradient-norm spike before the ${word(x)}: ${num(e.peakValue)}`));
+      } else if (gi >= 0) {
+        // Too little history for a robust spike (early blow-up): report a ≥10× growth of the norm instead.
+        const g = grad.series;
+        let lo = -1;
+        let hi = -1;
+        for (let k = Math.max(0, gi - grad.window); k <= gi; k++) {
+          const v = g.value(k);
+          if (!Number.isFinite(v)) continue;
+          if (lo < 0 || v < g.value(lo)) lo = k;
+          if (hi < 0 || v > g.value(hi)) hi = k;
+        }
+        if (lo >= 0 && hi > lo && g.value(hi) >= 10 * Math.max(g.value(lo), 1e-12)) {
+          msg += ` The gradient norm grew from ${num(g.value(lo))} at ${at(g.step(lo), g.provenance(lo))} to ${num(g.value(hi))} at ${at(g.step(hi), g.provenance(hi))} before it.`;
+          related.push(relatedAt(g, hi, `gradient norm before the ${word(x)}: ${num(g.value(hi))} (${num(g.value(hi) / Math.max(g.value(lo), 1e-12))}× its earlier ${num(g.value(lo))})`));
+        }
       }
     }
     if (this.count > 1) {
-      msg += ` ${plural(this.count - 1, 'later point is', 'later points are')} also non-finite (last at ${at(s.step(this.last), s.provenance(this.last))}).`;
+      msg += ` ${plural(this.count - 1, 'later point is', 'later points are')} also non-finite, the last at ${at(s.step(this.last), s.provenance(this.last))}.`;
     }
     if (this.code === 'non-finite-loss') {
       msg +=

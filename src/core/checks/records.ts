@@ -7,6 +7,9 @@ import type { Draft } from './draft';
 import { at, num, plural } from './format';
 import type { LossCheck } from './mismatch';
 
+/** Keras losses take probabilities by default (from_logits=False): probability inputs are expected there. */
+const KERAS_PROBABILITY_LOSSES = new Set(['categorical_crossentropy', 'sparse_categorical_crossentropy']);
+
 interface Agg {
   records: number; // records showing the problem
   first: number; // index of the first one
@@ -18,8 +21,7 @@ interface CauseAgg {
   first: number;
   logged: number;
   recomputed: number;
-  cause?: string;
-  causes: Map<string, number>;
+  causes: Map<string, { count: number; text: string }>;
 }
 
 const WHY: Record<string, string> = {
@@ -95,7 +97,7 @@ export class RecordChecker {
       }
       for (const is of a.issues) this.note(is.code, j, is.detail);
       if (a.nonFiniteLogits > 0) this.note('non-finite-logits', j, `${a.nonFiniteLogits} of ${r.logits.data.length} logits are NaN/inf`);
-      if (a.probabilities && r.lossFn !== 'bce_with_logits') {
+      if (a.probabilities && r.lossFn !== 'bce_with_logits' && !KERAS_PROBABILITY_LOSSES.has(r.lossFn ?? '')) {
         if (r.lossFn === 'nll') this.nllProbabilities = true;
         this.note('probabilities-as-logits', j, `every one of the ${a.n * a.s} rows lies in [0, 1] and sums to 1`);
       }
@@ -124,10 +126,13 @@ export class RecordChecker {
         if (res && res.kind !== 'ok') {
           const key = res.kind === 'unstable' ? 'unstable' : 'mismatch';
           let agg = this[key];
-          if (!agg) agg = this[key] = { records: 0, first: j, logged: res.logged, recomputed: res.recomputed, cause: res.cause, causes: new Map() };
+          if (!agg) agg = this[key] = { records: 0, first: j, logged: res.logged, recomputed: res.recomputed, causes: new Map() };
           agg.records++;
-          const ck = res.cause ?? '';
-          agg.causes.set(ck, (agg.causes.get(ck) ?? 0) + 1);
+          if (res.causeKey && res.cause) {
+            const c = agg.causes.get(res.causeKey);
+            if (c) c.count++;
+            else agg.causes.set(res.causeKey, { count: 1, text: res.cause });
+          }
         }
       }
     }
@@ -146,7 +151,7 @@ export class RecordChecker {
   drafts(records: readonly LogitRecord[]): Draft[] {
     const out: Draft[] = [];
     const total = this.scanned;
-    const of = (k: number): string => (total > 1 ? ` (${k} of ${plural(total, 'logged batch', 'logged batches')})` : '');
+    const of = (k: number): string => (total > 1 ? `; in ${k} of ${plural(total, 'logged batch', 'logged batches')}` : '');
     const draft = (code: string, j: number, msg: string): void => {
       const r = records[j];
       if (!r) return;
@@ -179,7 +184,7 @@ export class RecordChecker {
         'logits-unreadable': 'A logged batch could not be read',
       };
       const count = code === 'label-out-of-range' ? `; ${plural(this.idx.outOfRange, 'out-of-range label')} in total` : '';
-      draft(code, a.first, `${head[code] ?? code}: ${a.detail} at ${at(r.step, r.provenance)}${of(a.records)}${count}. ${why}`);
+      draft(code, a.first, `${head[code] ?? code}: ${a.detail}, first at ${at(r.step, r.provenance)}${of(a.records)}${count}. ${why}`);
     }
     if (oneBased) {
       const s = this.idx;
@@ -198,9 +203,9 @@ export class RecordChecker {
       if (!a) continue;
       const r = records[a.first];
       if (!r) continue;
-      let cause = a.cause;
+      let cause: string | undefined;
       let best = 0;
-      for (const [c, n] of a.causes) if (c && n > best) [best, cause] = [n, c];
+      for (const c of a.causes.values()) if (c.count > best) [best, cause] = [c.count, c.text];
       const counts = this.compared > 1 ? ` in ${a.records} of ${plural(this.compared, 'checked batch', 'checked batches')}` : '';
       if (key === 'unstable') {
         draft(

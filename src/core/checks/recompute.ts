@@ -1,0 +1,128 @@
+// Recomputation of a logged batch's loss with the core (PyTorch-exact softmax cross-entropy).
+// No loss math here: this file only maps a LogitRecord onto the core's inputs and options.
+import type { LogitRecord, LossFn, NDArray, Reduction } from '../model';
+import { softmaxCrossEntropy, type CrossEntropyOptions } from '../crossEntropy';
+import { softmax } from '../softmax';
+
+export interface Recomputation {
+  /** The loss the declared (or inferred) loss function gives on the logged logits and labels. */
+  loss: number;
+  /** ‖∂L/∂z‖₂ of that loss. */
+  gradNorm: number;
+  maxAbsGrad: number;
+  targetKind: 'index' | 'probability';
+  /** The reduction used ('none' is recomputed as 'mean', since a logged loss is one number). */
+  reduction: 'mean' | 'sum';
+  /** The 'mean' denominator (Σ w_y of non-ignored targets, or N·d… for probabilities). */
+  totalWeight: number;
+  /** True when the logged values were taken as probabilities (Keras losses without from_logits). */
+  fromProbabilities: boolean;
+}
+
+/** Keras losses default to from_logits=False: their inputs are probabilities (clipped at 1e-7). */
+const KERAS: ReadonlySet<LossFn | undefined> = new Set<LossFn | undefined>(['categorical_crossentropy', 'sparse_categorical_crossentropy']);
+const KERAS_EPSILON = 1e-7;
+
+export function isProbabilityRows(a: NDArray): boolean {
+  const shape = a.shape.length === 1 ? [1, a.shape[0]!] : a.shape;
+  const n = shape[0]!;
+  const c = shape[1] ?? 0;
+  const s = shape.slice(2).reduce((x, y) => x * y, 1);
+  if (c < 2 || n * s === 0) return false;
+  const z = a.data;
+  for (let i = 0; i < n; i++) {
+    for (let p = 0; p < s; p++) {
+      let sum = 0;
+      for (let k = 0; k < c; k++) {
+        const v = z[(i * c + k) * s + p]!;
+        if (!(v >= 0 && v <= 1)) return false;
+        sum += v;
+      }
+      if (Math.abs(sum - 1) > 1e-3) return false;
+    }
+  }
+  return true;
+}
+
+/** log(clip(p, ε, 1 − ε)) as Keras does for probability inputs. */
+function kerasLog(a: NDArray): NDArray {
+  const out = new Float64Array(a.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = Math.log(Math.min(1 - KERAS_EPSILON, Math.max(KERAS_EPSILON, a.data[i]!)));
+  return { dtype: 'f8', shape: a.shape, data: out };
+}
+
+/** Inputs of a record, normalised: logits [N, C, d…], labels as the core wants them. */
+export interface Prepared {
+  logits: NDArray;
+  labels: NDArray;
+  options: CrossEntropyOptions;
+  fromProbabilities: boolean;
+}
+
+export function prepare(record: LogitRecord): Prepared | undefined {
+  if (record.error) return undefined;
+  if (record.lossFn === 'bce_with_logits') return undefined; // sigmoid losses: not softmax cross-entropy
+  let logits = record.logits;
+  let labels = record.labels;
+  if (logits.shape.length === 1) {
+    logits = { ...logits, shape: [1, logits.shape[0]!] };
+    labels = { ...labels, shape: labels.shape.length === 0 ? [1] : [1, ...labels.shape] };
+  }
+  const c = logits.shape[1]!;
+  // Keras-style [N, 1] class-id column
+  if (logits.shape.length === 2 && labels.shape.length === 2 && labels.shape[1] === 1 && c !== 1) {
+    labels = { ...labels, shape: [labels.shape[0]!] };
+  }
+  let fromProbabilities = false;
+  if (KERAS.has(record.lossFn) && isProbabilityRows(logits)) {
+    logits = kerasLog(logits);
+    fromProbabilities = true;
+  }
+  const reduction: Reduction = record.reduction === 'sum' ? 'sum' : 'mean';
+  const options: CrossEntropyOptions = {
+    reduction,
+    labelSmoothing: record.labelSmoothing ?? 0,
+    ignoreIndex: record.ignoreIndex ?? -100,
+    weight: record.weight ?? null,
+  };
+  return { logits, labels, options, fromProbabilities };
+}
+
+/** Runs the core on prepared inputs with option overrides; undefined when the core rejects them. */
+export function evaluate(p: Prepared, overrides: Partial<CrossEntropyOptions> = {}, logits: NDArray = p.logits): Recomputation | undefined {
+  try {
+    const r = softmaxCrossEntropy(logits, p.labels, { ...p.options, ...overrides });
+    if (typeof r.loss !== 'number') return undefined;
+    return {
+      loss: r.loss,
+      gradNorm: r.gradNorm,
+      maxAbsGrad: r.maxAbsGrad,
+      targetKind: r.targetKind,
+      reduction: r.reduction === 'sum' ? 'sum' : 'mean',
+      totalWeight: r.totalWeight,
+      fromProbabilities: p.fromProbabilities,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The loss (and ‖∂L/∂z‖) of a logged batch, recomputed exactly as PyTorch would with the declared
+ * options: cross_entropy / nll (on log-probabilities, NLL = cross-entropy) / Keras categorical losses
+ * (probability inputs are taken as probabilities). undefined when the record cannot be recomputed
+ * (unreadable, sigmoid loss, labels that the loss would reject).
+ */
+export function recompute(record: LogitRecord): Recomputation | undefined {
+  const p = prepare(record);
+  return p ? evaluate(p) : undefined;
+}
+
+/** softmax(z) of the prepared logits (the "softmax applied twice" hypothesis feeds this to the loss). */
+export function softmaxOf(p: Prepared): NDArray | undefined {
+  try {
+    return softmax(p.logits);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,186 @@
+// Property tests (fast-check): shift invariance, gradient rows summing to 0, finite differences,
+// and the WebAssembly SIMD path agreeing with the JS reference (incl. NaN / ±inf / ignored rows).
+import * as assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { crossEntropyGrad, crossEntropyLoss, softmaxCrossEntropy } from '../../../src/core/crossEntropy';
+import { softmax } from '../../../src/core/softmax';
+import { close } from './helpers';
+
+const finite = (min: number, max: number) => fc.double({ min, max, noNaN: true, noDefaultInfinity: true });
+
+const problem = fc
+  .record({ n: fc.integer({ min: 1, max: 5 }), c: fc.integer({ min: 1, max: 7 }) })
+  .chain(({ n, c }) =>
+    fc.record({
+      n: fc.constant(n),
+      c: fc.constant(c),
+      z: fc.array(finite(-30, 30), { minLength: n * c, maxLength: n * c }),
+      y: fc.array(fc.integer({ min: 0, max: c - 1 }), { minLength: n, maxLength: n }),
+      w: fc.option(fc.array(finite(0.1, 3), { minLength: c, maxLength: c }), { nil: undefined }),
+      eps: fc.oneof(fc.constant(0), finite(0, 1)),
+      reduction: fc.constantFrom('mean' as const, 'sum' as const, 'none' as const),
+      shift: fc.array(finite(-1000, 1000), { minLength: n, maxLength: n }),
+    }),
+  );
+
+describe('core: cross-entropy properties', () => {
+  it('is invariant to a per-row shift of the logits', () => {
+    fc.assert(
+      fc.property(problem, ({ n, c, z, y, w, eps, reduction, shift }) => {
+        const opts = { weight: w, labelSmoothing: eps, reduction };
+        const a = softmaxCrossEntropy({ data: z, shape: [n, c] }, y, opts);
+        const zs = z.map((v, i) => v + shift[Math.floor(i / c)]);
+        const b = softmaxCrossEntropy({ data: zs, shape: [n, c] }, y, opts);
+        // the shift itself is rounded in float64: |shift| · 2^-52 per logit
+        const tol = 1e-11;
+        if (reduction === 'none') {
+          (a.loss as Float64Array).forEach((v, i) => close((b.loss as Float64Array)[i], v, tol, tol, 'loss'));
+        } else close(b.loss as number, a.loss as number, tol, tol, 'loss');
+        close(b.gradNorm, a.gradNorm, 1e-9, 1e-11, 'gradNorm');
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('gradient rows sum to 0 (unit weights; with any weights too) and the norms match the gradient', () => {
+    fc.assert(
+      fc.property(problem, ({ n, c, z, y, w, eps, reduction }) => {
+        const g = crossEntropyGrad({ data: z, shape: [n, c] }, y, { weight: w, labelSmoothing: eps, reduction });
+        let sq = 0;
+        let mx = 0;
+        for (let i = 0; i < n; i++) {
+          let s = 0;
+          let mag = 0;
+          let rowSq = 0;
+          for (let k = 0; k < c; k++) {
+            const v = g.grad[i * c + k];
+            s += v;
+            mag += Math.abs(v);
+            rowSq += v * v;
+            mx = Math.max(mx, Math.abs(v));
+          }
+          assert.ok(Math.abs(s) <= 1e-14 * Math.max(1, mag * c) + 1e-15, `row ${i} sums to ${s}`);
+          close(g.perSampleGradNorm[i], Math.sqrt(rowSq), 1e-14, 0, 'perSample');
+          sq += rowSq;
+        }
+        close(g.gradNorm, Math.sqrt(sq), 1e-13, 0, 'gradNorm');
+        close(g.maxAbsGrad, mx, 0, 0, 'maxAbs');
+        const fused = softmaxCrossEntropy({ data: z, shape: [n, c] }, y, { weight: w, labelSmoothing: eps, reduction });
+        close(fused.gradNorm, g.gradNorm, 1e-14, 0, 'fused gradNorm');
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('agrees with central finite differences (index and probability targets, weights, smoothing)', () => {
+    fc.assert(
+      fc.property(problem, fc.boolean(), ({ n, c, z, y, w, eps }, prob) => {
+        const zz = z.map((v) => v / 10);
+        let target: { data: number[]; shape: number[] } | number[] = y;
+        if (prob) {
+          const t = zz.map((v, i) => Math.exp(Math.sin(7 * i + v)));
+          for (let i = 0; i < n; i++) {
+            let s = 0;
+            for (let k = 0; k < c; k++) s += t[i * c + k];
+            for (let k = 0; k < c; k++) t[i * c + k] /= s;
+          }
+          target = { data: t, shape: [n, c] };
+        }
+        const opts = { weight: w, labelSmoothing: eps, reduction: 'mean' as const };
+        const g = crossEntropyGrad({ data: zz, shape: [n, c] }, target, opts);
+        const h = 1e-5;
+        for (let j = 0; j < zz.length; j++) {
+          const up = zz.slice();
+          up[j] += h;
+          const dn = zz.slice();
+          dn[j] -= h;
+          const fd =
+            ((crossEntropyLoss({ data: up, shape: [n, c] }, target, opts) as number) -
+              (crossEntropyLoss({ data: dn, shape: [n, c] }, target, opts) as number)) /
+            (2 * h);
+          assert.ok(Math.abs(fd - g.grad[j]) <= 1e-6 * (1 + Math.abs(fd)), `∂L/∂z[${j}]: analytic ${g.grad[j]}, fd ${fd}`);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('WebAssembly SIMD path matches the JS reference on float32 logits, incl. NaN / ±inf / ignored rows', () => {
+    const special = fc.constantFrom(NaN, Infinity, -Infinity, 1e4, -1e4, 0);
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 1, max: 70 }),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        fc.array(fc.tuple(fc.nat(), special), { maxLength: 6 }),
+        fc.array(fc.nat(), { maxLength: 3 }),
+        fc.boolean(),
+        fc.constantFrom('mean' as const, 'sum' as const, 'none' as const),
+        (n, c, seed, inject, ignored, weighted, reduction) => {
+          let s = seed;
+          const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+          const z = new Float32Array(n * c);
+          for (let i = 0; i < z.length; i++) z[i] = (rnd() - 0.5) * 40;
+          for (const [pos, v] of inject) z[pos % z.length] = v;
+          if (rnd() < 0.3) z.fill(-Infinity, 0, c); // an all −inf row
+          const y = Array.from({ length: n }, () => Math.floor(rnd() * c));
+          for (const i of ignored) y[i % n] = -100;
+          const weight = weighted ? Array.from({ length: c }, () => rnd() * 2) : undefined;
+          const opts = { weight, reduction };
+          const a = softmaxCrossEntropy({ data: z, shape: [n, c] }, y, { ...opts, engine: 'js' });
+          const b = softmaxCrossEntropy({ data: z, shape: [n, c] }, y, opts);
+          assert.equal(b.engine, 'wasm');
+          const l = crossEntropyLoss({ data: z, shape: [n, c] }, y, opts);
+          if (reduction === 'none') {
+            (a.loss as Float64Array).forEach((v, i) => {
+              close((b.loss as Float64Array)[i], v, 1e-6, 1e-12, `loss[${i}]`);
+              close((l as Float64Array)[i], v, 1e-6, 1e-12, `lossOnly[${i}]`);
+            });
+          } else {
+            close(b.loss as number, a.loss as number, 1e-6, 1e-12, 'loss');
+            close(l as number, a.loss as number, 1e-6, 1e-12, 'lossOnly');
+          }
+          close(b.gradNorm, a.gradNorm, 1e-6, 1e-12, 'gradNorm');
+          close(b.maxAbsGrad, a.maxAbsGrad, 1e-6, 1e-12, 'maxAbsGrad');
+          a.perSampleGradNorm.forEach((v, i) => close(b.perSampleGradNorm[i], v, 1e-6, 1e-12, `perSample[${i}]`));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('wasm path handles a 50 257-class row and blocks of many rows like the JS path', () => {
+    for (const [n, c] of [[3, 50257], [700, 10], [33, 1000]]) {
+      const z = new Float32Array(n * c);
+      for (let i = 0; i < z.length; i++) z[i] = Math.sin(i * 0.37) * 8;
+      const y = Array.from({ length: n }, (_, i) => (i * 7919) % c);
+      const a = softmaxCrossEntropy({ data: z, shape: [n, c] }, y, { engine: 'js' });
+      const b = softmaxCrossEntropy({ data: z, shape: [n, c] }, y);
+      assert.equal(b.engine, 'wasm');
+      close(b.loss as number, a.loss as number, 1e-6, 0, `loss ${n}×${c}`);
+      close(b.gradNorm, a.gradNorm, 1e-6, 0, `gradNorm ${n}×${c}`);
+    }
+  });
+});
+
+describe('core: API ergonomics and errors', () => {
+  it('accepts nested arrays with JSON non-finite strings, and softmax output fed back in', () => {
+    const z = [[1, 2, 3], [0, '-Infinity', 1]] as unknown as number[][];
+    const r = softmaxCrossEntropy(z, [2, 0]);
+    assert.ok(Number.isFinite(r.loss as number));
+    const twice = softmaxCrossEntropy(softmax([[1, 2, 3], [0, -Infinity, 1]]), [2, 0]);
+    assert.ok((twice.loss as number) > 0.5 && (twice.loss as number) < Math.log(3) + 1e-9);
+    const unbatched = softmaxCrossEntropy([1, 2, 3], [2], { reduction: 'none' });
+    close((unbatched.loss as Float64Array)[0], (r.loss as number) * 0 + Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3)) - 3, 1e-14, 0, 'unbatched');
+  });
+
+  it('rejects bad input with clear messages', () => {
+    assert.throws(() => softmaxCrossEntropy({ data: [1, 2, 3, 4], shape: [2, 2] }, [0, 2]), /class index 2 at position 1 is out of range \[0, 2\)/);
+    assert.throws(() => softmaxCrossEntropy({ data: [1, 2, 3, 4], shape: [2, 2] }, [0.5, 1]), /not an integer/);
+    assert.throws(() => softmaxCrossEntropy({ data: [1, 2, 3], shape: [2, 2] }, [0, 1]), /shape \[2, 2\] needs 4 values/);
+    assert.throws(() => softmaxCrossEntropy({ data: [1, 2, 3, 4], shape: [2, 2] }, [0, 1, 1]), /class-index targets need shape \[2\]/);
+    assert.throws(() => softmaxCrossEntropy({ data: [1, 2, 3, 4], shape: [2, 2] }, [0, 1], { weight: [1] }), /weight: needs one value per class/);
+    assert.throws(() => softmaxCrossEntropy({ data: [1, 2, 3, 4], shape: [2, 2] }, [0, 1], { labelSmoothing: 1.5 }), /labelSmoothing/);
+    assert.throws(() => softmaxCrossEntropy([[1, 2], [3]], [0, 1]), /ragged/);
+  });
+});

@@ -27,7 +27,7 @@ export function manifest(): {
     dtype: 'f4' | 'f8';
     files: Record<string, string>;
     options?: { ignoreIndex: number; labelSmoothing: number };
-    results: Record<string, Record<string, JNum | JNum[] | string>>;
+    results: Record<string, Record<string, JNum | JNum[] | string> | string>;
   }>;
   npy: { ok: Array<{ file: string; dtype: string; shape: number[]; values: JNum[] }>; errors: Array<{ file: string; match: string }> };
 } {

@@ -45,7 +45,8 @@ describe('core: torch parity (fixtures)', () => {
     const target = fixture(c.files.target);
     const weight = c.files.weight ? fixture(c.files.weight) : undefined;
     const rowLen = z.data.length / Math.max(z.shape[0], 1);
-    for (const [red, r] of Object.entries(c.results)) {
+    for (const [red, rr] of Object.entries(c.results)) {
+      const r = rr as Record<string, JNum | JNum[] | string>;
       const reduction = red as Reduction;
       const opts = { weight, ignoreIndex: c.options!.ignoreIndex, labelSmoothing: c.options!.labelSmoothing, reduction };
       const engines: Array<'js' | 'auto'> = c.dtype === 'f4' ? ['js', 'auto'] : ['js'];
@@ -94,7 +95,8 @@ describe('core: torch parity (fixtures)', () => {
     const t = fixture(c.files.target);
     const weight = c.files.weight ? fixture(c.files.weight) : undefined;
     const posWeight = c.files.posWeight ? fixture(c.files.posWeight) : undefined;
-    for (const [red, r] of Object.entries(c.results)) {
+    for (const [red, rr] of Object.entries(c.results)) {
+      const r = rr as Record<string, JNum | JNum[] | string>;
       it(`binary cross-entropy with logits ${c.name} (${red})`, () => {
         const res = sigmoidBinaryCrossEntropyGrad(x, t, { weight, posWeight, reduction: red as Reduction });
         if (red === 'none') {

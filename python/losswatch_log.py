@@ -59,12 +59,11 @@ def _is_tensor_like(x):
 
 def _to_number(v):
     """A JSON-able scalar: int, float (NaN/inf kept), bool, str or None."""
-    if v is None or isinstance(v, (bool, str)):
+    t = type(v)
+    if t is float or t is int or v is None or t is bool or t is str:
         return v
-    if isinstance(v, int):
-        return v
-    if isinstance(v, float):
-        return v
+    if isinstance(v, (int, float, str)):  # subclasses (IntEnum, numpy.float64, …)
+        return float(v) if isinstance(v, float) else (v if isinstance(v, str) else int(v))
     if hasattr(v, "detach"):  # torch tensor: avoid autograd, move to CPU
         v = v.detach()
         if hasattr(v, "cpu"):
@@ -293,24 +292,25 @@ class LossWatchLogger:
     # -- lines ----------------------------------------------------------------------------------
 
     def _write(self, obj):
-        line = json.dumps(obj, allow_nan=True, separators=(", ", ": ")) + "\n"
-        data = line.encode("utf-8")
+        # json.dumps with default options uses the C encoder; it writes NaN / Infinity / -Infinity.
+        data = (json.dumps(obj) + "\n").encode("utf-8")
         with self._lock:
             if self._closed:
                 raise ValueError("LossWatchLogger is closed")
-            view = memoryview(data)
-            while view:  # one write in practice; loop only if the OS writes partially
-                n = os.write(self._fd, view)
-                view = view[n:]
+            n = os.write(self._fd, data)  # one write of the whole line (O_APPEND)
+            if n < len(data):  # the OS wrote part of a huge line: finish it (still under the lock)
+                view = memoryview(data)[n:]
+                while view:
+                    view = view[os.write(self._fd, view) :]
 
     def log(self, step, split="train", epoch=None, **scalars):
         """One scalar line: log(12, loss=0.71, grad_norm=1.3, lr=0.01, epoch=0)."""
-        obj = {"step": int(step)}
+        obj = {"step": step if type(step) is int else int(step)}
         if epoch is not None:
             obj["epoch"] = _to_number(epoch)
-        obj["split"] = str(split)
+        obj["split"] = split if type(split) is str else str(split)
         for k, v in scalars.items():
-            obj[str(k)] = _to_number(v)
+            obj[k] = _to_number(v)
         obj["time"] = time.time()
         self._write(obj)
 
@@ -396,8 +396,8 @@ class LossWatchLogger:
             obj["logits_file"] = rel_l
             obj["labels_file"] = rel_y
         else:
-            obj["logits"] = _to_nested(logits)
-            obj["labels"] = _to_nested(labels)
+            obj["logits"] = _checked(_to_nested(logits))
+            obj["labels"] = _checked(_to_nested(labels))
         if loss is not None:
             obj["loss"] = _to_number(loss)
         obj["loss_fn"] = loss_fn
@@ -431,6 +431,12 @@ class LossWatchLogger:
             self.close()
         except Exception:
             pass
+
+
+def _checked(nested):
+    """Raise on ragged nested lists (a reader could not make an array of them)."""
+    _flatten(nested, _shape(nested), [])
+    return nested
 
 
 def _safe(s):

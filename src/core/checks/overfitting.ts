@@ -84,12 +84,13 @@ export class OverfittingTracker {
     const trainAtBest = this.trainLevel(val, train, this.bestPos);
     const trainNow = this.trainLevel(val, train, last);
     if (!(trainNow < trainAtBest)) return [];
-    // The rise must stand out of the evaluation noise (σ from successive differences, robust to the trend).
-    const diffs: number[] = [];
-    for (let k = Math.max(1, n - 200); k < n; k++) diffs.push(this.values[k]! - this.values[k - 1]!);
-    const sigma = diffs.length >= 2 ? (MAD_SCALE * mad(diffs)) / Math.SQRT2 : 0;
+    // The rise must stand out of the evaluation noise: σ from second differences (robust to a smooth
+    // trend and to the turn of a U-shaped curve; var(x[k+1] − 2x[k] + x[k−1]) = 6σ² for white noise).
+    const d2: number[] = [];
+    for (let k = Math.max(2, n - 200); k < n; k++) d2.push(this.values[k]! - 2 * this.values[k - 1]! + this.values[k - 2]!);
+    const sigma = d2.length >= 2 ? (MAD_SCALE * mad(d2)) / Math.sqrt(6) : 0;
     const b = this.bestPos;
-    const bestLevel = median(this.values.slice(Math.max(0, b - 1), b + 2));
+    const bestLevel = median(this.values.slice(Math.max(0, b - 2), b + 3));
     const recent = median(this.values.slice(Math.max(b + 1, n - p)));
     if (!(recent - bestLevel > this.opts.minDelta + NOISE_SIGMAS * sigma)) return [];
 

@@ -51,6 +51,7 @@ export const BASE_SETTINGS = {
   'chat.commandCenter.enabled': false,
   'workbench.secondarySideBar.defaultVisibility': 'hidden',
   'files.simpleDialog.enable': true,
+  'remote.autoForwardPorts': false, // else the helper's loopback port shows up in the Ports view
 };
 
 export function sleep(ms) {
@@ -231,7 +232,7 @@ export async function openWorkbench(page, url, { timeoutMs = 60000 } = {}) {
   }
 }
 
-class HostClient {
+export class HostClient {
   constructor(infoFile, token) {
     this.infoFile = infoFile;
     this.token = token;

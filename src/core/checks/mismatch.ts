@@ -83,7 +83,7 @@ function candidates(r: LogitRecord, a: RecordAnalysis, p: Prepared, logged: numb
   if (l0 !== undefined && l1 !== undefined && Math.abs(l1 - l0) > 1e-12) {
     const eps = (logged - l0) / (l1 - l0);
     if (eps >= -1e-9 && eps <= 1 && Math.abs(eps - declared) > 1e-3) {
-      const e = Math.max(0, Math.round(eps * 1e4) / 1e4);
+      const e = Math.max(0, Math.round(eps * 100) / 100); // settings are round numbers (0.1, 0.05 …)
       const v = evaluate(p, { labelSmoothing: e })?.loss;
       if (v !== undefined)
         out.push({
@@ -153,7 +153,7 @@ export function makeLossCheck(o: LossMismatchOptions): LossCheck {
     let bestErr = Infinity;
     for (const c of candidates(r, a, p, logged, rec, close)) {
       const err = Math.abs(logged - c.value);
-      const loose = Math.max(10 * tol(c.value), 5e-3 * Math.abs(c.value));
+      const loose = 2 * tol(c.value);
       if (err <= loose && err < bestErr && err < Math.abs(logged - rec)) {
         best = c;
         bestErr = err;

@@ -34,36 +34,35 @@ export class NumberScanner {
       return false;
     }
     if (c < 48 || c > 57) return false;
-    let m = 0; // significant digits as an integer (exact while digits <= 15)
-    let digits = 0;
+    let m = 0; // significand digits as an integer: exact while nd <= 15
+    let nd = 0;
     let exp = 0;
     if (c === 48) {
-      i++;
-      c = b[i]!;
+      c = b[++i]!;
     } else {
-      while (c >= 48 && c <= 57) {
-        if (digits < 19) {
-          m = m * 10 + (c - 48);
-          if (m !== 0) digits++;
-        } else exp++;
-        i++;
-        c = b[i]!;
-      }
+      do {
+        m = m * 10 + (c - 48);
+        nd++;
+        c = b[++i]!;
+      } while (c >= 48 && c <= 57);
     }
     if (c === 46) {
-      i++;
-      c = b[i]!;
+      c = b[++i]!;
       if (c < 48 || c > 57) return false;
-      while (c >= 48 && c <= 57) {
-        if (digits < 19) {
-          m = m * 10 + (c - 48);
-          if (m !== 0) digits++;
+      if (nd === 0) {
+        while (c === 48) {
           exp--;
+          c = b[++i]!;
         }
-        i++;
-        c = b[i]!;
+      }
+      while (c >= 48 && c <= 57) {
+        m = m * 10 + (c - 48);
+        nd++;
+        exp--;
+        c = b[++i]!;
       }
     }
+    const digits = nd;
     if (c === 101 || c === 69) {
       i++;
       c = b[i]!;

@@ -1,5 +1,5 @@
 // Columnar run store: one series = chunked typed arrays (step f64, value f64, wall f32, line u32 = 24 B
-// per point). Appends never copy history: the first chunk grows by doubling up to CHUNK points, then
+// per point; the wall column is only allocated when the log has times: 20 B). Appends never copy history: the first chunk grows by doubling up to CHUNK points, then
 // fixed-size chunks are added. Epoch and file index are stored as change points (run-length), which
 // costs nothing when they rarely change.
 import type { LogitRecord, ParseErrorSummary, Provenance, Role, RunView, SeriesView, Split } from '../core/model';
@@ -11,12 +11,13 @@ const MASK = CHUNK - 1;
 interface Chunk {
   step: Float64Array;
   value: Float64Array;
-  wall: Float32Array;
+  /** allocated on the first finite wall time of the chunk (logs without time cost 20 B/point) */
+  wall: Float32Array | undefined;
   line: Uint32Array;
 }
 
 function newChunk(cap: number): Chunk {
-  return { step: new Float64Array(cap), value: new Float64Array(cap), wall: new Float32Array(cap), line: new Uint32Array(cap) };
+  return { step: new Float64Array(cap), value: new Float64Array(cap), wall: undefined, line: new Uint32Array(cap) };
 }
 
 /** A value that changes rarely, stored as (first index, value) pairs. */
@@ -91,36 +92,64 @@ export class SeriesStore implements SeriesView {
     this.split = split;
   }
 
+  // the chunk being filled (hot path: no array lookups)
+  private cur: Chunk | undefined;
+  private curOff = 0;
+  private curCap = 0;
+  private lastEpoch = NaN;
+  private lastFile = -1;
+
   append(step: number, value: number, wallMs: number, epoch: number, line: number, file: number): void {
     const i = this.length;
+    let c = this.cur;
+    let off = this.curOff;
+    if (c === undefined || off === this.curCap) c = this.grow(i);
+    off = this.curOff;
+    c.step[off] = step;
+    c.value[off] = value;
+    c.line[off] = line;
+    if (wallMs === wallMs) {
+      if (this.wallBase !== this.wallBase) this.wallBase = wallMs;
+      if (c.wall === undefined) c.wall = new Float32Array(c.step.length).fill(NaN);
+      c.wall[off] = (wallMs - this.wallBase) / 1000;
+    } else if (c.wall !== undefined) {
+      c.wall[off] = NaN;
+    }
+    if (epoch !== this.lastEpoch && !(epoch !== epoch && this.lastEpoch !== this.lastEpoch)) {
+      this.lastEpoch = epoch;
+      this.epochs.set(i, epoch);
+    }
+    if (file !== this.lastFile) {
+      this.lastFile = file;
+      this.fileIdx.set(i, file);
+    }
+    this.curOff = off + 1;
+    this.length = i + 1;
+  }
+
+  private grow(i: number): Chunk {
     const ci = i >>> CHUNK_SHIFT;
-    const off = i & MASK;
     let c = this.chunks[ci];
     if (c === undefined) {
       c = newChunk(ci === 0 ? 16 : CHUNK);
       this.chunks.push(c);
-    } else if (off === c.step.length) {
+    } else {
       // only the first chunk grows (doubling, capped at CHUNK)
       const g = newChunk(Math.min(CHUNK, c.step.length * 2));
       g.step.set(c.step);
       g.value.set(c.value);
-      g.wall.set(c.wall);
       g.line.set(c.line);
+      if (c.wall) {
+        g.wall = new Float32Array(g.step.length).fill(NaN);
+        g.wall.set(c.wall);
+      }
       this.chunks[ci] = g;
       c = g;
     }
-    c.step[off] = step;
-    c.value[off] = value;
-    if (wallMs === wallMs) {
-      if (this.wallBase !== this.wallBase) this.wallBase = wallMs;
-      c.wall[off] = (wallMs - this.wallBase) / 1000;
-    } else {
-      c.wall[off] = NaN;
-    }
-    c.line[off] = line;
-    this.epochs.set(i, epoch);
-    this.fileIdx.set(i, file);
-    this.length = i + 1;
+    this.cur = c;
+    this.curOff = i & MASK;
+    this.curCap = c.step.length;
+    return c;
   }
 
   step(i: number): number {
@@ -130,7 +159,7 @@ export class SeriesStore implements SeriesView {
     return this.chunks[i >>> CHUNK_SHIFT]?.value[i & MASK] ?? NaN;
   }
   wall(i: number): number {
-    const w = this.chunks[i >>> CHUNK_SHIFT]?.wall[i & MASK] ?? NaN;
+    const w = this.chunks[i >>> CHUNK_SHIFT]?.wall?.[i & MASK] ?? NaN;
     return w === w ? this.wallBase + w * 1000 : NaN;
   }
   epoch(i: number): number {
@@ -163,6 +192,11 @@ export class SeriesStore implements SeriesView {
 
   clear(): void {
     this.chunks = [];
+    this.cur = undefined;
+    this.curOff = 0;
+    this.curCap = 0;
+    this.lastEpoch = NaN;
+    this.lastFile = -1;
     this.length = 0;
     this.wallBase = NaN;
     this.epochs.clear();
@@ -172,7 +206,7 @@ export class SeriesStore implements SeriesView {
   /** Allocated bytes (all columns, including unused capacity). */
   get bytes(): number {
     let b = this.epochs.bytes + this.fileIdx.bytes;
-    for (const c of this.chunks) b += c.step.byteLength + c.value.byteLength + c.wall.byteLength + c.line.byteLength;
+    for (const c of this.chunks) b += c.step.byteLength + c.value.byteLength + (c.wall?.byteLength ?? 0) + c.line.byteLength;
     return b;
   }
 }

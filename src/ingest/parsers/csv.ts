@@ -51,35 +51,42 @@ export class CsvParser implements LineParser {
     }
     const cols = this.cols;
     const nc = cols.length;
-    let quoted = false;
-    for (let k = s; k < e; k++) if (b[k] === 34) {
-      quoted = true;
-      break;
-    }
-    if (quoted) {
-      this.slowRow(b, s, e, lineNo);
-      return;
-    }
     const d = this.delim;
     const vals = this.vals;
     const has = this.has;
+    const ns = this.ns;
     let c = 0;
     i = s;
     for (;;) {
-      // one cell [i, end)
-      let end = i;
-      while (end < e && b[end] !== d) end++;
+      // one cell starting at i: try a number first (single pass), else find the delimiter
+      while (i < e && (b[i] === 32 || b[i] === 9) && d !== b[i]) i++;
+      let end: number;
+      if (i < e && b[i] !== d && ns.scan(b, i, e)) {
+        end = ns.pos;
+        while (end < e && (b[end] === 32 || b[end] === 9) && b[end] !== d) end++;
+        if (end === e || b[end] === d) {
+          if (c < nc) {
+            has[c] = 1;
+            vals[c] = ns.num;
+          }
+          c++;
+          if (end >= e) break;
+          i = end + 1;
+          continue;
+        }
+      }
+      end = i;
+      while (end < e && b[end] !== d && b[end] !== 34) end++;
+      if (end < e && b[end] === 34) {
+        this.slowRow(b, s, e, lineNo);
+        return;
+      }
       if (c < nc) {
-        let a = i;
         let z = end;
-        while (a < z && (b[a] === 32 || b[a] === 9)) a++;
-        while (z > a && (b[z - 1] === 32 || b[z - 1] === 9)) z--;
-        if (a === z) has[c] = 0;
-        else if (this.ns.scan(b, a, z) && this.ns.pos === z) {
-          has[c] = 1;
-          vals[c] = this.ns.num;
-        } else {
-          const cell = ascii(b, a, z);
+        while (z > i && (b[z - 1] === 32 || b[z - 1] === 9)) z--;
+        if (i === z) has[c] = 0;
+        else {
+          const cell = ascii(b, i, z);
           const nf = cell.length <= 10 ? nonFinite(cell) : undefined;
           if (nf !== undefined) {
             has[c] = 1;

@@ -74,7 +74,24 @@ export class JsonlParser implements LineParser {
       }
       if (b[i] !== 34) return false;
       const ks = ++i;
-      while (i < e && b[i] !== 34 && b[i] !== 92) i++;
+      // find the closing quote while comparing with the key at this position in the previous line
+      let slot = this.slots[fi];
+      let same = slot !== undefined;
+      if (same) {
+        const sb = slot!.bytes;
+        const sl = sb.length;
+        let k = 0;
+        for (;;) {
+          const ch = b[i];
+          if (ch === 34 || ch === 92 || i >= e) break;
+          if (k >= sl || sb[k] !== ch) same = false;
+          k++;
+          i++;
+        }
+        if (k !== sl) same = false;
+      } else {
+        while (i < e && b[i] !== 34 && b[i] !== 92) i++;
+      }
       if (i >= e || b[i] === 92) return false;
       const ke = i++;
       while (i < e && (b[i] === 32 || b[i] === 9)) i++;
@@ -82,9 +99,9 @@ export class JsonlParser implements LineParser {
       i++;
       while (i < e && (b[i] === 32 || b[i] === 9)) i++;
       // key lookup: same position as in the previous line?
-      let slot = this.slots[fi];
-      if (slot === undefined || !sameBytes(slot.bytes, b, ks, ke)) slot = this.findSlot(b, ks, ke, fi);
-      if (slot.kind === 'logit') return false;
+      if (!same) slot = this.findSlot(b, ks, ke, fi);
+      const sl = slot!;
+      if (sl.kind === 'logit') return false;
       const c = b[i];
       let v: number;
       if (c === 34) {
@@ -92,9 +109,9 @@ export class JsonlParser implements LineParser {
         while (i < e && b[i] !== 34 && b[i] !== 92) i++;
         if (i >= e || b[i] === 92) return false;
         const ve = i++;
-        if (slot.kind === 'split') split = ascii(b, vs, ve);
-        else if (slot.kind === 'time') wall = toWallMs(ascii(b, vs, ve));
-        else if (slot.kind === 'metric' && ve - vs <= 10) {
+        if (sl.kind === 'split') split = ascii(b, vs, ve);
+        else if (sl.kind === 'time') wall = toWallMs(ascii(b, vs, ve));
+        else if (sl.kind === 'metric' && ve - vs <= 10) {
           const nf = nonFinite(ascii(b, vs, ve));
           if (nf !== undefined && n < MAX_FIELDS) {
             this.slotIdx[n] = fi;
@@ -114,7 +131,7 @@ export class JsonlParser implements LineParser {
         } else {
           i = this.ns.pos;
           v = this.ns.num;
-          switch (slot.kind) {
+          switch (sl.kind) {
             case 'step':
               step = v;
               break;

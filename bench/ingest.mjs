@@ -1,0 +1,121 @@
+// npm run bench:ingest — JSONL / CSV parse throughput and bytes per stored point vs pandas on the same
+// files (same run), plus the follower's append → record latency (p50/p95) in watch and poll mode.
+// Env: BENCH_LINES (default 1000000).
+import * as esbuild from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const LINES = Number(process.env.BENCH_LINES ?? 1_000_000);
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lw-bench-ingest-'));
+const bundle = path.join(dir, 'ingest.mjs');
+await esbuild.build({ entryPoints: ['src/ingest/index.ts'], bundle: true, platform: 'node', format: 'esm', outfile: bundle, logLevel: 'error' });
+const worker = path.join(dir, 'ingest-worker.js');
+await esbuild.build({ entryPoints: ['src/ingest/worker.ts'], bundle: true, platform: 'node', format: 'cjs', outfile: worker, logLevel: 'error' });
+const ingest = await import(pathToFileURL(bundle).href);
+
+// ---- data: step, epoch, loss, grad_norm, lr (like a real per-step log) ----
+function write(file, header, fmt) {
+  const fd = fs.openSync(file, 'w');
+  let buf = header;
+  let x = 0x2545f491;
+  const rnd = () => ((x = (x * 1103515245 + 12345) >>> 0) / 4294967296);
+  for (let i = 0; i < LINES; i++) {
+    const epoch = Math.floor(i / 10000);
+    const loss = 2.5 * Math.exp(-i / 300000) + 0.05 * rnd();
+    const gn = 1 + rnd() * 3;
+    const lr = 3e-4 * (1 - i / LINES);
+    buf += fmt(i, epoch, loss, gn, lr);
+    if (buf.length > 1 << 20) {
+      fs.writeSync(fd, buf);
+      buf = '';
+    }
+  }
+  fs.writeSync(fd, buf);
+  fs.closeSync(fd);
+}
+const jsonl = path.join(dir, 'metrics.jsonl');
+const csv = path.join(dir, 'metrics.csv');
+write(jsonl, '', (i, e, l, g, lr) => `{"step": ${i}, "epoch": ${e}, "loss": ${l.toPrecision(12)}, "grad_norm": ${g.toPrecision(12)}, "lr": ${lr.toPrecision(10)}}\n`);
+write(csv, 'step,epoch,loss,grad_norm,lr\n', (i, e, l, g, lr) => `${i},${e},${l.toPrecision(12)},${g.toPrecision(12)},${lr.toPrecision(10)}\n`);
+const mb = (f) => fs.statSync(f).size / 1e6;
+
+async function ours(file, opts) {
+  const t0 = performance.now();
+  const runs = await ingest.loadRuns([file], opts);
+  const t = (performance.now() - t0) / 1000;
+  const run = runs[0];
+  const fp = run.footprint();
+  return { t, points: fp.points, bpp: fp.bytes / fp.points, series: run.series().length };
+}
+function pandas(file, kind) {
+  const code = `import time, pandas as pd\nt=time.perf_counter()\ndf=${kind === 'jsonl' ? `pd.read_json(${JSON.stringify(file)}, lines=True)` : `pd.read_csv(${JSON.stringify(file)})`}\nprint(time.perf_counter()-t, len(df))`;
+  const r = spawnSync('/usr/bin/python3', ['-c', code], { encoding: 'utf8' });
+  if (r.status !== 0) return undefined;
+  return Number(r.stdout.trim().split(' ')[0]);
+}
+function naive(file) {
+  const t0 = performance.now();
+  const text = fs.readFileSync(file, 'utf8');
+  let n = 0;
+  for (const line of text.split('\n')) if (line) n += Object.keys(JSON.parse(line)).length;
+  return (performance.now() - t0) / 1000;
+}
+
+const rows = [];
+for (const [kind, file] of [['jsonl', jsonl], ['csv', csv]]) {
+  const size = mb(file);
+  const best = async (opts) => {
+    let r;
+    for (let k = 0; k < 2; k++) {
+      const x = await ours(file, opts);
+      if (!r || x.t < r.t) r = x;
+    }
+    return r;
+  };
+  const main = await best({});
+  const viaWorker = await ours(file, { workerScript: worker, workerThreshold: 1 << 20 });
+  const p = pandas(file, kind);
+  rows.push({ format: kind, MB: size.toFixed(1), 'ours MB/s': (size / main.t).toFixed(0), 'worker MB/s': (size / viaWorker.t).toFixed(0), 'pandas MB/s': p ? (size / p).toFixed(0) : 'n/a', ratio: p ? (p / main.t).toFixed(2) + '×' : 'n/a', points: main.points, 'B/point': main.bpp.toFixed(2) });
+  if (kind === 'jsonl') {
+    const tn = naive(file);
+    rows.push({ format: 'jsonl (naive JSON.parse per line)', MB: size.toFixed(1), 'ours MB/s': (size / tn).toFixed(0), 'worker MB/s': '', 'pandas MB/s': '', ratio: p ? (p / tn).toFixed(2) + '×' : '', points: '', 'B/point': '' });
+  }
+}
+console.log(`\ningest throughput (${LINES} lines; ratio = pandas time / ours)`);
+console.table(rows);
+
+// ---- follower latency: append one line, wait for the update carrying it ----
+async function latency(mode) {
+  const f = path.join(dir, `lat-${mode}.jsonl`);
+  fs.writeFileSync(f, '{"step": 0, "loss": 1}\n');
+  const w = new ingest.LogWatcher(mode === 'poll' ? { pollIntervalMs: 50, coalesceMs: 0 } : { coalesceMs: 0 });
+  await w.add(f);
+  const lat = [];
+  let pending;
+  w.onUpdate((u) => {
+    const run = w.getRun(u.runId);
+    const s = run?.getSeries('loss');
+    if (pending && s && s.length > pending.n) {
+      lat.push(performance.now() - pending.t);
+      const r = pending.resolve;
+      pending = undefined;
+      r();
+    }
+  });
+  for (let i = 1; i <= 60; i++) {
+    await new Promise((resolve) => {
+      pending = { t: performance.now(), n: i, resolve };
+      fs.appendFileSync(f, `{"step": ${i}, "loss": ${1 / (i + 1)}}\n`);
+    });
+    await new Promise((r) => setTimeout(r, 5 + (i % 7)));
+  }
+  w.dispose();
+  lat.sort((a, b) => a - b);
+  return { mode, appends: lat.length, 'p50 ms': lat[Math.floor(lat.length * 0.5)].toFixed(1), 'p95 ms': lat[Math.floor(lat.length * 0.95)].toFixed(1) };
+}
+console.log('\nfollower append → record latency');
+console.table([await latency('watch'), await latency('poll')]);
+fs.rmSync(dir, { recursive: true, force: true });

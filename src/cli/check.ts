@@ -1,5 +1,247 @@
-// losswatch check — placeholder until its issue lands.
-export async function run(_argv: string[]): Promise<number> {
-  process.stderr.write('losswatch check: not built yet\n');
-  return 2;
+// losswatch check <paths or globs…> [--format text|json|github]: runs the loss checks on logs.
+// Exit code: 1 if any finding is an error, 0 otherwise, 2 on usage / input errors.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { checkRun, CHECKS, type CheckOptions } from '../core/checks/index';
+import type { Finding, Severity } from '../core/model';
+import { globToRegExp, loadRuns } from '../ingest/index';
+
+const USAGE = `usage: losswatch check <paths or globs…> [options]
+
+Runs the LossWatch loss checks on training logs (files, folders searched recursively, or globs such
+as 'runs/**/log.jsonl' — quote globs so the shell does not expand them).
+
+options:
+  --format text|json|github   output: 'file:line:col: severity code: message' lines (default),
+                              a JSON array, or GitHub Actions annotations
+  --severity CODE=LEVEL       change a check's severity (error|warning|information|hint|off); repeatable
+  --patience N                overfitting: evaluations without improvement (default 3)
+  --min-delta X               overfitting: minimum decrease that counts as improvement (default 0)
+  --list                      list the check codes and their default severities
+  -h, --help                  this help
+
+exit status: 1 if any error was found, 0 otherwise, 2 on bad usage or unreadable input.`;
+
+type Format = 'text' | 'json' | 'github';
+const LEVELS = new Set(['error', 'warning', 'information', 'hint', 'off']);
+const GLOB_CHARS = /[*?[\]{}]/;
+const SKIP_DIRS = new Set(['node_modules', '.git', '.venv', '__pycache__']);
+
+class UsageError extends Error {}
+
+interface Args {
+  format: Format;
+  inputs: string[];
+  options: CheckOptions;
+  list: boolean;
+  help: boolean;
+}
+
+export function parseArgs(argv: string[]): Args {
+  const a: Args = { format: 'text', inputs: [], options: {}, list: false, help: false };
+  const sev: Record<string, Severity | 'off'> = {};
+  const codes = new Set(CHECKS.map((c) => c.code));
+  const value = (i: number, flag: string): string => {
+    const v = argv[i];
+    if (v === undefined) throw new UsageError(`${flag} needs a value`);
+    return v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    let arg = argv[i]!;
+    let inline: string | undefined;
+    const eq = arg.indexOf('=');
+    if (arg.startsWith('--') && eq > 0) {
+      inline = arg.slice(eq + 1);
+      arg = arg.slice(0, eq);
+    }
+    const next = (): string => inline ?? value(++i, arg);
+    switch (arg) {
+      case '--format': {
+        const f = next();
+        if (f !== 'text' && f !== 'json' && f !== 'github') throw new UsageError(`--format must be text, json or github, got '${f}'`);
+        a.format = f;
+        break;
+      }
+      case '--severity': {
+        const [code, level] = next().split('=');
+        if (!code || !codes.has(code)) throw new UsageError(`--severity: unknown code '${code ?? ''}' (see --list)`);
+        if (!level || !LEVELS.has(level)) throw new UsageError(`--severity ${code}: level must be error, warning, information, hint or off`);
+        sev[code] = level as Severity | 'off';
+        break;
+      }
+      case '--patience': {
+        const n = Number(next());
+        if (!Number.isInteger(n) || n < 1) throw new UsageError('--patience must be an integer ≥ 1');
+        a.options.overfitting = { ...a.options.overfitting, patience: n };
+        break;
+      }
+      case '--min-delta': {
+        const x = Number(next());
+        if (!Number.isFinite(x) || x < 0) throw new UsageError('--min-delta must be a number ≥ 0');
+        a.options.overfitting = { ...a.options.overfitting, minDelta: x };
+        break;
+      }
+      case '--list':
+        a.list = true;
+        break;
+      case '-h':
+      case '--help':
+        a.help = true;
+        break;
+      case '--':
+        a.inputs.push(...argv.slice(i + 1));
+        i = argv.length;
+        break;
+      default:
+        if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option '${arg}'`);
+        a.inputs.push(argv[i]!);
+    }
+  }
+  if (Object.keys(sev).length) a.options.severities = sev;
+  return a;
+}
+
+const toSlash = (p: string): string => p.split(path.sep).join('/');
+
+/** Expands one glob (relative to cwd, or absolute) by walking from its fixed leading folder. */
+export function expandGlob(pattern: string, cwd = process.cwd()): string[] {
+  const pat = toSlash(pattern);
+  const parts = pat.split('/');
+  const fixed: string[] = [];
+  for (const p of parts) {
+    if (GLOB_CHARS.test(p)) break;
+    fixed.push(p);
+  }
+  const baseRel = fixed.join('/') || (pat.startsWith('/') ? '/' : '.');
+  const base = path.resolve(cwd, baseRel);
+  const absolute = path.isAbsolute(pattern);
+  const re = globToRegExp(absolute ? toSlash(path.resolve(pattern)) : pat.replace(/^\.\//, ''));
+  const out: string[] = [];
+  const walk = (dir: string, depth: number): void => {
+    if (depth > 40) return;
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) {
+        if (SKIP_DIRS.has(e.name)) continue;
+        walk(full, depth + 1);
+      } else if (e.isFile()) {
+        const rel = absolute ? toSlash(full) : toSlash(path.relative(cwd, full));
+        if (re.test(rel)) out.push(full);
+      }
+    }
+  };
+  walk(base, 0);
+  return out.sort();
+}
+
+/** Files and folders to load: plain paths must exist; globs must match something. */
+export function resolveInputs(inputs: readonly string[], cwd = process.cwd()): string[] {
+  const out: string[] = [];
+  for (const input of inputs) {
+    const abs = path.resolve(cwd, input);
+    if (fs.existsSync(abs)) {
+      out.push(abs);
+    } else if (GLOB_CHARS.test(input)) {
+      const found = expandGlob(input, cwd);
+      if (found.length === 0) throw new UsageError(`no files match '${input}'`);
+      out.push(...found);
+    } else {
+      throw new UsageError(`no such file or folder: ${input}`);
+    }
+  }
+  return [...new Set(out)];
+}
+
+function display(file: string, cwd: string): string {
+  const rel = path.relative(cwd, file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? toSlash(rel) : file;
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s*[\r\n]+\s*/g, ' ');
+}
+
+/** GitHub workflow-command escaping (data and property values). */
+function ghData(s: string): string {
+  return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+function ghProp(s: string): string {
+  return ghData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
+}
+
+export function formatFindings(findings: readonly Finding[], format: Format, cwd = process.cwd()): string {
+  const rows = findings.map((f) => ({
+    file: display(f.file, cwd),
+    line: f.line ?? 1,
+    column: f.column ?? 1,
+    severity: f.severity,
+    code: f.code,
+    message: oneLine(f.message),
+    related: f.related ?? [],
+  }));
+  if (format === 'json') {
+    return JSON.stringify(rows.map(({ related: _r, ...r }) => r), null, 2) + '\n';
+  }
+  if (format === 'github') {
+    const kind: Record<Severity, string> = { error: 'error', warning: 'warning', information: 'notice', hint: 'notice' };
+    return rows
+      .map((r) => `::${kind[r.severity]} file=${ghProp(r.file)},line=${r.line},col=${r.column},title=${ghProp(`LossWatch ${r.code}`)}::${ghData(r.message)}\n`)
+      .join('');
+  }
+  let out = '';
+  for (const r of rows) {
+    out += `${r.file}:${r.line}:${r.column}: ${r.severity} ${r.code}: ${r.message}\n`;
+    for (const rel of r.related) out += `    related: ${display(rel.file, cwd)}${rel.line !== undefined ? `:${rel.line}` : ''}: ${oneLine(rel.message)}\n`;
+  }
+  return out;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let args: Args;
+  let inputs: string[];
+  try {
+    args = parseArgs(argv);
+    if (args.help) {
+      process.stdout.write(USAGE + '\n');
+      return 0;
+    }
+    if (args.list) {
+      for (const c of CHECKS) process.stdout.write(`${c.code.padEnd(28)} ${c.defaultSeverity.padEnd(12)} ${c.title}\n`);
+      return 0;
+    }
+    if (args.inputs.length === 0) throw new UsageError('give at least one log file, folder or glob');
+    inputs = resolveInputs(args.inputs);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`losswatch check: ${e.message}\n${USAGE}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  let runs;
+  try {
+    runs = await loadRuns(inputs);
+  } catch (e) {
+    process.stderr.write(`losswatch check: cannot read the logs: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 2;
+  }
+  const findings: Finding[] = [];
+  for (const r of runs) findings.push(...checkRun(r, args.options));
+  findings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : (a.line ?? 0) - (b.line ?? 0)));
+  process.stdout.write(formatFindings(findings, args.format));
+  const count = (s: Severity): number => findings.filter((f) => f.severity === s).length;
+  const errors = count('error');
+  if (args.format === 'text') {
+    process.stderr.write(
+      `losswatch check: ${runs.length} run${runs.length === 1 ? '' : 's'}, ${errors} error${errors === 1 ? '' : 's'}, ${count('warning')} warning${count('warning') === 1 ? '' : 's'}, ${count('information') + count('hint')} note${count('information') + count('hint') === 1 ? '' : 's'}\n`,
+    );
+  }
+  if (runs.length === 0) process.stderr.write('losswatch check: no training logs found in the given paths\n');
+  return errors > 0 ? 1 : 0;
 }

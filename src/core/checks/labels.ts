@@ -218,12 +218,7 @@ export function analyzeRecord(r: LogitRecord): RecordAnalysis {
       });
       recomputable = false;
     } else if (expect !== 'multi') {
-      if (isIntegerDtype(r.labels) && expect === 'either' && c > 1) {
-        issues.push({
-          code: 'label-one-hot-vs-index',
-          detail: `labels ${shapeStr(r.labels.shape)} are integer (${r.labels.dtype}) one-hot rows; PyTorch cross_entropy takes class ids ${shapeStr([n, ...spatial])} (labels.argmax(1)) or float probabilities`,
-        });
-      }
+      // (PyTorch also rejects integer one-hot rows here, but JSON logs do not keep the dtype: 1.0 reads as 1.)
       if (binary && multiRows > 0 && c > 1) {
         issues.push({ code: 'label-multi-hot', detail: `${multiRows} of ${rows} label rows mark several classes` });
       } else if (offRows > 0 || outside > 0) {

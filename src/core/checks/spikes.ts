@@ -8,6 +8,8 @@ import { at, num, plural } from './format';
 
 /** At most this many spike findings per series; the last one counts the rest. */
 export const MAX_SPIKES = 20;
+/** A spike must also be at least this many times the median (a 10% wiggle on a very smooth curve is no spike). */
+export const MIN_RATIO = 1.5;
 
 export interface SpikeEpisode {
   start: number;
@@ -51,7 +53,7 @@ export class SpikeDetector {
         const med = Math.exp(lmed);
         const scale = Math.max(MAD_SCALE * this.window.mad(), 1e-3);
         const z = (lx - lmed) / scale;
-        if (z > this.opts.z) {
+        if (z > this.opts.z && x >= MIN_RATIO * med) {
           const last = this.episodes[this.episodes.length - 1];
           if (last && this.lastSpikeIndex === i - 1) {
             last.count++;

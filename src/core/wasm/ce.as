@@ -3,8 +3,9 @@
 //
 // Per row i (classes contiguous), with y = target (−1 = ignored):
 //   m = max z (f32x4), then e_k = exp(z_k − m) by a Cephes-style f32 polynomial (rel. err ≈ 1e-7,
-//   exp(0) = 1 exactly, x < −86 → 0), accumulated in float64.
-//   loss-only mode  out[i]        = (m − z_y) + log Σ e            (NaN for a non-finite row)
+//   exp(0) = 1 exactly, x < −86 → 0). Sums over k ≠ y run in f32x4 lanes over blocks of 4 vectors
+//   (≤ 4 additions per lane, rel. err ≤ 2.4e-7) flushed into float64 accumulators.
+//   loss-only mode  out[i]        = (m − z_y) + log s               (NaN for a non-finite row)
 //   fused mode      out[4i + 0]   = (m − z_y) + log s               (−log p_y)
 //                   out[4i + 1]   = sqrt(Σ_{k≠y} e_k² + (Σ_{k≠y} e_k)²) / s   (‖p − onehot(y)‖₂)
 //                   out[4i + 2]   = Σ_{k≠y} e_k / s                  (1 − p_y = max |p − onehot(y)|)
@@ -31,8 +32,17 @@
   return v128.and(scaled, f32x4.ge(x, f32x4.splat(-86.0)));
 }
 
-@inline function exp1(x: f32): f32 {
-  return f32x4.extract_lane(exp4(f32x4.splat(x)), 0);
+const LANES: v128 = i32x4(0, 1, 2, 3);
+
+// Row results passed between the helpers (AssemblyScript has no tuples).
+let gM: f32 = 0;
+let gS1: f64 = 0;
+let gS2: f64 = 0;
+let gNaN: bool = false;
+
+/** Lane mask keeping the first r lanes (r in 1..4). */
+@inline function firstLanes(r: i32): v128 {
+  return i32x4.lt_s(LANES, i32x4.splat(r));
 }
 
 @inline function rowMax(base: usize, c: i32): f32 {
@@ -49,16 +59,54 @@
     m3 = f32x4.pmax(m3, v128.load(p, 48));
   }
   for (; k + 4 <= c; k += 4) m0 = f32x4.pmax(m0, v128.load(base + (<usize>k << 2)));
+  if (k < c) {
+    // partial last vector: lanes past the row end read the next bytes of the block, masked to −inf
+    const v = v128.bitselect(v128.load(base + (<usize>k << 2)), f32x4.splat(-Infinity), firstLanes(c - k));
+    m1 = f32x4.pmax(m1, v);
+  }
   m0 = f32x4.pmax(f32x4.pmax(m0, m1), f32x4.pmax(m2, m3));
-  let m = max<f32>(max<f32>(f32x4.extract_lane(m0, 0), f32x4.extract_lane(m0, 1)), max<f32>(f32x4.extract_lane(m0, 2), f32x4.extract_lane(m0, 3)));
-  for (; k < c; k++) m = max<f32>(m, load<f32>(base + (<usize>k << 2)));
-  // NaN may be dropped by pmax; the caller detects NaN through Σ (z − m).
-  return m;
+  // NaN may be dropped by pmax; rowSums detects NaN through Σ (z − m).
+  return max<f32>(max<f32>(f32x4.extract_lane(m0, 0), f32x4.extract_lane(m0, 1)), max<f32>(f32x4.extract_lane(m0, 2), f32x4.extract_lane(m0, 3)));
 }
 
-/** Σ over the row of (z − m) in f32: NaN iff the row has a NaN (m finite ⇒ no +inf). */
-@inline function hsum4(v: v128): f32 {
-  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+@inline function flush(b1: v128, b2: v128, fused: bool): void {
+  const a = f64x2.add(f64x2.promote_low_f32x4(b1), f64x2.promote_low_f32x4(v128.shuffle<f32>(b1, b1, 2, 3, 0, 1)));
+  gS1 += f64x2.extract_lane(a, 0) + f64x2.extract_lane(a, 1);
+  if (fused) {
+    const q = f64x2.add(f64x2.promote_low_f32x4(b2), f64x2.promote_low_f32x4(v128.shuffle<f32>(b2, b2, 2, 3, 0, 1)));
+    gS2 += f64x2.extract_lane(q, 0) + f64x2.extract_lane(q, 1);
+  }
+}
+
+/** gS1 = Σ_{k≠y} e_k, gS2 = Σ_{k≠y} e_k² (fused only), gNaN = row has a NaN. m must be finite. */
+@inline function rowSums(base: usize, c: i32, y: i32, m: f32, fused: bool): void {
+  const mv = f32x4.splat(m);
+  const yc = y & ~3;
+  const keepY = i32x4.ne(LANES, i32x4.splat(y - yc));
+  gS1 = 0;
+  gS2 = 0;
+  let sx = f32x4.splat(0);
+  let b1 = f32x4.splat(0);
+  let b2 = b1;
+  let k = 0;
+  let cnt = 0;
+  for (; k < c; k += 4) {
+    let x = f32x4.sub(v128.load(base + (<usize>k << 2)), mv);
+    if (k + 4 > c) x = v128.bitselect(x, f32x4.splat(-Infinity), firstLanes(c - k));
+    sx = f32x4.add(sx, x);
+    let e = exp4(x);
+    if (k == yc) e = v128.and(e, keepY);
+    b1 = f32x4.add(b1, e);
+    if (fused) b2 = f32x4.add(b2, f32x4.mul(e, e));
+    if (++cnt == 4) {
+      flush(b1, b2, fused);
+      b1 = f32x4.splat(0);
+      b2 = b1;
+      cnt = 0;
+    }
+  }
+  if (cnt != 0) flush(b1, b2, fused);
+  gNaN = isNaN<f32>(f32x4.extract_lane(sx, 0) + f32x4.extract_lane(sx, 1) + f32x4.extract_lane(sx, 2) + f32x4.extract_lane(sx, 3));
 }
 
 export function ceLossRows(zPtr: usize, n: i32, c: i32, yPtr: usize, outPtr: usize): void {
@@ -75,53 +123,17 @@ export function ceLossRows(zPtr: usize, n: i32, c: i32, yPtr: usize, outPtr: usi
       store<f64>(outp, NaN);
       continue;
     }
-    const mv = f32x4.splat(m);
-    let a0 = f64x2.splat(0);
-    let a1 = a0;
-    let a2 = a0;
-    let a3 = a0;
-    let sx0 = f32x4.splat(0);
-    let sx1 = sx0;
-    let k = 0;
-    for (; k + 8 <= c; k += 8) {
-      const p = base + (<usize>k << 2);
-      const x0 = f32x4.sub(v128.load(p), mv);
-      const x1 = f32x4.sub(v128.load(p, 16), mv);
-      sx0 = f32x4.add(sx0, x0);
-      sx1 = f32x4.add(sx1, x1);
-      const e0 = exp4(x0);
-      const e1 = exp4(x1);
-      a0 = f64x2.add(a0, f64x2.promote_low_f32x4(e0));
-      a1 = f64x2.add(a1, f64x2.promote_low_f32x4(v128.shuffle<f32>(e0, e0, 2, 3, 0, 1)));
-      a2 = f64x2.add(a2, f64x2.promote_low_f32x4(e1));
-      a3 = f64x2.add(a3, f64x2.promote_low_f32x4(v128.shuffle<f32>(e1, e1, 2, 3, 0, 1)));
-    }
-    for (; k + 4 <= c; k += 4) {
-      const x0 = f32x4.sub(v128.load(base + (<usize>k << 2)), mv);
-      sx0 = f32x4.add(sx0, x0);
-      const e0 = exp4(x0);
-      a0 = f64x2.add(a0, f64x2.promote_low_f32x4(e0));
-      a1 = f64x2.add(a1, f64x2.promote_low_f32x4(v128.shuffle<f32>(e0, e0, 2, 3, 0, 1)));
-    }
-    a0 = f64x2.add(f64x2.add(a0, a1), f64x2.add(a2, a3));
-    let s: f64 = f64x2.extract_lane(a0, 0) + f64x2.extract_lane(a0, 1);
-    let sx: f32 = hsum4(f32x4.add(sx0, sx1));
-    for (; k < c; k++) {
-      const x = load<f32>(base + (<usize>k << 2)) - m;
-      sx += x;
-      s += <f64>exp1(x);
-    }
-    if (isNaN<f32>(sx)) {
+    rowSums(base, c, y, m, false);
+    if (gNaN) {
       store<f64>(outp, NaN);
       continue;
     }
-    const zy = load<f32>(base + (<usize>y << 2));
-    store<f64>(outp, (<f64>m - <f64>zy) + Math.log(s));
+    const d: f64 = <f64>m - <f64>load<f32>(base + (<usize>y << 2));
+    store<f64>(outp, d + Math.log(gS1 + Math.exp(-d)));
   }
 }
 
 export function ceFusedRows(zPtr: usize, n: i32, c: i32, yPtr: usize, outPtr: usize): void {
-  const lanes = i32x4(0, 1, 2, 3);
   for (let i = 0; i < n; i++) {
     const base = zPtr + (<usize>i * <usize>c << 2);
     const y = load<i32>(yPtr + (<usize>i << 2));
@@ -132,63 +144,26 @@ export function ceFusedRows(zPtr: usize, n: i32, c: i32, yPtr: usize, outPtr: us
       store<f64>(outp, 1, 24);
       continue;
     }
-    const mv = f32x4.splat(m);
     if (y < 0) {
       // ignored: only whether the row holds a NaN matters (its gradient is p·0)
-      let sx0 = f32x4.splat(0);
-      let k = 0;
-      for (; k + 4 <= c; k += 4) sx0 = f32x4.add(sx0, f32x4.sub(v128.load(base + (<usize>k << 2)), mv));
-      let sx = hsum4(sx0);
-      for (; k < c; k++) sx += load<f32>(base + (<usize>k << 2)) - m;
+      rowSums(base, c, 0, m, false);
       store<f64>(outp, 0);
       store<f64>(outp, 0, 8);
       store<f64>(outp, 0, 16);
-      store<f64>(outp, isNaN<f32>(sx) ? 1 : 0, 24);
+      store<f64>(outp, gNaN ? 1 : 0, 24);
       continue;
     }
-    const yc = y & ~3;
-    const keep = i32x4.ne(lanes, i32x4.splat(y - yc));
-    let s1a = f64x2.splat(0);
-    let s1b = s1a;
-    let s2a = s1a;
-    let s2b = s1a;
-    let sx0 = f32x4.splat(0);
-    let k = 0;
-    for (; k + 4 <= c; k += 4) {
-      const x0 = f32x4.sub(v128.load(base + (<usize>k << 2)), mv);
-      sx0 = f32x4.add(sx0, x0);
-      let e0 = exp4(x0);
-      if (k == yc) e0 = v128.and(e0, keep);
-      const lo = f64x2.promote_low_f32x4(e0);
-      const hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(e0, e0, 2, 3, 0, 1));
-      s1a = f64x2.add(s1a, lo);
-      s1b = f64x2.add(s1b, hi);
-      s2a = f64x2.add(s2a, f64x2.mul(lo, lo));
-      s2b = f64x2.add(s2b, f64x2.mul(hi, hi));
-    }
-    s1a = f64x2.add(s1a, s1b);
-    s2a = f64x2.add(s2a, s2b);
-    let s1: f64 = f64x2.extract_lane(s1a, 0) + f64x2.extract_lane(s1a, 1);
-    let s2: f64 = f64x2.extract_lane(s2a, 0) + f64x2.extract_lane(s2a, 1);
-    let sx: f32 = hsum4(sx0);
-    for (; k < c; k++) {
-      const x = load<f32>(base + (<usize>k << 2)) - m;
-      sx += x;
-      if (k == y) continue;
-      const e = <f64>exp1(x);
-      s1 += e;
-      s2 += e * e;
-    }
-    if (isNaN<f32>(sx)) {
+    rowSums(base, c, y, m, true);
+    if (gNaN) {
       store<f64>(outp, NaN);
       store<f64>(outp, 1, 24);
       continue;
     }
     const d: f64 = <f64>m - <f64>load<f32>(base + (<usize>y << 2));
-    const ey = Math.exp(-d);
-    const s = s1 + ey;
+    const s1 = gS1;
+    const s = s1 + Math.exp(-d);
     store<f64>(outp, d + Math.log(s));
-    store<f64>(outp, Math.sqrt(s2 + s1 * s1) / s, 8);
+    store<f64>(outp, Math.sqrt(gS2 + s1 * s1) / s, 8);
     store<f64>(outp, s1 / s, 16);
     store<f64>(outp, 0, 24);
   }

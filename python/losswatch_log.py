@@ -304,13 +304,14 @@ class LossWatchLogger:
                     view = view[os.write(self._fd, view) :]
 
     def log(self, step, split="train", epoch=None, **scalars):
-        """One scalar line: log(12, loss=0.71, grad_norm=1.3, lr=0.01, epoch=0)."""
+        """One scalar line: log(12, loss=0.71, grad_norm=1.3, lr=0.01, epoch=0). None values are skipped."""
         obj = {"step": step if type(step) is int else int(step)}
         if epoch is not None:
             obj["epoch"] = _to_number(epoch)
         obj["split"] = split if type(split) is str else str(split)
         for k, v in scalars.items():
-            obj[k] = _to_number(v)
+            if v is not None:  # absent values are left out (e.g. a callback's missing grad_norm)
+                obj[k] = _to_number(v)
         obj["time"] = time.time()
         self._write(obj)
 

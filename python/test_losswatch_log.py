@@ -63,8 +63,9 @@ class Base(unittest.TestCase):
 class ScalarLines(Base):
     def test_scalar_line_fields_and_order(self):
         with LossWatchLogger(self.path) as lw:
-            lw.log(12, loss=0.71, grad_norm=1.3, lr=0.01, epoch=0)
+            lw.log(12, loss=0.71, grad_norm=1.3, lr=0.01, epoch=0, accuracy=None)
         (o,) = read_lines(self.path)
+        self.assertNotIn("accuracy", o)
         self.assertEqual(list(o)[:3], ["step", "epoch", "split"])
         self.assertEqual(o["step"], 12)
         self.assertIsInstance(o["step"], int)

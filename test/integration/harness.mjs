@@ -423,7 +423,6 @@ function makeVS({ page, host, dirs, server, ext, outputDir, cleanup, name }) {
     async problemRows() {
       const panel = page.locator('.markers-panel');
       if (!(await panel.isVisible().catch(() => false))) {
-        await page.locator('.monaco-workbench').click({ position: { x: 5, y: 5 }, trial: true }).catch(() => {});
         await page.keyboard.press('Control+Shift+M');
         const ok = await panel.waitFor({ state: 'visible', timeout: 3000 }).then(() => true, () => false);
         if (!ok) await host.executeCommand('workbench.actions.view.problems');

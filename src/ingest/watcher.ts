@@ -310,6 +310,8 @@ export class LogWatcher {
 
   private onRestart(r: RunState, f: FileState, _reason: RestartReason): void {
     f.gone = false;
+    // deliver what was read up to here (the end of a rotated file) before the reset
+    if (r.visible && (r.marked.size > 0 || r.logitFrom >= 0)) this.flush(r);
     if (!r.visible) {
       r.visible = true;
       r.removed = false;

@@ -1,7 +1,146 @@
+// Activation: wires the run manager (ingest + checks) to diagnostics, status bar, runs view,
+// dashboard, hovers, code actions and commands. Every piece of logic lives in its own module.
+import * as path from 'node:path';
+import * as fs from 'node:fs/promises';
 import * as vscode from 'vscode';
+import { COMMANDS } from './api';
+import { disableCheck, readSettings } from './config';
+import { DiagnosticsPublisher } from './diagnostics';
+import { RunManager } from './runManager';
+import { StatusBar } from './statusBar';
+import { RunsView, type RunsNode } from './runsView';
+import { LossWatchCodeActions } from './codeActions';
+import { LogitsHover } from './hover';
+import { registerDashboard } from './dashboard';
 
-export function activate(context: vscode.ExtensionContext): void {
-  context.subscriptions.push();
+/** Argument shapes accepted by commands invoked from views, status bar, code actions and the palette. */
+type RunArg = RunsNode | { runId?: string; step?: number } | vscode.Uri | undefined;
+
+function runIdOf(manager: RunManager, arg: RunArg): string | undefined {
+  if (!arg) return undefined;
+  if (arg instanceof vscode.Uri) return manager.runForFile(arg.fsPath)?.id;
+  return typeof arg.runId === 'string' ? arg.runId : undefined;
+}
+
+export interface LossWatchApi {
+  manager: RunManager;
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<LossWatchApi> {
+  const log = vscode.window.createOutputChannel('LossWatch');
+  const manager = new RunManager(readSettings(), context.asAbsolutePath(path.join('dist', 'ingest-worker.js')), log);
+  const docsFile = vscode.Uri.joinPath(context.extensionUri, 'docs', 'diagnostics.md');
+  const collection = vscode.languages.createDiagnosticCollection('losswatch');
+  const publisher = new DiagnosticsPublisher(collection, (code) => docsFile.with({ fragment: code }));
+  const runsView = new RunsView(manager);
+  registerDashboard(context, manager);
+
+  // Findings → Problems panel. Remember each run's files so a removed run's entries are cleared.
+  const filesOf = new Map<string, readonly string[]>();
+  context.subscriptions.push(
+    manager.onDidChangeFindings(({ runId }) => {
+      const run = manager.getRun(runId);
+      const previous = filesOf.get(runId) ?? [];
+      if (!run) {
+        publisher.clearRun(runId, previous);
+        filesOf.delete(runId);
+        return;
+      }
+      const gone = previous.filter((f) => !run.files.includes(f));
+      if (gone.length) publisher.clearRun(runId, gone);
+      filesOf.set(runId, [...run.files]);
+      publisher.publish(runId, run.files, manager.findings(runId));
+    }),
+  );
+
+  const pickRun = async (placeHolder: string): Promise<string | undefined> => {
+    const runs = manager.runs();
+    if (runs.length <= 1) return runs[0]?.id;
+    const pick = await vscode.window.showQuickPick(
+      runs.map((r) => ({ label: r.name, description: r.format, detail: r.root, runId: r.id })),
+      { placeHolder },
+    );
+    return pick?.runId;
+  };
+
+  const register = (id: string, fn: (...args: never[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+
+  register(COMMANDS.watchFile, async (uri?: vscode.Uri) => {
+    const target =
+      uri instanceof vscode.Uri
+        ? uri
+        : (await vscode.window.showOpenDialog({ canSelectFiles: true, canSelectFolders: false, canSelectMany: false, openLabel: 'Watch' }))?.[0];
+    if (!target) return undefined;
+    const run = await manager.watch(target.fsPath);
+    if (!run) void vscode.window.showWarningMessage(`LossWatch: no training log format recognised in ${path.basename(target.fsPath)}.`);
+    return run?.id;
+  });
+  register(COMMANDS.watchFolder, async (uri?: vscode.Uri) => {
+    const target =
+      uri instanceof vscode.Uri
+        ? uri
+        : (await vscode.window.showOpenDialog({ canSelectFiles: false, canSelectFolders: true, canSelectMany: false, openLabel: 'Watch' }))?.[0];
+    if (!target) return undefined;
+    const run = await manager.watch(target.fsPath);
+    if (!run) void vscode.window.showWarningMessage(`LossWatch: no training logs recognised in ${target.fsPath}.`);
+    return run?.id;
+  });
+  register(COMMANDS.stopWatching, async (arg?: RunArg) => {
+    const runId = runIdOf(manager, arg) ?? (await pickRun('Stop watching which run?'));
+    if (runId) manager.stopWatching(runId);
+  });
+  // openDashboard / showInDashboard are registered by the dashboard module.
+  register(COMMANDS.recheckAll, async () => {
+    await manager.reloadAll();
+    return manager.allFindings().reduce((n, r) => n + r.findings.length, 0);
+  });
+  register(COMMANDS.exportDiagnostics, async (target?: vscode.Uri) => {
+    const dest =
+      target instanceof vscode.Uri
+        ? target
+        : await vscode.window.showSaveDialog({ filters: { JSON: ['json'] }, saveLabel: 'Export', defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri.with({ path: path.posix.join(vscode.workspace.workspaceFolders[0].uri.path, 'losswatch-diagnostics.json') }) });
+    if (!dest) return;
+    const rows = manager.allFindings().flatMap(({ findings }) =>
+      findings.map((f) => ({ file: f.file, line: f.line ?? 1, column: f.column ?? 1, severity: f.severity, code: f.code, message: f.message, step: f.step })),
+    );
+    await fs.writeFile(dest.fsPath, JSON.stringify(rows, null, 2) + '\n');
+    void vscode.window.showInformationMessage(`LossWatch: exported ${rows.length} diagnostic(s) to ${path.basename(dest.fsPath)}.`);
+  });
+  register(COMMANDS.openDocs, async (code?: string) => {
+    await vscode.commands.executeCommand('markdown.showPreview', docsFile);
+    if (typeof code === 'string') log.appendLine(`documentation: ${code}`);
+  });
+  register(COMMANDS.disableCheck, async (code?: string) => {
+    if (typeof code !== 'string') return;
+    await disableCheck(code);
+    void vscode.window.showInformationMessage(`LossWatch: '${code}' is off for this workspace (setting losswatch.checks.severity).`);
+  });
+  register(COMMANDS.revealFile, async (arg?: RunArg) => {
+    const runId = runIdOf(manager, arg) ?? (await pickRun('Reveal which run?'));
+    const run = runId ? manager.getRun(runId) : undefined;
+    const file = run?.files[0];
+    if (file) await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: true });
+  });
+
+  context.subscriptions.push(
+    log,
+    manager,
+    collection,
+    runsView,
+    new StatusBar(manager),
+    vscode.window.createTreeView('losswatch.runs', { treeDataProvider: runsView, showCollapseAll: true }),
+    vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, new LossWatchCodeActions(manager), {
+      providedCodeActionKinds: LossWatchCodeActions.kinds,
+    }),
+    vscode.languages.registerHoverProvider({ scheme: 'file' }, new LogitsHover(manager)),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('losswatch')) void manager.applySettings(readSettings());
+    }),
+    vscode.workspace.onDidChangeWorkspaceFolders(() => void manager.discover()),
+  );
+
+  void manager.discover().catch((err: unknown) => log.appendLine(`discovery failed: ${String(err)}`));
+  return { manager };
 }
 
 export function deactivate(): void {}

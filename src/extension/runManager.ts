@@ -1,0 +1,240 @@
+// Owns the log watcher (ingest), the per-run checkers and the derived series.
+// Data flows one way: file → LogWatcher → RunView → RunChecker → findings → listeners.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Finding, LogitRecord, RunUpdate, RunView } from '../core/model';
+import { LogWatcher, type IngestOptions, type FormatName } from '../ingest';
+import { RunChecker, recompute, type CheckOptions } from '../core/checks';
+import type { RunManagerApi } from './api';
+import type { Settings } from './config';
+import { RunWithRecomputed, type Recomputation } from './recomputed';
+
+export function ingestOptions(s: Settings, workerScript?: string): IngestOptions {
+  return {
+    pollIntervalMs: s.pollIntervalMs > 0 ? s.pollIntervalMs : undefined,
+    formatOverrides: s.formatOverrides as { glob: string; format: FormatName }[],
+    textPatterns: s.textPatterns,
+    workerScript,
+    coalesceMs: 100,
+  };
+}
+
+export function checkOptions(s: Settings): CheckOptions {
+  return {
+    severities: s.severities,
+    overfitting: s.overfitting,
+    lossMismatch: s.lossMismatch,
+    spike: { z: s.spikeZ },
+  };
+}
+
+function toRecomputation(r: LogitRecord): Recomputation | undefined {
+  const out = recompute(r);
+  return out ? { loss: out.loss, gradNorm: out.gradNorm } : undefined;
+}
+
+export class RunManager implements RunManagerApi, vscode.Disposable {
+  private readonly updateEmitter = new vscode.EventEmitter<RunUpdate>();
+  private readonly findingsEmitter = new vscode.EventEmitter<{ readonly runId: string }>();
+  readonly onDidUpdateRun = this.updateEmitter.event;
+  readonly onDidChangeFindings = this.findingsEmitter.event;
+
+  private watcher: LogWatcher;
+  private watcherSub: { dispose(): void };
+  private readonly wrapped = new Map<string, RunWithRecomputed>();
+  private readonly checkers = new Map<string, RunChecker>();
+  private readonly findingsByRun = new Map<string, readonly Finding[]>();
+  private readonly fileWatchers: vscode.Disposable[] = [];
+  /** Paths added by the user or discovered; kept so a settings change can rebuild the watcher. */
+  private readonly watchedPaths = new Set<string>();
+  private readonly ignored = new Set<string>();
+
+  constructor(
+    private settings: Settings,
+    private readonly workerScript: string | undefined,
+    private readonly log: vscode.OutputChannel,
+  ) {
+    this.watcher = new LogWatcher(ingestOptions(settings, workerScript));
+    this.watcherSub = this.watcher.onUpdate((u) => this.handleUpdate(u));
+  }
+
+  // ---- RunManagerApi ----
+  runs(): readonly RunView[] {
+    return this.watcher.runs().map((r) => this.wrap(r));
+  }
+  getRun(runId: string): RunView | undefined {
+    const r = this.watcher.getRun(runId);
+    return r ? this.wrap(r) : undefined;
+  }
+  runForFile(fsPath: string): RunView | undefined {
+    const r = this.watcher.runForFile(fsPath);
+    return r ? this.wrap(r) : undefined;
+  }
+  findings(runId: string): readonly Finding[] {
+    return this.findingsByRun.get(runId) ?? [];
+  }
+  isWatchedFile(fsPath: string): boolean {
+    return this.watcher.runForFile(path.resolve(fsPath)) !== undefined;
+  }
+  stopWatching(runId: string): void {
+    const run = this.watcher.getRun(runId);
+    if (!run) return;
+    this.ignored.add(run.root);
+    for (const f of run.files) this.ignored.add(f);
+    this.watchedPaths.delete(run.root);
+    for (const f of run.files) this.watchedPaths.delete(f);
+    this.watcher.remove(run.root);
+    for (const f of run.files) this.watcher.remove(f);
+    this.forget(runId, true);
+  }
+
+  // ---- extras for the glue ----
+  allFindings(): { runId: string; findings: readonly Finding[] }[] {
+    return [...this.findingsByRun].map(([runId, findings]) => ({ runId, findings }));
+  }
+
+  recordAt(fsPath: string, line: number): { record: LogitRecord; result: Recomputation } | undefined {
+    const run = this.runForFile(fsPath);
+    return run instanceof RunWithRecomputed ? run.recordAt(fsPath, line) : undefined;
+  }
+
+  /** Follow a file or run folder chosen by the user (or discovered). */
+  async watch(fsPath: string): Promise<RunView | undefined> {
+    const p = path.resolve(fsPath);
+    this.ignored.delete(p);
+    this.watchedPaths.add(p);
+    try {
+      const run = await this.watcher.add(p);
+      if (run) this.recheck(run.id);
+      return run ? this.wrap(run) : undefined;
+    } catch (err) {
+      this.log.appendLine(`cannot watch ${p}: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    }
+  }
+
+  /** Finds logs in the workspace and keeps watching for new ones. */
+  async discover(): Promise<void> {
+    for (const d of this.fileWatchers.splice(0)) d.dispose();
+    const { include, exclude, auto, maxFiles } = this.settings.watch;
+    if (!auto || include.length === 0 || !vscode.workspace.workspaceFolders?.length) return;
+    const excludeGlob = exclude.length ? `{${exclude.join(',')}}` : undefined;
+    const includeGlob = include.length === 1 ? include[0] : `{${include.join(',')}}`;
+    const uris = await vscode.workspace.findFiles(includeGlob, excludeGlob, maxFiles);
+    uris.sort((a, b) => a.fsPath.localeCompare(b.fsPath));
+    for (const uri of uris) {
+      if (!this.ignored.has(uri.fsPath)) await this.watch(uri.fsPath);
+    }
+    for (const glob of include) {
+      const w = vscode.workspace.createFileSystemWatcher(glob, false, true, true);
+      w.onDidCreate((uri) => {
+        if (this.ignored.has(uri.fsPath) || this.watcher.runForFile(uri.fsPath)) return;
+        if (this.watchedPaths.size >= maxFiles) return;
+        void this.watch(uri.fsPath);
+      });
+      this.fileWatchers.push(w);
+    }
+  }
+
+  /** Settings changed: rebuild the watcher (ingest options) and re-run every check (check options). */
+  async applySettings(settings: Settings): Promise<void> {
+    const ingestChanged =
+      JSON.stringify(ingestOptions(settings)) !== JSON.stringify(ingestOptions(this.settings)) ||
+      JSON.stringify(settings.watch) !== JSON.stringify(this.settings.watch);
+    this.settings = settings;
+    if (ingestChanged) {
+      const paths = [...this.watchedPaths];
+      for (const id of [...this.findingsByRun.keys()]) this.forget(id, true);
+      this.watcherSub.dispose();
+      this.watcher.dispose();
+      this.wrapped.clear();
+      this.watcher = new LogWatcher(ingestOptions(settings, this.workerScript));
+      this.watcherSub = this.watcher.onUpdate((u) => this.handleUpdate(u));
+      for (const p of paths) await this.watch(p);
+      await this.discover();
+    } else {
+      this.recheckAll();
+    }
+  }
+
+  recheckAll(): void {
+    this.checkers.clear();
+    for (const run of this.watcher.runs()) this.recheck(run.id);
+  }
+
+  async reloadAll(): Promise<void> {
+    await this.watcher.reload();
+    this.recheckAll();
+  }
+
+  dispose(): void {
+    for (const d of this.fileWatchers.splice(0)) d.dispose();
+    this.watcherSub.dispose();
+    this.watcher.dispose();
+    this.updateEmitter.dispose();
+    this.findingsEmitter.dispose();
+  }
+
+  // ---- internals ----
+  private wrap(run: RunView): RunWithRecomputed {
+    let w = this.wrapped.get(run.id);
+    if (!w || w.inner !== run) {
+      w = new RunWithRecomputed(run, toRecomputation);
+      this.wrapped.set(run.id, w);
+      w.sync();
+    }
+    return w;
+  }
+
+  private checkerFor(runId: string): RunChecker {
+    let c = this.checkers.get(runId);
+    if (!c) this.checkers.set(runId, (c = new RunChecker(checkOptions(this.settings))));
+    return c;
+  }
+
+  private recheck(runId: string): void {
+    const run = this.watcher.getRun(runId);
+    if (!run) return;
+    this.checkers.delete(runId);
+    const w = this.wrap(run);
+    w.sync();
+    this.setFindings(runId, this.checkerFor(runId).update(run));
+  }
+
+  private handleUpdate(u: RunUpdate): void {
+    if (u.removed) {
+      this.forget(u.runId, false);
+      this.updateEmitter.fire(u);
+      return;
+    }
+    const run = this.watcher.getRun(u.runId);
+    if (!run) return;
+    if (u.reset) this.checkers.delete(u.runId);
+    const w = this.wrap(run);
+    const extra = w.sync();
+    let findings: readonly Finding[];
+    try {
+      findings = this.checkerFor(u.runId).update(run, u);
+    } catch (err) {
+      this.log.appendLine(`checks failed on ${run.root}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      findings = [];
+    }
+    this.updateEmitter.fire(extra.length ? { ...u, appended: [...u.appended, ...extra] } : u);
+    this.setFindings(u.runId, findings);
+  }
+
+  private setFindings(runId: string, findings: readonly Finding[]): void {
+    this.findingsByRun.set(runId, findings);
+    this.findingsEmitter.fire({ runId });
+  }
+
+  private forget(runId: string, announce: boolean): void {
+    this.checkers.delete(runId);
+    this.wrapped.delete(runId);
+    if (this.findingsByRun.has(runId)) {
+      this.findingsByRun.delete(runId);
+      this.findingsEmitter.fire({ runId });
+    }
+    if (announce) this.updateEmitter.fire({ runId, reset: true, appended: [], logitRecordsFrom: 0, removed: true });
+  }
+}

@@ -16,7 +16,7 @@ export interface LossComparison {
   cause?: string;
 }
 
-export type LossCheck = (r: LogitRecord, a: RecordAnalysis) => LossComparison | undefined;
+export type LossCheck = (r: LogitRecord, a: RecordAnalysis, explain?: boolean) => LossComparison | undefined;
 
 interface Candidate {
   key: string;
@@ -138,7 +138,7 @@ function candidates(r: LogitRecord, a: RecordAnalysis, p: Prepared, logged: numb
 export function makeLossCheck(o: LossMismatchOptions): LossCheck {
   const tol = (x: number): number => o.atol + o.rtol * Math.abs(x);
   const close = (x: number, y: number): boolean => Math.abs(x - y) <= tol(y);
-  return (r, a) => {
+  return (r, a, explain = true) => {
     const logged = r.loggedLoss;
     if (logged === undefined || !a.recomputable) return undefined;
     const p = prepare(r);
@@ -151,7 +151,7 @@ export function makeLossCheck(o: LossMismatchOptions): LossCheck {
     // The cause that explains the logged value best, if it explains it within a loose tolerance.
     let best: Candidate | undefined;
     let bestErr = Infinity;
-    for (const c of candidates(r, a, p, logged, rec, close)) {
+    for (const c of explain ? candidates(r, a, p, logged, rec, close) : []) {
       const err = Math.abs(logged - c.value);
       const loose = 2 * tol(c.value);
       if (err <= loose && err < bestErr && err < Math.abs(logged - rec)) {

@@ -8,6 +8,9 @@ import { at, num, plural } from './format';
 import type { LossCheck } from './mismatch';
 
 /** Keras losses take probabilities by default (from_logits=False): probability inputs are expected there. */
+/** Mismatching batches whose cause is looked for (the most frequent cause among them is reported). */
+export const CAUSE_SAMPLES = 16;
+
 const KERAS_PROBABILITY_LOSSES = new Set(['categorical_crossentropy', 'sparse_categorical_crossentropy']);
 
 interface Agg {
@@ -122,7 +125,9 @@ export class RecordChecker {
       }
       if (this.lossCheck && a.recomputable && r.loggedLoss !== undefined) {
         this.compared++;
-        const res = this.lossCheck(r, a);
+        // Naming the cause costs a few extra recomputations: do it for the first CAUSE_SAMPLES mismatches only.
+        const explain = (this.mismatch?.records ?? 0) + (this.unstable?.records ?? 0) < CAUSE_SAMPLES;
+        const res = this.lossCheck(r, a, explain);
         if (res && res.kind !== 'ok') {
           const key = res.kind === 'unstable' ? 'unstable' : 'mismatch';
           let agg = this[key];

@@ -271,3 +271,16 @@ describe('checks: parse errors, severities, incremental updates', () => {
     assert.deepEqual(checker.update(fresh, { runId: fresh.id, reset: false, appended: [], logitRecordsFrom: 0, removed: true }), []);
   });
 });
+
+describe('checks: docs/diagnostics.md', () => {
+  it('documents every code with its own anchor and default severity', async () => {
+    const fs = await import('node:fs');
+    const path = await import('node:path');
+    const md = fs.readFileSync(path.resolve(__dirname, '../../../docs/diagnostics.md'), 'utf8');
+    for (const c of CHECKS) {
+      assert.ok(md.includes(`<a id="${c.code}"></a>\n## ${c.code}\n`), `anchor for ${c.code}`);
+      const sev = c.defaultSeverity[0]!.toUpperCase() + c.defaultSeverity.slice(1);
+      assert.ok(md.includes(`| [\`${c.code}\`](#${c.code}) | ${sev} |`), `table row for ${c.code}`);
+    }
+  });
+});

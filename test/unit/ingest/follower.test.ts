@@ -11,7 +11,7 @@ import { sleep, tmpDir, until } from './helpers';
 class Seen {
   gens = new Map<number, number[]>();
   updates: RunUpdate[] = [];
-  constructor(private readonly w: LogWatcher) {
+  constructor(w: LogWatcher) {
     w.onUpdate((u) => {
       this.updates.push(u);
       if (u.removed) return;

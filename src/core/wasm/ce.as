@@ -16,20 +16,51 @@
 
 // @ts-nocheck
 
+// Polynomial constants live in mutable globals set by initConstants(): V8 would otherwise rebuild
+// every v128 constant inside the hot loop (several instructions each).
+let KLOG2E: v128 = i32x4.splat(0);
+let KMAGIC: v128 = i32x4.splat(0);
+let KC1: v128 = i32x4.splat(0);
+let KC2: v128 = i32x4.splat(0);
+let KP0: v128 = i32x4.splat(0);
+let KP1: v128 = i32x4.splat(0);
+let KP2: v128 = i32x4.splat(0);
+let KP3: v128 = i32x4.splat(0);
+let KP4: v128 = i32x4.splat(0);
+let KP5: v128 = i32x4.splat(0);
+let KONE: v128 = i32x4.splat(0);
+let KLOW: v128 = i32x4.splat(0);
+let KNEGINF: v128 = i32x4.splat(0);
+
+export function initConstants(): void {
+  KLOG2E = f32x4.splat(1.44269504088896341);
+  KMAGIC = f32x4.splat(12582912.0);
+  KC1 = f32x4.splat(0.693359375);
+  KC2 = f32x4.splat(-2.12194440e-4);
+  KP0 = f32x4.splat(1.9875691500e-4);
+  KP1 = f32x4.splat(1.3981999507e-3);
+  KP2 = f32x4.splat(8.3334519073e-3);
+  KP3 = f32x4.splat(4.1665795894e-2);
+  KP4 = f32x4.splat(1.6666665459e-1);
+  KP5 = f32x4.splat(5.0000001201e-1);
+  KONE = f32x4.splat(1.0);
+  KLOW = f32x4.splat(-86.0);
+  KNEGINF = f32x4.splat(-Infinity);
+}
+
 @inline function exp4(x: v128): v128 {
-  const t = f32x4.add(f32x4.mul(x, f32x4.splat(1.44269504088896341)), f32x4.splat(12582912.0));
-  const kf = f32x4.sub(t, f32x4.splat(12582912.0));
-  let r = f32x4.sub(x, f32x4.mul(kf, f32x4.splat(0.693359375)));
-  r = f32x4.sub(r, f32x4.mul(kf, f32x4.splat(-2.12194440e-4)));
-  let p = f32x4.splat(1.9875691500e-4);
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
-  p = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), f32x4.splat(1.0));
+  const t = f32x4.add(f32x4.mul(x, KLOG2E), KMAGIC);
+  const kf = f32x4.sub(t, KMAGIC);
+  let r = f32x4.sub(x, f32x4.mul(kf, KC1));
+  r = f32x4.sub(r, f32x4.mul(kf, KC2));
+  let p = f32x4.add(f32x4.mul(KP0, r), KP1);
+  p = f32x4.add(f32x4.mul(p, r), KP2);
+  p = f32x4.add(f32x4.mul(p, r), KP3);
+  p = f32x4.add(f32x4.mul(p, r), KP4);
+  p = f32x4.add(f32x4.mul(p, r), KP5);
+  p = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), KONE);
   const scaled = i32x4.add(p, i32x4.shl(t, 23));
-  return v128.and(scaled, f32x4.ge(x, f32x4.splat(-86.0)));
+  return v128.and(scaled, f32x4.ge(x, KLOW));
 }
 
 const LANES: v128 = i32x4(0, 1, 2, 3);
@@ -46,7 +77,7 @@ let gNaN: bool = false;
 }
 
 @inline function rowMax(base: usize, c: i32): f32 {
-  let m0 = f32x4.splat(-Infinity);
+  let m0 = KNEGINF;
   let m1 = m0;
   let m2 = m0;
   let m3 = m0;
@@ -61,7 +92,7 @@ let gNaN: bool = false;
   for (; k + 4 <= c; k += 4) m0 = f32x4.pmax(m0, v128.load(base + (<usize>k << 2)));
   if (k < c) {
     // partial last vector: lanes past the row end read the next bytes of the block, masked to −inf
-    const v = v128.bitselect(v128.load(base + (<usize>k << 2)), f32x4.splat(-Infinity), firstLanes(c - k));
+    const v = v128.bitselect(v128.load(base + (<usize>k << 2)), KNEGINF, firstLanes(c - k));
     m1 = f32x4.pmax(m1, v);
   }
   m0 = f32x4.pmax(f32x4.pmax(m0, m1), f32x4.pmax(m2, m3));
@@ -92,7 +123,7 @@ let gNaN: bool = false;
   let cnt = 0;
   for (; k < c; k += 4) {
     let x = f32x4.sub(v128.load(base + (<usize>k << 2)), mv);
-    if (k + 4 > c) x = v128.bitselect(x, f32x4.splat(-Infinity), firstLanes(c - k));
+    if (k + 4 > c) x = v128.bitselect(x, KNEGINF, firstLanes(c - k));
     sx = f32x4.add(sx, x);
     let e = exp4(x);
     if (k == yc) e = v128.and(e, keepY);

@@ -11,6 +11,7 @@ export interface Kernel {
 }
 
 interface Exports {
+  initConstants(): void;
   ceLossRows(z: number, n: number, c: number, y: number, out: number): void;
   ceFusedRows(z: number, n: number, c: number, y: number, out: number): void;
 }
@@ -72,6 +73,7 @@ function instantiate(): Kernel {
     },
   });
   const ex = instance.exports as unknown as Exports;
+  ex.initConstants();
 
   function ensure(bytes: number): void {
     const have = memory.buffer.byteLength;

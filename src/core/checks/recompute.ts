@@ -1,8 +1,7 @@
 // Recomputation of a logged batch's loss with the core (PyTorch-exact softmax cross-entropy).
 // No loss math here: this file only maps a LogitRecord onto the core's inputs and options.
 import type { LogitRecord, LossFn, NDArray, Reduction } from '../model';
-import { softmaxCrossEntropy, type CrossEntropyOptions } from '../crossEntropy';
-import { softmax } from '../softmax';
+import { softmax, softmaxCrossEntropy, type CrossEntropyOptions } from '../index';
 
 export interface Recomputation {
   /** The loss the declared (or inferred) loss function gives on the logged logits and labels. */

@@ -1,0 +1,54 @@
+// The worker-thread first read (bundled like dist/ingest-worker.js) gives the same run as the
+// main-thread read, and following continues from where the worker stopped.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as esbuild from 'esbuild';
+import type { RunView } from '../../../src/core/model';
+import { LogWatcher, loadRuns } from '../../../src/ingest/index';
+import { tmpDir, until } from './helpers';
+
+function dump(run: RunView): unknown {
+  return run.series().map((s) => {
+    const rows: unknown[] = [];
+    for (let i = 0; i < s.length; i++) rows.push([s.step(i), s.value(i), s.epoch(i), s.provenance(i).line]);
+    return [s.key, s.role, rows];
+  });
+}
+
+describe('ingest/worker first read', function () {
+  let dir: string;
+  let script: string;
+  before(async () => {
+    dir = tmpDir();
+    script = path.join(dir, 'ingest-worker.js');
+    await esbuild.build({ entryPoints: [path.resolve(__dirname, '../../../src/ingest/worker.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: script, logLevel: 'error' });
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  for (const kind of ['jsonl', 'csv'] as const) {
+    it(`${kind}: same series as the main thread, then following continues`, async () => {
+      const f = path.join(dir, kind === 'csv' ? 'metrics.csv' : 'm.jsonl');
+      let text = kind === 'csv' ? 'epoch,step,train_loss,val_loss\n' : '';
+      for (let i = 0; i < 20000; i++) {
+        text += kind === 'csv' ? `${i >> 10},${i},${1 / (i + 1)},${i % 100 === 0 ? 0.5 : ''}\n` : `{"step": ${i}, "epoch": ${i >> 10}, "loss": ${1 / (i + 1)}, "lr": NaN}\n`;
+      }
+      text += kind === 'csv' ? '99,20000,0.' : '{"step": 20000, "loss"'; // a partial last line
+      fs.writeFileSync(f, text);
+      const w = new LogWatcher({ workerScript: script, workerThreshold: 1024, coalesceMs: 10 });
+      try {
+        const run = await w.add(f);
+        assert.ok(run);
+        const key = kind === 'csv' ? 'train_loss' : 'loss';
+        assert.equal(run.getSeries(key)!.length, 20000); // the partial line is held
+        fs.appendFileSync(f, kind === 'csv' ? '5,\n' : ': 0.5}\n');
+        await until(() => run.getSeries(key)!.length === 20001);
+        const [main] = await loadRuns([f]); // main thread, complete file
+        assert.deepEqual(dump(run), dump(main!));
+        assert.equal(run.getSeries(key)!.provenance(20000).line, kind === 'csv' ? 20002 : 20001);
+      } finally {
+        w.dispose();
+      }
+    });
+  }
+});

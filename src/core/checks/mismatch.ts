@@ -151,7 +151,7 @@ export function makeLossCheck(o: LossMismatchOptions): LossCheck {
     // The cause that explains the logged value best, if it explains it within a loose tolerance.
     let best: Candidate | undefined;
     let bestErr = Infinity;
-    for (const c of explain ? candidates(r, a, p, logged, rec, close) : []) {
+    for (const c of explain && !p.sigmoid ? candidates(r, a, p, logged, rec, close) : []) {
       const err = Math.abs(logged - c.value);
       const loose = 2 * tol(c.value);
       if (err <= loose && err < bestErr && err < Math.abs(logged - rec)) {

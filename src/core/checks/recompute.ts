@@ -1,7 +1,7 @@
 // Recomputation of a logged batch's loss with the core (PyTorch-exact softmax cross-entropy).
 // No loss math here: this file only maps a LogitRecord onto the core's inputs and options.
 import type { LogitRecord, LossFn, NDArray, Reduction } from '../model';
-import { softmax, softmaxCrossEntropy, type CrossEntropyOptions } from '../index';
+import { sigmoidBinaryCrossEntropy, softmax, softmaxCrossEntropy, type CrossEntropyOptions } from '../index';
 
 export interface Recomputation {
   /** The loss the declared (or inferred) loss function gives on the logged logits and labels. */
@@ -56,11 +56,17 @@ export interface Prepared {
   labels: NDArray;
   options: CrossEntropyOptions;
   fromProbabilities: boolean;
+  /** bce_with_logits: element-wise sigmoid + binary cross-entropy (multi-label), not softmax CE. */
+  sigmoid?: boolean;
 }
 
 export function prepare(record: LogitRecord): Prepared | undefined {
   if (record.error) return undefined;
-  if (record.lossFn === 'bce_with_logits') return undefined; // sigmoid losses: not softmax cross-entropy
+  if (record.lossFn === 'bce_with_logits') {
+    if (record.logits.shape.join() !== record.labels.shape.join()) return undefined;
+    const reduction: Reduction = record.reduction === 'sum' ? 'sum' : 'mean';
+    return { logits: record.logits, labels: record.labels, options: { reduction, weight: record.weight ?? null }, fromProbabilities: false, sigmoid: true };
+  }
   let logits = record.logits;
   let labels = record.labels;
   if (logits.shape.length === 1) {
@@ -90,6 +96,19 @@ export function prepare(record: LogitRecord): Prepared | undefined {
 /** Runs the core on prepared inputs with option overrides; undefined when the core rejects them. */
 export function evaluate(p: Prepared, overrides: Partial<CrossEntropyOptions> = {}, logits: NDArray = p.logits): Recomputation | undefined {
   try {
+    if (p.sigmoid) {
+      const b = sigmoidBinaryCrossEntropy(logits, p.labels, { reduction: overrides.reduction ?? p.options.reduction, weight: p.options.weight ?? null });
+      if (typeof b.loss !== 'number') return undefined;
+      return {
+        loss: b.loss,
+        gradNorm: b.gradNorm,
+        maxAbsGrad: b.maxAbsGrad,
+        targetKind: 'probability',
+        reduction: (overrides.reduction ?? p.options.reduction) === 'sum' ? 'sum' : 'mean',
+        totalWeight: logits.data.length,
+        fromProbabilities: false,
+      };
+    }
     const r = softmaxCrossEntropy(logits, p.labels, { ...p.options, ...overrides });
     if (typeof r.loss !== 'number') return undefined;
     return {
@@ -109,8 +128,9 @@ export function evaluate(p: Prepared, overrides: Partial<CrossEntropyOptions> = 
 /**
  * The loss (and ‖∂L/∂z‖) of a logged batch, recomputed exactly as PyTorch would with the declared
  * options: cross_entropy / nll (on log-probabilities, NLL = cross-entropy) / Keras categorical losses
- * (probability inputs are taken as probabilities). undefined when the record cannot be recomputed
- * (unreadable, sigmoid loss, labels that the loss would reject).
+ * (probability inputs are taken as probabilities) / bce_with_logits (sigmoid + BCE, as
+ * binary_cross_entropy_with_logits). undefined when the record cannot be recomputed (unreadable,
+ * labels that the loss would reject).
  */
 export function recompute(record: LogitRecord): Recomputation | undefined {
   const p = prepare(record);

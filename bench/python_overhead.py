@@ -7,11 +7,15 @@ For each model it times the same training loop (forward, cross_entropy, backward
 `loss.item()` that any loop printing its loss already does) without the logger, with the logger at the
 default cadence (a scalar line every step + the logits of 8 rows every 50 steps), and with logits every
 step (worst case). Configurations run in interleaved blocks (so load from other processes hits all of
-them alike); prints the 20th-percentile ms/step over blocks and the overhead in percent.
+them alike) and are timed in process CPU time (torch uses 1 thread), so time spent waiting for a
+shared core is not counted; prints the 20th-percentile ms/step over blocks and the overhead in percent.
 """
 
 import argparse
 import os
+
+for _v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ.setdefault(_v, "1")  # one compute thread, so process CPU time = the step's work
 import sys
 import tempfile
 import time
@@ -55,7 +59,7 @@ class Loop:
     def block(self, steps, logger):
         model, opt, xs, ys = self.model, self.opt, self.xs, self.ys
         ce = lambda z, y: F.cross_entropy(z, y)  # noqa: E731
-        t0 = time.perf_counter()
+        t0 = time.process_time()  # CPU time of this process: waiting for a shared core does not count
         for _ in range(steps):
             step = self.step
             self.step += 1
@@ -71,7 +75,7 @@ class Loop:
                 if logger.should_log_logits(step):
                     with torch.no_grad():
                         logger.log_logits(step, z, y, loss=ce, rows=8)
-        return (time.perf_counter() - t0) / steps * 1e3
+        return (time.process_time() - t0) / steps * 1e3
 
 
 def main():
@@ -81,7 +85,7 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(1)
     tmp = tempfile.mkdtemp(prefix="lw_overhead")
-    print("losswatch_log overhead, torch %s, 1 thread; ms/step = 20th percentile over %d interleaved blocks per configuration"
+    print("losswatch_log overhead, torch %s, 1 thread; CPU ms/step = 20th percentile over %d interleaved blocks per configuration"
           % (torch.__version__, a.blocks))
     print("%-34s %12s %14s %9s %8s %14s %9s" % ("model", "bare ms/step", "default k=50", "overhead", "us/step", "logits k=1", "overhead"))
     for name, (sizes, batch) in MODELS.items():

@@ -15,6 +15,11 @@ export class CsvParser implements LineParser {
   private headerText = '';
   private delim = 44;
   private records = 0;
+  private stepCol = -1;
+  private epochCol = -1;
+  private timeCol = -1;
+  private metricCols = new Int32Array(0);
+  private metricIds = new Int32Array(0);
   private readonly ns = new NumberScanner();
   private readonly vals: Float64Array = new Float64Array(1024);
   private readonly has = new Uint8Array(1024);
@@ -111,26 +116,25 @@ export class CsvParser implements LineParser {
   }
 
   private emit(lineNo: number): void {
-    const cols = this.cols!;
-    const nc = cols.length;
     const vals = this.vals;
     const has = this.has;
-    let step = NaN;
-    let epoch = NaN;
+    const sc = this.stepCol;
+    const ec = this.epochCol;
+    const tc = this.timeCol;
+    const epoch = ec >= 0 && has[ec] === 1 ? vals[ec]! : NaN;
+    let step = sc >= 0 && has[sc] === 1 ? vals[sc]! : NaN;
     let wall = NaN;
-    for (let c = 0; c < nc; c++) {
-      if (has[c] !== 1) continue;
-      const k = cols[c]!.kind;
-      if (k === 'step') step = vals[c]!;
-      else if (k === 'epoch') epoch = vals[c]!;
-      else if (k === 'time') wall = k === 'time' && vals[c]! > 0 && vals[c]! < 1e11 ? vals[c]! * 1000 : vals[c]!;
+    if (tc >= 0 && has[tc] === 1) {
+      const t = vals[tc]!;
+      wall = t > 0 && t < 1e11 ? t * 1000 : t;
     }
     const rec = this.records++;
     if (step !== step) step = epoch === epoch ? epoch : rec;
-    for (let c = 0; c < nc; c++) {
-      if (has[c] !== 1) continue;
-      const col = cols[c]!;
-      if (col.kind === 'metric') this.sink.point(col.id, step, vals[c]!, wall, epoch, lineNo);
+    const mc = this.metricCols;
+    const ids = this.metricIds;
+    for (let k = 0; k < mc.length; k++) {
+      const c = mc[k]!;
+      if (has[c] === 1) this.sink.point(ids[k]!, step, vals[c]!, wall, epoch, lineNo);
     }
   }
 
@@ -158,6 +162,13 @@ export class CsvParser implements LineParser {
       const kind = fieldKind(key);
       return { name: key, kind, id: kind === 'metric' ? this.sink.series(key) : -1 };
     });
+    const cols = this.cols;
+    this.stepCol = cols.findIndex((c) => c.kind === 'step');
+    this.epochCol = cols.findIndex((c) => c.kind === 'epoch');
+    this.timeCol = cols.findIndex((c) => c.kind === 'time');
+    const m = cols.map((c, i) => [c, i] as const).filter(([c]) => c.kind === 'metric');
+    this.metricCols = Int32Array.from(m.map(([, i]) => i));
+    this.metricIds = Int32Array.from(m.map(([c]) => c.id));
   }
 
   private slowRow(b: Uint8Array, s: number, e: number, lineNo: number): void {

@@ -1,0 +1,259 @@
+// npm run bench:webview — the dashboard with the real bundle (dist/webview.js) in headless Chromium.
+// The host session (src/extension/dashboardCore.ts) runs in the same page with an in-memory run
+// manager, and every message goes through JSON like VS Code's postMessage. Host work therefore counts
+// against the page's frames (in VS Code it runs in another process): the numbers are conservative.
+//
+// Prints:
+//  1. first render of 1 series x N points (default 1 000 000): host compute, ready→painted, load→painted
+//  2. live appends at 10 Hz to 3 series x 100 000 points: longest frame (Long Animation Frames API and
+//     requestAnimationFrame gaps), bytes per update
+//  3. host→webview bytes per frame / per live update vs run length (must not grow with the run)
+// Options: --points N, --seconds S (live duration), --no-build
+import * as esbuild from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const arg = (name, def) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : def;
+};
+const POINTS = arg('--points', 1_000_000);
+const SECONDS = arg('--seconds', 5);
+
+if (!process.argv.includes('--no-build')) {
+  const r = spawnSync(process.execPath, ['scripts/build.mjs', '--production'], { cwd: root, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`build failed:\n${r.stdout}${r.stderr}`);
+}
+
+// In-page host: the real session with a fake manager, wired to the webview like VS Code does.
+const hostSource = `
+import { DashboardSession } from './src/extension/dashboardCore';
+import { DEFAULT_STATE } from './src/shared/messages';
+import { FakeManager, FakeRun, FakeSeries } from './test/unit/dashboard/fake';
+
+const q = new URLSearchParams(location.search);
+const scenario = q.get('scenario');
+const n = Number(q.get('n'));
+const nSeries = Number(q.get('series') || 1);
+const manager = new FakeManager();
+const run = new FakeRun('run-1', 'bench run', '/bench/run.jsonl');
+const specs = [['train/loss', 'train_loss'], ['grad_norm', 'grad_norm'], ['lr', 'learning_rate']];
+const series = [];
+const tGen0 = performance.now();
+let seed = 12345;
+const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296);
+for (let k = 0; k < nSeries; k++) {
+  const s = run.add(new FakeSeries(specs[k][0], specs[k][1], '/bench/run.jsonl'));
+  for (let i = 0; i < n; i++) s.push(i, 2 * Math.exp(-i / (n / 3)) + 0.1 * rnd() + (i % 9973 === 0 ? 3 : 0), NaN, NaN, i + 1);
+  if (n > 1000) s.values[Math.floor(n / 2)] = NaN;
+  series.push(s);
+}
+manager.list.push(run);
+const bench = (window.__bench = { genMs: performance.now() - tGen0, bytes: [], patchBytes: [], tReady: 0, tFramePosted: 0, hostMs: [] });
+let session;
+const post = (m) => {
+  const json = JSON.stringify(m);
+  bench.bytes.push(json.length);
+  if (m.type === 'patch') bench.patchBytes.push(json.length);
+  if (m.type === 'frame' && !bench.tFramePosted) bench.tFramePosted = performance.now();
+  window.postMessage(JSON.parse(json), '*');
+};
+session = new DashboardSession(manager, { post, openFile() {}, save() {}, warn(w) { console.warn(w); } }, { ...DEFAULT_STATE, smoothing: 0.6 });
+let saved;
+window.acquireVsCodeApi = () => ({
+  postMessage: (m) => setTimeout(() => {
+    if (m.type === 'ready') bench.tReady = performance.now();
+    session.handleMessage(JSON.parse(JSON.stringify(m)));
+  }, 0),
+  getState: () => saved,
+  setState: (s) => { saved = s; },
+});
+bench.startLive = (seconds, perTick) => new Promise((resolve) => {
+  let ticks = 0;
+  const iv = setInterval(() => {
+    const t0 = performance.now();
+    const appended = [];
+    for (const s of series) {
+      const from = s.length;
+      for (let j = 0; j < perTick; j++) s.push(from + j, 2 * Math.exp(-(from + j) / (n / 3)) + 0.1 * rnd(), NaN, NaN, from + j + 1);
+      appended.push({ key: s.key, from });
+    }
+    session.onRunUpdate({ runId: run.id, reset: false, appended, logitRecordsFrom: 0 });
+    bench.hostMs.push(performance.now() - t0);
+    if (++ticks >= seconds * 10) { clearInterval(iv); setTimeout(resolve, 300); }
+  }, 100);
+});
+`;
+const host = await esbuild.build({
+  stdin: { contents: hostSource, resolveDir: root, loader: 'ts', sourcefile: 'bench-host.ts' },
+  bundle: true,
+  write: false,
+  format: 'iife',
+  platform: 'browser',
+  target: 'es2022',
+  minify: true,
+});
+const files = {
+  '/host.js': ['text/javascript', host.outputFiles[0].text],
+  '/webview.js': ['text/javascript', fs.readFileSync(path.join(root, 'dist/webview.js'), 'utf8')],
+  '/dashboard.css': ['text/css', fs.readFileSync(path.join(root, 'media/dashboard.css'), 'utf8')],
+  '/index.html': [
+    'text/html',
+    `<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="stylesheet" href="/dashboard.css"></head>
+<body class="vscode-dark"><div id="app"></div><script src="/host.js"></script><script src="/webview.js"></script></body></html>`,
+  ],
+};
+
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--headless'] });
+async function openPage(query) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+  await page.route('http://bench.invalid/**', (route) => {
+    const f = files[new URL(route.request().url()).pathname];
+    return f ? route.fulfill({ contentType: f[0], body: f[1] }) : route.fulfill({ status: 404, body: '' });
+  });
+  await page.addInitScript(() => {
+    window.__loaf = [];
+    window.__gaps = [];
+    try {
+      new PerformanceObserver((l) => {
+        for (const e of l.getEntries()) window.__loaf.push(e.duration);
+      }).observe({ type: 'long-animation-frame', buffered: true });
+    } catch {
+      window.__noLoaf = true;
+    }
+    window.__painted = new Promise((resolve) => {
+      window.addEventListener('losswatch:rendered', () => requestAnimationFrame(() => setTimeout(() => resolve(performance.now()), 0)), { once: true });
+    });
+  });
+  await page.goto(`http://bench.invalid/index.html?${query}`);
+  return page;
+}
+
+const fmt = (v) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
+const rows = [];
+
+// 1. First render.
+{
+  const runsOf = [];
+  for (let rep = 0; rep < 3; rep++) {
+    const page = await openPage(`scenario=first&n=${POINTS}&series=1`);
+    const t = await page.evaluate(async () => {
+      const painted = await window.__painted;
+      const b = window.__bench;
+      const nav = performance.getEntriesByType('navigation')[0];
+      return {
+        gen: b.genMs,
+        host: b.tFramePosted - b.tReady,
+        readyToPaint: painted - b.tReady,
+        loadToPaint: painted - b.genMs, // page start → painted, minus synthetic data generation
+        bytes: b.bytes.reduce((a, x) => a + x, 0),
+        dom: nav ? nav.domContentLoadedEventEnd : NaN,
+      };
+    });
+    runsOf.push(t);
+    await page.close();
+  }
+  const med = (k) => runsOf.map((r) => r[k]).sort((a, b) => a - b)[1];
+  rows.push(['first render', `1 x ${POINTS.toLocaleString('en')} pts`, 'host compute (ms)', fmt(med('host'))]);
+  rows.push(['first render', `1 x ${POINTS.toLocaleString('en')} pts`, 'ready → painted (ms)', fmt(med('readyToPaint'))]);
+  rows.push(['first render', `1 x ${POINTS.toLocaleString('en')} pts`, 'page start → painted (ms)', fmt(med('loadToPaint'))]);
+  rows.push(['first render', `1 x ${POINTS.toLocaleString('en')} pts`, 'host→webview bytes', String(med('bytes'))]);
+  rows.push(['first render', '', 'budget (ms)', '300']);
+}
+
+// 2. Live appends.
+{
+  const page = await openPage(`scenario=live&n=100000&series=3`);
+  await page.evaluate(() => window.__painted);
+  await page.evaluate(() => {
+    window.__loaf.length = 0;
+    window.__gaps.length = 0;
+    let last = performance.now();
+    window.__raf = true;
+    const loop = (t) => {
+      window.__gaps.push(t - last);
+      last = t;
+      if (window.__raf) requestAnimationFrame(loop);
+    };
+    requestAnimationFrame(loop);
+  });
+  const r = await page.evaluate(async ([s]) => {
+    await window.__bench.startLive(s, 10);
+    window.__raf = false;
+    const b = window.__bench;
+    return {
+      loaf: window.__noLoaf ? null : window.__loaf,
+      gaps: window.__gaps.slice(2),
+      patches: b.patchBytes,
+      host: b.hostMs,
+      renders: window.__losswatch.renders(),
+    };
+  }, [SECONDS]);
+  const maxLoaf = r.loaf === null ? NaN : r.loaf.length ? Math.max(...r.loaf) : 0;
+  const maxGap = Math.max(...r.gaps);
+  rows.push(['live 10 Hz', '3 x 100,000 pts', `updates sent / webview renders`, `${r.patches.length} / ${r.renders - 1}`]);
+  rows.push(['live 10 Hz', '3 x 100,000 pts', 'longest animation frame (LoAF, ms)', r.loaf === null ? 'n/a' : `${fmt(maxLoaf)} (${r.loaf.length} frames > 50 ms)`]);
+  rows.push(['live 10 Hz', '3 x 100,000 pts', 'longest rAF gap (ms)', fmt(maxGap)]);
+  rows.push(['live 10 Hz', '3 x 100,000 pts', 'bytes per update (mean / max)', `${fmt(r.patches.reduce((a, x) => a + x, 0) / Math.max(1, r.patches.length))} / ${Math.max(0, ...r.patches)}`]);
+  rows.push(['live 10 Hz', '', 'budget: no frame longer than (ms)', '50']);
+  await page.close();
+}
+await browser.close();
+
+// 3. Message size vs run length (host only, in Node).
+{
+  const { DashboardSession } = await import('../src/extension/dashboardCore.ts').catch(() => ({}));
+  if (DashboardSession) {
+    // (only when run under tsx)
+  }
+}
+const sizes = spawnSync(
+  process.execPath,
+  [
+    '--import',
+    'tsx',
+    '-e',
+    `
+import { DashboardSession } from './src/extension/dashboardCore.ts';
+import { DEFAULT_STATE } from './src/shared/messages.ts';
+import { FakeManager, FakeRun, FakeSeries } from './test/unit/dashboard/fake.ts';
+const out = [];
+for (const n of [10_000, 100_000, 1_000_000]) {
+  const m = new FakeManager();
+  const run = new FakeRun('r', 'r', '/r.jsonl');
+  const ss = [run.add(new FakeSeries('train/loss', 'train_loss', '/r.jsonl')), run.add(new FakeSeries('val/loss', 'val_loss', '/r.jsonl')), run.add(new FakeSeries('grad', 'grad_norm', '/r.jsonl'))];
+  for (const s of ss) for (let i = 0; i < n; i++) s.push(i, Math.exp(-i / n) + Math.sin(i), NaN, NaN, i + 1);
+  m.list.push(run);
+  const sizes = [];
+  let timers = [];
+  const clock = { now: () => 0, setTimeout: (f) => (timers.push(f), f), clearTimeout: () => {} };
+  const s = new DashboardSession(m, { post: (x) => sizes.push([x.type, JSON.stringify(x).length]), openFile() {}, save() {}, warn() {} }, DEFAULT_STATE, clock);
+  s.handleMessage({ type: 'ready', state: null, columns: 1200 });
+  const frame = sizes.find((x) => x[0] === 'frame')[1];
+  const patch = [];
+  for (let k = 0; k < 20; k++) {
+    for (const q of ss) { const from = q.length; for (let j = 0; j < 10; j++) q.push(from + j, 1, NaN, NaN, 1); s.onRunUpdate({ runId: 'r', reset: false, appended: [{ key: q.key, from }], logitRecordsFrom: 0 }); }
+    const f = timers; timers = []; f.forEach((g) => g());
+    patch.push(sizes.at(-1)[1]);
+  }
+  out.push([n, frame, Math.round(patch.reduce((a, b) => a + b, 0) / patch.length), Math.max(...patch)]);
+}
+console.log(JSON.stringify(out));
+`,
+  ],
+  { cwd: root, encoding: 'utf8' },
+);
+if (sizes.status !== 0) throw new Error(sizes.stderr);
+const sz = JSON.parse(sizes.stdout.trim().split('\n').at(-1));
+for (const [n, frame, mean, max] of sz) {
+  rows.push(['bytes vs run length', `3 x ${n.toLocaleString('en')} pts, 1200 px`, 'frame / update mean / update max', `${frame} / ${mean} / ${max}`]);
+}
+
+const w = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => r[c].length)));
+console.log('\nLossWatch dashboard benchmark (headless Chromium, real dist/webview.js, 1280x900 viewport)\n');
+for (const r of rows) console.log(r.map((c, i) => c.padEnd(w[i])).join('  '));

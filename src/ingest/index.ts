@@ -6,5 +6,4 @@ export { LogWatcher, listLogFiles } from './watcher';
 export { loadRuns } from './load';
 export { classify, explicitSplit, splitOf } from './roles';
 export { RunStore, SeriesStore } from './store';
-export { setNpyReader } from './parsers/logits';
 export { parseJson } from './json';

@@ -2,17 +2,11 @@
 import * as path from 'node:path';
 import type { LogitRecord, LossFn, NDArray, Reduction, Split } from '../../core/model';
 import type { JsonValue } from '../json';
-import { readNpyFile } from '../npy';
+import { readNpy } from '../../core/npy';
 import { splitOf } from '../roles';
 
 const LOSS_FNS: readonly LossFn[] = ['cross_entropy', 'sparse_categorical_crossentropy', 'categorical_crossentropy', 'bce_with_logits', 'nll'];
 const REDUCTIONS: readonly Reduction[] = ['mean', 'sum', 'none'];
-
-/** The .npy reader for sidecar files; replaceable (the core's `readNpy` has the same signature). */
-export let npyReader: (p: string) => NDArray = readNpyFile;
-export function setNpyReader(fn: (p: string) => NDArray): void {
-  npyReader = fn;
-}
 
 export function isLogitObject(o: { [k: string]: JsonValue }): boolean {
   return 'logits' in o || 'logits_file' in o;
@@ -67,7 +61,7 @@ export function buildLogitRecord(o: { [k: string]: JsonValue }, file: string, li
   const dir = path.dirname(file);
   try {
     if (o.logits !== undefined) rec.logits = toNDArray(o.logits, 'logits');
-    else if (typeof o.logits_file === 'string') rec.logits = npyReader(path.resolve(dir, o.logits_file));
+    else if (typeof o.logits_file === 'string') rec.logits = readNpy(path.resolve(dir, o.logits_file));
     else errors.push('logits_file must be a path string');
   } catch (e) {
     errors.push(`logits: ${msg(e)}`);
@@ -76,7 +70,7 @@ export function buildLogitRecord(o: { [k: string]: JsonValue }, file: string, li
   const labFile = o.labels_file ?? o.targets_file;
   try {
     if (lab !== undefined) rec.labels = toNDArray(lab, 'labels', true);
-    else if (typeof labFile === 'string') rec.labels = npyReader(path.resolve(dir, labFile));
+    else if (typeof labFile === 'string') rec.labels = readNpy(path.resolve(dir, labFile));
     else errors.push('missing labels / targets (or labels_file)');
   } catch (e) {
     errors.push(`labels: ${msg(e)}`);
@@ -93,7 +87,7 @@ export function buildLogitRecord(o: { [k: string]: JsonValue }, file: string, li
   if (typeof o.ignore_index === 'number') rec.ignoreIndex = o.ignore_index;
   try {
     if (o.weight !== undefined && o.weight !== null) rec.weight = toNDArray(o.weight, 'weight');
-    else if (typeof o.weight_file === 'string') rec.weight = npyReader(path.resolve(dir, o.weight_file));
+    else if (typeof o.weight_file === 'string') rec.weight = readNpy(path.resolve(dir, o.weight_file));
   } catch (e) {
     errors.push(`weight: ${msg(e)}`);
   }

@@ -143,6 +143,23 @@ describe('ingest/jsonl', () => {
     assert.deepEqual(s.logits[0]!.logits.shape, [2, 2]);
     assert.deepEqual([...s.logits[0]!.logits.data], [1, 2, 3, 4]);
     assert.deepEqual([...s.logits[0]!.labels.data], [1, 0]);
+    assert.ok(s.logits[0]!.labels.data instanceof Float64Array); // i8 → Float64Array (core reader)
+    // corrupt / truncated / missing sidecars: the record keeps an error naming the file, nothing throws
+    fs.writeFileSync(path.join(dir, 'bad.npy'), Buffer.from('not a numpy file at all'));
+    fs.writeFileSync(path.join(dir, 'short.npy'), npy('<f4', [2, 2], new Uint8Array(new Float32Array([1, 2]).buffer)));
+    const t = jsonl(
+      '{"step": 2, "logits_file": "bad.npy", "labels_file": "y.npy"}\n' +
+        '{"step": 3, "logits_file": "short.npy", "labels_file": "y.npy"}\n' +
+        '{"step": 4, "logits_file": "l.npy", "labels_file": "nope.npy"}\n',
+      path.join(dir, 'log.jsonl'),
+    );
+    assert.equal(t.logits.length, 3);
+    assert.match(t.logits[0]!.error ?? '', /logits: .*bad\.npy/);
+    assert.match(t.logits[1]!.error ?? '', /logits: .*short\.npy/);
+    assert.equal(t.logits[1]!.labels.data.length, 2);
+    assert.match(t.logits[2]!.error ?? '', /labels: .*nope\.npy/);
+    assert.deepEqual(t.logits[2]!.logits.shape, [2, 2]);
+    assert.equal(t.errors.length, 0);
     fs.rmSync(dir, { recursive: true });
   });
 });

@@ -366,11 +366,22 @@ export async function startVSCode(opts = {}) {
     const consoleLog = fs.createWriteStream(path.join(outputDir, 'browser-console.log'));
     cleanups.push(async () => consoleLog.end());
     page.on('console', (m) => consoleLog.write(`[${m.type()}] ${m.text()}\n`));
+    // Webview resources are served by VS Code's service worker: a 401 there means "outside the
+    // webview's localResourceRoots", a 404 a missing file. Keep them for tests and the log.
+    const failedResources = [];
+    context.on('response', (r) => {
+      if (r.status() >= 400 && /vscode-resource|vscode-cdn/.test(r.url())) {
+        failedResources.push({ status: r.status(), url: r.url() });
+        consoleLog.write(`[webview-resource] HTTP ${r.status()} ${r.url()}${r.status() === 401 ? ' (outside localResourceRoots)' : ''}\n`);
+      }
+    });
     page.on('pageerror', (e) => consoleLog.write(`[pageerror] ${e.message}\n`));
     await openWorkbench(page, server.url(dirs.workspaceDir));
     const host = new HostClient(infoFile, token);
     await host.connect();
     const vs = makeVS({ page, host, dirs, server, ext, outputDir, cleanup, name });
+    /** Webview resource requests that failed so far: [{ status, url }] (401 = outside localResourceRoots). */
+    vs.failedResources = () => [...failedResources];
     // Start from a clean editor area (no Welcome page) unless asked otherwise.
     if (opts.closeEditors !== false) await host.executeCommand('workbench.action.closeAllEditors').catch(() => {});
     vs.startupMs = Date.now() - t0;

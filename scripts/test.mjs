@@ -6,6 +6,7 @@ const steps = [
   ['type check (webview)', 'npx', ['tsc', '-p', 'webview', '--noEmit']],
   ['build', 'node', ['scripts/build.mjs']],
   ['unit tests', 'npx', ['mocha']],
+  ['python logger tests', 'python3', ['-m', 'unittest', 'discover', '-s', 'python', '-p', 'test_*.py']],
   ['integration tests', 'node', ['test/integration/run.mjs']],
 ];
 const only = process.env.LOSSWATCH_TEST_ONLY; // e.g. "unit" to skip integration while iterating

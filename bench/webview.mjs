@@ -112,6 +112,7 @@ const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', arg
 async function openPage(query) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on('pageerror', (e) => console.error('page error:', e.message));
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') console.error('page console:', m.text()); });
   await page.route('http://bench.invalid/**', (route) => {
     const f = files[new URL(route.request().url()).pathname];
     return f ? route.fulfill({ contentType: f[0], body: f[1] }) : route.fulfill({ status: 404, body: '' });
@@ -121,7 +122,7 @@ async function openPage(query) {
     window.__gaps = [];
     try {
       new PerformanceObserver((l) => {
-        for (const e of l.getEntries()) window.__loaf.push(e.duration);
+        for (const e of l.getEntries()) window.__loaf.push({ start: e.startTime, duration: e.duration, blocking: e.blockingDuration });
       }).observe({ type: 'long-animation-frame', buffered: true });
     } catch {
       window.__noLoaf = true;
@@ -152,6 +153,7 @@ const rows = [];
         readyToPaint: painted - b.tReady,
         loadToPaint: painted - b.genMs, // page start → painted, minus synthetic data generation
         bytes: b.bytes.reduce((a, x) => a + x, 0),
+        webviewJs: window.__losswatch.lastRenderMs(),
         dom: nav ? nav.domContentLoadedEventEnd : NaN,
       };
     });
@@ -160,6 +162,7 @@ const rows = [];
   }
   const med = (k) => runsOf.map((r) => r[k]).sort((a, b) => a - b)[1];
   rows.push(['first render', `1 x ${POINTS.toLocaleString('en')} pts`, 'host compute (ms)', fmt(med('host'))]);
+  rows.push(['first render', `1 x ${POINTS.toLocaleString('en')} pts`, 'webview frame handling, JS (ms)', fmt(med('webviewJs'))]);
   rows.push(['first render', `1 x ${POINTS.toLocaleString('en')} pts`, 'ready → painted (ms)', fmt(med('readyToPaint'))]);
   rows.push(['first render', `1 x ${POINTS.toLocaleString('en')} pts`, 'page start → painted (ms)', fmt(med('loadToPaint'))]);
   rows.push(['first render', `1 x ${POINTS.toLocaleString('en')} pts`, 'host→webview bytes', String(med('bytes'))]);
@@ -171,7 +174,7 @@ const rows = [];
   const page = await openPage(`scenario=live&n=100000&series=3`);
   await page.evaluate(() => window.__painted);
   await page.evaluate(() => {
-    window.__loaf.length = 0;
+    window.__liveStart = performance.now();
     window.__gaps.length = 0;
     let last = performance.now();
     window.__raf = true;
@@ -187,7 +190,8 @@ const rows = [];
     window.__raf = false;
     const b = window.__bench;
     return {
-      loaf: window.__noLoaf ? null : window.__loaf,
+      loaf: window.__noLoaf ? null : window.__loaf.filter((e) => e.start >= window.__liveStart).map((e) => e.duration),
+      loafAll: window.__loaf,
       gaps: window.__gaps.slice(2),
       patches: b.patchBytes,
       host: b.hostMs,
@@ -205,23 +209,12 @@ const rows = [];
 }
 await browser.close();
 
-// 3. Message size vs run length (host only, in Node).
-{
-  const { DashboardSession } = await import('../src/extension/dashboardCore.ts').catch(() => ({}));
-  if (DashboardSession) {
-    // (only when run under tsx)
-  }
-}
-const sizes = spawnSync(
-  process.execPath,
-  [
-    '--import',
-    'tsx',
-    '-e',
-    `
-import { DashboardSession } from './src/extension/dashboardCore.ts';
-import { DEFAULT_STATE } from './src/shared/messages.ts';
-import { FakeManager, FakeRun, FakeSeries } from './test/unit/dashboard/fake.ts';
+// 3. Message size vs run length (host only, in Node; the same session code bundled for Node).
+const sizesJs = await esbuild.build({
+  stdin: { contents: `
+import { DashboardSession } from './src/extension/dashboardCore';
+import { DEFAULT_STATE } from './src/shared/messages';
+import { FakeManager, FakeRun, FakeSeries } from './test/unit/dashboard/fake';
 const out = [];
 for (const n of [10_000, 100_000, 1_000_000]) {
   const m = new FakeManager();
@@ -244,10 +237,14 @@ for (const n of [10_000, 100_000, 1_000_000]) {
   out.push([n, frame, Math.round(patch.reduce((a, b) => a + b, 0) / patch.length), Math.max(...patch)]);
 }
 console.log(JSON.stringify(out));
-`,
-  ],
-  { cwd: root, encoding: 'utf8' },
-);
+`, resolveDir: root, loader: 'ts', sourcefile: 'bench-sizes.ts' },
+  bundle: true,
+  write: false,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+});
+const sizes = spawnSync(process.execPath, ['--input-type=module', '-e', sizesJs.outputFiles[0].text], { cwd: root, encoding: 'utf8' });
 if (sizes.status !== 0) throw new Error(sizes.stderr);
 const sz = JSON.parse(sizes.stdout.trim().split('\n').at(-1));
 for (const [n, frame, mean, max] of sz) {

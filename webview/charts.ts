@@ -169,7 +169,7 @@ export class Panel {
           grid: { color: t.grid },
           border: { color: t.grid },
         },
-        edge: { type: 'linear', display: false, min: 0, max: 1 },
+        edge: { type: 'linear', axis: 'y', position: 'right', display: false, min: 0, max: 1 },
       },
       plugins: {
         legend: {

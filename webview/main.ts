@@ -44,6 +44,8 @@ let runs: RunMeta[] = [];
 let seq = 0;
 let lastFrame: Extract<HostMessage, { type: 'frame' }> | null = null;
 let lastAxes = '';
+const styled = new Map<PanelId, string>();
+const axesKey = (st: DashboardState): string => `${st.xAxis}/${st.xLog}/${JSON.stringify(st.yLog)}`;
 const panels = new Map<PanelId, { section: HTMLElement; panel: Panel; table: HTMLElement; logY: HTMLInputElement }>();
 
 function post(msg: WebviewMessage): void {
@@ -160,6 +162,8 @@ function keyNav(panel: Panel, e: KeyboardEvent): void {
 }
 
 for (const id of PANEL_IDS) makePanel(id);
+lastAxes = axesKey(state);
+for (const id of PANEL_IDS) styled.set(id, lastAxes);
 
 // ------------------------------------------------------------------ state
 
@@ -295,7 +299,6 @@ function markerPanel(m: Marker): PanelId {
 
 function renderFrame(f: Extract<HostMessage, { type: 'frame' }>): void {
   lastFrame = f;
-  const prevAxes = `${state.xAxis}/${state.xLog}/${JSON.stringify(state.yLog)}`;
   state = { ...state, ...f.state };
   vscode.setState(state);
   const groups = new Map<PanelId, Array<{ ref: SeriesRef; w: SeriesWindow }>>();
@@ -309,12 +312,16 @@ function renderFrame(f: Extract<HostMessage, { type: 'frame' }>): void {
     list.push({ ref, w });
     groups.set(p, list);
   }
-  const restyle = prevAxes !== `${state.xAxis}/${state.xLog}/${JSON.stringify(state.yLog)}` || lastAxes !== prevAxes;
-  lastAxes = `${state.xAxis}/${state.xLog}/${JSON.stringify(state.yLog)}`;
+  lastAxes = axesKey(state);
   for (const [id, p] of panels) {
     const items = groups.get(id) ?? [];
+    const wasEmpty = p.panel.series().length === 0;
     p.section.hidden = items.length === 0 && !(id === 'other' && state.other !== null);
-    if (restyle) p.panel.restyle(theme, state);
+    if (p.section.hidden && wasEmpty) continue; // nothing drawn, nothing to draw
+    if (styled.get(id) !== lastAxes) {
+      p.panel.restyle(theme, state);
+      styled.set(id, lastAxes);
+    }
     p.panel.setFrame(
       items,
       f.markers.filter((m) => markerPanel(m) === id),
@@ -399,6 +406,7 @@ function renderTables(): void {
 }
 
 let renderCount = 0;
+let lastRenderMs = 0;
 function rendered(): void {
   renderCount++;
   document.body.dataset.renders = String(renderCount);
@@ -413,10 +421,13 @@ window.addEventListener('message', (ev: MessageEvent) => {
       runs = [...m.runs];
       renderRuns();
       return;
-    case 'frame':
+    case 'frame': {
       if (m.seq < seq) return; // a newer view request is in flight
+      const t0 = performance.now();
       renderFrame(m);
+      lastRenderMs = performance.now() - t0;
       return;
+    }
     case 'patch':
       if (m.seq < seq || !lastFrame) return;
       renderPatch(m);
@@ -446,6 +457,7 @@ new ResizeObserver(() => {
 (window as unknown as { __losswatch: unknown }).__losswatch = {
   state: () => state,
   renders: () => renderCount,
+  lastRenderMs: () => lastRenderMs,
   panels: () =>
     [...panels].map(([id, p]) => ({
       id,

@@ -155,27 +155,33 @@ export function downsample(xs: ArrayLike<number>, ys: ArrayLike<number>, o: Down
   let nfFirst: Int32Array | undefined;
   let nfCount: Int32Array | undefined;
   let skipped = 0;
+  const inv = 1 / grid.width;
+  const t0 = grid.t0;
+  const log = grid.log;
+  const last = nCols - 1;
   for (let i = from; i < to; i++) {
     const x = xs[i];
     if (!sorted && !(x >= o.xMin && x <= o.xMax)) {
       if (x !== x) skipped++;
       continue;
     }
-    const t = tOf(x, grid.log);
+    const t = log ? (x > 0 ? Math.log10(x) : NaN) : x;
     if (t !== t) {
       skipped++;
       continue;
     }
-    let k = Math.floor((t - grid.t0) / grid.width) - kMin;
+    let k = Math.floor((t - t0) * inv) - kMin;
     if (k < 0) k = 0;
-    else if (k >= nCols) k = nCols - 1;
+    else if (k > last) k = last;
     if (firstI[k] < 0) firstI[k] = i;
     const y = ys[i];
     if (y - y === 0) {
       const m = minI[k];
-      if (m < 0 || y < ys[m]) minI[k] = i;
-      const M = maxI[k];
-      if (M < 0 || y > ys[M]) maxI[k] = i;
+      if (m < 0) {
+        minI[k] = i;
+        maxI[k] = i;
+      } else if (y < ys[m]) minI[k] = i;
+      else if (y > ys[maxI[k]]) maxI[k] = i;
     } else {
       if (!nfFirst || !nfCount) {
         nfFirst = new Int32Array(nCols * 3).fill(-1);

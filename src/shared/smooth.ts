@@ -43,16 +43,30 @@ export function emaAppend(
   let last = state.last;
   let count = state.count;
   const keep = 1 - weight;
-  for (let i = from; i < to; i++) {
+  // weight^count, kept as a running product (Math.pow per point is the slow part); once
+  // 1 - weight^count rounds to exactly 1, debiasing is a no-op and the fast loop takes over.
+  let pw = weight === 0 ? 0 : Math.pow(weight, count);
+  let i = from;
+  for (; i < to && pw > 1e-17; i++) {
     const y = ys[i];
-    if (!Number.isFinite(y)) {
+    if (y - y !== 0) {
       out[i] = y;
       continue;
     }
     last = last * weight + keep * y;
     count++;
-    // weight^count underflows to 0 quickly for small weights: the debias factor is then exactly 1.
-    out[i] = weight === 0 ? y : last / (1 - Math.pow(weight, count));
+    pw *= weight;
+    out[i] = last / (1 - pw);
+  }
+  for (; i < to; i++) {
+    const y = ys[i];
+    if (y - y !== 0) {
+      out[i] = y;
+      continue;
+    }
+    last = last * weight + keep * y;
+    count++;
+    out[i] = last;
   }
   state.last = last;
   state.count = count;

@@ -85,6 +85,16 @@ function stopChildren() {
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   const shot = Boolean(o.screenshot);
+  // Ctrl+C: registered first so it wins over the harness's default (which only kills the server).
+  const stopSignal = new Promise((resolve) => {
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.once(sig, () => resolve(sig));
+  });
+  if (shot) {
+    void stopSignal.then(() => {
+      stopChildren();
+      process.exit(130); // the harness's exit hook kills the server's process group
+    });
+  }
   const t0 = Date.now();
   if (o.build) {
     console.log('demo: building…');
@@ -149,11 +159,8 @@ async function main() {
 
   if (!shot) {
     console.log('Logs: .demo/logs/. Press Ctrl+C to stop.');
-    await new Promise((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-      server.proc.once('exit', resolve);
-    });
+    const why = await Promise.race([stopSignal, new Promise((resolve) => server.proc.once('exit', () => resolve('server exited')))]);
+    if (why === 'server exited') console.error('demo: the VS Code server exited (see .demo/logs/server.log)');
     console.log('\ndemo: stopping…');
     await cleanup();
     return 0;

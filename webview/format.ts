@@ -4,7 +4,7 @@ import type { XAxis } from '../src/shared/messages';
 export function fmtNumber(v: number): string {
   if (!Number.isFinite(v)) return String(v);
   const a = Math.abs(v);
-  if (a !== 0 && (a < 1e-3 || a >= 1e6)) return v.toExponential(3);
+  if (a !== 0 && (a < 1e-3 || a >= 1e6)) return Number(v.toPrecision(4)).toExponential();
   return Number(v.toPrecision(5)).toString();
 }
 

@@ -331,6 +331,14 @@ function renderFrame(f: Extract<HostMessage, { type: 'frame' }>): void {
   }
   renderMarkers(f.markers);
   syncControls();
+  if (f.series.length === 0) {
+    status.textContent =
+      runs.length === 0
+        ? 'No training runs are watched yet: open a log (LossWatch: Watch File) or wait for one to appear.'
+        : state.runIds !== null && state.runIds.length === 0
+          ? 'No run selected: tick a run above.'
+          : 'The selected runs have no loss, gradient norm, learning rate or accuracy series yet.';
+  }
   if (skipped > 0) status.textContent += ` ${skipped} points have no ${X_LABEL[state.xAxis]}${state.xLog ? ' > 0' : ''} and are not drawn.`;
   if (state.table) renderTables();
   rendered();
@@ -466,6 +474,12 @@ new ResizeObserver(() => {
       markers: p.panel.markersShown().map((m) => ({ code: m.code, x: m.x, step: m.step })),
       xRange: { min: p.panel.chart.scales.x?.min, max: p.panel.chart.scales.x?.max },
     })),
+  /** Drawn points [x, y] of a panel (raw or smoothed curves). */
+  points: (id: PanelId, which: 'raw' | 'smooth' = 'raw') =>
+    panels
+      .get(id)!
+      .panel.series()
+      .flatMap((s) => (which === 'raw' ? s.raw : (s.smooth ?? [])).map((p) => [p.x, p.y])),
   /** Canvas pixel (device px) of a data point in a panel. */
   pixel: (id: PanelId, x: number, y: number) => {
     const c = panels.get(id)!.panel.chart;

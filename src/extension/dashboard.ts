@@ -36,7 +36,8 @@ export function registerDashboard(context: vscode.ExtensionContext, manager: Run
   const options: vscode.WebviewOptions = {
     enableScripts: true,
     enableCommandUris: false,
-    localResourceRoots: [bundle, media],
+    // A file URI as root is refused by VS Code (401 for the file itself): the bundle folder it is.
+    localResourceRoots: [dist, media],
   };
 
   function attach(panel: vscode.WebviewPanel, state: DashboardState): Open {
@@ -46,7 +47,7 @@ export function registerDashboard(context: vscode.ExtensionContext, manager: Run
       manager,
       {
         post: (msg) => void panel.webview.postMessage(msg),
-        openFile: (file, line) => void openFile(file, line),
+        openFile: (file, line) => void openFile(file, line, panel.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Two : vscode.ViewColumn.One),
         save: (kind, name, data) => void save(kind, name, data),
         warn: (m) => void vscode.window.showWarningMessage(m),
       },
@@ -71,12 +72,12 @@ export function registerDashboard(context: vscode.ExtensionContext, manager: Run
     return o;
   }
 
-  async function openFile(file: string, line: number | null): Promise<void> {
+  async function openFile(file: string, line: number | null, viewColumn: vscode.ViewColumn): Promise<void> {
     try {
       const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
       const pos = new vscode.Position(line !== null ? Math.min(line - 1, Math.max(0, doc.lineCount - 1)) : 0, 0);
       await vscode.window.showTextDocument(doc, {
-        viewColumn: vscode.ViewColumn.One,
+        viewColumn,
         selection: new vscode.Range(pos, pos),
         preserveFocus: false,
       });

@@ -34,6 +34,15 @@ export class LineReader implements ByteParser {
       this.atStart = false;
     }
     while (pos < n) {
+      if (this.pendingLen === 0 && !this.skipping && this.parser.lines !== undefined) {
+        // every complete line of the chunk in one call (no per-line search and dispatch)
+        const last = chunk.lastIndexOf(10);
+        if (last >= pos && last - pos < this.maxLine) {
+          this.lineNo += this.parser.lines(chunk, pos, last + 1, this.lineNo + 1);
+          pos = last + 1;
+          continue;
+        }
+      }
       const nl = chunk.indexOf(10, pos);
       if (nl < 0) {
         this.hold(chunk, pos, n);

@@ -17,6 +17,12 @@ export interface Sink {
 /** A parser for line-oriented formats: gets one line (without its terminator) at a time. */
 export interface LineParser {
   line(buf: Uint8Array, start: number, end: number, lineNo: number): void;
+  /**
+   * Optional fast path for a block of complete lines: parses every line in buf[start, end) (buf[end - 1]
+   * is '\n'; a line may end in CRLF), numbering them from `firstLineNo`; returns how many lines it saw.
+   * Same results as calling `line` for each of them; never throws (errors go to the sink).
+   */
+  lines?(buf: Uint8Array, start: number, end: number, firstLineNo: number): number;
   /** Forget per-file state (the file restarts from byte 0). */
   reset(): void;
   /** Per-file state to continue elsewhere (worker → main thread); structured-cloneable. */

@@ -12,6 +12,7 @@ interface Column {
 
 export class CsvParser implements LineParser {
   private cols: Column[] | undefined;
+  private nc = 0;
   private headerText = '';
   private delim = 44;
   private records = 0;
@@ -47,6 +48,11 @@ export class CsvParser implements LineParser {
   }
 
   line(b: Uint8Array, s: number, e: number, lineNo: number): void {
+    if (s === e) return;
+    if (this.cols !== undefined && this.fastRow(b, s, e, false) >= 0) {
+      this.emit(lineNo);
+      return;
+    }
     let i = s;
     while (i < e && (b[i] === 32 || b[i] === 9)) i++;
     if (i >= e) return;
@@ -54,19 +60,79 @@ export class CsvParser implements LineParser {
       this.header(b, s, e, lineNo);
       return;
     }
-    const cols = this.cols;
+    this.generalRow(b, s, e, lineNo);
+  }
+
+  lines(b: Uint8Array, s: number, e: number, first: number): number {
+    let ln = first;
+    let i = s;
+    while (i < e) {
+      const r = this.cols !== undefined && b[i] !== 10 && b[i] !== 13 ? this.fastRow(b, i, e, true) : -1;
+      if (r >= 0) {
+        this.emit(ln++);
+        i = r + 1;
+        continue;
+      }
+      const nl = b.indexOf(10, i);
+      const next = nl < 0 || nl >= e ? e : nl + 1;
+      const end = next > i && b[next - 1] === 10 ? (next - 1 > i && b[next - 2] === 13 ? next - 2 : next - 1) : next;
+      try {
+        this.line(b, i, end, ln);
+      } catch (err) {
+        this.sink.error(`line ${ln}: ${err instanceof Error ? err.message : String(err)}`, ln);
+      }
+      ln++;
+      i = next;
+    }
+    return ln - first;
+  }
+
+  /** The common row: every cell a bare number or empty, the right number of cells. False: use generalRow. */
+  private fastRow(b: Uint8Array, s: number, e: number, nl: boolean): number {
+    // returns the row's end (nl: the index of its '\n'), or -1
+    const nc = this.nc;
+    const d = this.delim;
+    const vals = this.vals;
+    const has = this.has;
+    const ns = this.ns;
+    let i = s;
+    for (let c = 0; c < nc; c++) {
+      let ch = i < e ? b[i]! : 10;
+      if (ch === d || ch === 10 || ch === 13) has[c] = 0;
+      else {
+        if (!ns.scan(b, i, e, true)) return -1;
+        i = ns.pos;
+        ch = i < e ? b[i]! : 10;
+        has[c] = 1;
+        vals[c] = ns.num;
+      }
+      if (ch !== d) {
+        if (c !== nc - 1) return -1;
+        if (!nl) return i === e ? i : -1;
+        if (ch === 10) return i < e ? i : -1;
+        if (ch === 13 && i + 1 < e && b[i + 1] === 10) return i + 1;
+        return -1;
+      }
+      i++;
+    }
+    return -1;
+  }
+
+  /** Padded cells (YOLO), text cells, nan/inf spellings, quotes, repeated headers, wrong cell counts. */
+  private generalRow(b: Uint8Array, s: number, e: number, lineNo: number): void {
+    const cols = this.cols!;
     const nc = cols.length;
     const d = this.delim;
     const vals = this.vals;
     const has = this.has;
     const ns = this.ns;
     let c = 0;
-    i = s;
+    let i = s;
     for (;;) {
       // one cell starting at i: try a number first (single pass), else find the delimiter
       while (i < e && (b[i] === 32 || b[i] === 9) && d !== b[i]) i++;
       let end: number;
-      if (i < e && b[i] !== d && ns.scan(b, i, e)) {
+      if (i < e && b[i] !== d && ns.scan(b, i, e, true)) {
         end = ns.pos;
         while (end < e && (b[end] === 32 || b[end] === 9) && b[end] !== d) end++;
         if (end === e || b[end] === d) {
@@ -163,6 +229,7 @@ export class CsvParser implements LineParser {
       return { name: key, kind, id: kind === 'metric' ? this.sink.series(key) : -1 };
     });
     const cols = this.cols;
+    this.nc = cols.length;
     this.stepCol = cols.findIndex((c) => c.kind === 'step');
     this.epochCol = cols.findIndex((c) => c.kind === 'epoch');
     this.timeCol = cols.findIndex((c) => c.kind === 'time');

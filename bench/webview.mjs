@@ -122,7 +122,7 @@ async function openPage(query) {
     window.__gaps = [];
     try {
       new PerformanceObserver((l) => {
-        for (const e of l.getEntries()) window.__loaf.push({ start: e.startTime, duration: e.duration, blocking: e.blockingDuration });
+        for (const e of l.getEntries()) window.__loaf.push({ start: e.startTime, duration: e.duration, blocking: e.blockingDuration, scripts: (e.scripts || []).map((s) => `${s.invoker}:${Math.round(s.duration)}`).join(' '), render: Math.round(e.renderStart ? e.startTime + e.duration - e.renderStart : 0) });
       }).observe({ type: 'long-animation-frame', buffered: true });
     } catch {
       window.__noLoaf = true;
@@ -191,7 +191,9 @@ const rows = [];
     const b = window.__bench;
     return {
       loaf: window.__noLoaf ? null : window.__loaf.filter((e) => e.start >= window.__liveStart).map((e) => e.duration),
+      loafWhy: window.__noLoaf ? [] : window.__loaf.filter((e) => e.start >= window.__liveStart),
       loafAll: window.__loaf,
+      loafDetail: window.__loafDetail,
       gaps: window.__gaps.slice(2),
       patches: b.patchBytes,
       host: b.hostMs,
@@ -200,6 +202,7 @@ const rows = [];
   }, [SECONDS]);
   const maxLoaf = r.loaf === null ? NaN : r.loaf.length ? Math.max(...r.loaf) : 0;
   const maxGap = Math.max(...r.gaps);
+  if (process.argv.includes('--verbose')) console.log(JSON.stringify(r.loafWhy, null, 1));
   rows.push(['live 10 Hz', '3 x 100,000 pts', `updates sent / webview renders`, `${r.patches.length} / ${r.renders - 1}`]);
   rows.push(['live 10 Hz', '3 x 100,000 pts', 'longest animation frame (LoAF, ms)', r.loaf === null ? 'n/a' : `${fmt(maxLoaf)} (${r.loaf.length} frames > 50 ms)`]);
   rows.push(['live 10 Hz', '3 x 100,000 pts', 'longest rAF gap (ms)', fmt(maxGap)]);

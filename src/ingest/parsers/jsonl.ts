@@ -26,6 +26,26 @@ export class JsonlParser implements LineParser {
   private readonly vals = new Float64Array(MAX_FIELDS);
   private records = 0;
   private readonly ns = new NumberScanner();
+  // Line template learnt from the last line the byte scanner read whose values were all numbers: the
+  // bytes between values (`{"step": `, `, "loss": `, …) and, per value, its slot. The next line is
+  // matched against it byte for byte (loggers write the same keys in the same order every line).
+  private tplSep = new Uint8Array(0);
+  private tplOff = new Int32Array(0);
+  private tplWords = new Int32Array(0);
+  private tplLen = new Int32Array(0);
+  private tplMask = new Int32Array(0);
+  private tplStep = -1;
+  private tplEpoch = -1;
+  private tplTime = -1;
+  private tplMetric = new Int32Array(0);
+  private tplIds = new Int32Array(0);
+  private dv: DataView = new DataView(new ArrayBuffer(0));
+  private dvBuf: Uint8Array | undefined;
+  private tplN = -1; // number of values; -1: no template
+  private readonly vs = new Int32Array(MAX_FIELDS); // value start/end of the fields of the last fast() line
+  private readonly ve = new Int32Array(MAX_FIELDS);
+  private allNumeric = false;
+  private fieldCount = 0;
 
   constructor(
     private readonly sink: Sink,
@@ -35,6 +55,7 @@ export class JsonlParser implements LineParser {
   reset(): void {
     this.slots = [];
     this.records = 0;
+    this.tplN = -1;
   }
 
   snapshot(): unknown {
@@ -43,11 +64,154 @@ export class JsonlParser implements LineParser {
 
   restore(state: unknown): void {
     this.slots = [];
+    this.tplN = -1;
     const r = (state as { records?: unknown } | undefined)?.records;
     this.records = typeof r === 'number' ? r : 0;
   }
 
+  lines(b: Uint8Array, s: number, e: number, first: number): number {
+    let ln = first;
+    let i = s;
+    while (i < e) {
+      const r = this.tplN >= 0 ? this.matchTemplate(b, i, e, true, ln) : -1;
+      if (r >= 0) {
+        ln++;
+        i = r + 1;
+        continue;
+      }
+      const nl = b.indexOf(10, i);
+      const next = nl < 0 || nl >= e ? e : nl + 1;
+      const end = next > i && b[next - 1] === 10 ? (next - 1 > i && b[next - 2] === 13 ? next - 2 : next - 1) : next;
+      try {
+        this.line(b, i, end, ln);
+      } catch (err) {
+        this.sink.error(`line ${ln}: ${err instanceof Error ? err.message : String(err)}`, ln);
+      }
+      ln++;
+      i = next;
+    }
+    return ln - first;
+  }
+
+  /**
+   * Matches a line starting at `s` against the template and emits its points. Returns the line's end
+   * (nl: the index of its '\n'; else `e`), or -1 (nothing emitted) when it does not fit.
+   */
+  private matchTemplate(b: Uint8Array, s: number, e: number, nl: boolean, lineNo: number): number {
+    const sep = this.tplSep;
+    const off = this.tplOff;
+    const words = this.tplWords;
+    const lens = this.tplLen;
+    const nv = this.tplN;
+    const ns = this.ns;
+    const vals = this.vals;
+    if (b !== this.dvBuf) {
+      this.dvBuf = b;
+      this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    }
+    const dv = this.dv;
+    const blen = b.length;
+    const masks = this.tplMask;
+    let i = s;
+    for (let k = 0; k < nv; k++) {
+      // the separator: 4 bytes at a time, then its last len % 4 bytes
+      const o0 = off[k]!;
+      const o1 = o0 + lens[k]!;
+      if (i + (o1 - o0) >= e) return -1;
+      let j = o0;
+      if (i + (o1 - o0) + 3 < blen) {
+        // whole words; the last one masked (its extra bytes belong to the value)
+        for (; j + 4 <= o1; j += 4, i += 4) if (dv.getInt32(i, true) !== words[j >> 2]) return -1;
+        if (j < o1) {
+          const mask = masks[k]!;
+          if ((dv.getInt32(i, true) & mask) !== (words[j >> 2]! & mask)) return -1;
+          i += o1 - j;
+        }
+      } else for (; j < o1; j++) if (b[i++] !== sep[j]) return -1;
+      if (!ns.scan(b, i, e)) return -1;
+      i = ns.pos;
+      vals[k] = ns.num;
+    }
+    let c = b[i];
+    while (c === 32 || c === 9) c = b[++i];
+    if (c !== 125 || i >= e) return -1;
+    c = b[++i];
+    while (c === 32 || c === 9) c = b[++i];
+    if (nl) {
+      if (c === 13) c = b[++i];
+      if (c !== 10 || i >= e) return -1;
+    } else if (i !== e) return -1;
+    // emit (as fast() does for the same line: no split field in a numeric template)
+    const epoch = this.tplEpoch >= 0 ? vals[this.tplEpoch]! : NaN;
+    const wall = this.tplTime >= 0 ? toWallMs(vals[this.tplTime]!) : NaN;
+    let step = this.tplStep >= 0 ? vals[this.tplStep]! : NaN;
+    const rec = this.records++;
+    if (step !== step) step = epoch === epoch ? epoch : rec;
+    const mk = this.tplMetric;
+    const ids = this.tplIds;
+    const sink = this.sink;
+    for (let q = 0; q < mk.length; q++) sink.point(ids[q]!, step, vals[mk[q]!]!, wall, epoch, lineNo);
+    return i;
+  }
+
+  private learn(b: Uint8Array, s: number): void {
+    const n = this.fieldCount;
+    if (!this.allNumeric || n === 0) {
+      this.tplN = -1;
+      return;
+    }
+    let len = 0;
+    for (let k = 0; k < n; k++) len += this.vs[k]! - (k === 0 ? s : this.ve[k - 1]!);
+    // each separator starts at a multiple of 4 (padding between them) so it can be compared by words
+    for (let k = 0; k < n; k++) len += 3;
+    const sep = new Uint8Array(len + 4);
+    const off = new Int32Array(n + 1);
+    const lens = new Int32Array(n);
+    let at = 0;
+    for (let k = 0; k < n; k++) {
+      const from = k === 0 ? s : this.ve[k - 1]!;
+      off[k] = at;
+      lens[k] = this.vs[k]! - from;
+      sep.set(b.subarray(from, this.vs[k]!), at);
+      at += this.vs[k]! - from;
+      if (k < n - 1) at = (at + 3) & ~3;
+    }
+    off[n] = at;
+    const words = new Int32Array(sep.length >> 2);
+    const dv = new DataView(sep.buffer);
+    for (let w = 0; w < words.length; w++) words[w] = dv.getInt32(w * 4, true);
+    this.tplWords = words;
+    const masks = new Int32Array(n);
+    for (let k = 0; k < n; k++) masks[k] = lens[k]! % 4 === 0 ? -1 : (1 << (8 * (lens[k]! % 4))) - 1;
+    this.tplMask = masks;
+    // which values are step / epoch / time (the last one wins, as in fast()) and the metric series
+    this.tplStep = this.tplEpoch = this.tplTime = -1;
+    const mk: number[] = [];
+    const ids: number[] = [];
+    for (let k = 0; k < n; k++) {
+      const slot = this.slots[k]!;
+      if (slot.kind === 'step') this.tplStep = k;
+      else if (slot.kind === 'epoch') this.tplEpoch = k;
+      else if (slot.kind === 'time') this.tplTime = k;
+      else if (slot.kind === 'metric') {
+        mk.push(k);
+        if (!(slot.lastSplit === undefined && slot.lastId >= 0)) {
+          slot.lastSplit = undefined;
+          slot.lastId = this.seriesFor(slot.key, slot.ownSplit, undefined);
+        }
+        ids.push(slot.lastId);
+      }
+    }
+    this.tplMetric = Int32Array.from(mk);
+    this.tplIds = Int32Array.from(ids);
+    this.tplLen = lens;
+    this.tplSep = sep;
+    this.tplOff = off;
+    this.tplN = n;
+  }
+
   line(b: Uint8Array, s: number, e: number, lineNo: number): void {
+    if (this.tplN >= 0 && this.matchTemplate(b, s, e, false, lineNo) >= 0) return;
     let i = s;
     while (i < e && (b[i] === 32 || b[i] === 9)) i++;
     if (i >= e) return; // blank line
@@ -55,7 +219,11 @@ export class JsonlParser implements LineParser {
       this.sink.error(`line ${lineNo}: not a JSON object`, lineNo);
       return;
     }
-    if (!this.fast(b, i + 1, e, lineNo)) this.slow(b, s, e, lineNo);
+    if (this.fast(b, i + 1, e, lineNo)) this.learn(b, s);
+    else {
+      this.tplN = -1;
+      this.slow(b, s, e, lineNo);
+    }
   }
 
   /** Returns false when the line needs the tolerant parser. */
@@ -66,6 +234,7 @@ export class JsonlParser implements LineParser {
     let wall = NaN;
     let split: string | undefined;
     let fi = 0; // field index within the line
+    let numeric = true; // every value a number (the line can become the template)
     for (;;) {
       while (i < e && (b[i] === 32 || b[i] === 9)) i++;
       if (b[i] === 125 && fi === 0) {
@@ -102,6 +271,8 @@ export class JsonlParser implements LineParser {
       if (!same) slot = this.findSlot(b, ks, ke, fi);
       const sl = slot!;
       if (sl.kind === 'logit') return false;
+      if (fi >= MAX_FIELDS) numeric = false;
+      else this.vs[fi] = i;
       const c = b[i];
       let v: number;
       if (c === 34) {
@@ -109,6 +280,7 @@ export class JsonlParser implements LineParser {
         while (i < e && b[i] !== 34 && b[i] !== 92) i++;
         if (i >= e || b[i] === 92) return false;
         const ve = i++;
+        numeric = false;
         if (sl.kind === 'split') split = ascii(b, vs, ve);
         else if (sl.kind === 'time') wall = toWallMs(ascii(b, vs, ve));
         else if (sl.kind === 'metric' && ve - vs <= 10) {
@@ -127,10 +299,12 @@ export class JsonlParser implements LineParser {
           else if (matchWord(b, i, e, 'false')) i += 5;
           else if (matchWord(b, i, e, 'null')) i += 4;
           else return false;
+          numeric = false;
           fi++;
         } else {
           i = this.ns.pos;
           v = this.ns.num;
+          if (fi < MAX_FIELDS) this.ve[fi] = i;
           switch (sl.kind) {
             case 'step':
               step = v;
@@ -165,6 +339,14 @@ export class JsonlParser implements LineParser {
     }
     while (i < e && (b[i] === 32 || b[i] === 9)) i++;
     if (i < e) return false; // trailing garbage: let the slow path report it
+    this.allNumeric = numeric;
+    this.fieldCount = fi;
+    this.emit(n, step, epoch, wall, split, lineNo);
+    return true;
+  }
+
+  /** Emits the metric values vals[0, n) of fields slotIdx[0, n) of one record. */
+  private emit(n: number, step: number, epoch: number, wall: number, split: string | undefined, lineNo: number): void {
     const rec = this.records++;
     if (step !== step) step = epoch === epoch ? epoch : rec;
     for (let k = 0; k < n; k++) {
@@ -178,7 +360,6 @@ export class JsonlParser implements LineParser {
       }
       this.sink.point(id, step, this.vals[k]!, wall, epoch, lineNo);
     }
-    return true;
   }
 
   private findSlot(b: Uint8Array, ks: number, ke: number, fi: number): Slot {

@@ -76,9 +76,12 @@ export function makeGrid(xMin: number, xMax: number, columns: number, log: boole
   if (b < a) [a, b] = [b, a];
   let span = b - a;
   if (!(span > 0)) span = 1;
-  const width = span / Math.floor(columns);
-  // Guard against widths lost in floating point for huge coordinates.
-  return { t0: a, width: width > 0 && a + width > a ? width : Math.max(Math.abs(a) * 1e-12, Number.MIN_VALUE), log };
+  let width = span / Math.floor(columns);
+  // Guard against widths lost in floating point for huge coordinates, and against denormal widths
+  // whose reciprocal overflows.
+  if (!(width > 0 && a + width > a)) width = Math.abs(a) * 1e-12;
+  if (!(width >= 1e-300)) width = 1e-300;
+  return { t0: a, width, log };
 }
 
 /** First index in [lo, hi) with xs[i] >= v (xs non-decreasing). */
@@ -118,7 +121,7 @@ function kindOf(y: number): NonFiniteKind {
 export function downsample(xs: ArrayLike<number>, ys: ArrayLike<number>, o: DownsampleOptions): DownsampleResult {
   if (xs.length !== ys.length) throw new RangeError(`x and y lengths differ (${xs.length} vs ${ys.length})`);
   const { grid } = o;
-  if (!(grid.width > 0) || !Number.isFinite(grid.t0)) throw new RangeError('downsample: invalid grid');
+  if (!(grid.width > 0) || !Number.isFinite(1 / grid.width) || !Number.isFinite(grid.t0)) throw new RangeError('downsample: invalid grid');
   if (Number.isNaN(o.xMin) || Number.isNaN(o.xMax)) throw new RangeError('downsample: NaN x range');
   let from = Math.max(0, Math.floor(o.from ?? 0));
   let to = Math.min(xs.length, Math.floor(o.to ?? xs.length));
@@ -171,7 +174,7 @@ export function downsample(xs: ArrayLike<number>, ys: ArrayLike<number>, o: Down
       continue;
     }
     let k = Math.floor((t - t0) * inv) - kMin;
-    if (k < 0) k = 0;
+    if (!(k >= 0)) k = 0;
     else if (k > last) k = last;
     if (firstI[k] < 0) firstI[k] = i;
     const y = ys[i];

@@ -11,10 +11,12 @@ export interface EmaState {
   last: number;
   /** Number of finite values accumulated. */
   count: number;
+  /** weight^count as a running product (kept so split and one-pass runs are bit-identical). */
+  pow: number;
 }
 
 export function emaInit(): EmaState {
-  return { last: 0, count: 0 };
+  return { last: 0, count: 0, pow: 1 };
 }
 
 /** Throws RangeError unless 0 <= weight < 1. */
@@ -45,7 +47,7 @@ export function emaAppend(
   const keep = 1 - weight;
   // weight^count, kept as a running product (Math.pow per point is the slow part); once
   // 1 - weight^count rounds to exactly 1, debiasing is a no-op and the fast loop takes over.
-  let pw = weight === 0 ? 0 : Math.pow(weight, count);
+  let pw = weight === 0 ? 0 : state.pow;
   let i = from;
   for (; i < to && pw > 1e-17; i++) {
     const y = ys[i];
@@ -70,6 +72,7 @@ export function emaAppend(
   }
   state.last = last;
   state.count = count;
+  state.pow = pw;
 }
 
 /** Convenience: smooth a whole series. */

@@ -58,7 +58,8 @@ class Col {
 export class BatchSink implements Sink {
   private declared = 0;
   private readonly keys: { key: string; hint: Split }[] = [];
-  private cols = new Map<number, Col>();
+  private cols: (Col | undefined)[] = [];
+  private used: number[] = [];
   private errors: Batch['errors'] = [];
   private logits: LogitRecord[] = [];
   private metas: [string, number | string][] = [];
@@ -69,10 +70,10 @@ export class BatchSink implements Sink {
     return this.keys.length - 1;
   }
   point(id: number, step: number, value: number, wallMs: number, epoch: number, line: number): void {
-    let c = this.cols.get(id);
-    if (!c) {
-      c = new Col();
-      this.cols.set(id, c);
+    let c = this.cols[id];
+    if (c === undefined) {
+      c = this.cols[id] = new Col();
+      this.used.push(id);
     }
     c.push(step, value, wallMs, epoch, line);
     this.points++;
@@ -90,7 +91,8 @@ export class BatchSink implements Sink {
   take(): { batch: Batch; transfer: ArrayBuffer[] } {
     const transfer: ArrayBuffer[] = [];
     const cols: Batch['cols'] = [];
-    for (const [id, c] of this.cols) {
+    for (const id of this.used) {
+      const c = this.cols[id]!;
       const cut = (a: Float64Array): Float64Array => {
         const b = a.slice(0, c.n);
         transfer.push(b.buffer);
@@ -100,7 +102,8 @@ export class BatchSink implements Sink {
     }
     const batch: Batch = { type: 'batch', newSeries: this.keys.slice(this.declared), cols, errors: this.errors, logits: this.logits, meta: this.metas };
     this.declared = this.keys.length;
-    this.cols = new Map();
+    this.cols = [];
+    this.used = [];
     this.errors = [];
     this.logits = [];
     this.metas = [];
@@ -113,7 +116,8 @@ export function applyBatch(b: Batch, sink: Sink, ids: number[]): void {
   for (const s of b.newSeries) ids.push(sink.series(s.key, s.hint));
   for (const c of b.cols) {
     const id = ids[c.id]!;
-    for (let i = 0; i < c.n; i++) sink.point(id, c.step[i]!, c.value[i]!, c.wall[i]!, c.epoch[i]!, c.line[i]!);
+    if (sink.columns) sink.columns(id, c.n, c.step, c.value, c.wall, c.epoch, c.line);
+    else for (let i = 0; i < c.n; i++) sink.point(id, c.step[i]!, c.value[i]!, c.wall[i]!, c.epoch[i]!, c.line[i]!);
   }
   for (const e of b.errors) sink.error(e.message, e.line, e.record);
   for (const r of b.logits) sink.logit(r);

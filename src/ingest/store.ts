@@ -127,6 +127,11 @@ export class SeriesStore implements SeriesView {
     this.length = i + 1;
   }
 
+  /** append() for points [0, n) of columns (the worker's batches). */
+  appendMany(n: number, step: Float64Array, value: Float64Array, wallMs: Float64Array, epoch: Float64Array, line: Float64Array, file: number): void {
+    for (let k = 0; k < n; k++) this.append(step[k]!, value[k]!, wallMs[k]!, epoch[k]!, line[k]!, file);
+  }
+
   private grow(i: number): Chunk {
     const ci = i >>> CHUNK_SHIFT;
     let c = this.chunks[ci];

@@ -1,7 +1,7 @@
 // CSV/TSV metrics: Keras CSVLogger, Lightning CSVLogger metrics.csv (sparse rows: an empty cell is
 // absent, not 0), YOLO results.csv (padded headers), nan/inf/-inf cells. Cells are scanned as bytes.
 import { fieldKind, type FieldKind, nonFinite, toWallMs } from '../fields';
-import { NumberScanner } from '../numscan';
+import { NumberScanner, POW10, TWO53 } from '../numscan';
 import { ascii, type LineParser, type Sink, utf8 } from '../sink';
 
 interface Column {
@@ -66,12 +66,73 @@ export class CsvParser implements LineParser {
   lines(b: Uint8Array, s: number, e: number, first: number): number {
     let ln = first;
     let i = s;
+    const d = this.delim;
+    const vals = this.vals;
+    const has = this.has;
+    const ns = this.ns;
     while (i < e) {
-      const r = this.cols !== undefined && b[i] !== 10 && b[i] !== 13 ? this.fastRow(b, i, e, true) : -1;
-      if (r >= 0) {
-        this.emit(ln++);
-        i = r + 1;
-        continue;
+      // Hot loop, one function (the number parse is written out here: the JIT does not inline it this
+      // deep). Every byte read is before the block's last '\n', which ends every scan.
+      const nc = this.cols !== undefined ? this.nc : 0;
+      let ch = b[i]!;
+      if (nc > 0 && ch !== 10 && ch !== 13) {
+        let c = 0;
+        let j = i;
+        for (;;) {
+          if (ch === d || ch === 10 || ch === 13) has[c] = 0;
+          else {
+            const cs = j;
+            let neg = false;
+            if (ch === 45) {
+              neg = true;
+              ch = b[++j]!;
+            }
+            const d0 = j;
+            let m = 0;
+            while (ch >= 48 && ch <= 57) {
+              m = m * 10 + (ch - 48);
+              ch = b[++j]!;
+            }
+            let f = 0;
+            let dot = false;
+            if (ch === 46) {
+              dot = true;
+              ch = b[++j]!;
+              const f0 = j;
+              while (ch >= 48 && ch <= 57) {
+                m = m * 10 + (ch - 48);
+                ch = b[++j]!;
+              }
+              f = j - f0;
+            }
+            if (j === d0 || (dot && f === 0) || ch === 101 || ch === 69 || ch === 46 || m >= TWO53 || f > 22) {
+              // exponent, NaN/Infinity, '+', '.5', long significands: the full scanner decides
+              if (!ns.scan(b, cs, e, true)) break;
+              j = ns.pos;
+              ch = b[j]!;
+              vals[c] = ns.num;
+            } else {
+              const v = f === 0 ? m : m / POW10[f]!;
+              vals[c] = neg ? -v : v;
+            }
+            has[c] = 1;
+          }
+          c++;
+          if (ch === d) {
+            if (c === nc) break;
+            ch = b[++j]!;
+            continue;
+          }
+          if (c !== nc) break;
+          if (ch === 13) ch = b[++j]!;
+          if (ch === 10) {
+            this.emit(ln++);
+            i = j + 1;
+            c = -1; // row done
+          }
+          break;
+        }
+        if (c === -1) continue;
       }
       const nl = b.indexOf(10, i);
       const next = nl < 0 || nl >= e ? e : nl + 1;

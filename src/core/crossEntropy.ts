@@ -312,14 +312,14 @@ function fastPathApplies(p: Problem, o: CrossEntropyOptions): boolean {
 
 function run(logits: TensorInput, target: TensorInput, o: CrossEntropyOptions, wantGrad: boolean): CrossEntropyResult & { grad?: Float64Array } {
   const p = prepare(logits, target, o);
-  const d = denominator(p);
-  const scale = p.reduction === 'mean' ? 1 / d : 1;
   const acc = newAcc(p);
-  const grad = wantGrad ? new Float64Array(p.z.length) : null;
   if (!wantGrad && fastPathApplies(p, o)) {
-    fastRows(p, scale, acc);
+    const d = fastRows(p, acc);
     return finish(p, acc, d, 'wasm');
   }
+  const d = denominator(p);
+  const scale = p.reduction === 'mean' ? 1 / d : 1;
+  const grad = wantGrad ? new Float64Array(p.z.length) : null;
   const e = new Float64Array(Math.max(p.c, 1));
   for (let n = 0; n < p.n; n++) {
     for (let s = 0; s < p.inner; s++) jsPosition(p, n, s, scale, acc, e, grad);
@@ -328,40 +328,44 @@ function run(logits: TensorInput, target: TensorInput, o: CrossEntropyOptions, w
   return grad ? { ...r, grad } : r;
 }
 
-/** Fused fast path: index targets, ε = 0, [N, C] logits; per-row results from the SIMD kernel. */
-function fastRows(p: Problem, scale: number, acc: Acc): void {
+/**
+ * Fused fast path (index targets, ε = 0, float32 [N, C] logits): the SIMD kernel returns the weighted
+ * loss sum, Σ‖g‖² and max |g| before the reduction scale, and per-row ‖g‖²; rows it flags as
+ * non-finite are recomputed by the reference path. Returns the 'mean' denominator.
+ */
+function fastRows(p: Problem, acc: Acc): number {
   const kernel = getKernel()!;
-  const { n, c, w } = p;
+  const { n, c } = p;
+  const perN = acc.perN;
+  const sums = kernel.crossEntropy(true, p.z as Float32Array, n, c, p.y!, p.ignore, p.w, acc.none, perN);
+  const d = sums.weight;
+  const scale = p.reduction === 'mean' ? 1 / d : 1;
+  const s2 = scale * scale;
   const y = p.y!;
-  const yi = new Int32Array(n);
-  for (let i = 0; i < n; i++) yi[i] = y[i] === p.ignore ? -1 : y[i];
-  const out = kernel.ceRows(p.z as Float32Array, n, c, yi);
-  let e: Float64Array | null = null;
-  const absScale = Math.abs(scale);
-  for (let i = 0; i < n; i++) {
-    const o = 4 * i;
-    if (out[o + 3] !== 0) {
+  // d = 0 ('mean' over nothing, or zero weights) makes the scale infinite: ignored rows keep their exact
+  // 0 gradient, the others get 0·inf = NaN as in the reference path.
+  let live = d !== 0;
+  if (!live) for (let i = 0; i < n && !live; i++) live = y[i] !== p.ignore;
+  acc.nll.add(sums.loss);
+  if (live) {
+    acc.gsq.add(sums.sq * s2);
+    trackMax(acc, sums.maxAbs * Math.abs(scale));
+  }
+  if (s2 !== 1 || sums.bad > 0) {
+    let e: Float64Array | null = null;
+    for (let i = 0; i < n; i++) {
+      const v = perN[i];
+      if (v === v) {
+        perN[i] = d === 0 && y[i] === p.ignore ? 0 : v * s2;
+        continue;
+      }
       // Non-finite row (NaN, +inf or all −inf): the reference path reproduces torch exactly.
+      perN[i] = 0;
       e ??= new Float64Array(c);
       jsPosition(p, i, 0, scale, acc, e, null);
-      continue;
     }
-    const yv = yi[i];
-    if (yv < 0) {
-      if (acc.none) acc.none[i] = 0;
-      continue;
-    }
-    const wy = w ? w[yv] : 1;
-    const nll = out[o] * wy;
-    acc.nll.add(nll);
-    if (acc.none) acc.none[i] = nll;
-    const f = absScale * Math.abs(wy);
-    const rn = f * out[o + 1];
-    const sq = rn * rn;
-    acc.gsq.add(sq);
-    acc.perN[i] = sq;
-    trackMax(acc, f * out[o + 2]);
   }
+  return d;
 }
 
 /** Loss, gradient norm, per-sample gradient norms and max |grad| in one fused pass (no gradient materialised). */
@@ -381,32 +385,13 @@ export function crossEntropyGrad(logits: TensorInput, target: TensorInput, optio
 export function crossEntropyLoss(logits: TensorInput, target: TensorInput, options: CrossEntropyOptions = {}): number | Float64Array {
   const p = prepare(logits, target, options);
   if (fastPathApplies(p, options)) {
-    const d = denominator(p);
-    const acc = newAcc(p);
-    lossRows(p, acc);
-    return finish(p, acc, d, 'wasm').loss;
+    // Index targets, ε = 0: loss = Σ w_y·(−log p_y) / Σ w_y ('mean'); a non-finite row gives NaN as in torch.
+    const none = p.reduction === 'none' ? new Float64Array(p.n) : null;
+    const sums = getKernel()!.crossEntropy(false, p.z as Float32Array, p.n, p.c, p.y!, p.ignore, p.w, none, null);
+    if (none) return none;
+    return p.reduction === 'mean' ? sums.loss / sums.weight : sums.loss;
   }
   return run(logits, target, options, false).loss;
-}
-
-function lossRows(p: Problem, acc: Acc): void {
-  const kernel = getKernel()!;
-  const { n, c, w } = p;
-  const y = p.y!;
-  const yi = new Int32Array(n);
-  for (let i = 0; i < n; i++) yi[i] = y[i] === p.ignore ? -1 : y[i];
-  const out = kernel.ceLossRows(p.z as Float32Array, n, c, yi);
-  for (let i = 0; i < n; i++) {
-    const yv = yi[i];
-    if (yv < 0) {
-      if (acc.none) acc.none[i] = 0;
-      continue;
-    }
-    const wy = w ? w[yv] : 1;
-    const nll = out[i] * wy;
-    acc.nll.add(nll);
-    if (acc.none) acc.none[i] = nll;
-  }
 }
 
 export type { TensorLike };

@@ -1,18 +1,26 @@
 // AssemblyScript source of the WebAssembly SIMD cross-entropy kernel (float32 logits, [N, C]).
 // Build: node src/core/wasm/build.mjs  (runs the npm-installed `asc`, writes ceWasm.ts).
 //
-// Per row i (classes contiguous), with y = target (−1 = ignored):
-//   m = max z (f32x4), then e_k = exp(z_k − m) by a Cephes-style f32 polynomial (rel. err ≈ 1e-7,
-//   exp(0) = 1 exactly, x < −86 → 0). Sums over k ≠ y run in f32x4 lanes over blocks of 4 vectors
-//   (≤ 4 additions per lane, rel. err ≤ 2.4e-7) flushed into float64 accumulators.
-//   loss-only mode  out[i]        = (m − z_y) + log s               (NaN for a non-finite row)
-//   fused mode      out[4i + 0]   = (m − z_y) + log s               (−log p_y)
-//                   out[4i + 1]   = sqrt(Σ_{k≠y} e_k² + (Σ_{k≠y} e_k)²) / s   (‖p − onehot(y)‖₂)
-//                   out[4i + 2]   = Σ_{k≠y} e_k / s                  (1 − p_y = max |p − onehot(y)|)
-//                   out[4i + 3]   = 1 when the row is non-finite (NaN, +inf, all −inf): the caller
-//                                   recomputes it with the reference path; 0 otherwise.
-//   where s = Σ_{k≠y} e_k + exp(z_y − m) (the target term in float64 Math.exp). Sums that exclude the
-//   target keep 1 − p_y and the gradient norm accurate for confident predictions (no 1 − p cancellation).
+// ceBlock(fused, z, n, c, y, w, lossOut, sqOut, res) handles n rows of C classes (index targets,
+// y = −1 for an ignored row; w = 0 or a pointer to C float64 class weights). Per row with target y:
+//   1. m = max z (4 vector accumulators) and Σ z (NaN detector: a NaN makes it NaN; a NaN sum from
+//      overflowing finite values is re-checked element by element).
+//   2. z_y is set to −inf in the (copied) block while e_k = exp(z_k − m) is summed over the row, then
+//      restored: S1 = Σ_{k≠y} e_k needs no mask in the hot loop and excludes the target.
+//      exp: e^x = 2^k · P(r), k = round(x·log2 e), r = x − k·ln2 (two-constant Cody–Waite), P a
+//      degree-5 minimax polynomial (rel. err 1.9e-7 in f32 incl. rounding), exp(0) = 1 exactly,
+//      x < −86 → 0; 2^k is added to P's exponent bits. Eight vectors are summed pairwise in f32
+//      (3 roundings), then in float64 lanes.
+//   3. e_y = exp(z_y − m) (the same f32 exp), s = S1 + e_y, loss = w_y·((m − z_y) + log s), with
+//      log1p(S1) when z_y is the max (e_y = 1) so confident rows keep full relative accuracy.
+//   fused: also S2 = Σ_{k≠y} e_k² and, with p = e/s,
+//      ‖p − onehot(y)‖² = (S2 + S1²)/s²,   max |p − onehot(y)| = 1 − p_y = S1/s   (no 1 − p cancellation)
+// Outputs: res[0] = Σ w_y·loss (Neumaier), res[1] = Σ w_y²‖g‖², res[2] = max w_y·(1 − p_y),
+//   res[3] = number of non-finite rows (fused mode: their sqOut is NaN and they are excluded from the
+//   sums; the caller recomputes them with the reference path), res[4] = Σ w_y over non-ignored rows.
+//   lossOut (optional, 0 = none): per-row w_y·loss (0 for ignored rows, NaN for non-finite rows).
+//   sqOut (fused): per-row w_y²‖g‖² (0 for ignored finite rows, NaN for non-finite rows).
+// Loss mode: a non-finite, non-ignored row (NaN, +inf, all −inf) has loss NaN, as in torch.
 
 // @ts-nocheck
 
@@ -22,7 +30,6 @@ let KLOG2E: v128 = i32x4.splat(0);
 let KMAGIC: v128 = i32x4.splat(0);
 let KC1: v128 = i32x4.splat(0);
 let KC2: v128 = i32x4.splat(0);
-let KP0: v128 = i32x4.splat(0);
 let KP1: v128 = i32x4.splat(0);
 let KP2: v128 = i32x4.splat(0);
 let KP3: v128 = i32x4.splat(0);
@@ -33,169 +40,448 @@ let KLOW: v128 = i32x4.splat(0);
 let KNEGINF: v128 = i32x4.splat(0);
 
 export function initConstants(): void {
+  initLogConstants();
   KLOG2E = f32x4.splat(1.44269504088896341);
   KMAGIC = f32x4.splat(12582912.0);
   KC1 = f32x4.splat(0.693359375);
   KC2 = f32x4.splat(-2.12194440e-4);
-  KP0 = f32x4.splat(1.9875691500e-4);
-  KP1 = f32x4.splat(1.3981999507e-3);
-  KP2 = f32x4.splat(8.3334519073e-3);
-  KP3 = f32x4.splat(4.1665795894e-2);
-  KP4 = f32x4.splat(1.6666665459e-1);
-  KP5 = f32x4.splat(5.0000001201e-1);
+  KP1 = f32x4.splat(9.9999970198e-1);
+  KP2 = f32x4.splat(4.9999150634e-1);
+  KP3 = f32x4.splat(1.6667635739e-1);
+  KP4 = f32x4.splat(4.1897930205e-2);
+  KP5 = f32x4.splat(8.2903159782e-3);
   KONE = f32x4.splat(1.0);
   KLOW = f32x4.splat(-86.0);
   KNEGINF = f32x4.splat(-Infinity);
 }
 
 @inline function exp4(x: v128): v128 {
+  return exp4c(x, KLOG2E, KMAGIC, KC1, KC2, KP1, KP2, KP3, KP4, KP5, KONE, KLOW);
+}
+@inline function exp4c(x: v128, KLOG2E: v128, KMAGIC: v128, KC1: v128, KC2: v128, KP1: v128, KP2: v128, KP3: v128, KP4: v128, KP5: v128, KONE: v128, KLOW: v128): v128 {
   const t = f32x4.add(f32x4.mul(x, KLOG2E), KMAGIC);
   const kf = f32x4.sub(t, KMAGIC);
   let r = f32x4.sub(x, f32x4.mul(kf, KC1));
   r = f32x4.sub(r, f32x4.mul(kf, KC2));
-  let p = f32x4.add(f32x4.mul(KP0, r), KP1);
-  p = f32x4.add(f32x4.mul(p, r), KP2);
+  let p = f32x4.add(f32x4.mul(KP5, r), KP4);
   p = f32x4.add(f32x4.mul(p, r), KP3);
-  p = f32x4.add(f32x4.mul(p, r), KP4);
-  p = f32x4.add(f32x4.mul(p, r), KP5);
-  p = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), KONE);
+  p = f32x4.add(f32x4.mul(p, r), KP2);
+  p = f32x4.add(f32x4.mul(p, r), KP1);
+  p = f32x4.add(f32x4.mul(p, r), KONE);
   const scaled = i32x4.add(p, i32x4.shl(t, 23));
   return v128.and(scaled, f32x4.ge(x, KLOW));
 }
 
 const LANES: v128 = i32x4(0, 1, 2, 3);
 
-// Row results passed between the helpers (AssemblyScript has no tuples).
-let gM: f32 = 0;
-let gS1: f64 = 0;
-let gS2: f64 = 0;
-let gNaN: bool = false;
-
-/** Lane mask keeping the first r lanes (r in 1..4). */
+/** Lane mask keeping the first r lanes (r in 1..3). */
 @inline function firstLanes(r: i32): v128 {
   return i32x4.lt_s(LANES, i32x4.splat(r));
 }
 
-@inline function rowMax(base: usize, c: i32): f32 {
+@inline function hsum2(v: v128): f64 {
+  return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
+}
+
+/** f32x4 → float64 pair sums added to acc. */
+@inline function widen(acc: v128, v: v128): v128 {
+  return f64x2.add(acc, f64x2.add(f64x2.promote_low_f32x4(v), f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1))));
+}
+
+// Row results passed between the helpers (AssemblyScript has no tuples).
+let gM: f32 = 0;
+let gNaN: bool = false;
+let gS1: f64 = 0;
+let gS2: f64 = 0;
+
+/** gM = max of the row, gNaN = the row holds a NaN. */
+@inline function rowMax(base: usize, c: i32): void {
   let m0 = KNEGINF;
   let m1 = m0;
   let m2 = m0;
   let m3 = m0;
+  let sx = f32x4.splat(0);
   let k = 0;
   for (; k + 16 <= c; k += 16) {
     const p = base + (<usize>k << 2);
-    m0 = f32x4.pmax(m0, v128.load(p));
-    m1 = f32x4.pmax(m1, v128.load(p, 16));
-    m2 = f32x4.pmax(m2, v128.load(p, 32));
-    m3 = f32x4.pmax(m3, v128.load(p, 48));
+    const v0 = v128.load(p);
+    const v1 = v128.load(p, 16);
+    const v2 = v128.load(p, 32);
+    const v3 = v128.load(p, 48);
+    m0 = f32x4.pmax(m0, v0);
+    m1 = f32x4.pmax(m1, v1);
+    m2 = f32x4.pmax(m2, v2);
+    m3 = f32x4.pmax(m3, v3);
+    sx = f32x4.add(sx, f32x4.add(f32x4.add(v0, v1), f32x4.add(v2, v3)));
   }
-  for (; k + 4 <= c; k += 4) m0 = f32x4.pmax(m0, v128.load(base + (<usize>k << 2)));
+  for (; k + 4 <= c; k += 4) {
+    const v = v128.load(base + (<usize>k << 2));
+    m0 = f32x4.pmax(m0, v);
+    sx = f32x4.add(sx, v);
+  }
   if (k < c) {
     // partial last vector: lanes past the row end read the next bytes of the block, masked to −inf
     const v = v128.bitselect(v128.load(base + (<usize>k << 2)), KNEGINF, firstLanes(c - k));
     m1 = f32x4.pmax(m1, v);
+    sx = f32x4.add(sx, v);
   }
   m0 = f32x4.pmax(f32x4.pmax(m0, m1), f32x4.pmax(m2, m3));
-  // NaN may be dropped by pmax; rowSums detects NaN through Σ (z − m).
-  return max<f32>(max<f32>(f32x4.extract_lane(m0, 0), f32x4.extract_lane(m0, 1)), max<f32>(f32x4.extract_lane(m0, 2), f32x4.extract_lane(m0, 3)));
-}
-
-@inline function flush(b1: v128, b2: v128, fused: bool): void {
-  const a = f64x2.add(f64x2.promote_low_f32x4(b1), f64x2.promote_low_f32x4(v128.shuffle<f32>(b1, b1, 2, 3, 0, 1)));
-  gS1 += f64x2.extract_lane(a, 0) + f64x2.extract_lane(a, 1);
-  if (fused) {
-    const q = f64x2.add(f64x2.promote_low_f32x4(b2), f64x2.promote_low_f32x4(v128.shuffle<f32>(b2, b2, 2, 3, 0, 1)));
-    gS2 += f64x2.extract_lane(q, 0) + f64x2.extract_lane(q, 1);
+  m0 = f32x4.pmax(m0, v128.shuffle<f32>(m0, m0, 2, 3, 0, 1));
+  m0 = f32x4.pmax(m0, v128.shuffle<f32>(m0, m0, 1, 0, 3, 2));
+  gM = f32x4.extract_lane(m0, 0);
+  sx = f32x4.add(sx, v128.shuffle<f32>(sx, sx, 2, 3, 0, 1));
+  sx = f32x4.add(sx, v128.shuffle<f32>(sx, sx, 1, 0, 3, 2));
+  const s = f32x4.extract_lane(sx, 0);
+  gNaN = false;
+  if (isNaN<f32>(s)) {
+    // NaN present, or finite values overflowed (+inf plus −inf): look element by element
+    for (let j = 0; j < c; j++) {
+      const v = load<f32>(base + (<usize>j << 2));
+      if (v != v) {
+        gNaN = true;
+        break;
+      }
+    }
   }
 }
 
-/** gS1 = Σ_{k≠y} e_k, gS2 = Σ_{k≠y} e_k² (fused only), gNaN = row has a NaN. m must be finite. */
-@inline function rowSums(base: usize, c: i32, y: i32, m: f32, fused: bool): void {
+/** gS1 = Σ exp(z − m) (gS2 = Σ exp(z − m)² when fused) over the row, m finite. */
+@inline function sumExp(base: usize, c: i32, m: f32, fused: bool): void {
   const mv = f32x4.splat(m);
-  const yc = y & ~3;
-  const keepY = i32x4.ne(LANES, i32x4.splat(y - yc));
-  gS1 = 0;
-  gS2 = 0;
-  let sx = f32x4.splat(0);
-  let b1 = f32x4.splat(0);
-  let b2 = b1;
+  const l2e = KLOG2E, mg = KMAGIC, c1 = KC1, c2 = KC2, p1 = KP1, p2 = KP2, p3 = KP3, p4 = KP4, p5 = KP5, one = KONE, low = KLOW;
+  let a1 = f64x2.splat(0);
+  let a2 = a1;
   let k = 0;
-  let cnt = 0;
-  for (; k < c; k += 4) {
-    let x = f32x4.sub(v128.load(base + (<usize>k << 2)), mv);
-    if (k + 4 > c) x = v128.bitselect(x, KNEGINF, firstLanes(c - k));
-    sx = f32x4.add(sx, x);
-    let e = exp4(x);
-    if (k == yc) e = v128.and(e, keepY);
-    b1 = f32x4.add(b1, e);
-    if (fused) b2 = f32x4.add(b2, f32x4.mul(e, e));
-    if (++cnt == 4) {
-      flush(b1, b2, fused);
-      b1 = f32x4.splat(0);
-      b2 = b1;
-      cnt = 0;
+  for (; k + 32 <= c; k += 32) {
+    const p = base + (<usize>k << 2);
+    const e0 = exp4c(f32x4.sub(v128.load(p), mv), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one, low);
+    const e1 = exp4c(f32x4.sub(v128.load(p, 16), mv), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one, low);
+    const e2 = exp4c(f32x4.sub(v128.load(p, 32), mv), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one, low);
+    const e3 = exp4c(f32x4.sub(v128.load(p, 48), mv), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one, low);
+    const e4 = exp4c(f32x4.sub(v128.load(p, 64), mv), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one, low);
+    const e5 = exp4c(f32x4.sub(v128.load(p, 80), mv), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one, low);
+    const e6 = exp4c(f32x4.sub(v128.load(p, 96), mv), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one, low);
+    const e7 = exp4c(f32x4.sub(v128.load(p, 112), mv), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one, low);
+    a1 = widen(a1, f32x4.add(f32x4.add(f32x4.add(e0, e1), f32x4.add(e2, e3)), f32x4.add(f32x4.add(e4, e5), f32x4.add(e6, e7))));
+    if (fused) {
+      const q = f32x4.add(
+        f32x4.add(f32x4.add(f32x4.mul(e0, e0), f32x4.mul(e1, e1)), f32x4.add(f32x4.mul(e2, e2), f32x4.mul(e3, e3))),
+        f32x4.add(f32x4.add(f32x4.mul(e4, e4), f32x4.mul(e5, e5)), f32x4.add(f32x4.mul(e6, e6), f32x4.mul(e7, e7))),
+      );
+      a2 = widen(a2, q);
     }
   }
-  if (cnt != 0) flush(b1, b2, fused);
-  gNaN = isNaN<f32>(f32x4.extract_lane(sx, 0) + f32x4.extract_lane(sx, 1) + f32x4.extract_lane(sx, 2) + f32x4.extract_lane(sx, 3));
+  // ≤ 7 full vectors and a partial one: pairs summed in f32, then widened
+  for (; k + 8 <= c; k += 8) {
+    const p = base + (<usize>k << 2);
+    const e0 = exp4c(f32x4.sub(v128.load(p), mv), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one, low);
+    const e1 = exp4c(f32x4.sub(v128.load(p, 16), mv), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one, low);
+    a1 = widen(a1, f32x4.add(e0, e1));
+    if (fused) a2 = widen(a2, f32x4.add(f32x4.mul(e0, e0), f32x4.mul(e1, e1)));
+  }
+  if (k < c) {
+    const p = base + (<usize>k << 2);
+    let e0 = f32x4.splat(0);
+    let e1 = e0;
+    if (k + 4 <= c) {
+      e0 = exp4c(f32x4.sub(v128.load(p), mv), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one, low);
+      if (k + 4 < c) e1 = exp4c(f32x4.sub(v128.bitselect(v128.load(p, 16), KNEGINF, firstLanes(c - k - 4)), mv), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one, low);
+    } else {
+      e0 = exp4c(f32x4.sub(v128.bitselect(v128.load(p), KNEGINF, firstLanes(c - k)), mv), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one, low);
+    }
+    a1 = widen(a1, f32x4.add(e0, e1));
+    if (fused) a2 = widen(a2, f32x4.add(f32x4.mul(e0, e0), f32x4.mul(e1, e1)));
+  }
+  gS1 = hsum2(a1);
+  if (fused) gS2 = hsum2(a2);
 }
 
-export function ceLossRows(zPtr: usize, n: i32, c: i32, yPtr: usize, outPtr: usize): void {
-  for (let i = 0; i < n; i++) {
-    const base = zPtr + (<usize>i * <usize>c << 2);
-    const y = load<i32>(yPtr + (<usize>i << 2));
-    const outp = outPtr + (<usize>i << 3);
-    if (y < 0) {
-      store<f64>(outp, 0);
-      continue;
-    }
-    const m = rowMax(base, c);
-    if (!isFinite<f32>(m)) {
-      store<f64>(outp, NaN);
-      continue;
-    }
-    rowSums(base, c, y, m, false);
-    if (gNaN) {
-      store<f64>(outp, NaN);
-      continue;
-    }
-    const d: f64 = <f64>m - <f64>load<f32>(base + (<usize>y << 2));
-    store<f64>(outp, d + Math.log(gS1 + Math.exp(-d)));
+/** exp(x) for one finite x ≤ 0 with the vector polynomial (so e_y matches the e_k's rounding). */
+@inline function exp1(x: f32): f64 {
+  return <f64>f32x4.extract_lane(exp4(f32x4.splat(x)), 0);
+}
+
+// Neumaier sum of the losses
+let gSum: f64 = 0;
+let gComp: f64 = 0;
+@inline function addLoss(v: f64): void {
+  const t = gSum + v;
+  if (Math.abs(gSum) >= Math.abs(v)) gComp += gSum - t + v;
+  else gComp += v - t + gSum;
+  gSum = t;
+}
+
+
+// 4-row group path for small C (≤ SMALL_C): lane j of every vector is row i + j. Pass 1 gathers the
+// four rows' class k into one vector (stored transposed in T) while taking the max and the NaN sum;
+// pass 2 runs exp over T with the target lane masked out by a class counter. The log is a float64x2
+// polynomial (log s = e·ln2 + 2·atanh((f − 1)/(f + 1)), f = s/2^e ∈ [√½, √2), truncation 5e-11 rel.),
+// with f − 1 = S1 exactly when z_y is the max (log1p accuracy for confident rows).
+const SMALL_C: i32 = 64;
+const T: usize = memory.data(SMALL_C * 16, 16);
+
+let KSQRT2: v128 = i32x4.splat(0);
+let KLN2: v128 = i32x4.splat(0);
+let KONED: v128 = i32x4.splat(0);
+let KTWOD: v128 = i32x4.splat(0);
+let KL3: v128 = i32x4.splat(0);
+let KL5: v128 = i32x4.splat(0);
+let KL7: v128 = i32x4.splat(0);
+let KL9: v128 = i32x4.splat(0);
+let KL11: v128 = i32x4.splat(0);
+let KL13: v128 = i32x4.splat(0);
+let KMANT: v128 = i32x4.splat(0);
+let KSMALL1P: v128 = i32x4.splat(0);
+
+export function initLogConstants(): void {
+  KSQRT2 = f64x2.splat(1.4142135623730951);
+  KLN2 = f64x2.splat(0.6931471805599453);
+  KONED = f64x2.splat(1.0);
+  KTWOD = f64x2.splat(2.0);
+  KL3 = f64x2.splat(1.0 / 3.0);
+  KL5 = f64x2.splat(1.0 / 5.0);
+  KL7 = f64x2.splat(1.0 / 7.0);
+  KL9 = f64x2.splat(1.0 / 9.0);
+  KL11 = f64x2.splat(1.0 / 11.0);
+  KL13 = f64x2.splat(1.0 / 13.0);
+  KMANT = i64x2.splat(0x000FFFFFFFFFFFFF);
+  KSMALL1P = f64x2.splat(0.41);
+}
+
+/** log s for s ≥ 1 (f64x2); where d == 0 and s1 < 0.41, s = 1 + s1 and log1p(s1) is returned. */
+@inline function log2d(s: v128, s1: v128, d: v128): v128 {
+  const bits = s;
+  let e = i64x2.sub(i64x2.shr_u(bits, 52), i64x2.splat(1023));
+  let f = v128.or(v128.and(bits, KMANT), i64x2.splat(0x3FF0000000000000));
+  const big = f64x2.gt(f, KSQRT2);
+  f = v128.bitselect(f64x2.mul(f, f64x2.splat(0.5)), f, big);
+  e = i64x2.sub(e, big);
+  let fm1 = f64x2.sub(f, KONED);
+  fm1 = v128.bitselect(s1, fm1, v128.and(f64x2.eq(d, f64x2.splat(0)), f64x2.lt(s1, KSMALL1P)));
+  const u = f64x2.div(fm1, f64x2.add(fm1, KTWOD));
+  const u2 = f64x2.mul(u, u);
+  let p = f64x2.add(f64x2.mul(KL13, u2), KL11);
+  p = f64x2.add(f64x2.mul(p, u2), KL9);
+  p = f64x2.add(f64x2.mul(p, u2), KL7);
+  p = f64x2.add(f64x2.mul(p, u2), KL5);
+  p = f64x2.add(f64x2.mul(p, u2), KL3);
+  p = f64x2.add(f64x2.mul(p, u2), KONED);
+  const lf = f64x2.mul(f64x2.add(u, u), p);
+  const ef = f64x2.convert_low_i32x4_s(v128.shuffle<i32>(e, e, 0, 2, 0, 2));
+  return f64x2.add(f64x2.mul(ef, KLN2), lf);
+}
+
+// per-block vector accumulators of the small-C path
+let vLoss: v128 = i32x4.splat(0);
+let vSq: v128 = i32x4.splat(0);
+let vMax: v128 = i32x4.splat(0);
+let vW: v128 = i32x4.splat(0);
+
+/** The f64 tail of the 4-row path for two rows (one half of the group). */
+@inline function finishPair(fused: bool, m: v128, zy: v128, ey: v128, s1: v128, s2: v128, w: v128, keep: v128, lossOut: usize, sqOut: usize, i: i32): void {
+  const d = f64x2.sub(m, zy);
+  const s = f64x2.add(s1, ey);
+  const loss = v128.and(f64x2.mul(f64x2.add(d, log2d(s, s1, d)), w), keep);
+  vLoss = f64x2.add(vLoss, loss);
+  vW = f64x2.add(vW, w);
+  if (lossOut) v128.store(lossOut + (<usize>i << 3), loss);
+  if (fused) {
+    const inv = f64x2.div(KONED, s);
+    const g2 = v128.and(f64x2.mul(f64x2.mul(f64x2.add(s2, f64x2.mul(s1, s1)), f64x2.mul(inv, inv)), f64x2.mul(w, w)), keep);
+    vSq = f64x2.add(vSq, g2);
+    v128.store(sqOut + (<usize>i << 3), g2);
+    vMax = f64x2.max(vMax, v128.and(f64x2.mul(f64x2.mul(s1, inv), f64x2.abs(w)), keep));
   }
 }
 
-export function ceFusedRows(zPtr: usize, n: i32, c: i32, yPtr: usize, outPtr: usize): void {
-  for (let i = 0; i < n; i++) {
-    const base = zPtr + (<usize>i * <usize>c << 2);
-    const y = load<i32>(yPtr + (<usize>i << 2));
-    const outp = outPtr + (<usize>i << 5);
-    const m = rowMax(base, c);
-    if (!isFinite<f32>(m)) {
-      store<f64>(outp, NaN);
-      store<f64>(outp, 1, 24);
-      continue;
+@inline function hiHalf(v: v128): v128 {
+  return v128.shuffle<f32>(v, v, 2, 3, 0, 1);
+}
+
+@inline function rowWeight(wPtr: usize, y: i32): f64 {
+  return y < 0 ? 0.0 : wPtr ? load<f64>(wPtr + (<usize>y << 3)) : 1.0;
+}
+
+@inline function block(fused: bool, zPtr: usize, n: i32, c: i32, yPtr: usize, wPtr: usize, lossOut: usize, sqOut: usize, res: usize): void {
+  gSum = 0;
+  gComp = 0;
+  gSq = 0;
+  gMx = 0;
+  gW = 0;
+  let bad: f64 = 0;
+  let i = 0;
+  if (c <= SMALL_C) {
+    vLoss = f64x2.splat(0);
+    vSq = vLoss;
+    vMax = vLoss;
+    vW = vLoss;
+    const l2e = KLOG2E, mg = KMAGIC, c1 = KC1, c2 = KC2, p1 = KP1, p2 = KP2, p3 = KP3, p4 = KP4, p5 = KP5, one = KONE, low = KLOW;
+    const neginf = KNEGINF;
+    const inf = f32x4.splat(Infinity);
+    const stride = <usize>c << 2;
+    for (; i + 4 <= n; i += 4) {
+      const base = zPtr + (<usize>i * stride);
+      let q0 = base;
+      let q1 = base + stride;
+      let q2 = q1 + stride;
+      let q3 = q2 + stride;
+      let m = neginf;
+      let sx = f32x4.splat(0);
+      for (let k = 0; k < c; k++) {
+        let v = v128.load32_zero(q0);
+        v = v128.load32_lane(q1, v, 1);
+        v = v128.load32_lane(q2, v, 2);
+        v = v128.load32_lane(q3, v, 3);
+        v128.store(T + (<usize>k << 4), v);
+        m = f32x4.pmax(m, v);
+        sx = f32x4.add(sx, v);
+        q0 += 4;
+        q1 += 4;
+        q2 += 4;
+        q3 += 4;
+      }
+      if (!i32x4.all_true(v128.and(f32x4.lt(f32x4.abs(m), inf), f32x4.eq(sx, sx)))) {
+        // a non-finite row (or an overflowing NaN detector) in the group: the per-row path decides
+        for (let j = 0; j < 4; j++) {
+          const rr = rowDo(fused, zPtr, i + j, c, yPtr, wPtr, lossOut, sqOut);
+          if (rr == 1) bad += 1;
+        }
+        continue;
+      }
+      const y0 = load<i32>(yPtr + (<usize>i << 2));
+      const y1 = load<i32>(yPtr + (<usize>i << 2), 4);
+      const y2 = load<i32>(yPtr + (<usize>i << 2), 8);
+      const y3 = load<i32>(yPtr + (<usize>i << 2), 12);
+      const yv = v128.load(yPtr + (<usize>i << 2));
+      let zy = f32x4.splat(y0 >= 0 ? load<f32>(base + (<usize>y0 << 2)) : 0);
+      zy = f32x4.replace_lane(zy, 1, y1 >= 0 ? load<f32>(base + stride + (<usize>y1 << 2)) : 0);
+      zy = f32x4.replace_lane(zy, 2, y2 >= 0 ? load<f32>(base + 2 * stride + (<usize>y2 << 2)) : 0);
+      zy = f32x4.replace_lane(zy, 3, y3 >= 0 ? load<f32>(base + 3 * stride + (<usize>y3 << 2)) : 0);
+      // pass 2
+      let kv = i32x4.splat(0);
+      const kone = i32x4.splat(1);
+      let a1lo = f64x2.splat(0);
+      let a1hi = a1lo;
+      let a2lo = a1lo;
+      let a2hi = a1lo;
+      let k = 0;
+      for (; k + 2 <= c; k += 2) {
+        const t = T + (<usize>k << 4);
+        const e0 = v128.andnot(exp4c(f32x4.sub(v128.load(t), m), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one, low), i32x4.eq(yv, kv));
+        kv = i32x4.add(kv, kone);
+        const e1 = v128.andnot(exp4c(f32x4.sub(v128.load(t, 16), m), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one, low), i32x4.eq(yv, kv));
+        kv = i32x4.add(kv, kone);
+        const a = f32x4.add(e0, e1);
+        a1lo = f64x2.add(a1lo, f64x2.promote_low_f32x4(a));
+        a1hi = f64x2.add(a1hi, f64x2.promote_low_f32x4(hiHalf(a)));
+        if (fused) {
+          const b = f32x4.add(f32x4.mul(e0, e0), f32x4.mul(e1, e1));
+          a2lo = f64x2.add(a2lo, f64x2.promote_low_f32x4(b));
+          a2hi = f64x2.add(a2hi, f64x2.promote_low_f32x4(hiHalf(b)));
+        }
+      }
+      if (k < c) {
+        const e0 = v128.andnot(exp4c(f32x4.sub(v128.load(T + (<usize>k << 4)), m), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one, low), i32x4.eq(yv, kv));
+        a1lo = f64x2.add(a1lo, f64x2.promote_low_f32x4(e0));
+        a1hi = f64x2.add(a1hi, f64x2.promote_low_f32x4(hiHalf(e0)));
+        if (fused) {
+          const b = f32x4.mul(e0, e0);
+          a2lo = f64x2.add(a2lo, f64x2.promote_low_f32x4(b));
+          a2hi = f64x2.add(a2hi, f64x2.promote_low_f32x4(hiHalf(b)));
+        }
+      }
+      const ey = exp4c(f32x4.sub(zy, m), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one, low);
+      const keep = i32x4.ge_s(yv, i32x4.splat(0));
+      let wv = f64x2.replace_lane(f64x2.splat(rowWeight(wPtr, y0)), 1, rowWeight(wPtr, y1));
+      finishPair(fused, f64x2.promote_low_f32x4(m), f64x2.promote_low_f32x4(zy), f64x2.promote_low_f32x4(ey), a1lo, a2lo, wv, i64x2.extend_low_i32x4_s(keep), lossOut, sqOut, i);
+      wv = f64x2.replace_lane(f64x2.splat(rowWeight(wPtr, y2)), 1, rowWeight(wPtr, y3));
+      finishPair(fused, f64x2.promote_low_f32x4(hiHalf(m)), f64x2.promote_low_f32x4(hiHalf(zy)), f64x2.promote_low_f32x4(hiHalf(ey)), a1hi, a2hi, wv, i64x2.extend_high_i32x4_s(keep), lossOut, sqOut, i + 2);
     }
-    if (y < 0) {
-      // ignored: only whether the row holds a NaN matters (its gradient is p·0)
-      rowSums(base, c, 0, m, false);
-      store<f64>(outp, 0);
-      store<f64>(outp, 0, 8);
-      store<f64>(outp, 0, 16);
-      store<f64>(outp, gNaN ? 1 : 0, 24);
-      continue;
-    }
-    rowSums(base, c, y, m, true);
-    if (gNaN) {
-      store<f64>(outp, NaN);
-      store<f64>(outp, 1, 24);
-      continue;
-    }
-    const d: f64 = <f64>m - <f64>load<f32>(base + (<usize>y << 2));
-    const s1 = gS1;
-    const s = s1 + Math.exp(-d);
-    store<f64>(outp, d + Math.log(s));
-    store<f64>(outp, Math.sqrt(gS2 + s1 * s1) / s, 8);
-    store<f64>(outp, s1 / s, 16);
-    store<f64>(outp, 0, 24);
+    addLoss(f64x2.extract_lane(vLoss, 0));
+    addLoss(f64x2.extract_lane(vLoss, 1));
+    gSq += f64x2.extract_lane(vSq, 0) + f64x2.extract_lane(vSq, 1);
+    const ma = f64x2.extract_lane(vMax, 0);
+    const mb = f64x2.extract_lane(vMax, 1);
+    gMx = ma != ma || mb != mb || gMx != gMx ? NaN : max<f64>(gMx, max<f64>(ma, mb));
+    gW += f64x2.extract_lane(vW, 0) + f64x2.extract_lane(vW, 1);
   }
+  for (; i < n; i++) {
+    if (rowDo(fused, zPtr, i, c, yPtr, wPtr, lossOut, sqOut) == 1) bad += 1;
+  }
+  store<f64>(res, gSum + gComp == gSum + gComp ? gSum + gComp : gSum);
+  store<f64>(res, gSq, 8);
+  store<f64>(res, gMx, 16);
+  store<f64>(res, bad, 24);
+  store<f64>(res, gW, 32);
+}
+
+let gSq: f64 = 0;
+let gMx: f64 = 0;
+let gW: f64 = 0;
+
+/** One row by the per-row path; adds to gSum/gSq/gMx/gW; returns 1 for a non-finite row in fused mode. */
+@inline function rowDo(fused: bool, zPtr: usize, i: i32, c: i32, yPtr: usize, wPtr: usize, lossOut: usize, sqOut: usize): i32 {
+  const base = zPtr + (<usize>i * <usize>c << 2);
+  const y = load<i32>(yPtr + (<usize>i << 2));
+  if (y < 0 && !fused) {
+    if (lossOut) store<f64>(lossOut + (<usize>i << 3), 0);
+    return 0;
+  }
+  rowMax(base, c);
+  const m = gM;
+  const finite = !gNaN && isFinite<f32>(m);
+  if (y < 0) {
+    if (lossOut) store<f64>(lossOut + (<usize>i << 3), 0);
+    if (finite) {
+      store<f64>(sqOut + (<usize>i << 3), 0);
+      return 0;
+    }
+    store<f64>(sqOut + (<usize>i << 3), NaN);
+    return 1;
+  }
+  const w: f64 = wPtr ? load<f64>(wPtr + (<usize>y << 3)) : 1.0;
+  gW += w;
+  if (!finite) {
+    if (lossOut) store<f64>(lossOut + (<usize>i << 3), NaN);
+    if (fused) {
+      store<f64>(sqOut + (<usize>i << 3), NaN);
+      return 1;
+    }
+    addLoss(NaN);
+    return 0;
+  }
+  const yp = base + (<usize>y << 2);
+  const zy = load<f32>(yp);
+  store<f32>(yp, -Infinity);
+  sumExp(base, c, m, fused);
+  store<f32>(yp, zy);
+  const s1 = gS1;
+  const ey = exp1(zy - m);
+  const s = s1 + ey;
+  const d: f64 = <f64>m - <f64>zy;
+  const loss = (d == 0 ? Math.log1p(s1) : d + Math.log(s)) * w;
+  addLoss(loss);
+  if (lossOut) store<f64>(lossOut + (<usize>i << 3), loss);
+  if (fused) {
+    const inv = 1 / s;
+    const g2 = (gS2 + s1 * s1) * (inv * inv) * (w * w);
+    gSq += g2;
+    store<f64>(sqOut + (<usize>i << 3), g2);
+    const a = s1 * inv * Math.abs(w);
+    if (a > gMx || a != a) gMx = a;
+  }
+  return 0;
+}
+
+/** End of the module's static data: the caller's buffers start above it. */
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+export function ceLossBlock(zPtr: usize, n: i32, c: i32, yPtr: usize, wPtr: usize, lossOut: usize, res: usize): void {
+  block(false, zPtr, n, c, yPtr, wPtr, lossOut, 0, res);
+}
+
+export function ceFusedBlock(zPtr: usize, n: i32, c: i32, yPtr: usize, wPtr: usize, lossOut: usize, sqOut: usize, res: usize): void {
+  block(true, zPtr, n, c, yPtr, wPtr, lossOut, sqOut, res);
 }

@@ -163,6 +163,71 @@ describe('core: cross-entropy properties', () => {
   });
 });
 
+describe('core: wasm kernel blocks, 4-row groups and target forms', () => {
+  // Many rows (several kernel blocks), C on both sides of the 4-row group path (C ≤ 64), non-finite
+  // rows inside groups, ignored rows, weights, Int32Array targets (copied as is) and ignore_index ≥ 0.
+  for (const c of [1, 3, 10, 64, 65, 1000]) {
+    it(`C = ${c}: wasm = JS reference for every reduction`, () => {
+      const n = Math.max(9, Math.ceil(150000 / c));
+      const z = new Float32Array(n * c);
+      for (let i = 0; i < z.length; i++) z[i] = Math.sin(i * 0.7) * 12 + Math.cos(i * 0.013) * 30;
+      z[5 * c] = NaN;
+      z[9 * c + (c > 1 ? 1 : 0)] = Infinity;
+      if (n > 40) z.fill(-Infinity, 40 * c, 41 * c);
+      const y = new Int32Array(n);
+      for (let i = 0; i < n; i++) y[i] = (i * 7919) % c;
+      y[3] = -100;
+      y[9] = -100; // ignored +inf row
+      const weight = Array.from({ length: c }, (_, k) => 0.5 + (k % 5) * 0.3);
+      for (const opts of [{}, { weight }, { reduction: 'none' as const }, { reduction: 'sum' as const, weight }]) {
+        const a = softmaxCrossEntropy({ data: z, shape: [n, c] }, y, { ...opts, engine: 'js' });
+        const b = softmaxCrossEntropy({ data: z, shape: [n, c] }, y, opts);
+        const l = crossEntropyLoss({ data: z, shape: [n, c] }, y, opts);
+        assert.equal(b.engine, 'wasm');
+        if (opts.reduction === 'none') {
+          (a.loss as Float64Array).forEach((v, i) => {
+            close((b.loss as Float64Array)[i], v, 1e-6, 1e-12, `loss[${i}]`);
+            close((l as Float64Array)[i], v, 1e-6, 1e-12, `lossOnly[${i}]`);
+          });
+        } else {
+          close(b.loss as number, a.loss as number, 1e-6, 1e-12, 'loss');
+          close(l as number, a.loss as number, 1e-6, 1e-12, 'lossOnly');
+        }
+        close(b.gradNorm, a.gradNorm, 1e-6, 1e-12, 'gradNorm');
+        close(b.maxAbsGrad, a.maxAbsGrad, 1e-6, 1e-12, 'maxAbsGrad');
+        a.perSampleGradNorm.forEach((v, i) => close(b.perSampleGradNorm[i], v, 1e-6, 1e-12, `perSample[${i}]`));
+      }
+      // finite rows only, with ignore_index = 0 (a valid class index: targets need converting)
+      const zf = z.map((v) => (Number.isFinite(v) ? v : 1));
+      const a = softmaxCrossEntropy({ data: zf, shape: [n, c] }, y.map((v) => (v < 0 ? 0 : v)), { ignoreIndex: 0, engine: 'js' });
+      const b = softmaxCrossEntropy({ data: zf, shape: [n, c] }, Array.from(y, (v) => (v < 0 ? 0 : v)), { ignoreIndex: 0 });
+      assert.ok(Number.isFinite(b.loss as number) || c === 1);
+      close(b.loss as number, a.loss as number, 1e-6, 1e-12, 'loss (ignoreIndex 0)');
+      close(b.gradNorm, a.gradNorm, 1e-6, 1e-12, 'gradNorm (ignoreIndex 0)');
+    });
+  }
+
+  it('confident rows keep full relative accuracy (log1p and target-excluded sums)', () => {
+    // row: target 0 at the max, the others 25 … 40 below: loss ≈ Σ e^{−gap}, torch float64 formula
+    const c = 10;
+    const z = new Float32Array(8 * c);
+    for (let i = 0; i < 8; i++) for (let k = 1; k < c; k++) z[i * c + k] = -(25 + k + i);
+    const y = new Int32Array(8);
+    const r = softmaxCrossEntropy({ data: z, shape: [8, c] }, y, { reduction: 'none' });
+    for (let i = 0; i < 8; i++) {
+      let s1 = 0;
+      let s2 = 0;
+      for (let k = 1; k < c; k++) {
+        const e = Math.exp(z[i * c + k]);
+        s1 += e;
+        s2 += e * e;
+      }
+      close((r.loss as Float64Array)[i], Math.log1p(s1), 3e-6, 0, `loss[${i}]`);
+      close(r.perSampleGradNorm[i], Math.sqrt(s2 + s1 * s1) / (1 + s1), 3e-6, 0, `gradNorm[${i}]`);
+    }
+  });
+});
+
 describe('core: API ergonomics and errors', () => {
   it('accepts nested arrays with JSON non-finite strings, and softmax output fed back in', () => {
     const z = [[1, 2, 3], [0, '-Infinity', 1]] as unknown as number[][];

@@ -170,31 +170,47 @@ async function main() {
   let browser;
   try {
     browser = await launchBrowser();
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     await openWorkbench(page, url);
     const host = new HostClient(infoFile, token);
     await host.connect();
     await host.executeCommand('workbench.action.closeAllEditors').catch(() => {});
-    const deadline = o.timeout * 1000;
+    const end = Date.now() + o.timeout * 1000;
+    const left = () => Math.max(1000, end - Date.now());
     let shown;
     try {
-      await waitFor(async () => (await host.extension('losswatch.losswatch')).isActive, deadline, 'LossWatch to activate');
+      await waitFor(async () => (await host.extension('losswatch.losswatch')).isActive, left(), 'LossWatch to activate');
+      // The screenshot runs are short: let them finish so the picture shows the whole story.
+      await waitFor(() => children.every((p) => p.exitCode !== null || p.signalCode !== null), left(), 'the training processes to finish', 500);
       shown = await waitFor(async () => {
-        const ds = (await host.diagnostics()).filter((d) => d.file.startsWith(ws) && (/losswatch/i.test(d.source ?? '') || d.code));
+        const ds = (await host.diagnostics()).filter((d) => d.file.startsWith(ws) && /losswatch/i.test(d.source ?? ''));
         return ds.length ? ds : undefined;
-      }, deadline, 'LossWatch diagnostics on the demo runs', 500);
+      }, left(), 'LossWatch diagnostics on the demo runs', 500);
+      await sleep(2000); // last coalesced updates
     } catch (e) {
       console.error(`demo: ${e instanceof Error ? e.message : e}`);
     }
-    // Let the runs progress a little further (NaN, overfitting) before the picture.
-    if (shown) await sleep(torch ? 9000 : 4000);
     const commands = await host.call('getCommands', { filter: 'losswatch' });
     if (commands.includes('workbench.view.extension.losswatch')) {
       await host.executeCommand('workbench.view.extension.losswatch').catch(() => {}); // LossWatch's side bar
     }
     if (commands.includes('losswatch.openDashboard')) {
       await host.executeCommand('losswatch.openDashboard').catch((e) => console.error(`demo: openDashboard: ${e.message}`));
-      await sleep(3000); // charts render and animate
+      await sleep(2500); // charts render and animate
+      // A diverged run reaches 1e36: a log y axis keeps the other curves readable.
+      try {
+        const frame = await waitFor(async () => {
+          for (const f of page.frames()) {
+            if (f.url().includes('fake.html') && (await f.locator('canvas').count().catch(() => 0))) return f;
+          }
+          return undefined;
+        }, 5000, 'the dashboard frame');
+        const logY = frame.getByLabel('log y').first();
+        if (!(await logY.isChecked())) await logY.check({ timeout: 3000 });
+        await sleep(1000);
+      } catch (e) {
+        console.error(`demo: could not switch the loss chart to log y (${e instanceof Error ? e.message.split('\n')[0] : e})`);
+      }
     }
     await page.keyboard.press('Control+Shift+M');
     await page.locator('.markers-panel').waitFor({ state: 'visible', timeout: 5000 }).catch(() => host.executeCommand('workbench.actions.view.problems'));

@@ -10,12 +10,13 @@ const steps = [
   ['integration tests', 'node', ['test/integration/run.mjs']],
 ];
 const only = process.env.LOSSWATCH_TEST_ONLY; // e.g. "unit" to skip integration while iterating
-for (const [name, cmd, args] of steps) {
-  if (only && !name.includes(only) && name !== 'build') continue;
+const chosen = steps.filter(([name]) => !only || name.includes(only) || name === 'build');
+for (const [i, [name, cmd, args]] of chosen.entries()) {
   console.log(`\n=== ${name} ===`);
   const r = spawnSync(cmd, args, { stdio: 'inherit' });
   if (r.status !== 0) {
-    console.error(`\n${name} failed (exit ${r.status ?? r.signal})`);
+    // The last step's own summary line stays the last line of the output.
+    if (i < chosen.length - 1) console.error(`\n${name} failed (exit ${r.status ?? r.signal})`);
     process.exit(r.status || 1);
   }
 }

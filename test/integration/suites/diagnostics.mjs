@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 
 export const name = 'diagnostics';
-export const workspace = 'live'; // train.jsonl: 20 healthy steps, then a logits record on line 21
+export const workspace = 'diagnostics'; // train.jsonl: 20 healthy steps, then a logits record on line 21
 
 const ours = (all, file) => all.filter((d) => d.source === 'LossWatch' && d.file === file);
 

@@ -99,21 +99,28 @@ export class SeriesStore implements SeriesView {
   private lastEpoch = NaN;
   private lastFile = -1;
 
+  // columns of the chunk being filled, hoisted (hot path: one load each)
+  private curStep: Float64Array = new Float64Array(0);
+  private curValue: Float64Array = new Float64Array(0);
+  private curLine: Uint32Array = new Uint32Array(0);
+
   append(step: number, value: number, wallMs: number, epoch: number, line: number, file: number): void {
     const i = this.length;
-    let c = this.cur;
     let off = this.curOff;
-    if (c === undefined || off === this.curCap) c = this.grow(i);
-    off = this.curOff;
-    c.step[off] = step;
-    c.value[off] = value;
-    c.line[off] = line;
+    if (off === this.curCap) {
+      this.grow(i);
+      off = this.curOff;
+    }
+    this.curStep[off] = step;
+    this.curValue[off] = value;
+    this.curLine[off] = line;
     if (wallMs === wallMs) {
+      const c = this.cur!;
       if (this.wallBase !== this.wallBase) this.wallBase = wallMs;
       if (c.wall === undefined) c.wall = new Float32Array(c.step.length).fill(NaN);
       c.wall[off] = (wallMs - this.wallBase) / 1000;
-    } else if (c.wall !== undefined) {
-      c.wall[off] = NaN;
+    } else if (this.cur!.wall !== undefined) {
+      this.cur!.wall![off] = NaN;
     }
     if (epoch !== this.lastEpoch && !(epoch !== epoch && this.lastEpoch !== this.lastEpoch)) {
       this.lastEpoch = epoch;
@@ -152,6 +159,9 @@ export class SeriesStore implements SeriesView {
       c = g;
     }
     this.cur = c;
+    this.curStep = c.step;
+    this.curValue = c.value;
+    this.curLine = c.line;
     this.curOff = i & MASK;
     this.curCap = c.step.length;
     return c;
@@ -198,6 +208,9 @@ export class SeriesStore implements SeriesView {
   clear(): void {
     this.chunks = [];
     this.cur = undefined;
+    this.curStep = new Float64Array(0);
+    this.curValue = new Float64Array(0);
+    this.curLine = new Uint32Array(0);
     this.curOff = 0;
     this.curCap = 0;
     this.lastEpoch = NaN;

@@ -41,9 +41,19 @@ export class NumberScanner {
       if (c === 46) {
         c = b[++i];
         const f0 = i;
-        while (c! >= 48 && c! <= 57) {
-          m = m * 10 + (c - 48);
-          c = b[++i];
+        // two digits per step: half the multiply-add chain on m
+        for (;;) {
+          const x = c! - 48;
+          if (!(x >= 0 && x <= 9)) break;
+          const y = b[i + 1]! - 48;
+          if (!(y >= 0 && y <= 9)) {
+            m = m * 10 + x;
+            c = b[++i];
+            break;
+          }
+          m = m * 100 + (x * 10 + y);
+          i += 2;
+          c = b[i];
         }
         f = i - f0;
       }

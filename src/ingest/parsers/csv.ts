@@ -99,9 +99,19 @@ export class CsvParser implements LineParser {
               dot = true;
               ch = b[++j]!;
               const f0 = j;
-              while (ch >= 48 && ch <= 57) {
-                m = m * 10 + (ch - 48);
-                ch = b[++j]!;
+              // two digits per step: half the multiply-add chain on m
+              for (;;) {
+                const x = ch - 48;
+                if (!(x >= 0 && x <= 9)) break;
+                const y = b[j + 1]! - 48;
+                if (!(y >= 0 && y <= 9)) {
+                  m = m * 10 + x;
+                  ch = b[++j]!;
+                  break;
+                }
+                m = m * 100 + (x * 10 + y);
+                j += 2;
+                ch = b[j]!;
               }
               f = j - f0;
             }

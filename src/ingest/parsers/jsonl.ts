@@ -7,7 +7,7 @@ import { JsonError, parseJson, type JsonValue } from '../json';
 import { explicitSplit, splitOf } from '../roles';
 import { ascii, type LineParser, type Sink, utf8 } from '../sink';
 import { buildLogitRecord, isLogitObject } from './logits';
-import { matchWord, NumberScanner } from '../numscan';
+import { matchWord, NumberScanner, POW10, TWO53 } from '../numscan';
 
 interface Slot {
   bytes: Uint8Array;
@@ -128,9 +128,52 @@ export class JsonlParser implements LineParser {
           i += o1 - j;
         }
       } else for (; j < o1; j++) if (b[i++] !== sep[j]) return -1;
-      if (!ns.scan(b, i, e)) return -1;
-      i = ns.pos;
-      vals[k] = ns.num;
+      // the value: a plain decimal is parsed here (the common case, written out for the JIT), anything
+      // else (exponent, NaN/Infinity, long significand, bad syntax) by the full scanner
+      const cs = i;
+      let ch = b[i]!;
+      let neg = false;
+      if (ch === 45) {
+        neg = true;
+        ch = b[++i]!;
+      }
+      const d0 = i;
+      let m = 0;
+      while (ch >= 48 && ch <= 57) {
+        m = m * 10 + (ch - 48);
+        ch = b[++i]!;
+      }
+      const ie = i;
+      let f = 0;
+      let dot = false;
+      if (ch === 46) {
+        dot = true;
+        ch = b[++i]!;
+        const f0 = i;
+        // two digits per step: half the multiply-add chain on m
+        for (;;) {
+          const x = ch - 48;
+          if (!(x >= 0 && x <= 9)) break;
+          const y = b[i + 1]! - 48;
+          if (!(y >= 0 && y <= 9)) {
+            m = m * 10 + x;
+            ch = b[++i]!;
+            break;
+          }
+          m = m * 100 + (x * 10 + y);
+          i += 2;
+          ch = b[i]!;
+        }
+        f = i - f0;
+      }
+      if (ie === d0 || (b[d0] === 48 && ie - d0 > 1) || (dot && f === 0) || ch === 101 || ch === 69 || m >= TWO53 || f > 22 || i > e) {
+        if (!ns.scan(b, cs, e)) return -1;
+        i = ns.pos;
+        vals[k] = ns.num;
+      } else {
+        const v = f === 0 ? m : m / POW10[f]!;
+        vals[k] = neg ? -v : v;
+      }
     }
     let c = b[i];
     while (c === 32 || c === 9) c = b[++i];

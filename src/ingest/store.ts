@@ -17,7 +17,10 @@ interface Chunk {
 }
 
 function newChunk(cap: number): Chunk {
-  return { step: new Float64Array(cap), value: new Float64Array(cap), wall: undefined, line: new Uint32Array(cap) };
+  // one allocation for the three columns, not zero-filled (only [0, length) is ever read, and every
+  // slot there is written by append before length covers it)
+  const buf = Buffer.allocUnsafeSlow(cap * 20).buffer;
+  return { step: new Float64Array(buf, 0, cap), value: new Float64Array(buf, cap * 8, cap), wall: undefined, line: new Uint32Array(buf, cap * 16, cap) };
 }
 
 /** A value that changes rarely, stored as (first index, value) pairs. */
@@ -168,12 +171,15 @@ export class SeriesStore implements SeriesView {
   }
 
   step(i: number): number {
-    return this.chunks[i >>> CHUNK_SHIFT]?.step[i & MASK] ?? NaN;
+    if (!(i >= 0 && i < this.length)) return NaN;
+    return this.chunks[i >>> CHUNK_SHIFT]!.step[i & MASK]!;
   }
   value(i: number): number {
-    return this.chunks[i >>> CHUNK_SHIFT]?.value[i & MASK] ?? NaN;
+    if (!(i >= 0 && i < this.length)) return NaN;
+    return this.chunks[i >>> CHUNK_SHIFT]!.value[i & MASK]!;
   }
   wall(i: number): number {
+    if (!(i >= 0 && i < this.length)) return NaN;
     const w = this.chunks[i >>> CHUNK_SHIFT]?.wall?.[i & MASK] ?? NaN;
     return w === w ? this.wallBase + w * 1000 : NaN;
   }
@@ -182,7 +188,7 @@ export class SeriesStore implements SeriesView {
   }
   provenance(i: number): Provenance {
     const f = this.files()[this.fileIdx.get(i)];
-    const n = this.chunks[i >>> CHUNK_SHIFT]?.line[i & MASK] ?? 0;
+    const n = i >= 0 && i < this.length ? this.chunks[i >>> CHUNK_SHIFT]!.line[i & MASK]! : 0;
     if (!f) return { file: '' };
     return f.binary ? { file: f.path, record: n } : { file: f.path, line: n };
   }

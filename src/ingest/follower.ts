@@ -89,6 +89,7 @@ export class Follower {
   private mtimeMs = -1;
   private head: Uint8Array = new Uint8Array(0);
   private buf: Uint8Array;
+  private buf2: Uint8Array | undefined; // read-ahead buffer (allocated for multi-slice reads only)
   private running: Promise<void> | undefined;
   private again = false;
   private disposed = false;
@@ -299,11 +300,30 @@ export class Follower {
 
   private async readTo(size: number): Promise<boolean> {
     let any = false;
-    while (this.offset < size && !this.disposed && this.fh) {
-      const want = Math.min(this.buf.length, size - this.offset);
-      const { bytesRead } = await this.fh.read(this.buf, 0, want, this.offset);
-      if (bytesRead <= 0) break;
-      const chunk = this.buf.subarray(0, bytesRead);
+    // Double buffering: the next slice is read (libuv thread pool) while this one is parsed.
+    let cur = this.buf;
+    let next: Promise<{ bytesRead: number }> | undefined;
+    const start = (into: Uint8Array, at: number): Promise<{ bytesRead: number }> | undefined => {
+      if (at >= size || this.disposed || !this.fh) return undefined;
+      const p = this.fh.read(into, 0, Math.min(into.length, size - at), at);
+      p.catch(() => undefined); // an abandoned read-ahead must not become an unhandled rejection
+      return p;
+    };
+    let at = this.offset; // where the pending read started
+    next = start(cur, at);
+    while (next !== undefined && !this.disposed && this.fh) {
+      const { bytesRead } = await next;
+      next = undefined;
+      // stop if disposed, or if the offset moved meanwhile (a restart): the next pass reads from there
+      if (bytesRead <= 0 || this.disposed || this.offset !== at) break;
+      const chunk = cur.subarray(0, bytesRead);
+      if (this.offset + bytesRead < size) {
+        const other = (this.buf2 ??= new Uint8Array(this.buf.length));
+        const alt = cur === this.buf ? other : this.buf;
+        at = this.offset + bytesRead;
+        next = start(alt, at);
+        cur = alt;
+      }
       if (this.head.length < HEAD && this.offset < HEAD) {
         const take = Math.min(HEAD - this.offset, bytesRead);
         const h = new Uint8Array(this.offset + take);
@@ -315,7 +335,7 @@ export class Follower {
       this.stats.bytes += bytesRead;
       this.hooks.data(chunk);
       any = true;
-      if (this.offset < size) await new Promise<void>((r) => setImmediate(r)); // keep the host responsive
+      if (next !== undefined) await new Promise<void>((r) => setImmediate(r)); // keep the host responsive
     }
     return any;
   }

@@ -1,20 +1,23 @@
 // AssemblyScript source of the WebAssembly SIMD cross-entropy kernel (float32 logits, [N, C]).
 // Build: node src/core/wasm/build.mjs  (runs the npm-installed `asc`, writes ceWasm.ts).
 //
-// ceBlock(fused, z, n, c, y, w, lossOut, sqOut, res) handles n rows of C classes (index targets,
-// y = −1 for an ignored row; w = 0 or a pointer to C float64 class weights). Per row with target y:
+// ceLossBlock / ceFusedBlock(z, n, c, y, w, lossOut, [sqOut,] res) handle n rows of C classes (index
+// targets, y = −1 for an ignored row; w = 0 or a pointer to C float64 class weights).
+// Row path (C > 64, and rows the 4-row path hands back), per row with target y:
 //   1. m = max z (4 vector accumulators) and Σ z (NaN detector: a NaN makes it NaN; a NaN sum from
 //      overflowing finite values is re-checked element by element).
 //   2. z_y is set to −inf in the (copied) block while e_k = exp(z_k − m) is summed over the row, then
 //      restored: S1 = Σ_{k≠y} e_k needs no mask in the hot loop and excludes the target.
 //      exp: e^x = 2^k · P(r), k = round(x·log2 e), r = x − k·ln2 (two-constant Cody–Waite), P a
 //      degree-5 minimax polynomial (rel. err 1.9e-7 in f32 incl. rounding), exp(0) = 1 exactly,
-//      x < −86 → 0; 2^k is added to P's exponent bits. Eight vectors are summed pairwise in f32
-//      (3 roundings), then in float64 lanes.
+//      x < −86 → 0; 2^k is added to P's exponent bits. Eight vectors per iteration (their constants
+//      are function locals: V8 keeps them in registers or one stack slot instead of reloading
+//      globals), summed pairwise in f32 (3 roundings), then in float64 lanes.
 //   3. e_y = exp(z_y − m) (the same f32 exp), s = S1 + e_y, loss = w_y·((m − z_y) + log s), with
 //      log1p(S1) when z_y is the max (e_y = 1) so confident rows keep full relative accuracy.
 //   fused: also S2 = Σ_{k≠y} e_k² and, with p = e/s,
 //      ‖p − onehot(y)‖² = (S2 + S1²)/s²,   max |p − onehot(y)| = 1 − p_y = S1/s   (no 1 − p cancellation)
+// 4-row path (C ≤ 64): see the comment above SMALL_C.
 // Outputs: res[0] = Σ w_y·loss (Neumaier), res[1] = Σ w_y²‖g‖², res[2] = max w_y·(1 − p_y),
 //   res[3] = number of non-finite rows (fused mode: their sqOut is NaN and they are excluded from the
 //   sums; the caller recomputes them with the reference path), res[4] = Σ w_y over non-ignored rows.

@@ -1,7 +1,10 @@
 // Columnar run store: one series = chunked typed arrays (step f64, value f64, wall f32, line u32 = 24 B
-// per point; the wall column is only allocated when the log has times: 20 B). Appends never copy history: the first chunk grows by doubling up to CHUNK points, then
-// fixed-size chunks are added. Epoch and file index are stored as change points (run-length), which
-// costs nothing when they rarely change.
+// per point at most). The wall column is only allocated when the log has times, and the line column
+// only when line numbers stop being consecutive within a chunk (a metric on every line of a JSONL/CSV
+// log needs none: line = chunk base + index), so a plain per-line log costs 16 B per point. Appends
+// never copy history: the first chunk grows by doubling up to CHUNK points, then fixed-size chunks are
+// added. Epoch and file index are stored as change points (run-length), which costs nothing when they
+// rarely change.
 import type { LogitRecord, ParseErrorSummary, Provenance, Role, RunView, SeriesView, Split } from '../core/model';
 
 const CHUNK_SHIFT = 13;
@@ -13,14 +16,16 @@ interface Chunk {
   value: Float64Array;
   /** allocated on the first finite wall time of the chunk (logs without time cost 20 B/point) */
   wall: Float32Array | undefined;
-  line: Uint32Array;
+  /** Line/record numbers; undefined while they are consecutive: point k has line lineBase + k. */
+  line: Uint32Array | undefined;
+  lineBase: number;
 }
 
 function newChunk(cap: number): Chunk {
   // one allocation for the three columns, not zero-filled (only [0, length) is ever read, and every
   // slot there is written by append before length covers it)
-  const buf = Buffer.allocUnsafeSlow(cap * 20).buffer;
-  return { step: new Float64Array(buf, 0, cap), value: new Float64Array(buf, cap * 8, cap), wall: undefined, line: new Uint32Array(buf, cap * 16, cap) };
+  const buf = Buffer.allocUnsafeSlow(cap * 16).buffer;
+  return { step: new Float64Array(buf, 0, cap), value: new Float64Array(buf, cap * 8, cap), wall: undefined, line: undefined, lineBase: NaN };
 }
 
 /** A value that changes rarely, stored as (first index, value) pairs. */
@@ -106,6 +111,8 @@ export class SeriesStore implements SeriesView {
   private curStep: Float64Array = new Float64Array(0);
   private curValue: Float64Array = new Float64Array(0);
   private curLine: Uint32Array = new Uint32Array(0);
+  private linesImplicit = true;
+  private lineBase = NaN;
 
   append(step: number, value: number, wallMs: number, epoch: number, line: number, file: number): void {
     const i = this.length;
@@ -116,7 +123,9 @@ export class SeriesStore implements SeriesView {
     }
     this.curStep[off] = step;
     this.curValue[off] = value;
-    this.curLine[off] = line;
+    if (this.linesImplicit) {
+      if (line !== this.lineBase + off) this.lineBreak(off, line);
+    } else this.curLine[off] = line;
     if (wallMs === wallMs) {
       const c = this.cur!;
       if (this.wallBase !== this.wallBase) this.wallBase = wallMs;
@@ -142,6 +151,21 @@ export class SeriesStore implements SeriesView {
     for (let k = 0; k < n; k++) this.append(step[k]!, value[k]!, wallMs[k]!, epoch[k]!, line[k]!, file);
   }
 
+  /** Line numbers stop being consecutive in the current chunk (or its first point arrives). */
+  private lineBreak(off: number, line: number): void {
+    const c = this.cur!;
+    if (off === 0) {
+      this.lineBase = c.lineBase = line;
+      return;
+    }
+    const l = new Uint32Array(c.step.length);
+    for (let k = 0; k < off; k++) l[k] = c.lineBase + k;
+    l[off] = line;
+    c.line = l;
+    this.curLine = l;
+    this.linesImplicit = false;
+  }
+
   private grow(i: number): Chunk {
     const ci = i >>> CHUNK_SHIFT;
     let c = this.chunks[ci];
@@ -153,7 +177,11 @@ export class SeriesStore implements SeriesView {
       const g = newChunk(Math.min(CHUNK, c.step.length * 2));
       g.step.set(c.step);
       g.value.set(c.value);
-      g.line.set(c.line);
+      if (c.line) {
+        g.line = new Uint32Array(g.step.length);
+        g.line.set(c.line);
+      }
+      g.lineBase = c.lineBase;
       if (c.wall) {
         g.wall = new Float32Array(g.step.length).fill(NaN);
         g.wall.set(c.wall);
@@ -164,7 +192,9 @@ export class SeriesStore implements SeriesView {
     this.cur = c;
     this.curStep = c.step;
     this.curValue = c.value;
-    this.curLine = c.line;
+    this.linesImplicit = c.line === undefined;
+    this.lineBase = c.lineBase;
+    if (c.line) this.curLine = c.line;
     this.curOff = i & MASK;
     this.curCap = c.step.length;
     return c;
@@ -188,7 +218,11 @@ export class SeriesStore implements SeriesView {
   }
   provenance(i: number): Provenance {
     const f = this.files()[this.fileIdx.get(i)];
-    const n = i >= 0 && i < this.length ? this.chunks[i >>> CHUNK_SHIFT]!.line[i & MASK]! : 0;
+    let n = 0;
+    if (i >= 0 && i < this.length) {
+      const c = this.chunks[i >>> CHUNK_SHIFT]!;
+      n = c.line ? c.line[i & MASK]! : c.lineBase + (i & MASK);
+    }
     if (!f) return { file: '' };
     return f.binary ? { file: f.path, record: n } : { file: f.path, line: n };
   }
@@ -217,6 +251,8 @@ export class SeriesStore implements SeriesView {
     this.curStep = new Float64Array(0);
     this.curValue = new Float64Array(0);
     this.curLine = new Uint32Array(0);
+    this.linesImplicit = true;
+    this.lineBase = NaN;
     this.curOff = 0;
     this.curCap = 0;
     this.lastEpoch = NaN;
@@ -230,7 +266,7 @@ export class SeriesStore implements SeriesView {
   /** Allocated bytes (all columns, including unused capacity). */
   get bytes(): number {
     let b = this.epochs.bytes + this.fileIdx.bytes;
-    for (const c of this.chunks) b += c.step.byteLength + c.value.byteLength + (c.wall?.byteLength ?? 0) + c.line.byteLength;
+    for (const c of this.chunks) b += c.step.byteLength + c.value.byteLength + (c.wall?.byteLength ?? 0) + (c.line?.byteLength ?? 8);
     return b;
   }
 }

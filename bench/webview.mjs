@@ -192,6 +192,7 @@ const rows = [];
     return {
       loaf: window.__noLoaf ? null : window.__loaf.filter((e) => e.start >= window.__liveStart).map((e) => e.duration),
       loafWhy: window.__noLoaf ? [] : window.__loaf.filter((e) => e.start >= window.__liveStart),
+      liveStart: window.__liveStart,
       loafAll: window.__loaf,
       loafDetail: window.__loafDetail,
       gaps: window.__gaps.slice(2),
@@ -202,9 +203,10 @@ const rows = [];
   }, [SECONDS]);
   const maxLoaf = r.loaf === null ? NaN : r.loaf.length ? Math.max(...r.loaf) : 0;
   const maxGap = Math.max(...r.gaps);
-  if (process.argv.includes('--verbose')) console.log(JSON.stringify(r.loafWhy, null, 1));
+  if (process.argv.includes('--verbose')) console.log(JSON.stringify(r.loafWhy.map((e) => ({ ...e, start: Math.round(e.start - r.liveStart) })), null, 1));
   rows.push(['live 10 Hz', '3 x 100,000 pts', `updates sent / webview renders`, `${r.patches.length} / ${r.renders - 1}`]);
-  rows.push(['live 10 Hz', '3 x 100,000 pts', 'longest animation frame (LoAF, ms)', r.loaf === null ? 'n/a' : `${fmt(maxLoaf)} (${r.loaf.length} frames > 50 ms)`]);
+  // LoAF only reports frames longer than 50 ms, so "none" means every frame was shorter.
+  rows.push(['live 10 Hz', '3 x 100,000 pts', 'longest animation frame (LoAF, ms)', r.loaf === null ? 'n/a' : r.loaf.length === 0 ? 'none > 50' : `${fmt(maxLoaf)} (${r.loaf.length} frames > 50 ms)`]);
   rows.push(['live 10 Hz', '3 x 100,000 pts', 'longest rAF gap (ms)', fmt(maxGap)]);
   rows.push(['live 10 Hz', '3 x 100,000 pts', 'bytes per update (mean / max)', `${fmt(r.patches.reduce((a, x) => a + x, 0) / Math.max(1, r.patches.length))} / ${Math.max(0, ...r.patches)}`]);
   rows.push(['live 10 Hz', '', 'budget: no frame longer than (ms)', '50']);

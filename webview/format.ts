@@ -1,11 +1,71 @@
 // Tick and tooltip formatting.
 import type { XAxis } from '../src/shared/messages';
 
+/** Exponential notation without "+" or trailing zeros: 1.50e+17 → 1.5e17, 9.000e-4 → 9e-4. */
+function compactExp(v: number, fractionDigits: number): string {
+  const [m, e] = v.toExponential(Math.max(0, Math.min(20, fractionDigits))).split('e');
+  const mant = m.includes('.') ? m.replace(/0+$/, '').replace(/\.$/, '') : m;
+  return `${mant}e${e.startsWith('+') ? e.slice(1) : e}`;
+}
+
+/** Plain notation with at most `sig` significant digits, no trailing zeros, no float noise. */
+function plain(v: number, sig: number): string {
+  return String(Number(v.toPrecision(Math.max(1, Math.min(21, sig)))));
+}
+
+/** Tooltip / table value: 5 significant digits; exponent for tiny and huge values (1.2346e17). */
 export function fmtNumber(v: number): string {
   if (!Number.isFinite(v)) return String(v);
   const a = Math.abs(v);
-  if (a !== 0 && (a < 1e-3 || a >= 1e6)) return Number(v.toPrecision(4)).toExponential();
-  return Number(v.toPrecision(5)).toString();
+  if (a !== 0 && (a < 1e-3 || a >= 1e6)) return compactExp(v, 4);
+  return plain(v, 5);
+}
+
+/**
+ * Tick labels of one axis, formatted consistently: exponent style for the whole axis when its largest
+ * tick is < 0.01 or >= 1e5 (9e-4, 1e-3, 1e17), plain otherwise (0.25, 1500); 3 significant digits, or
+ * as many as needed to tell neighbouring ticks apart; never trailing zeros. `log`: each tick on its own.
+ */
+export function fmtTicks(values: readonly number[], log = false): string[] {
+  let big = 0;
+  for (const v of values) if (Number.isFinite(v)) big = Math.max(big, Math.abs(v));
+  const exp = big !== 0 && (big < 1e-2 || big >= 1e5);
+  // Smallest difference between neighbouring ticks decides the digits needed (linear axes).
+  let step = Infinity;
+  if (!log) {
+    for (let i = 1; i < values.length; i++) {
+      const d = Math.abs(values[i] - values[i - 1]);
+      if (d > 0 && d < step) step = d;
+    }
+  }
+  // Log axes spanning a decade or more: label only 1, 2, 5 × 10^k (only 10^k beyond 3 decades) so the
+  // labels near each power of ten do not pile up; the grid keeps every tick.
+  let keep: ((m: number) => boolean) | null = null;
+  if (log) {
+    const pos = values.filter((v) => v > 0 && Number.isFinite(v));
+    const span = pos.length > 1 ? Math.log10(Math.max(...pos) / Math.min(...pos)) : 0;
+    if (span >= 3) keep = (m) => Math.abs(m - 1) < 1e-6 || Math.abs(m - 10) < 1e-5;
+    else if (span >= 1) keep = (m) => [1, 2, 5, 10].some((k) => Math.abs(m - k) < 1e-5 * k);
+  }
+  return values.map((v) => {
+    if (!Number.isFinite(v)) return String(v);
+    if (keep && v > 0 && !keep(v / Math.pow(10, Math.floor(Math.log10(v))))) return '';
+    if (v === 0) return '0';
+    const mag = Math.floor(Math.log10(Math.abs(v)));
+    let sig = 3;
+    if (Number.isFinite(step)) sig = Math.max(sig, mag - Math.floor(Math.log10(step)) + 2);
+    sig = Math.min(sig, 15);
+    if (exp) {
+      // Round to `sig` digits, then drop digits that are zero.
+      return compactExp(v, sig - 1);
+    }
+    // Plain: enough digits for the tick step, but never more than needed (float noise).
+    if (Number.isFinite(step)) {
+      const decimals = Math.max(0, 1 - Math.floor(Math.log10(step)));
+      return plain(Number(v.toFixed(Math.min(20, decimals))), 15);
+    }
+    return plain(v, sig);
+  });
 }
 
 function pad(n: number): string {

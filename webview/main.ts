@@ -46,7 +46,7 @@ let lastFrame: Extract<HostMessage, { type: 'frame' }> | null = null;
 let lastAxes = '';
 const styled = new Map<PanelId, string>();
 const axesKey = (st: DashboardState): string => `${st.xAxis}/${st.xLog}/${JSON.stringify(st.yLog)}`;
-const panels = new Map<PanelId, { section: HTMLElement; panel: Panel; table: HTMLElement; logY: HTMLInputElement }>();
+const panels = new Map<PanelId, { section: HTMLElement; panel: Panel; table: HTMLElement; logY: HTMLInputElement; note: HTMLElement }>();
 
 function post(msg: WebviewMessage): void {
   vscode.postMessage(msg);
@@ -59,6 +59,7 @@ const runsBox = el('fieldset', { class: 'runs' }, el('legend', {}, 'Runs'));
 const xAxisSel = el('select', { id: 'lw-x-axis' });
 for (const a of X_AXES) xAxisSel.append(el('option', { value: a }, X_LABEL[a]));
 const xLog = el('input', { type: 'checkbox', id: 'lw-x-log' });
+const outliers = el('input', { type: 'checkbox', id: 'lw-outliers' });
 const smoothing = el('input', { type: 'range', id: 'lw-smoothing', min: '0', max: '0.999', step: '0.001' });
 const smoothingOut = el('output', { for: 'lw-smoothing', id: 'lw-smoothing-value' });
 const otherSel = el('select', { id: 'lw-other' });
@@ -77,6 +78,12 @@ app.append(
     el('label', { for: 'lw-x-axis' }, 'X axis '),
     xAxisSel,
     el('label', { class: 'check' }, xLog, ' log x'),
+    el(
+      'label',
+      { class: 'check', title: 'y ranges from the 5th–95th percentiles of the visible data (like TensorBoard); points beyond are clipped at the edge' },
+      outliers,
+      ' Ignore outliers',
+    ),
     el('label', { for: 'lw-smoothing' }, 'Smoothing '),
     smoothing,
     smoothingOut,
@@ -95,6 +102,7 @@ app.append(panelsBox, el('section', { class: 'markers', 'aria-label': 'Markers' 
 function makePanel(id: PanelId): void {
   const title = el('h2', { id: `lw-title-${id}` }, TITLES[id]);
   const logY = el('input', { type: 'checkbox', id: `lw-ylog-${id}` });
+  const note = el('span', { class: 'note', id: `lw-note-${id}` });
   const canvas = el('canvas', {
     tabindex: '0',
     role: 'img',
@@ -105,7 +113,7 @@ function makePanel(id: PanelId): void {
   const section = el(
     'section',
     { class: 'panel', 'data-panel': id, 'aria-labelledby': `lw-title-${id}` },
-    el('div', { class: 'panel-head' }, title, el('label', { class: 'check' }, logY, ' log y')),
+    el('div', { class: 'panel-head' }, title, note, el('label', { class: 'check' }, logY, ' log y')),
     wrap,
     table,
   );
@@ -114,10 +122,16 @@ function makePanel(id: PanelId): void {
     range: (min, max) => setState({ range: { min, max } }),
     openPoint: (runId, seriesKey, index) => post({ type: 'openSource', runId, seriesKey, index }),
     openMarker: openMarker,
+    yScale: ({ autoLog, clipped }) => {
+      // Written only when it changes: no DOM work (style/layout) on every live frame.
+      const text = `${autoLog ? 'log y (auto: the data spans many decades)' : ''}${autoLog && clipped ? '; ' : ''}${clipped ? `${clipped} outlier${clipped === 1 ? '' : 's'} clipped` : ''}`;
+      if (note.textContent !== text) note.textContent = text;
+      if (logY.indeterminate !== autoLog) logY.indeterminate = autoLog;
+    },
   });
   logY.addEventListener('change', () => setState({ yLog: { ...state.yLog, [id]: logY.checked } }, false));
   canvas.addEventListener('keydown', (e) => keyNav(panel, e));
-  panels.set(id, { section, panel, table, logY });
+  panels.set(id, { section, panel, table, logY, note });
 }
 
 function openMarker(m: Marker): void {
@@ -193,6 +207,7 @@ function setState(patch: Partial<DashboardState>, needsData = true): void {
 function syncControls(): void {
   xAxisSel.value = state.xAxis;
   xLog.checked = state.xLog;
+  outliers.checked = state.ignoreOutliers;
   smoothing.value = String(state.smoothing);
   smoothingOut.textContent = state.smoothing.toFixed(3);
   tableBtn.setAttribute('aria-pressed', String(state.table));
@@ -212,6 +227,7 @@ xAxisSel.addEventListener('change', () => {
   if ((X_AXES as readonly string[]).includes(v)) setState({ xAxis: v as DashboardState['xAxis'], range: null });
 });
 xLog.addEventListener('change', () => setState({ xLog: xLog.checked, range: null }));
+outliers.addEventListener('change', () => setState({ ignoreOutliers: outliers.checked }, false));
 smoothing.addEventListener('input', () => {
   const v = Math.min(0.999, Math.max(0, Number(smoothing.value)));
   smoothingOut.textContent = v.toFixed(3);
@@ -358,15 +374,53 @@ function renderPatch(m: Extract<HostMessage, { type: 'patch' }>): void {
     const items = groups.get(id) ?? [];
     const mk = m.markers ? m.markers.filter((x) => markerPanel(x) === id) : null;
     if (items.length === 0 && !mk && !(state.range === null && !p.section.hidden)) continue;
-    if (items.length > 0) p.section.hidden = false;
+    if (items.length > 0 && p.section.hidden) p.section.hidden = false;
     p.panel.applyPatches(items, state.range === null ? m.range : state.range, mk);
   }
   if (m.markers) renderMarkers(m.markers);
+  scheduleRender();
+}
+
+// Live patches only change data; the charts are redrawn from requestAnimationFrame, however many
+// messages arrived in between. Each frame redraws dirty panels until about FRAME_BUDGET_MS of work is
+// done (always at least one), continuing round-robin in the next frame: a cold start (code not yet
+// optimised by the JIT) or a slow machine spreads the panels over frames instead of making one long one.
+const FRAME_BUDGET_MS = 8;
+let renderQueued = 0;
+let nextPanel = 0;
+function scheduleRender(): void {
+  if (renderQueued) return;
+  renderQueued = requestAnimationFrame(flushRender);
+}
+
+function flushRender(): void {
+  renderQueued = 0;
+  const list = [...panels.values()];
+  const t0 = performance.now();
+  let did = 0;
+  for (let k = 0; k < list.length; k++) {
+    const i = (nextPanel + k) % list.length;
+    const p = list[i];
+    if (!p.panel.needsRender()) continue;
+    if (did > 0 && performance.now() - t0 > FRAME_BUDGET_MS) {
+      nextPanel = i;
+      scheduleRender();
+      return;
+    }
+    p.panel.render();
+    did++;
+    nextPanel = (i + 1) % list.length;
+  }
+  if (did === 0) return;
   if (state.table) renderTables();
   rendered();
 }
 
+let markersSig = '';
 function renderMarkers(markers: readonly Marker[]): void {
+  const sig = JSON.stringify(markers) + JSON.stringify(runs.map((r) => r.name));
+  if (sig === markersSig) return; // unchanged: no DOM rebuild
+  markersSig = sig;
   clear(markersList);
   for (const m of markers) {
     const run = runs.find((r) => r.id === m.runId);
@@ -473,6 +527,11 @@ new ResizeObserver(() => {
       series: p.panel.series().map((s) => ({ runId: s.ref.runId, key: s.ref.key, label: s.ref.label, raw: s.raw.length, smooth: s.smooth?.length ?? 0, nonFinite: s.nf.map((n) => ({ x: n.x, kind: n.kind, index: n.i })) })),
       markers: p.panel.markersShown().map((m) => ({ code: m.code, x: m.x, step: m.step })),
       xRange: { min: p.panel.chart.scales.x?.min, max: p.panel.chart.scales.x?.max },
+      yRange: { min: p.panel.chart.scales.y?.min, max: p.panel.chart.scales.y?.max, type: p.panel.chart.scales.y?.type },
+      note: p.note.textContent,
+      yTicks: (p.panel.chart.scales.y?.ticks ?? []).map((t) => String(t.label ?? '')),
+      /** x of the line breaks (gaps, non-finite regions) of each drawn curve. */
+      breaks: p.panel.breaks(),
     })),
   /** Drawn points [x, y] of a panel (raw or smoothed curves). */
   points: (id: PanelId, which: 'raw' | 'smooth' = 'raw') =>

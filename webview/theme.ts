@@ -61,8 +61,10 @@ export function readTheme(): Theme {
   return {
     kind,
     fg,
-    muted: v('--vscode-descriptionForeground', withAlpha(fg, 0.7)),
-    grid: hc ? withAlpha(v('--vscode-contrastBorder', fg), 0.5) : withAlpha(fg, 0.12),
+    muted: hc ? fg : v('--vscode-descriptionForeground', withAlpha(fg, 0.7)),
+    // High contrast: a neutral grid that stays visible but never competes with the curves (the
+    // contrast border colour at 50% made a bright cyan mesh).
+    grid: hc ? withAlpha(fg, 0.3) : withAlpha(fg, 0.12),
     bg: v('--vscode-editor-background', light ? '#ffffff' : '#1e1e1e'),
     palette,
     error: v('--vscode-editorError-foreground', fb[1]),

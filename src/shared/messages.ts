@@ -30,6 +30,8 @@ export interface DashboardState {
   /** Series key shown in the "other metric" panel. */
   readonly other: string | null;
   readonly table: boolean;
+  /** y ranges from robust quantiles of the visible data (TensorBoard's "Ignore outliers in chart scaling"). */
+  readonly ignoreOutliers: boolean;
 }
 
 export const DEFAULT_STATE: DashboardState = {
@@ -42,6 +44,7 @@ export const DEFAULT_STATE: DashboardState = {
   range: null,
   other: null,
   table: false,
+  ignoreOutliers: true,
 };
 
 export interface SeriesMeta {
@@ -199,6 +202,8 @@ export function parseState(raw: unknown): DashboardState {
     range,
     other,
     table: bool(raw.table, 'state.table'),
+    // Absent in states saved before the option existed: default on.
+    ignoreOutliers: raw.ignoreOutliers === undefined ? true : bool(raw.ignoreOutliers, 'state.ignoreOutliers'),
   };
 }
 

@@ -12,6 +12,8 @@ export const name = 'dashboard';
 const EVIL = '<img src=x onerror=alert(1)>';
 const N = 400;
 const NAN_STEP = 250;
+const SPIKE_STEP = 330; // one outlier: the y range must ignore it (clipped), not flatten the curves
+const SPIKE = 5000;
 
 function fixture() {
   const lines = [];
@@ -20,6 +22,7 @@ function fixture() {
   for (let step = 1; step <= N; step++) {
     const rec = { step, loss: 2.3 * Math.exp(-step / 90) + 0.15 + 0.06 * rnd(), lr: 1e-3 * Math.min(1, step / 40) * (1 - step / (N + 50)), grad_norm: 4 * Math.exp(-step / 150) + 0.3 * rnd() + 0.2 };
     if (step === NAN_STEP) rec.loss = 'NaN';
+    if (step === SPIKE_STEP) rec.loss = SPIKE;
     if (step % 20 === 0) {
       rec.val_loss = 2.3 * Math.exp(-step / 100) + 0.25 + (step > 260 ? (step - 260) / 250 : 0);
       rec.val_accuracy = Math.min(0.95, 0.3 + step / 500);
@@ -91,6 +94,24 @@ export const tests = [
       assert.deepEqual(loss.nonFinite.map((n) => [n.kind, n.x, n.index]), [['nan', NAN_STEP, NAN_STEP - 1]]);
       const state = await frame.evaluate(() => window.__losswatch.state());
       assert.equal(state.yLog.grad, true, 'gradient norm panel is log scale by default');
+      // The NaN region is a line break, never bridged (raw and smoothed curves).
+      for (const b of byId.loss.breaks.filter((x) => x.runId === vs.base.id && x.key === 'loss')) {
+        assert.ok(b.xs.includes(NAN_STEP), `${b.kind} curve breaks at the NaN step: ${JSON.stringify(b.xs)}`);
+      }
+      // Ignore outliers (default): the spike to 5000 is clipped, the loss axis stays on the healthy range.
+      assert.equal(state.ignoreOutliers, true);
+      assert.ok(byId.loss.yRange.max < 10 && byId.loss.yRange.type === 'linear', JSON.stringify(byId.loss.yRange));
+      assert.match(byId.loss.note, /clipped/);
+      // Tick labels are compact: no "e+", no "9.000e-4".
+      for (const p of ps.filter((x) => !x.hidden)) {
+        for (const t of p.yTicks) assert.doesNotMatch(t, /e\+|\.\d*0e|\.0+$|\.\d*[1-9]0+$/, `${p.id} tick ${t}`);
+      }
+      assert.ok(byId.lr.yTicks.some((t) => /^\de-4$/.test(t)), `lr ticks: ${byId.lr.yTicks.join(' ')}`);
+      // Turning it off shows the whole range, spike included.
+      await frame.locator('#lw-outliers').click();
+      await vs.waitFor(async () => ((await panels(frame)).find((p) => p.id === 'loss').yRange.max >= SPIKE ? true : undefined), 10000, 'the full y range');
+      await frame.locator('#lw-outliers').click();
+      await vs.waitFor(async () => ((await panels(frame)).find((p) => p.id === 'loss').yRange.max < 10 ? true : undefined), 10000, 'the robust y range again');
       assert.equal(vs.failedResources().length, 0, JSON.stringify(vs.failedResources()));
     },
   },
@@ -202,6 +223,13 @@ export const tests = [
       }, 20000, `step ${N + 100} to appear`);
       const has = await frame.evaluate((x) => (window.__losswatch.points('loss').some((p) => p[0] === x && p[1] === 0.05)), N + 100);
       assert.ok(has, 'the appended point is in the loss dataset');
+      // No line across the gap from step 400 to 500 (no records in between), in any curve.
+      const ps = await panels(frame);
+      for (const id of ['loss', 'grad']) {
+        const bs = ps.find((p) => p.id === id).breaks.filter((b) => b.runId === vs.base.id && (b.key === 'loss' || b.key === 'grad_norm'));
+        assert.ok(bs.length > 0, id);
+        for (const b of bs) assert.ok(b.xs.some((x) => x > N && x < N + 100), `${id} ${b.kind} breaks in the gap: ${JSON.stringify(b.xs)}`);
+      }
     },
   },
   {

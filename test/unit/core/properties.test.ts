@@ -214,6 +214,7 @@ describe('core: wasm kernel blocks, 4-row groups and target forms', () => {
     for (let i = 0; i < 8; i++) for (let k = 1; k < c; k++) z[i * c + k] = -(25 + k + i);
     const y = new Int32Array(8);
     const r = softmaxCrossEntropy({ data: z, shape: [8, c] }, y, { reduction: 'none' });
+    assert.equal(r.engine, 'wasm'); // the JS reference forms log(1 + S1) like torch (≈1e-16 absolute)
     for (let i = 0; i < 8; i++) {
       let s1 = 0;
       let s2 = 0;

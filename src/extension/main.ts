@@ -65,26 +65,19 @@ export async function activate(context: vscode.ExtensionContext): Promise<LossWa
 
   const register = (id: string, fn: (...args: never[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
 
-  register(COMMANDS.watchFile, async (uri?: vscode.Uri) => {
+  /** Watch File… / Watch Folder…: from the Explorer (a Uri argument) or an open dialog. */
+  const watchPicked = (folder: boolean) => async (uri?: vscode.Uri) => {
     const target =
       uri instanceof vscode.Uri
         ? uri
-        : (await vscode.window.showOpenDialog({ canSelectFiles: true, canSelectFolders: false, canSelectMany: false, openLabel: 'Watch' }))?.[0];
+        : (await vscode.window.showOpenDialog({ canSelectFiles: !folder, canSelectFolders: folder, canSelectMany: false, openLabel: 'Watch' }))?.[0];
     if (!target) return undefined;
     const run = await manager.watch(target.fsPath);
-    if (!run) void vscode.window.showWarningMessage(`LossWatch: no training log format recognised in ${path.basename(target.fsPath)}.`);
+    if (!run) void vscode.window.showWarningMessage(`LossWatch: no training log recognised in ${target.fsPath}.`);
     return run?.id;
-  });
-  register(COMMANDS.watchFolder, async (uri?: vscode.Uri) => {
-    const target =
-      uri instanceof vscode.Uri
-        ? uri
-        : (await vscode.window.showOpenDialog({ canSelectFiles: false, canSelectFolders: true, canSelectMany: false, openLabel: 'Watch' }))?.[0];
-    if (!target) return undefined;
-    const run = await manager.watch(target.fsPath);
-    if (!run) void vscode.window.showWarningMessage(`LossWatch: no training logs recognised in ${target.fsPath}.`);
-    return run?.id;
-  });
+  };
+  register(COMMANDS.watchFile, watchPicked(false));
+  register(COMMANDS.watchFolder, watchPicked(true));
   register(COMMANDS.stopWatching, async (arg?: RunArg) => {
     const runId = runIdOf(manager, arg) ?? (await pickRun('Stop watching which run?'));
     if (runId) manager.stopWatching(runId);

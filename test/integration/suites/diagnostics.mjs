@@ -93,4 +93,29 @@ export const tests = [
       await vs.waitFor(async () => ours(await vs.diagnostics(), file).length === 0, 15000, 'diagnostics removed with the file');
     },
   },
+  {
+    name: 'commands: watch a file, export diagnostics, disable a check, stop watching',
+    async fn(vs) {
+      const csv = vs.file('history.csv'); // not matched by the default globs: watched by command
+      const m = `const m = vscode.extensions.getExtension('losswatch.losswatch').exports.manager;`;
+      assert.equal(await vs.host.eval(`${m} return !!m.runForFile(args.csv);`, { csv }), false, 'not watched before the command');
+      const runId = await vs.host.eval(`return vscode.commands.executeCommand('losswatch.watchFile', vscode.Uri.file(args.csv));`, { csv });
+      assert.ok(runId, 'watchFile returns the run id');
+      const d = await vs.waitFor(async () => ours(await vs.diagnostics(), csv).find((x) => x.code === 'non-finite-loss'), 15000, 'non-finite-loss in the Keras CSV');
+      assert.equal(d.line, 4, 'the nan row is line 4 of history.csv');
+      const out = vs.file('exported.json');
+      await vs.host.eval(`return vscode.commands.executeCommand('losswatch.exportDiagnostics', vscode.Uri.file(args.out));`, { out });
+      const rows = JSON.parse(fs.readFileSync(out, 'utf8'));
+      assert.ok(rows.some((r) => r.file === csv && r.line === 4 && r.code === 'non-finite-loss' && r.severity === 'error'), JSON.stringify(rows).slice(0, 300));
+      await vs.host.executeCommand('losswatch.disableCheck', 'non-finite-loss');
+      await vs.waitFor(async () => !ours(await vs.diagnostics(), csv).some((x) => x.code === 'non-finite-loss'), 15000, 'the disabled check to disappear');
+      const sev = await vs.host.getConfig('losswatch', 'checks.severity');
+      assert.equal(sev['non-finite-loss'], 'off');
+      await vs.host.updateConfig('losswatch', 'checks.severity', {});
+      await vs.waitFor(async () => ours(await vs.diagnostics(), csv).some((x) => x.code === 'non-finite-loss'), 15000, 'the check back after re-enabling');
+      await vs.host.executeCommand('losswatch.stopWatching', { runId });
+      await vs.waitFor(async () => ours(await vs.diagnostics(), csv).length === 0, 15000, 'diagnostics gone after stop watching');
+      assert.equal(await vs.host.eval(`${m} return !!m.runForFile(args.csv);`, { csv }), false, 'no longer watched');
+    },
+  },
 ];

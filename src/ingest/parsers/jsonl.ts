@@ -441,10 +441,14 @@ export class JsonlParser implements LineParser {
       this.sink.error(`line ${lineNo}: not a JSON object`, lineNo);
       return;
     }
-    const rec = this.records++;
     if (isLogitObject(o)) {
-      this.sink.logit(buildLogitRecord(o, this.file, lineNo, rec));
+      // A logit record feeds only the record: its `loss` is the loss of the logged rows (loggedLoss),
+      // not a point of the scalar series (the scalar line of the same step carries that). It is not
+      // counted as a scalar record either: without a `step` it belongs to the last scalar line.
+      this.sink.logit(buildLogitRecord(o, this.file, lineNo, Math.max(0, this.records - 1)));
+      return;
     }
+    const rec = this.records++;
     let step = NaN;
     let epoch = NaN;
     let wall = NaN;

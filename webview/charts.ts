@@ -4,7 +4,6 @@
 import {
   Chart,
   Interaction,
-  Legend,
   LineController,
   LineElement,
   LinearScale,
@@ -135,7 +134,7 @@ const crosshair: Plugin<'line'> = {
   },
 };
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Tooltip, Legend, zoomPlugin, annotationPlugin, crosshair);
+Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Tooltip, zoomPlugin, annotationPlugin, crosshair);
 
 function sevColor(theme: Theme, m: Marker): string {
   if (m.kind === 'best') return theme.palette[2];
@@ -180,6 +179,8 @@ function nfPoints(marks: readonly NonFiniteMark[]): Pt[] {
 export class Panel {
   readonly chart: Chart<'line', Pt[]>;
   private byKey = new Map<string, Entry>();
+  /** Series hidden from the legend (run id + key), kept across frames. */
+  private readonly hiddenKeys = new Set<string>();
   /** Log y chosen automatically (loss panel, data spanning > AUTO_LOG_DECADES decades, outliers ignored). */
   private autoLog = false;
   private dirty = false;
@@ -239,17 +240,9 @@ export class Panel {
         edge: { type: 'linear', axis: 'y', position: 'right', display: false, min: 0, max: 1 },
       },
       plugins: {
-        legend: {
-          labels: {
-            color: t.fg,
-            boxWidth: 18,
-            boxHeight: 2,
-            filter: (item, data) => {
-              const ds = data.datasets[item.datasetIndex ?? 0] as DS;
-              return ds.lw.kind === 'smooth' || (ds.lw.kind === 'raw' && !this.byKey.get(`${ds.lw.runId}\u0000${ds.lw.key}`)?.smooth);
-            },
-          },
-        },
+        // The legend is HTML next to the chart (main.ts): text for screen readers, buttons for the
+        // keyboard, no canvas space taken from the plot and no legend layout on every live frame.
+        legend: { display: false },
         tooltip: {
           animation: false,
           callbacks: {
@@ -384,6 +377,8 @@ export class Panel {
       order: 1,
       lw: { kind: 'iso', runId: ref.runId, key: ref.key },
     };
+    const hidden = this.hiddenKeys.has(`${ref.runId}\u0000${ref.key}`);
+    for (const ds of [rawDs, smooth, nf, iso]) if (ds) ds.hidden = hidden;
     return { ref, raw: rawDs, smooth, nf, iso, gap };
   }
 
@@ -451,6 +446,23 @@ export class Panel {
     this.dirty = true;
   }
 
+  /** Legend entries, in drawing order. */
+  legend(): Array<{ id: string; label: string; color: string; dash: number[]; hidden: boolean }> {
+    return [...this.byKey.entries()].map(([id, e]) => ({ id, label: e.ref.label, color: e.ref.color, dash: e.ref.dash, hidden: this.hiddenKeys.has(id) }));
+  }
+
+  /** Shows or hides a series (legend button); returns whether it is now shown. */
+  toggleSeries(id: string): boolean {
+    const shown = this.hiddenKeys.has(id);
+    if (shown) this.hiddenKeys.delete(id);
+    else this.hiddenKeys.add(id);
+    const e = this.byKey.get(id);
+    if (e) for (const ds of this.datasetsOf(e)) ds.hidden = !shown;
+    this.dirty = true;
+    this.render();
+    return shown;
+  }
+
   /** x of the line breaks of every curve (for tests). */
   breaks(): Array<{ runId: string; key: string; kind: Kind; xs: number[] }> {
     const out: Array<{ runId: string; key: string; kind: Kind; xs: number[] }> = [];
@@ -491,10 +503,12 @@ export class Panel {
     const xMax = r ? r.max : Infinity;
     let n = 0;
     for (const e of this.byKey.values()) n += e.raw.data.length + (e.smooth?.data.length ?? 0);
+    const shown = (e: Entry): boolean => !e.raw.hidden;
     if (this.ybuf.length < n) this.ybuf = new Float64Array(Math.max(n, this.ybuf.length * 2));
     const buf = this.ybuf;
     let k = 0;
     for (const e of this.byKey.values()) {
+      if (!shown(e)) continue;
       for (const ds of e.smooth ? [e.raw, e.smooth] : [e.raw]) {
         const d = ds.data;
         for (let j = 0; j < d.length; j++) {
@@ -513,17 +527,20 @@ export class Panel {
     const values = [buf.subarray(0, k)];
     const userLog = st.yLog[this.id];
     let autoLog = false;
-    let range = yRange(values, { ignoreOutliers: st.ignoreOutliers, log: userLog });
-    if (!userLog && st.ignoreOutliers && this.id === 'loss' && range && range.positive && range.decades > AUTO_LOG_DECADES) {
+    // Log axes round outward to a whole mantissa already: pad less.
+    let range = yRange(values, { ignoreOutliers: st.ignoreOutliers, log: userLog, pad: userLog ? 0.02 : 0.05 });
+    if (!userLog && st.ignoreOutliers && (this.id === 'loss' || this.id === 'lr') && range && range.positive && range.decades > AUTO_LOG_DECADES) {
       autoLog = true;
-      range = yRange(values, { ignoreOutliers: true, log: true });
+      range = yRange(values, { ignoreOutliers: true, log: true, pad: 0.02 });
     }
-    const y = this.cfg().scales!.y! as { type?: string; min?: number; max?: number; ticks?: { stepSize?: number } };
+    const y = this.cfg().scales!.y! as { type?: string; min?: number; max?: number; ticks?: { stepSize?: number; autoSkip?: boolean } };
     const type = userLog || autoLog ? 'logarithmic' : 'linear';
     if (autoLog !== this.autoLog || y.type !== type) {
       this.autoLog = autoLog;
       y.type = type;
     }
+    // Log axes label only some ticks (format.ts): Chart.js' auto-skip would drop labelled ones.
+    if (y.ticks) y.ticks.autoSkip = type !== 'logarithmic';
     if (range) {
       const nice = niceRange(range.min, range.max, type === 'logarithmic');
       y.min = nice.min;

@@ -38,14 +38,20 @@ export function fmtTicks(values: readonly number[], log = false): string[] {
       if (d > 0 && d < step) step = d;
     }
   }
-  // Log axes spanning a decade or more: label only 1, 2, 5 × 10^k (only 10^k beyond 3 decades) so the
+  // Log axes spanning a decade or more: label only 1, 2, 5 (or 4) × 10^k (only 10^k beyond 3 decades) so the
   // labels near each power of ten do not pile up; the grid keeps every tick.
   let keep: ((m: number) => boolean) | null = null;
   if (log) {
     const pos = values.filter((v) => v > 0 && Number.isFinite(v));
     const span = pos.length > 1 ? Math.log10(Math.max(...pos) / Math.min(...pos)) : 0;
     if (span >= 3) keep = (m) => Math.abs(m - 1) < 1e-6 || Math.abs(m - 10) < 1e-5;
-    else if (span >= 1) keep = (m) => [1, 2, 5, 10].some((k) => Math.abs(m - k) < 1e-5 * k);
+    else if (span >= 1) {
+      // 1, 2, 5 × 10^k; Chart.js often places 2, 4, 6, 8 instead of 5: then 1, 2, 4.
+      const mant = (v: number): number => v / Math.pow(10, Math.floor(Math.log10(v)));
+      const has5 = pos.some((v) => Math.abs(mant(v) - 5) < 5e-5);
+      const ks = has5 ? [1, 2, 5, 10] : [1, 2, 4, 10];
+      keep = (m) => ks.some((k) => Math.abs(m - k) < 1e-5 * k);
+    }
   }
   return values.map((v) => {
     if (!Number.isFinite(v)) return String(v);

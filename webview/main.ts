@@ -46,7 +46,16 @@ let lastFrame: Extract<HostMessage, { type: 'frame' }> | null = null;
 let lastAxes = '';
 const styled = new Map<PanelId, string>();
 const axesKey = (st: DashboardState): string => `${st.xAxis}/${st.xLog}/${JSON.stringify(st.yLog)}`;
-const panels = new Map<PanelId, { section: HTMLElement; panel: Panel; table: HTMLElement; logY: HTMLInputElement; note: HTMLElement }>();
+interface PanelView {
+  section: HTMLElement;
+  panel: Panel;
+  table: HTMLElement;
+  logY: HTMLInputElement;
+  note: HTMLElement;
+  legend: HTMLElement;
+  legendSig: string;
+}
+const panels = new Map<PanelId, PanelView>();
 
 function post(msg: WebviewMessage): void {
   vscode.postMessage(msg);
@@ -109,11 +118,13 @@ function makePanel(id: PanelId): void {
     'aria-label': `${TITLES[id]} chart. Arrow keys pan, plus and minus zoom, 0 resets. The table view lists the visible data.`,
   });
   const wrap = el('div', { class: 'canvas-wrap' }, canvas);
+  const legend = el('ul', { class: 'legend', 'aria-label': `${TITLES[id]} series` });
   const table = el('div', { class: 'table-wrap', hidden: '' });
   const section = el(
     'section',
     { class: 'panel', 'data-panel': id, 'aria-labelledby': `lw-title-${id}` },
     el('div', { class: 'panel-head' }, title, note, el('label', { class: 'check' }, logY, ' log y')),
+    legend,
     wrap,
     table,
   );
@@ -131,7 +142,28 @@ function makePanel(id: PanelId): void {
   });
   logY.addEventListener('change', () => setState({ yLog: { ...state.yLog, [id]: logY.checked } }, false));
   canvas.addEventListener('keydown', (e) => keyNav(panel, e));
-  panels.set(id, { section, panel, table, logY, note });
+  panels.set(id, { section, panel, table, logY, note, legend, legendSig: '' });
+}
+
+/** Rebuilds a panel's HTML legend when its series (names, colours, visibility) changed. */
+function renderLegend(p: PanelView): void {
+  const items = p.panel.legend();
+  const sig = JSON.stringify(items);
+  if (sig === p.legendSig) return;
+  p.legendSig = sig;
+  clear(p.legend);
+  for (const it of items) {
+    const line = el('span', { class: 'swatch-line', 'aria-hidden': 'true' });
+    // CSSOM writes are allowed by the CSP (no inline style attributes).
+    line.style.borderTopColor = it.color;
+    line.style.borderTopStyle = it.dash.length === 0 ? 'solid' : it.dash[0] <= 2 ? 'dotted' : 'dashed';
+    const b = el('button', { type: 'button', class: 'legend-item', 'aria-pressed': String(!it.hidden), title: 'Show or hide this series' }, line, it.label);
+    b.addEventListener('click', () => {
+      p.panel.toggleSeries(it.id);
+      renderLegend(p);
+    });
+    p.legend.append(el('li', {}, b));
+  }
 }
 
 function openMarker(m: Marker): void {
@@ -197,10 +229,13 @@ function setState(patch: Partial<DashboardState>, needsData = true): void {
     for (const p of panels.values()) p.panel.restyle(theme, state);
     return;
   }
+  // The sequence number moves now, not when the request leaves: a frame for the old state arriving
+  // during the debounce must not overwrite the state the user just set.
+  const mySeq = ++seq;
   if (viewTimer !== null) clearTimeout(viewTimer);
   viewTimer = setTimeout(() => {
     viewTimer = null;
-    post({ type: 'view', seq: ++seq, state, columns: columns() });
+    post({ type: 'view', seq: mySeq, state, columns: columns() });
   }, 30);
 }
 
@@ -344,6 +379,7 @@ function renderFrame(f: Extract<HostMessage, { type: 'frame' }>): void {
       f.highlight && items.some((i) => i.ref.runId === f.highlight!.runId) ? f.highlight : null,
       f.range,
     );
+    renderLegend(p);
   }
   renderMarkers(f.markers);
   syncControls();
@@ -405,15 +441,25 @@ function flushRender(): void {
     if (did > 0 && performance.now() - t0 > FRAME_BUDGET_MS) {
       nextPanel = i;
       scheduleRender();
+      noteFlush(t0);
       return;
     }
     p.panel.render();
+    renderLegend(p);
     did++;
     nextPanel = (i + 1) % list.length;
   }
   if (did === 0) return;
   if (state.table) renderTables();
+  noteFlush(t0);
   rendered();
+}
+
+/** JS time of each animation-frame redraw (last 1000), for the benchmark. */
+const flushMs: number[] = [];
+function noteFlush(t0: number): void {
+  if (flushMs.length >= 1000) flushMs.shift();
+  flushMs.push(performance.now() - t0);
 }
 
 let markersSig = '';
@@ -520,6 +566,7 @@ new ResizeObserver(() => {
   state: () => state,
   renders: () => renderCount,
   lastRenderMs: () => lastRenderMs,
+  flushMs: () => flushMs.slice(),
   panels: () =>
     [...panels].map(([id, p]) => ({
       id,
@@ -533,6 +580,7 @@ new ResizeObserver(() => {
       /** x of the line breaks (gaps, non-finite regions) of each drawn curve. */
       breaks: p.panel.breaks(),
     })),
+  chart: (id: PanelId) => panels.get(id)!.panel.chart,
   /** Drawn points [x, y] of a panel (raw or smoothed curves). */
   points: (id: PanelId, which: 'raw' | 'smooth' = 'raw') =>
     panels

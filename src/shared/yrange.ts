@@ -131,21 +131,20 @@ export function niceStep(x: number): number {
 
 /**
  * Rounds a range outward to tick-friendly bounds: on a linear axis multiples of a nice step (about
- * `ticks` intervals; the step is returned for the axis), on a log axis 1/2/5 × 10^k.
+ * `ticks` intervals; the step is returned for the axis), on a log axis whole mantissas (k × 10^n).
  */
 export function niceRange(min: number, max: number, log: boolean, ticks = 5): { min: number; max: number; step: number | null } {
   if (!(min < max) || !Number.isFinite(min) || !Number.isFinite(max)) return { min, max, step: null };
   if (log) {
     if (!(min > 0)) return { min, max, step: null };
+    // Whole mantissas (a log axis has a tick at each): 0.41 → 0.4, 9.4 → 10.
     const down = (v: number): number => {
       const b = Math.pow(10, Math.floor(Math.log10(v)));
-      const f = v / b;
-      return (f >= 5 ? 5 : f >= 2 ? 2 : 1) * b;
+      return Math.max(1, Math.floor(v / b + 1e-9)) * b;
     };
     const up = (v: number): number => {
       const b = Math.pow(10, Math.floor(Math.log10(v)));
-      const f = v / b;
-      return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * b;
+      return Math.ceil(v / b - 1e-9) * b;
     };
     const lo = down(min);
     const hi = up(max);

@@ -107,6 +107,18 @@ export const tests = [
         for (const t of p.yTicks) assert.doesNotMatch(t, /e\+|\.\d*0e|\.0+$|\.\d*[1-9]0+$/, `${p.id} tick ${t}`);
       }
       assert.ok(byId.lr.yTicks.some((t) => /^\de-4$/.test(t)), `lr ticks: ${byId.lr.yTicks.join(' ')}`);
+      // The legend is HTML (text, keyboard buttons); hiding a series hides its curve.
+      const legend = await frame.locator('[data-panel="loss"] .legend-item').allTextContents();
+      assert.ok(legend.some((t) => t.endsWith('val_loss')) && legend.some((t) => t.endsWith(' loss')), JSON.stringify(legend));
+      const vl = frame.locator('[data-panel="loss"] .legend-item', { hasText: 'val_loss' }).first();
+      await vl.click();
+      assert.equal(await vl.getAttribute('aria-pressed'), 'false');
+      assert.ok(await frame.evaluate(() => {
+        const c = window.__losswatch.chart('loss');
+        return c.data.datasets.filter((d) => d.lw.key === 'val_loss').every((d) => d.hidden === true);
+      }));
+      await vl.click();
+      assert.equal(await vl.getAttribute('aria-pressed'), 'true');
       // Turning it off shows the whole range, spike included.
       await frame.locator('#lw-outliers').click();
       await vs.waitFor(async () => ((await panels(frame)).find((p) => p.id === 'loss').yRange.max >= SPIKE ? true : undefined), 10000, 'the full y range');

@@ -95,8 +95,10 @@ describe('dashboard: nice axis bounds (yrange.ts)', () => {
     assert.equal(niceStep(0.3), 0.5);
     assert.equal(niceStep(2.2), 2.5);
   });
-  it('log: 1/2/5 × 10^k', () => {
-    assert.deepEqual(niceRange(0.013, 37, true), { min: 0.01, max: 50, step: null });
+  it('log: whole mantissas (a tick at each)', () => {
+    assert.deepEqual(niceRange(0.013, 37, true), { min: 0.01, max: 40, step: null });
+    const r = niceRange(0.41, 9.4, true);
+    assert.ok(Math.abs(r.min - 0.4) < 1e-12 && Math.abs(r.max - 10) < 1e-12, JSON.stringify(r));
   });
   it('degenerate input is returned unchanged', () => {
     assert.deepEqual(niceRange(1, 1, false), { min: 1, max: 1, step: null });

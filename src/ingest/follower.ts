@@ -147,15 +147,23 @@ export class Follower {
       return this.running;
     }
     const run = async (): Promise<void> => {
-      do {
-        this.again = false;
-        try {
-          await this.pass();
-        } catch (e) {
-          this.hooks.ioError?.(`${this.path}: ${e instanceof Error ? e.message : String(e)}`);
-        }
-      } while (this.again && !this.disposed);
-      this.running = undefined;
+      try {
+        do {
+          this.again = false;
+          try {
+            await this.pass();
+          } catch (e) {
+            try {
+              this.hooks.ioError?.(`${this.path}: ${e instanceof Error ? e.message : String(e)}`);
+            } catch {
+              /* a failing hook must not stop the loop */
+            }
+          }
+        } while (this.again && !this.disposed);
+      } finally {
+        // always cleared: a stuck `running` would turn every later check() into a no-op (appends unread)
+        this.running = undefined;
+      }
     };
     this.running = run();
     return this.running;
@@ -183,7 +191,11 @@ export class Follower {
     let st: fs.Stats | undefined;
     try {
       st = await fsp.stat(this.path);
-    } catch {
+    } catch (e) {
+      // only a missing file is "gone"; a transient error under load (EMFILE, EBUSY, EACCES…) must not
+      // reset the run: report it and let the next event or safety stat try again
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw e;
       st = undefined;
     }
     if (this.fh) {
@@ -311,31 +323,37 @@ export class Follower {
     };
     let at = this.offset; // where the pending read started
     next = start(cur, at);
-    while (next !== undefined && !this.disposed && this.fh) {
-      const { bytesRead } = await next;
-      next = undefined;
-      // stop if disposed, or if the offset moved meanwhile (a restart): the next pass reads from there
-      if (bytesRead <= 0 || this.disposed || this.offset !== at) break;
-      const chunk = cur.subarray(0, bytesRead);
-      if (this.offset + bytesRead < size) {
-        const other = (this.buf2 ??= new Uint8Array(this.buf.length));
-        const alt = cur === this.buf ? other : this.buf;
-        at = this.offset + bytesRead;
-        next = start(alt, at);
-        cur = alt;
+    try {
+      while (next !== undefined && !this.disposed && this.fh) {
+        const { bytesRead } = await next;
+        next = undefined;
+        // stop if disposed, or if the offset moved meanwhile (a restart): the next pass reads from there
+        if (bytesRead <= 0 || this.disposed || this.offset !== at) break;
+        const chunk = cur.subarray(0, bytesRead);
+        if (this.offset + bytesRead < size) {
+          const other = (this.buf2 ??= new Uint8Array(this.buf.length));
+          const alt = cur === this.buf ? other : this.buf;
+          at = this.offset + bytesRead;
+          next = start(alt, at);
+          cur = alt;
+        }
+        if (this.head.length < HEAD && this.offset < HEAD) {
+          const take = Math.min(HEAD - this.offset, bytesRead);
+          const h = new Uint8Array(this.offset + take);
+          h.set(this.head.subarray(0, this.offset));
+          h.set(chunk.subarray(0, take), this.offset);
+          this.head = h;
+        }
+        this.offset += bytesRead;
+        this.stats.bytes += bytesRead;
+        this.hooks.data(chunk);
+        any = true;
+        if (next !== undefined) await new Promise<void>((r) => setImmediate(r)); // keep the host responsive
       }
-      if (this.head.length < HEAD && this.offset < HEAD) {
-        const take = Math.min(HEAD - this.offset, bytesRead);
-        const h = new Uint8Array(this.offset + take);
-        h.set(this.head.subarray(0, this.offset));
-        h.set(chunk.subarray(0, take), this.offset);
-        this.head = h;
-      }
-      this.offset += bytesRead;
-      this.stats.bytes += bytesRead;
-      this.hooks.data(chunk);
-      any = true;
-      if (next !== undefined) await new Promise<void>((r) => setImmediate(r)); // keep the host responsive
+    } finally {
+      // A read-ahead still in flight (a hook threw, or the handle went away) would land in a buffer the
+      // next pass reads into: let it finish first, so no stale bytes are ever parsed.
+      if (next !== undefined) await next.catch(() => undefined);
     }
     return any;
   }

@@ -128,6 +128,7 @@ export class LogWatcher {
   private readonly fileToRun = new Map<string, RunState>();
   private readonly listeners = new Set<Listener>();
   private readonly folders = new Map<string, { dispose(): void }>();
+  private readonly adding = new Map<string, Promise<RunView | undefined>>();
   private readonly opts: InternalOptions;
   private disposed = false;
 
@@ -176,10 +177,22 @@ export class LogWatcher {
     return { dispose: () => clearInterval(t) };
   }
 
-  private async addFile(abs: string): Promise<RunView | undefined> {
-    if (this.disposed) return undefined;
+  private addFile(abs: string): Promise<RunView | undefined> {
+    if (this.disposed) return Promise.resolve(undefined);
     const existing = this.fileToRun.get(abs);
-    if (existing) return existing.store;
+    if (existing) return Promise.resolve(existing.store);
+    // concurrent add() of the same file (workspace scan + file-created event + user command) share one
+    // follower: two would each append every point (doubled steps) into the same run
+    const pending = this.adding.get(abs);
+    if (pending) return pending;
+    const p = this.addFileNow(abs).finally(() => {
+      if (this.adding.get(abs) === p) this.adding.delete(abs);
+    });
+    this.adding.set(abs, p);
+    return p;
+  }
+
+  private async addFileNow(abs: string): Promise<RunView | undefined> {
     let head: Uint8Array;
     try {
       const fh = await fsp.open(abs, 'r');
@@ -193,6 +206,7 @@ export class LogWatcher {
     } catch {
       return undefined;
     }
+    if (this.disposed) return undefined; // disposed meanwhile: no follower that nobody would stop
     const format = detectFormat(abs, head, this.opts.formatOverrides);
     if (!format) return undefined;
     const { root, prefix, split } = runRootOf(abs, format);
@@ -347,7 +361,8 @@ export class LogWatcher {
   private schedule(r: RunState): void {
     if (r.timer || this.disposed) return;
     const win = this.opts.coalesceMs ?? 100;
-    const wait = Math.max(0, r.lastEmit + win - Date.now());
+    // bounded by the window: a wall clock set back must not hold updates for the size of the jump
+    const wait = Math.min(win, Math.max(0, r.lastEmit + win - Date.now()));
     if (wait === 0) {
       this.flush(r);
       return;

@@ -113,7 +113,11 @@ export const tests = [
       try {
         const file = path.join(out, 'log.jsonl');
         const len = async () => vs.host.eval(manager(`const r = m.runForFile(args.file); const s = r && r.series().find((x) => x.role === 'train_loss'); return s ? s.length : 0;`), { file });
-        const first = await vs.waitFor(async () => (await len()) || undefined, 30000, 'the live run to be picked up');
+        // Generous: importing torch on a loaded 2-core machine can take a while before the first line.
+        const first = await vs.waitFor(async () => (await len()) || undefined, 60000, 'the live run to be picked up').catch((err) => {
+          const size = fs.existsSync(file) ? fs.statSync(file).size : -1;
+          throw new Error(`${err.message}; log.jsonl ${size < 0 ? 'was never written' : `has ${size} bytes`}, trainer exit code ${p.exitCode}`);
+        });
         await vs.waitFor(async () => ((await len()) > first ? true : undefined), 15000, 'the curve to grow');
         const d = await vs.waitFor(async () => ours(await vs.diagnostics(), file).find((x) => x.code === 'non-finite-loss'), 30000, 'non-finite-loss on the live run');
         assert.ok(d.line > 1);

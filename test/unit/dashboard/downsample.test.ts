@@ -77,7 +77,9 @@ describe('dashboard: min/max downsampling (downsample.ts)', () => {
           const colMax = new Map<number, number>();
           xs.forEach((x, i) => {
             if (!Number.isFinite(ys[i])) return;
-            const k = Math.min(Math.floor((x - grid.t0) / grid.width), cols - 1);
+            // the column as downsample() computes it (times the reciprocal width, not divided by the
+            // width: the two differ by an ulp at column edges, which moved points between columns)
+            const k = Math.min(Math.max(0, Math.floor((x - grid.t0) * (1 / grid.width))), cols - 1);
             colMax.set(k, Math.max(colMax.get(k) ?? -Infinity, ys[i]));
           });
           for (const v of colMax.values()) if (!r.y.includes(v)) return false;

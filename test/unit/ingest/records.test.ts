@@ -84,3 +84,53 @@ describe('ingest/jsonl: logit-record lines do not feed scalar series', () => {
     }
   });
 });
+
+// Counterexamples reported by fast-check in earlier full runs (not reproducible on this code with
+// ~10^5 generated cases over many seeds): pinned here so every path keeps agreeing on them.
+describe('ingest: reported property counterexamples', () => {
+  it('JSONL step -0: template, byte scanner and tolerant parser all give -0 (Object.is)', () => {
+    const lines = ['{"step": -0, "loss": 1}', '{"step": -0, "loss": 2}', '{"step":-0,"loss":-0}', '{"step": -0, "train": {"loss": 3}}', '{"epoch": -0, "loss": 4}'];
+    const whole = parse(lines.join('\n') + '\n');
+    const ref = new RecSink();
+    const p = new JsonlParser(ref, 'f');
+    lines.forEach((l, i) => {
+      p.restore(p.snapshot());
+      const b = enc(l);
+      p.line(b, 0, b.length, i + 1);
+    });
+    const n = (s: RecSink): unknown => s.points.map((q) => [q.key, Object.is(q.step, -0) ? '-0' : q.step, Object.is(q.value, -0) ? '-0' : q.value, q.line]);
+    assert.deepEqual(n(whole), n(ref));
+    assert.deepEqual(n(whole), [
+      ['loss', '-0', 1, 1],
+      ['loss', '-0', 2, 2],
+      ['loss', '-0', '-0', 3],
+      ['train/loss', '-0', 3, 4],
+      ['loss', '-0', 4, 5],
+    ]);
+  });
+  it('CSV row ",,0,-Infinity": acc 0 and lr -Infinity in the block, row and byte-by-byte paths', async () => {
+    const { CsvParser } = await import('../../../src/ingest/parsers/csv');
+    const text = 'step,loss,acc,lr\n,,0,-Infinity\n1,,0,-Infinity\n,, 0 ,-inf\n';
+    const want = [
+      ['acc', 0, 2],
+      ['lr', -Infinity, 2],
+      ['acc', 0, 3],
+      ['lr', -Infinity, 3],
+      ['acc', 0, 4],
+      ['lr', -Infinity, 4],
+    ];
+    const bytes = enc(text);
+    for (const piece of [bytes.length, 7, 1]) {
+      const s = new RecSink();
+      const r = new LineReader(new CsvParser(s), s);
+      for (let i = 0; i < bytes.length; i += piece) r.push(bytes.subarray(i, i + piece));
+      r.finish();
+      assert.deepEqual(
+        s.points.map((q) => [q.key, q.value, q.line]),
+        want,
+        `pushed in pieces of ${piece}`,
+      );
+      assert.equal(s.errors.length, 0);
+    }
+  });
+});

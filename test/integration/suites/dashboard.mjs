@@ -242,6 +242,27 @@ export const tests = [
         assert.ok(bs.length > 0, id);
         for (const b of bs) assert.ok(b.xs.some((x) => x > N && x < N + 100), `${id} ${b.kind} breaks in the gap: ${JSON.stringify(b.xs)}`);
       }
+      // And no pixels of the (red) curve where a bridging line would pass, halfway across the gap.
+      const bridged = await frame.evaluate(([from, to]) => {
+        const lw = window.__losswatch;
+        const canvas = document.querySelector('[data-panel="grad"] canvas');
+        const ctx = canvas.getContext('2d');
+        const pts = lw.points('grad', 'smooth');
+        const a = pts.filter((p) => p[0] <= from).at(-1);
+        const b = pts.find((p) => p[0] >= to);
+        const pa = lw.pixel('grad', a[0], a[1]);
+        const pb = lw.pixel('grad', b[0], b[1]);
+        let red = 0;
+        for (const t of [0.3, 0.5, 0.7]) {
+          const x = Math.round(pa.x + (pb.x - pa.x) * t);
+          const y = Math.round(pa.y + (pb.y - pa.y) * t);
+          const d = ctx.getImageData(x - 2, y - 2, 5, 5).data;
+          for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && d[i] - d[i + 2] > 80) red++;
+        }
+        return { red, spanGaps: lw.chart('grad').options.spanGaps };
+      }, [N, N + 100]);
+      assert.equal(bridged.spanGaps, false);
+      assert.equal(bridged.red, 0, 'no line drawn across the gap');
     },
   },
   {

@@ -18,6 +18,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setupVSCode } from './setup-vscode.mjs';
+import { ensureSystemDeps } from './system-deps.mjs';
 import {
   installExtensions, launchBrowser, openWorkbench, sleep, startServer, waitFor, writeSettings, HostClient,
 } from '../test/integration/harness.mjs';
@@ -96,13 +97,7 @@ async function main() {
     });
   }
   const t0 = Date.now();
-  // A fresh machine: install the Debian packages the VS Code server and the browser need.
-  const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-  if (!have('chromium') || !have('rg') || !fs.existsSync('/usr/include/gssapi/gssapi.h')) {
-    console.log('demo: installing system packages (scripts/install-system-deps.sh)…');
-    const r = spawnSync('bash', [path.join(repo, 'scripts', 'install-system-deps.sh')], { cwd: repo, stdio: 'inherit' });
-    if (r.status !== 0) throw new Error('demo: installing system packages failed; run scripts/install-system-deps.sh as root');
-  }
+  ensureSystemDeps((m) => console.log(`demo: ${m}`));
   if (o.build) {
     console.log('demo: building…');
     const r = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: repo, encoding: 'utf8' });

@@ -1,5 +1,6 @@
 // `npm test`: type check, unit tests, then integration tests in a real VS Code.
 import { spawnSync } from 'node:child_process';
+import { ensureSystemDeps } from './system-deps.mjs';
 
 const steps = [
   ['type check', 'npx', ['tsc', '-p', '.', '--noEmit']],
@@ -12,6 +13,7 @@ const steps = [
 const only = process.env.LOSSWATCH_TEST_ONLY; // e.g. "unit" to skip integration while iterating
 const chosen = steps.filter(([name]) => !only || name.includes(only) || name === 'build');
 for (const [i, [name, cmd, args]] of chosen.entries()) {
+  if (name === 'integration tests') ensureSystemDeps((m) => console.log(`test: ${m}`));
   console.log(`\n=== ${name} ===`);
   const r = spawnSync(cmd, args, { stdio: 'inherit' });
   if (r.status !== 0) {

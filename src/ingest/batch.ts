@@ -116,7 +116,7 @@ export function applyBatch(b: Batch, sink: Sink, ids: number[]): void {
   for (const s of b.newSeries) ids.push(sink.series(s.key, s.hint));
   for (const c of b.cols) {
     const id = ids[c.id]!;
-    if (sink.columns) sink.columns(id, c.n, c.step, c.value, c.wall, c.epoch, c.line);
+    if (sink.block) sink.block(id, c.n, c.step, c.value, 0, c.wall, c.epoch, c.line);
     else for (let i = 0; i < c.n; i++) sink.point(id, c.step[i]!, c.value[i]!, c.wall[i]!, c.epoch[i]!, c.line[i]!);
   }
   for (const e of b.errors) sink.error(e.message, e.line, e.record);

@@ -7,8 +7,12 @@ export interface Sink {
   series(key: string, hint?: Split): number;
   /** One point. `wallMs`/`epoch` are NaN when unknown; `line` is 1-based (text) or a 0-based record index (binary). */
   point(series: number, step: number, value: number, wallMs: number, epoch: number, line: number): void;
-  /** Optional bulk form of `point`: points [0, n) of one series from columns (same semantics). */
-  columns?(series: number, n: number, step: Float64Array, value: Float64Array, wallMs: Float64Array, epoch: Float64Array, line: Float64Array): void;
+  /**
+   * Optional bulk form of `point`: points [0, n) of one series from columns, point k being
+   * (step[k], value[valueOff + k], wallMs?.[k] ?? NaN, epoch?.[k] ?? NaN, line[k]). Same result as n
+   * `point` calls; the arrays are reused by the caller after the call returns.
+   */
+  block?(series: number, n: number, step: Float64Array, value: Float64Array, valueOff: number, wallMs: Float64Array | undefined, epoch: Float64Array | undefined, line: Float64Array): void;
   logit(rec: LogitRecord): void;
   /** A malformed line/record: counted, the first one is reported. Never throws. */
   error(message: string, line?: number, record?: number): void;

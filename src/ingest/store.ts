@@ -146,9 +146,84 @@ export class SeriesStore implements SeriesView {
     this.length = i + 1;
   }
 
-  /** append() for points [0, n) of columns (the worker's batches). */
-  appendMany(n: number, step: Float64Array, value: Float64Array, wallMs: Float64Array, epoch: Float64Array, line: Float64Array, file: number): void {
-    for (let k = 0; k < n; k++) this.append(step[k]!, value[k]!, wallMs[k]!, epoch[k]!, line[k]!, file);
+  /**
+   * append() for points [0, n) of columns, in bulk: value[valueOff + k] is the value of point k; `wallMs`
+   * or `epoch` undefined means NaN for every point. Same result as n append() calls.
+   */
+  appendBlock(n: number, step: Float64Array, value: Float64Array, valueOff: number, wallMs: Float64Array | undefined, epoch: Float64Array | undefined, line: Float64Array, file: number): void {
+    if (n <= 0) return;
+    if (wallMs !== undefined) {
+      let k = 0;
+      while (k < n && wallMs[k] !== wallMs[k]) k++;
+      if (k === n) wallMs = undefined;
+    }
+    if (wallMs !== undefined) {
+      // rare (logs with times): the per-point path keeps the wall base and the f32 column right
+      for (let k = 0; k < n; k++) this.append(step[k]!, value[valueOff + k]!, wallMs[k]!, epoch === undefined ? NaN : epoch[k]!, line[k]!, file);
+      return;
+    }
+    if (file !== this.lastFile) {
+      this.lastFile = file;
+      this.fileIdx.set(this.length, file);
+    }
+    // epochs: change points only
+    const i0 = this.length;
+    if (epoch === undefined) {
+      if (this.lastEpoch === this.lastEpoch) {
+        this.lastEpoch = NaN;
+        this.epochs.set(i0, NaN);
+      }
+    } else {
+      let last = this.lastEpoch;
+      for (let k = 0; k < n; k++) {
+        const ep = epoch[k]!;
+        if (ep !== last && !(ep !== ep && last !== last)) {
+          last = ep;
+          this.epochs.set(i0 + k, ep);
+        }
+      }
+      this.lastEpoch = last;
+    }
+    let k = 0;
+    while (k < n) {
+      let off = this.curOff;
+      if (off === this.curCap) {
+        this.grow(this.length);
+        off = this.curOff;
+      }
+      const m = Math.min(n - k, this.curCap - off);
+      const st = this.curStep;
+      const va = this.curValue;
+      const vo = valueOff + k - off;
+      const so = k - off;
+      const end = off + m;
+      for (let j = off; j < end; j++) {
+        st[j] = step[so + j]!;
+        va[j] = value[vo + j]!;
+      }
+      const c = this.cur!;
+      if (c.wall !== undefined) c.wall.fill(NaN, off, end);
+      // line numbers: stay implicit while consecutive
+      if (this.linesImplicit) {
+        if (off === 0) this.lineBase = c.lineBase = line[k]!;
+        const base = this.lineBase + off - k;
+        let j = k;
+        const stop = k + m;
+        while (j < stop && line[j] === base + j) j++;
+        for (; j < stop; j++) {
+          const ln = line[j]!;
+          if (this.linesImplicit) {
+            if (ln !== this.lineBase + off + (j - k)) this.lineBreak(off + (j - k), ln);
+          } else this.curLine[off + (j - k)] = ln;
+        }
+      } else {
+        const cl = this.curLine;
+        for (let j = 0; j < m; j++) cl[off + j] = line[k + j]!;
+      }
+      this.curOff = end;
+      this.length += m;
+      k += m;
+    }
   }
 
   /** Line numbers stop being consecutive in the current chunk (or its first point arrives). */

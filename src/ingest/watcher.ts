@@ -69,14 +69,14 @@ class FileSink implements Sink {
     }
     s.append(step, value, wallMs, epoch, line, this.fileIdx);
   }
-  columns(id: number, n: number, step: Float64Array, value: Float64Array, wallMs: Float64Array, epoch: Float64Array, line: Float64Array): void {
+  block(id: number, n: number, step: Float64Array, value: Float64Array, valueOff: number, wallMs: Float64Array | undefined, epoch: Float64Array | undefined, line: Float64Array): void {
     if (n <= 0) return;
     const s = this.byId[id]!;
     if (this.markGen[id] !== this.w.flushGen) {
       this.markGen[id] = this.w.flushGen;
       if (!this.w.marked.has(s)) this.w.marked.set(s, s.length);
     }
-    s.appendMany(n, step, value, wallMs, epoch, line, this.fileIdx);
+    s.appendBlock(n, step, value, valueOff, wallMs, epoch, line, this.fileIdx);
   }
   logit(rec: LogitRecord): void {
     if (this.w.logitFrom < 0) this.w.logitFrom = this.w.store.logitRecords().length;

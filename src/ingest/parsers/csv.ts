@@ -10,6 +10,8 @@ interface Column {
   id: number; // series id for metric columns
 }
 
+const MAX_COLS = 1024;
+
 export class CsvParser implements LineParser {
   private cols: Column[] | undefined;
   private nc = 0;
@@ -22,8 +24,26 @@ export class CsvParser implements LineParser {
   private metricCols = new Int32Array(0);
   private metricIds = new Int32Array(0);
   private readonly ns = new NumberScanner();
-  private readonly vals: Float64Array = new Float64Array(1024);
-  private readonly has = new Uint8Array(1024);
+  // The rows parsed but not yet handed to the sink (a block), column by column: cell (c, r) is
+  // cb[c * R + r], hb the same cell's state (0 empty, 1 number, 2 text). Per row: its step, epoch, wall
+  // time and line. A block goes to the sink as one `block` call per metric column (the column's values
+  // are a slice of cb; the step/line columns are shared by all series of the row).
+  private R = 0;
+  private r = 0;
+  private cb = new Float64Array(0);
+  private hb = new Uint8Array(0);
+  private bStep = new Float64Array(0);
+  private bEpoch = new Float64Array(0);
+  private bWall = new Float64Array(0);
+  private bLine = new Float64Array(0);
+  private epochAny = false;
+  private wallAny = false;
+  // gathered points of a column with empty cells in the block (Lightning's sparse rows)
+  private gStep = new Float64Array(0);
+  private gVal = new Float64Array(0);
+  private gEpoch = new Float64Array(0);
+  private gWall = new Float64Array(0);
+  private gLine = new Float64Array(0);
 
   constructor(private readonly sink: Sink) {}
 
@@ -31,6 +51,7 @@ export class CsvParser implements LineParser {
     this.cols = undefined;
     this.headerText = '';
     this.records = 0;
+    this.r = 0;
   }
 
   snapshot(): unknown {
@@ -48,9 +69,18 @@ export class CsvParser implements LineParser {
   }
 
   line(b: Uint8Array, s: number, e: number, lineNo: number): void {
+    try {
+      this.row(b, s, e, lineNo);
+    } finally {
+      this.flush();
+    }
+  }
+
+  /** One line into the block (or the header). */
+  private row(b: Uint8Array, s: number, e: number, lineNo: number): void {
     if (s === e) return;
     if (this.cols !== undefined && this.fastRow(b, s, e, false) >= 0) {
-      this.emit(lineNo);
+      this.endRow(lineNo);
       return;
     }
     let i = s;
@@ -67,8 +97,6 @@ export class CsvParser implements LineParser {
     let ln = first;
     let i = s;
     const d = this.delim;
-    const vals = this.vals;
-    const has = this.has;
     const ns = this.ns;
     while (i < e) {
       // Hot loop, one function (the number parse is written out here: the JIT does not inline it this
@@ -76,10 +104,14 @@ export class CsvParser implements LineParser {
       const nc = this.cols !== undefined ? this.nc : 0;
       let ch = b[i]!;
       if (nc > 0 && ch !== 10 && ch !== 13) {
+        const R = this.R;
+        const cb = this.cb;
+        const hb = this.hb;
+        let p = this.r; // the cell (c, r)
         let c = 0;
         let j = i;
         for (;;) {
-          if (ch === d || ch === 10 || ch === 13) has[c] = 0;
+          if (ch === d || ch === 10 || ch === 13) hb[p] = 0;
           else {
             const cs = j;
             let neg = false;
@@ -120,14 +152,15 @@ export class CsvParser implements LineParser {
               if (!ns.scan(b, cs, e, true)) break;
               j = ns.pos;
               ch = b[j]!;
-              vals[c] = ns.num;
+              cb[p] = ns.num;
             } else {
               const v = f === 0 ? m : m / POW10[f]!;
-              vals[c] = neg ? -v : v;
+              cb[p] = neg ? -v : v;
             }
-            has[c] = 1;
+            hb[p] = 1;
           }
           c++;
+          p += R;
           if (ch === d) {
             if (c === nc) break;
             ch = b[++j]!;
@@ -136,7 +169,7 @@ export class CsvParser implements LineParser {
           if (c !== nc) break;
           if (ch === 13) ch = b[++j]!;
           if (ch === 10) {
-            this.emit(ln++);
+            this.endRow(ln++);
             i = j + 1;
             c = -1; // row done
           }
@@ -144,38 +177,43 @@ export class CsvParser implements LineParser {
         }
         if (c === -1) continue;
       }
-      const nl = b.indexOf(10, i);
-      const next = nl < 0 || nl >= e ? e : nl + 1;
-      const end = next > i && b[next - 1] === 10 ? (next - 1 > i && b[next - 2] === 13 ? next - 2 : next - 1) : next;
+      // anything else: one line at a time (header, padded or quoted cells, text, bad rows)
+      let nl = i;
+      while (nl < e && b[nl] !== 10) nl++;
+      const next = nl < e ? nl + 1 : e;
+      const end = nl > i && b[nl - 1] === 13 ? nl - 1 : nl;
       try {
-        this.line(b, i, end, ln);
+        this.row(b, i, end, ln);
       } catch (err) {
         this.sink.error(`line ${ln}: ${err instanceof Error ? err.message : String(err)}`, ln);
       }
       ln++;
       i = next;
     }
+    this.flush();
     return ln - first;
   }
 
-  /** The common row: every cell a bare number or empty, the right number of cells. False: use generalRow. */
+  /** The common row: every cell a bare number or empty, the right number of cells. -1: use generalRow. */
   private fastRow(b: Uint8Array, s: number, e: number, nl: boolean): number {
     // returns the row's end (nl: the index of its '\n'), or -1
     const nc = this.nc;
     const d = this.delim;
-    const vals = this.vals;
-    const has = this.has;
+    const R = this.R;
+    const cb = this.cb;
+    const hb = this.hb;
     const ns = this.ns;
     let i = s;
-    for (let c = 0; c < nc; c++) {
+    let p = this.r;
+    for (let c = 0; c < nc; c++, p += R) {
       let ch = i < e ? b[i]! : 10;
-      if (ch === d || ch === 10 || ch === 13) has[c] = 0;
+      if (ch === d || ch === 10 || ch === 13) hb[p] = 0;
       else {
         if (!ns.scan(b, i, e, true)) return -1;
         i = ns.pos;
         ch = i < e ? b[i]! : 10;
-        has[c] = 1;
-        vals[c] = ns.num;
+        hb[p] = 1;
+        cb[p] = ns.num;
       }
       if (ch !== d) {
         if (c !== nc - 1) return -1;
@@ -194,8 +232,10 @@ export class CsvParser implements LineParser {
     const cols = this.cols!;
     const nc = cols.length;
     const d = this.delim;
-    const vals = this.vals;
-    const has = this.has;
+    const R = this.R;
+    const r = this.r;
+    const cb = this.cb;
+    const hb = this.hb;
     const ns = this.ns;
     let c = 0;
     let i = s;
@@ -208,8 +248,8 @@ export class CsvParser implements LineParser {
         while (end < e && (b[end] === 32 || b[end] === 9) && b[end] !== d) end++;
         if (end === e || b[end] === d) {
           if (c < nc) {
-            has[c] = 1;
-            vals[c] = ns.num;
+            hb[c * R + r] = 1;
+            cb[c * R + r] = ns.num;
           }
           c++;
           if (end >= e) break;
@@ -226,19 +266,20 @@ export class CsvParser implements LineParser {
       if (c < nc) {
         let z = end;
         while (z > i && (b[z - 1] === 32 || b[z - 1] === 9)) z--;
-        if (i === z) has[c] = 0;
+        const p = c * R + r;
+        if (i === z) hb[p] = 0;
         else {
           const cell = ascii(b, i, z);
           const nf = cell.length <= 10 ? nonFinite(cell) : undefined;
           if (nf !== undefined) {
-            has[c] = 1;
-            vals[c] = nf;
+            hb[p] = 1;
+            cb[p] = nf;
           } else if (cols[c]!.kind === 'time') {
-            has[c] = 1;
-            vals[c] = toWallMs(cell);
+            hb[p] = 1;
+            cb[p] = toWallMs(cell);
           } else if (c === 0 && utf8(b, s, e).trim() === this.headerText) {
             return; // repeated header (concatenated runs)
-          } else has[c] = 2; // text cell: not a number
+          } else hb[p] = 2; // text cell: not a number
         }
       }
       c++;
@@ -249,29 +290,92 @@ export class CsvParser implements LineParser {
       this.sink.error(`line ${lineNo}: expected ${nc} cells, found ${c}`, lineNo);
       return;
     }
-    this.emit(lineNo);
+    this.endRow(lineNo);
   }
 
-  private emit(lineNo: number): void {
-    const vals = this.vals;
-    const has = this.has;
+  /** The cells of row r are in: its step, epoch, wall time and line; the block goes out when full. */
+  private endRow(lineNo: number): void {
+    const R = this.R;
+    const r = this.r;
+    const cb = this.cb;
+    const hb = this.hb;
     const sc = this.stepCol;
     const ec = this.epochCol;
     const tc = this.timeCol;
-    const epoch = ec >= 0 && has[ec] === 1 ? vals[ec]! : NaN;
-    let step = sc >= 0 && has[sc] === 1 ? vals[sc]! : NaN;
-    let wall = NaN;
-    if (tc >= 0 && has[tc] === 1) {
-      const t = vals[tc]!;
-      wall = t > 0 && t < 1e11 ? t * 1000 : t;
-    }
+    const epoch = ec >= 0 && hb[ec * R + r] === 1 ? cb[ec * R + r]! : NaN;
+    let step = sc >= 0 && hb[sc * R + r] === 1 ? cb[sc * R + r]! : NaN;
     const rec = this.records++;
     if (step !== step) step = epoch === epoch ? epoch : rec;
+    this.bStep[r] = step;
+    this.bEpoch[r] = epoch;
+    this.bLine[r] = lineNo;
+    if (epoch === epoch) this.epochAny = true;
+    if (tc >= 0) {
+      let wall = NaN;
+      if (hb[tc * R + r] === 1) {
+        const t = cb[tc * R + r]!;
+        wall = t > 0 && t < 1e11 ? t * 1000 : t;
+      }
+      this.bWall[r] = wall;
+      if (wall === wall) this.wallAny = true;
+    }
+    if ((this.r = r + 1) === R) this.flush();
+  }
+
+  /** Hands the block's points to the sink: per metric column, one `block` call (or `point`s). */
+  private flush(): void {
+    const n = this.r;
+    if (n === 0) return;
+    this.r = 0;
+    const R = this.R;
+    const cb = this.cb;
+    const hb = this.hb;
     const mc = this.metricCols;
     const ids = this.metricIds;
+    const sink = this.sink;
+    const step = this.bStep;
+    const epoch = this.bEpoch;
+    const wall = this.bWall;
+    const line = this.bLine;
+    const anyEpoch = this.epochAny;
+    const anyWall = this.wallAny;
+    this.epochAny = this.wallAny = false;
+    if (sink.block === undefined) {
+      // row by row, as the rows came
+      for (let q = 0; q < n; q++) {
+        const w = anyWall ? wall[q]! : NaN;
+        for (let k = 0; k < mc.length; k++) {
+          const p = mc[k]! * R + q;
+          if (hb[p] === 1) sink.point(ids[k]!, step[q]!, cb[p]!, w, epoch[q]!, line[q]!);
+        }
+      }
+      return;
+    }
     for (let k = 0; k < mc.length; k++) {
-      const c = mc[k]!;
-      if (has[c] === 1) this.sink.point(ids[k]!, step, vals[c]!, wall, epoch, lineNo);
+      const off = mc[k]! * R;
+      let q = 0;
+      while (q < n && hb[off + q] === 1) q++;
+      if (q === n) {
+        sink.block(ids[k]!, n, step, cb, off, anyWall ? wall : undefined, anyEpoch ? epoch : undefined, line);
+        continue;
+      }
+      // empty or text cells: gather the points of this column
+      const gs = this.gStep;
+      const gv = this.gVal;
+      const ge = this.gEpoch;
+      const gw = this.gWall;
+      const gl = this.gLine;
+      let m = 0;
+      for (q = 0; q < n; q++) {
+        if (hb[off + q] !== 1) continue;
+        gs[m] = step[q]!;
+        gv[m] = cb[off + q]!;
+        ge[m] = epoch[q]!;
+        gw[m] = anyWall ? wall[q]! : NaN;
+        gl[m] = line[q]!;
+        m++;
+      }
+      if (m > 0) sink.block(ids[k]!, m, gs, gv, 0, anyWall ? gw : undefined, anyEpoch ? ge : undefined, gl);
     }
   }
 
@@ -282,7 +386,7 @@ export class CsvParser implements LineParser {
     const semis = count(text, ';');
     this.delim = tabs > commas && tabs >= semis ? 9 : semis > commas ? 59 : 44;
     const names = splitQuoted(text, String.fromCharCode(this.delim)).map((n) => n.trim());
-    if (names.length > this.vals.length) {
+    if (names.length > MAX_COLS) {
       this.sink.error(`line ${lineNo}: too many columns (${names.length})`, lineNo);
       return;
     }
@@ -307,6 +411,23 @@ export class CsvParser implements LineParser {
     const m = cols.map((c, i) => [c, i] as const).filter(([c]) => c.kind === 'metric');
     this.metricCols = Int32Array.from(m.map(([, i]) => i));
     this.metricIds = Int32Array.from(m.map(([c]) => c.id));
+    // the block: up to 64 Ki cells, 16 to 4096 rows
+    const R = Math.max(16, Math.min(4096, Math.floor(65536 / Math.max(1, this.nc))));
+    this.R = R;
+    this.r = 0;
+    this.cb = new Float64Array(R * this.nc);
+    this.hb = new Uint8Array(R * this.nc);
+    if (this.bStep.length !== R) {
+      this.bStep = new Float64Array(R);
+      this.bEpoch = new Float64Array(R);
+      this.bWall = new Float64Array(R);
+      this.bLine = new Float64Array(R);
+      this.gStep = new Float64Array(R);
+      this.gVal = new Float64Array(R);
+      this.gEpoch = new Float64Array(R);
+      this.gWall = new Float64Array(R);
+      this.gLine = new Float64Array(R);
+    }
   }
 
   private slowRow(b: Uint8Array, s: number, e: number, lineNo: number): void {
@@ -318,18 +439,20 @@ export class CsvParser implements LineParser {
       this.sink.error(`line ${lineNo}: expected ${cols.length} cells, found ${cells.length}`, lineNo);
       return;
     }
+    const R = this.R;
+    const r = this.r;
     for (let c = 0; c < cells.length; c++) {
       const t = cells[c]!.trim();
       if (t === '') {
-        this.has[c] = 0;
+        this.hb[c * R + r] = 0;
         continue;
       }
       const nf = nonFinite(t);
       const v = nf ?? (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(t) ? Number(t) : cols[c]!.kind === 'time' ? toWallMs(t) : NaN);
-      this.has[c] = nf !== undefined || v === v ? 1 : 2;
-      this.vals[c] = v;
+      this.hb[c * R + r] = nf !== undefined || v === v ? 1 : 2;
+      this.cb[c * R + r] = v;
     }
-    this.emit(lineNo);
+    this.endRow(lineNo);
   }
 }
 

@@ -1,0 +1,153 @@
+// The bulk path: CSV rows handed to the sink in blocks (one `block` call per column) give exactly the
+// points of the per-point path, and SeriesStore.appendBlock stores exactly what append() would.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import fc from 'fast-check';
+import { LineReader } from '../../../src/ingest/lines';
+import { CsvParser } from '../../../src/ingest/parsers/csv';
+import { RunStore, type SeriesStore } from '../../../src/ingest/store';
+import { concat, enc, FIXTURES, RecSink } from './helpers';
+
+/** A RecSink that also takes blocks (recorded as points, per series in order). */
+class BlockSink extends RecSink {
+  blocks = 0;
+  block(id: number, n: number, step: Float64Array, value: Float64Array, off: number, wall: Float64Array | undefined, epoch: Float64Array | undefined, line: Float64Array): void {
+    this.blocks++;
+    for (let k = 0; k < n; k++) this.point(id, step[k]!, value[off + k]!, wall ? wall[k]! : NaN, epoch ? epoch[k]! : NaN, line[k]!);
+  }
+}
+
+const perSeries = (s: RecSink): Record<string, unknown[]> => {
+  const out: Record<string, unknown[]> = {};
+  for (const p of s.points) (out[p.key] ??= []).push([p.step, Object.is(p.value, -0) ? '-0' : Number.isNaN(p.value) ? 'NaN' : p.value, Number.isNaN(p.wall) ? 'NaN' : p.wall, Number.isNaN(p.epoch) ? 'NaN' : p.epoch, p.line]);
+  return out;
+};
+
+function parse(sink: RecSink, bytes: Uint8Array, cuts: number[]): RecSink {
+  const r = new LineReader(new CsvParser(sink), sink);
+  let prev = 0;
+  for (const c of [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b)) {
+    r.push(bytes.slice(prev, c));
+    prev = c;
+  }
+  r.push(bytes.slice(prev));
+  r.finish();
+  return sink;
+}
+
+// a cell: a number, empty (Lightning's sparse rows), a non-finite spelling, padding, text or quotes
+const cell = fc.oneof(
+  { weight: 6, arbitrary: fc.double({ noDefaultInfinity: true }).map((v) => String(v)) },
+  { weight: 3, arbitrary: fc.integer({ min: -5, max: 100000 }).map(String) },
+  { weight: 3, arbitrary: fc.constant('') },
+  { weight: 1, arbitrary: fc.constantFrom('nan', 'inf', '-inf', ' 0.5 ', '"1.25"', 'abc', '1e-3', '.5', '+2', '0.1234567890123456789012345') },
+);
+
+describe('ingest: CSV blocks', () => {
+  it('block and per-point sinks get the same points per series (Lightning fixture, random sparse rows)', () => {
+    const fixture = concat([fs.readFileSync(path.join(FIXTURES, 'lightning_metrics.csv')), enc('2,150,0.1,\n2,160,"0.2",0.3\nbad\n')]);
+    const a = parse(new BlockSink(), fixture, []) as BlockSink;
+    assert.deepEqual(perSeries(a), perSeries(parse(new RecSink(), fixture, [])));
+    assert.ok(a.blocks > 0 && a.points.length > 0);
+    const header = ['step,epoch,time,train_loss,val_loss,lr', 'epoch,loss,val_loss', 'a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t'];
+    fc.assert(
+      fc.property(fc.constantFrom(...header), fc.array(fc.array(cell, { minLength: 1, maxLength: 22 }), { maxLength: 60 }), fc.array(fc.nat(), { maxLength: 8 }), fc.boolean(), (h, rows, cuts, crlf) => {
+        const nl = crlf ? '\r\n' : '\n';
+        const nc = h.split(',').length;
+        // mostly rows of the right width (a few wrong ones are reported)
+        const text = h + nl + rows.map((r, i) => (i % 7 === 3 ? r : Array.from({ length: nc }, (_, c) => r[c % r.length]!)).join(',')).join(nl) + nl;
+        const bytes = enc(text);
+        const blk = parse(new BlockSink(), bytes, cuts);
+        const pts = parse(new RecSink(), bytes, []);
+        assert.deepEqual(perSeries(blk), perSeries(pts));
+        assert.deepEqual(blk.errors, pts.errors);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('a long dense log goes out in blocks with implicit lines, a sparse column gathered (store round trip)', () => {
+    const rows: string[] = ['step,loss,val_loss'];
+    for (let i = 0; i < 20000; i++) rows.push(`${i * 10},${(1 / (i + 1)).toPrecision(12)},${i % 1000 === 999 ? (2 / i).toPrecision(9) : ''}`);
+    const bytes = enc(rows.join('\n') + '\n');
+    const run = new RunStore('r', 'r', '/x/metrics.csv', 'csv');
+    const fi = run.fileIndex('/x/metrics.csv', false);
+    const byId: SeriesStore[] = [];
+    const sink = new BlockSink();
+    sink.series = (key) => (byId.push(run.ensureSeries(key, 'other', 'none')), byId.length - 1);
+    sink.block = (id, n, step, value, off, wall, epoch, line) => {
+      sink.blocks++;
+      byId[id]!.appendBlock(n, step, value, off, wall, epoch, line, fi);
+    };
+    parse(sink, bytes, [100000, 400000]);
+    const loss = run.getSeries('loss')!;
+    const val = run.getSeries('val_loss')!;
+    assert.equal(loss.length, 20000);
+    assert.equal(val.length, 20);
+    for (const i of [0, 1, 4095, 4096, 8191, 8192, 12345, 19999]) {
+      assert.equal(loss.step(i), i * 10);
+      assert.equal(loss.value(i), Number((1 / (i + 1)).toPrecision(12)));
+      assert.deepEqual(loss.provenance(i), { file: '/x/metrics.csv', line: i + 2 });
+    }
+    for (let k = 0; k < 20; k++) {
+      const i = k * 1000 + 999;
+      assert.equal(val.step(k), i * 10);
+      assert.equal(val.value(k), Number((2 / i).toPrecision(9)));
+      assert.equal(val.provenance(k).line, i + 2);
+    }
+    assert.ok(run.footprint().bytes / run.footprint().points < 24);
+  });
+});
+
+describe('ingest/store: appendBlock', () => {
+  it('stores exactly what append() stores, point by point', () => {
+    const blk = fc.record({
+      n: fc.integer({ min: 0, max: 3000 }),
+      jump: fc.integer({ min: -3, max: 50 }), // line gap before the block (0: consecutive)
+      gapEvery: fc.integer({ min: 0, max: 400 }), // a line gap inside the block every k points (0: none)
+      epoch: fc.constantFrom('none', 'const', 'steps'),
+      wall: fc.constantFrom('none', 'nan', 'some'),
+      valueOff: fc.integer({ min: 0, max: 5 }),
+      file: fc.integer({ min: 0, max: 1 }),
+    });
+    fc.assert(
+      fc.property(fc.array(blk, { minLength: 1, maxLength: 8 }), (blocks) => {
+        const run = new RunStore('r', 'r', '/x', 'csv');
+        run.fileIndex('/x/a.csv', false);
+        run.fileIndex('/x/b.csv', false);
+        const a = run.ensureSeries('a', 'other', 'none');
+        const b = run.ensureSeries('b', 'other', 'none');
+        let ln = 1;
+        let i = 0;
+        for (const k of blocks) {
+          const step = new Float64Array(k.n);
+          const value = new Float64Array(k.n + k.valueOff);
+          const epoch = new Float64Array(k.n);
+          const wall = new Float64Array(k.n);
+          const line = new Float64Array(k.n);
+          ln = Math.max(1, ln + k.jump);
+          for (let q = 0; q < k.n; q++, i++) {
+            if (k.gapEvery > 0 && q > 0 && q % k.gapEvery === 0) ln += 3;
+            step[q] = i * 2;
+            value[k.valueOff + q] = i % 11 === 5 ? NaN : i / 7;
+            epoch[q] = k.epoch === 'steps' ? Math.floor(i / 500) : k.epoch === 'const' ? 4 : NaN;
+            wall[q] = k.wall === 'some' && q % 3 === 1 ? 1.7e12 + i * 1000 : NaN;
+            line[q] = ln++;
+          }
+          const w = k.wall === 'none' ? undefined : wall;
+          const e = k.epoch === 'none' ? undefined : epoch;
+          b.appendBlock(k.n, step, value, k.valueOff, w, e, line, k.file);
+          for (let q = 0; q < k.n; q++) a.append(step[q]!, value[k.valueOff + q]!, w ? w[q]! : NaN, e ? e[q]! : NaN, line[q]!, k.file);
+        }
+        assert.equal(b.length, a.length);
+        for (let q = 0; q < a.length; q++) {
+          assert.ok(Object.is(b.step(q), a.step(q)) && Object.is(b.value(q), a.value(q)), `point ${q}`);
+          assert.ok(Object.is(b.wall(q), a.wall(q)) && Object.is(b.epoch(q), a.epoch(q)), `wall/epoch of point ${q}`);
+          assert.deepEqual(b.provenance(q), a.provenance(q));
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+});

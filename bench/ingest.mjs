@@ -1,6 +1,6 @@
 // npm run bench:ingest — JSONL / CSV parse throughput and bytes per stored point vs pandas on the same
 // files (same run), plus the follower's append → record latency (p50/p95) in watch and poll mode.
-// Both sides: best of BENCH_REPS (default 3) reads, ours and pandas alternating in the same run (the
+// Both sides: best of BENCH_REPS (default 5) reads, ours and pandas alternating in the same run (the
 // machine is shared: compare the ratios, not the MB/s); wall clock and process CPU time. Env: BENCH_LINES (default 1000000), BENCH_REPS.
 import * as esbuild from 'esbuild';
 import { spawnSync } from 'node:child_process';
@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const LINES = Number(process.env.BENCH_LINES ?? 1_000_000);
-const REPS = Number(process.env.BENCH_REPS ?? 3); // best of REPS, for ours and for pandas alike
+const REPS = Number(process.env.BENCH_REPS ?? 5); // best of REPS, for ours and for pandas alike
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lw-bench-ingest-'));
 const bundle = path.join(dir, 'ingest.mjs');
 await esbuild.build({ entryPoints: ['src/ingest/index.ts'], bundle: true, platform: 'node', format: 'esm', outfile: bundle, logLevel: 'error' });

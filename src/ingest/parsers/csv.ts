@@ -24,6 +24,8 @@ export class CsvParser implements LineParser {
   private metricCols = new Int32Array(0);
   private metricIds = new Int32Array(0);
   private readonly ns = new NumberScanner();
+  private dv: DataView = new DataView(new ArrayBuffer(0));
+  private dvBuf: Uint8Array | undefined;
   // The rows parsed but not yet handed to the sink (a block), column by column: cell (c, r) is
   // cb[c * R + r], hb the same cell's state (0 empty, 1 number, 2 text). Per row: its step, epoch, wall
   // time and line. A block goes to the sink as one `block` call per metric column (the column's values
@@ -98,6 +100,11 @@ export class CsvParser implements LineParser {
     let i = s;
     const d = this.delim;
     const ns = this.ns;
+    if (b !== this.dvBuf) {
+      this.dvBuf = b;
+      this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    }
+    const dv = this.dv;
     while (i < e) {
       // Hot loop, one function (the number parse is written out here: the JIT does not inline it this
       // deep). Every byte read is before the block's last '\n', which ends every scan.
@@ -131,7 +138,15 @@ export class CsvParser implements LineParser {
               dot = true;
               ch = b[++j]!;
               const f0 = j;
-              // two digits per step: half the multiply-add chain on m
+              // four digits per step while they are there (one 32-bit load), then two, then one
+              while (j + 4 <= e) {
+                const w = dv.getUint32(j, true);
+                if ((w & 0xf0f0f0f0) !== 0x30303030 || ((w + 0x06060606) & 0xf0f0f0f0) !== 0x30303030) break;
+                const t = (w - 0x30303030) * 10 + ((w - 0x30303030) >>> 8); // bytes 0 and 2: pairs of digits
+                m = m * 10000 + ((t & 0xff) * 100 + ((t >>> 16) & 0xff));
+                j += 4;
+              }
+              ch = b[j]!;
               for (;;) {
                 const x = ch - 48;
                 if (!(x >= 0 && x <= 9)) break;

@@ -243,7 +243,7 @@ export class LogWatcher {
         gone: () => this.onGone(r, fsState),
         settled: () => this.schedule(r),
         bulk: useWorker
-          ? (size) => (size > (this.opts.workerThreshold ?? 8 << 20) ? bulkRead(this.opts.workerScript!, abs, format, size, fsState.reader as LineReader, sink, () => this.resetRun(r, fsState)) : Promise.resolve(undefined))
+          ? (size) => (size > (this.opts.workerThreshold ?? 8 << 20) ? bulkRead(this.opts.workerScript!, abs, format, size, fsState.reader as LineReader, sink, () => void this.resetRun(r, fsState)) : Promise.resolve(undefined))
           : undefined,
         ioError: (m) => sink.error(m),
       },
@@ -294,7 +294,7 @@ export class LogWatcher {
       if (a.key !== b.key || !same(a.step, b.step) || !same(a.value, b.value)) prefixOk = false;
     }
     if (!prefixOk) {
-      this.resetRun(r, f);
+      void this.resetRun(r, f);
       f.known = [];
     }
     const from = prefixOk ? known.length : 0;
@@ -316,20 +316,23 @@ export class LogWatcher {
     for (const [k, v] of meta) r.store.meta[k] = v;
   }
 
-  /** Drops all data of the run and re-reads every other file of it from byte 0. */
-  private resetRun(r: RunState, except: FileState | undefined): void {
+  /** Drops all data of the run and re-reads every other file of it from byte 0 (resolves when read). */
+  private resetRun(r: RunState, except: FileState | undefined): Promise<void> {
     r.store.reset();
     r.reset = true;
     r.marked.clear();
     r.flushGen++;
     r.logitFrom = -1;
+    const rereads: Promise<void>[] = [];
     for (const f of r.files.values()) {
       f.sink.clearIds();
       f.reader?.reset();
       if (f.known) f.known = [];
-      if (f !== except && !f.gone) void f.follower.reread().then(() => this.schedule(r));
+      if (f !== except && !f.gone) rereads.push(f.follower.reread().then(() => this.schedule(r)));
     }
+    return Promise.all(rereads).then(() => undefined);
   }
+
 
   private onRestart(r: RunState, f: FileState, _reason: RestartReason): void {
     f.gone = false;
@@ -339,7 +342,7 @@ export class LogWatcher {
       r.visible = true;
       r.removed = false;
     }
-    this.resetRun(r, f);
+    void this.resetRun(r, f);
   }
 
   private onGone(r: RunState, f: FileState): void {
@@ -355,7 +358,7 @@ export class LogWatcher {
         x.reader?.reset();
         if (x.known) x.known = [];
       }
-    } else this.resetRun(r, f);
+    } else void this.resetRun(r, f);
   }
 
   private schedule(r: RunState): void {
@@ -425,7 +428,7 @@ export class LogWatcher {
         r.marked.clear();
     r.flushGen++;
         this.flush(r);
-      } else this.resetRun(r, undefined);
+      } else void this.resetRun(r, undefined);
     }
   }
 
@@ -448,21 +451,7 @@ export class LogWatcher {
 
   /** Re-read everything from byte 0 (used by "re-check all"). */
   async reload(): Promise<void> {
-    const all: Promise<void>[] = [];
-    for (const r of this.runsById.values()) {
-      r.store.reset();
-      r.reset = true;
-      r.marked.clear();
-    r.flushGen++;
-      r.logitFrom = -1;
-      for (const f of r.files.values()) {
-        f.sink.clearIds();
-        f.reader?.reset();
-        if (f.known) f.known = [];
-        all.push(f.follower.reread().then(() => this.schedule(r)));
-      }
-    }
-    await Promise.all(all);
+    await Promise.all([...this.runsById.values()].map((r) => this.resetRun(r, undefined)));
   }
 
   dispose(): void {

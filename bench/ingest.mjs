@@ -1,7 +1,7 @@
 // npm run bench:ingest — JSONL / CSV parse throughput and bytes per stored point vs pandas on the same
 // files (same run), plus the follower's append → record latency (p50/p95) in watch and poll mode.
 // Both sides: best of BENCH_REPS (default 5) reads, ours and pandas alternating in the same run (the
-// machine is shared: compare the ratios, not the MB/s); wall clock and process CPU time. Env: BENCH_LINES (default 1000000), BENCH_REPS.
+// machine is shared: compare the ratios, not the MB/s); wall clock and process CPU time. Env: BENCH_LINES (default 1000000), BENCH_REPS, BENCH_ONLY (jsonl|csv).
 import * as esbuild from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 
 const LINES = Number(process.env.BENCH_LINES ?? 1_000_000);
 const REPS = Number(process.env.BENCH_REPS ?? 5); // best of REPS, for ours and for pandas alike
+const ONLY = process.env.BENCH_ONLY; // 'jsonl' or 'csv': that format only (and no latency runs)
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lw-bench-ingest-'));
 const bundle = path.join(dir, 'ingest.mjs');
 await esbuild.build({ entryPoints: ['src/ingest/index.ts'], bundle: true, platform: 'node', format: 'esm', outfile: bundle, logLevel: 'error' });
@@ -88,6 +89,7 @@ function naive(file) {
 }
 const rows = [];
 for (const [kind, file] of [['jsonl', jsonl], ['csv', csv]]) {
+  if (ONLY && ONLY !== kind) continue;
   const size = mb(file);
   // ours and pandas alternate, REPS times each (the machine is shared: both sides see the same load);
   // each side keeps its best wall time and its best CPU time
@@ -153,6 +155,7 @@ async function latency(mode) {
   lat.sort((a, b) => a - b);
   return { mode, appends: lat.length, 'p50 ms': lat[Math.floor(lat.length * 0.5)].toFixed(1), 'p95 ms': lat[Math.floor(lat.length * 0.95)].toFixed(1) };
 }
+if (ONLY) process.exit(0);
 console.log('\nfollower append → record latency (coalesceMs 0; poll interval 50 ms)');
 const keepAlive = setInterval(() => {}, 1000); // the watcher's handles are unref'd (they never hold a host open)
 console.table([await latency('watch'), await latency('poll')]);

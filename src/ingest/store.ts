@@ -21,9 +21,14 @@ interface Chunk {
   lineBase: number;
 }
 
-function newChunk(cap: number): Chunk {
-  // one allocation for the three columns, not zero-filled (only [0, length) is ever read, and every
-  // slot there is written by append before length covers it)
+function newChunk(cap: number, single: boolean): Chunk {
+  // one allocation for the columns, not zero-filled (only [0, length) is ever read, and every slot there
+  // is written by append before length covers it). `single`: one f64 column, step and value the same
+  // array (a SharedRows store keeps steps only; a series on shared rows keeps values only).
+  if (single) {
+    const a = new Float64Array(Buffer.allocUnsafeSlow(cap * 8).buffer, 0, cap);
+    return { step: a, value: a, wall: undefined, line: undefined, lineBase: NaN };
+  }
   const buf = Buffer.allocUnsafeSlow(cap * 16).buffer;
   return { step: new Float64Array(buf, 0, cap), value: new Float64Array(buf, cap * 8, cap), wall: undefined, line: undefined, lineBase: NaN };
 }
@@ -92,8 +97,22 @@ export class SeriesStore implements SeriesView {
   private wallBase = NaN;
   private readonly epochs = new ChangePoints();
   private readonly fileIdx = new ChangePoints();
+  /**
+   * Shared rows: while set, point i's step, line and epoch are those of row rowsBase + i of `rows` (the
+   * series was filled on the same CSV rows as its neighbours), and the chunks hold values only. The
+   * first point that does not come on those rows gives the series private columns (materialize).
+   */
+  private rows: SharedRows | undefined;
+  private rowsBase = 0;
 
-  constructor(key: string, role: Role, split: Split, private readonly files: () => readonly FileRef[]) {
+  constructor(
+    key: string,
+    role: Role,
+    split: Split,
+    private readonly files: () => readonly FileRef[],
+    /** steps only (a SharedRows store): the value column is the step column */
+    private readonly stepsOnly = false,
+  ) {
     this.key = key;
     this.name = key;
     this.role = role;
@@ -115,6 +134,7 @@ export class SeriesStore implements SeriesView {
   private lineBase = NaN;
 
   append(step: number, value: number, wallMs: number, epoch: number, line: number, file: number): void {
+    if (this.rows !== undefined) this.materialize();
     const i = this.length;
     let off = this.curOff;
     if (off === this.curCap) {
@@ -152,6 +172,7 @@ export class SeriesStore implements SeriesView {
    */
   appendBlock(n: number, step: Float64Array, value: Float64Array, valueOff: number, wallMs: Float64Array | undefined, epoch: Float64Array | undefined, line: Float64Array, file: number): void {
     if (n <= 0) return;
+    if (this.rows !== undefined) this.materialize();
     if (wallMs !== undefined) {
       let k = 0;
       while (k < n && wallMs[k] !== wallMs[k]) k++;
@@ -197,10 +218,12 @@ export class SeriesStore implements SeriesView {
       const vo = valueOff + k - off;
       const so = k - off;
       const end = off + m;
-      for (let j = off; j < end; j++) {
-        st[j] = step[so + j]!;
-        va[j] = value[vo + j]!;
-      }
+      if (st === va) st.set(step.subarray(k, k + m), off); // steps only
+      else
+        for (let j = off; j < end; j++) {
+          st[j] = step[so + j]!;
+          va[j] = value[vo + j]!;
+        }
       const c = this.cur!;
       if (c.wall !== undefined) c.wall.fill(NaN, off, end);
       // line numbers: stay implicit while consecutive
@@ -226,6 +249,53 @@ export class SeriesStore implements SeriesView {
     }
   }
 
+  /**
+   * Appends the values of n rows just appended to `rows` (rows [before, before + n)): value k is
+   * value[valueOff + k]. While the series is on those rows (it has been filled on every row since it
+   * joined) only the values are stored; otherwise this is appendBlock() with the rows' columns.
+   */
+  appendRows(rows: SharedRows, before: number, n: number, value: Float64Array, valueOff: number, step: Float64Array, epoch: Float64Array | undefined, line: Float64Array, file: number): void {
+    if (n <= 0) return;
+    if (this.rows !== rows || this.rowsBase + this.length !== before) {
+      if (this.length !== 0 || this.rows !== undefined) {
+        this.appendBlock(n, step, value, valueOff, undefined, epoch, line, file);
+        return;
+      }
+      // joins the rows (its first points)
+      this.rows = rows;
+      this.rowsBase = before;
+      this.lastFile = file;
+      this.fileIdx.set(0, file);
+    }
+    let k = 0;
+    while (k < n) {
+      let off = this.curOff;
+      if (off === this.curCap) {
+        this.grow(this.length);
+        off = this.curOff;
+      }
+      const m = Math.min(n - k, this.curCap - off);
+      this.curValue.set(value.subarray(valueOff + k, valueOff + k + m), off);
+      this.curOff = off + m;
+      this.length += m;
+      k += m;
+    }
+  }
+
+  /** Leaves the shared rows: private step/line/epoch columns for the points so far (once, O(n)). */
+  private materialize(): void {
+    const rows = this.rows!;
+    const base = this.rowsBase;
+    const n = this.length;
+    const chunks = this.chunks;
+    const file = this.lastFile; // one file while on shared rows
+    this.clear();
+    for (let i = 0; i < n; i++) {
+      const r = base + i;
+      this.append(rows.step(r), chunks[i >>> CHUNK_SHIFT]!.value[i & MASK]!, NaN, rows.epoch(r), rows.line(r), file);
+    }
+  }
+
   /** Line numbers stop being consecutive in the current chunk (or its first point arrives). */
   private lineBreak(off: number, line: number): void {
     const c = this.cur!;
@@ -245,13 +315,13 @@ export class SeriesStore implements SeriesView {
     const ci = i >>> CHUNK_SHIFT;
     let c = this.chunks[ci];
     if (c === undefined) {
-      c = newChunk(ci === 0 ? 16 : CHUNK);
+      c = newChunk(ci === 0 ? 16 : CHUNK, this.stepsOnly || this.rows !== undefined);
       this.chunks.push(c);
     } else {
       // only the first chunk grows (doubling, capped at CHUNK)
-      const g = newChunk(Math.min(CHUNK, c.step.length * 2));
+      const g = newChunk(Math.min(CHUNK, c.step.length * 2), c.step === c.value);
       g.step.set(c.step);
-      g.value.set(c.value);
+      if (g.value !== g.step) g.value.set(c.value);
       if (c.line) {
         g.line = new Uint32Array(g.step.length);
         g.line.set(c.line);
@@ -277,6 +347,7 @@ export class SeriesStore implements SeriesView {
 
   step(i: number): number {
     if (!(i >= 0 && i < this.length)) return NaN;
+    if (this.rows !== undefined) return this.rows.step(this.rowsBase + i);
     return this.chunks[i >>> CHUNK_SHIFT]!.step[i & MASK]!;
   }
   value(i: number): number {
@@ -289,20 +360,26 @@ export class SeriesStore implements SeriesView {
     return w === w ? this.wallBase + w * 1000 : NaN;
   }
   epoch(i: number): number {
+    if (this.rows !== undefined) return i >= 0 && i < this.length ? this.rows.epoch(this.rowsBase + i) : NaN;
     return this.epochs.get(i);
+  }
+  /** The line (text) or record (binary) number of point i; NaN out of range. */
+  line(i: number): number {
+    if (!(i >= 0 && i < this.length)) return NaN;
+    if (this.rows !== undefined) return this.rows.line(this.rowsBase + i);
+    const c = this.chunks[i >>> CHUNK_SHIFT]!;
+    return c.line ? c.line[i & MASK]! : c.lineBase + (i & MASK);
   }
   provenance(i: number): Provenance {
     const f = this.files()[this.fileIdx.get(i)];
     let n = 0;
-    if (i >= 0 && i < this.length) {
-      const c = this.chunks[i >>> CHUNK_SHIFT]!;
-      n = c.line ? c.line[i & MASK]! : c.lineBase + (i & MASK);
-    }
+    if (i >= 0 && i < this.length) n = this.line(i);
     if (!f) return { file: '' };
     return f.binary ? { file: f.path, record: n } : { file: f.path, line: n };
   }
   /** Copies of the step and value columns (for consumers that want contiguous arrays). */
   steps(): Float64Array {
+    if (this.rows !== undefined) return this.rows.steps().slice(this.rowsBase, this.rowsBase + this.length);
     return this.column('step');
   }
   values(): Float64Array {
@@ -321,6 +398,8 @@ export class SeriesStore implements SeriesView {
   }
 
   clear(): void {
+    this.rows = undefined;
+    this.rowsBase = 0;
     this.chunks = [];
     this.cur = undefined;
     this.curStep = new Float64Array(0);
@@ -341,8 +420,22 @@ export class SeriesStore implements SeriesView {
   /** Allocated bytes (all columns, including unused capacity). */
   get bytes(): number {
     let b = this.epochs.bytes + this.fileIdx.bytes;
-    for (const c of this.chunks) b += c.step.byteLength + c.value.byteLength + (c.wall?.byteLength ?? 0) + (c.line?.byteLength ?? 8);
+    for (const c of this.chunks) b += c.step.byteLength + (c.value !== c.step ? c.value.byteLength : 0) + (c.wall?.byteLength ?? 0) + (c.line?.byteLength ?? 8);
     return b;
+  }
+}
+
+/**
+ * The rows of one file shared by the series filled on every one of them (CSV columns without empty
+ * cells): step, line and epoch stored once instead of once per series. A SeriesStore of steps only.
+ */
+export class SharedRows extends SeriesStore {
+  constructor(files: () => readonly FileRef[]) {
+    super('', 'other', 'none', files, true);
+  }
+  /** Appends n rows (no wall times: series with times keep private columns). */
+  appendRowBlock(n: number, step: Float64Array, epoch: Float64Array | undefined, line: Float64Array, file: number): void {
+    this.appendBlock(n, step, step, 0, undefined, epoch, line, file);
   }
 }
 
@@ -392,6 +485,7 @@ export class RunStore implements RunView {
   private readonly seriesMap = new Map<string, SeriesStore>();
   private seriesList: SeriesStore[] = [];
   private records: LogitRecord[] = [];
+  private shared = new Map<number, SharedRows>();
   private readonly errors = new Map<string, ErrorCounter>();
   private readonly getFiles = (): readonly FileRef[] => this.fileRefs;
 
@@ -435,6 +529,15 @@ export class RunStore implements RunView {
     }
     return s;
   }
+  /** The shared rows of file `fileIdx` (see SeriesStore.appendRows); dropped by reset(). */
+  sharedRows(fileIdx: number): SharedRows {
+    let r = this.shared.get(fileIdx);
+    if (r === undefined) {
+      r = new SharedRows(this.getFiles);
+      this.shared.set(fileIdx, r);
+    }
+    return r;
+  }
   logitRecords(): readonly LogitRecord[] {
     return this.records;
   }
@@ -459,6 +562,8 @@ export class RunStore implements RunView {
   reset(): void {
     this.generation++;
     for (const s of this.seriesList) s.clear();
+    for (const r of this.shared.values()) r.clear();
+    this.shared = new Map();
     this.seriesMap.clear();
     this.seriesList = [];
     this.records = [];
@@ -474,6 +579,7 @@ export class RunStore implements RunView {
       bytes += s.bytes;
       points += s.length;
     }
+    for (const r of this.shared.values()) bytes += r.bytes;
     return { bytes, points };
   }
 }

@@ -78,6 +78,26 @@ class FileSink implements Sink {
     }
     s.appendBlock(n, step, value, valueOff, wallMs, epoch, line, this.fileIdx);
   }
+  rows(n: number, step: Float64Array, wallMs: Float64Array | undefined, epoch: Float64Array | undefined, line: Float64Array, k: number, ids: Int32Array, value: Float64Array, offs: Int32Array): void {
+    if (n <= 0) return;
+    if (wallMs !== undefined || k < 2) {
+      // rows with times (per-series wall bases) or one series: nothing to share
+      for (let j = 0; j < k; j++) this.block(ids[j]!, n, step, value, offs[j]!, wallMs, epoch, line);
+      return;
+    }
+    const rows = this.w.store.sharedRows(this.fileIdx);
+    const before = rows.length;
+    rows.appendRowBlock(n, step, epoch, line, this.fileIdx);
+    for (let j = 0; j < k; j++) {
+      const id = ids[j]!;
+      const s = this.byId[id]!;
+      if (this.markGen[id] !== this.w.flushGen) {
+        this.markGen[id] = this.w.flushGen;
+        if (!this.w.marked.has(s)) this.w.marked.set(s, s.length);
+      }
+      s.appendRows(rows, before, n, value, offs[j]!, step, epoch, line, this.fileIdx);
+    }
+  }
   logit(rec: LogitRecord): void {
     if (this.w.logitFrom < 0) this.w.logitFrom = this.w.store.logitRecords().length;
     this.w.store.addLogitRecord(rec);

@@ -23,6 +23,9 @@ export class CsvParser implements LineParser {
   private timeCol = -1;
   private metricCols = new Int32Array(0);
   private metricIds = new Int32Array(0);
+  // the dense metric columns of the block being flushed: series ids and offsets in cb
+  private dIds = new Int32Array(0);
+  private dOffs = new Int32Array(0);
   private readonly ns = new NumberScanner();
   private dv: DataView = new DataView(new ArrayBuffer(0));
   private dvBuf: Uint8Array | undefined;
@@ -366,12 +369,19 @@ export class CsvParser implements LineParser {
       }
       return;
     }
+    // columns with a number on every row of the block: one `rows` call for all of them
+    const dIds = this.dIds;
+    const dOffs = this.dOffs;
+    let nd = 0;
     for (let k = 0; k < mc.length; k++) {
       const off = mc[k]! * R;
       let q = 0;
       while (q < n && hb[off + q] === 1) q++;
       if (q === n) {
-        sink.block(ids[k]!, n, step, cb, off, anyWall ? wall : undefined, anyEpoch ? epoch : undefined, line);
+        if (sink.rows !== undefined) {
+          dIds[nd] = ids[k]!;
+          dOffs[nd++] = off;
+        } else sink.block(ids[k]!, n, step, cb, off, anyWall ? wall : undefined, anyEpoch ? epoch : undefined, line);
         continue;
       }
       // empty or text cells: gather the points of this column
@@ -392,6 +402,7 @@ export class CsvParser implements LineParser {
       }
       if (m > 0) sink.block(ids[k]!, m, gs, gv, 0, anyWall ? gw : undefined, anyEpoch ? ge : undefined, gl);
     }
+    if (nd > 0) sink.rows!(n, step, anyWall ? wall : undefined, anyEpoch ? epoch : undefined, line, nd, dIds, cb, dOffs);
   }
 
   private header(b: Uint8Array, s: number, e: number, lineNo: number): void {
@@ -426,6 +437,8 @@ export class CsvParser implements LineParser {
     const m = cols.map((c, i) => [c, i] as const).filter(([c]) => c.kind === 'metric');
     this.metricCols = Int32Array.from(m.map(([, i]) => i));
     this.metricIds = Int32Array.from(m.map(([c]) => c.id));
+    this.dIds = new Int32Array(m.length);
+    this.dOffs = new Int32Array(m.length);
     // the block: up to 64 Ki cells, 16 to 4096 rows
     const R = Math.max(16, Math.min(4096, Math.floor(65536 / Math.max(1, this.nc))));
     this.R = R;

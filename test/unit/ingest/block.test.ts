@@ -18,6 +18,15 @@ class BlockSink extends RecSink {
   }
 }
 
+/** A BlockSink that also takes `rows` (dense columns of a block), recorded per series. */
+class RowsSink extends BlockSink {
+  rowCalls = 0;
+  rows(n: number, step: Float64Array, wall: Float64Array | undefined, epoch: Float64Array | undefined, line: Float64Array, k: number, ids: Int32Array, value: Float64Array, offs: Int32Array): void {
+    this.rowCalls++;
+    for (let j = 0; j < k; j++) this.block(ids[j]!, n, step, value, offs[j]!, wall, epoch, line);
+  }
+}
+
 const perSeries = (s: RecSink): Record<string, unknown[]> => {
   const out: Record<string, unknown[]> = {};
   for (const p of s.points) (out[p.key] ??= []).push([p.step, Object.is(p.value, -0) ? '-0' : Number.isNaN(p.value) ? 'NaN' : p.value, Number.isNaN(p.wall) ? 'NaN' : p.wall, Number.isNaN(p.epoch) ? 'NaN' : p.epoch, p.line]);
@@ -60,26 +69,42 @@ describe('ingest: CSV blocks', () => {
         const bytes = enc(text);
         const blk = parse(new BlockSink(), bytes, cuts);
         const pts = parse(new RecSink(), bytes, []);
+        const rws = parse(new RowsSink(), bytes, cuts);
         assert.deepEqual(perSeries(blk), perSeries(pts));
+        assert.deepEqual(perSeries(rws), perSeries(pts));
         assert.deepEqual(blk.errors, pts.errors);
+        assert.deepEqual(rws.errors, pts.errors);
       }),
       { numRuns: 200 },
     );
   });
 
   it('a long dense log goes out in blocks with implicit lines, a sparse column gathered (store round trip)', () => {
+    for (const shared of [false, true]) denseLog(shared);
+  });
+  function denseLog(shared: boolean): void {
     const rows: string[] = ['step,loss,val_loss'];
     for (let i = 0; i < 20000; i++) rows.push(`${i * 10},${(1 / (i + 1)).toPrecision(12)},${i % 1000 === 999 ? (2 / i).toPrecision(9) : ''}`);
     const bytes = enc(rows.join('\n') + '\n');
     const run = new RunStore('r', 'r', '/x/metrics.csv', 'csv');
     const fi = run.fileIndex('/x/metrics.csv', false);
     const byId: SeriesStore[] = [];
-    const sink = new BlockSink();
+    const sink = shared ? new RowsSink() : new BlockSink();
+    if (!shared) (sink as Partial<RowsSink>).rows = undefined;
     sink.series = (key) => (byId.push(run.ensureSeries(key, 'other', 'none')), byId.length - 1);
     sink.block = (id, n, step, value, off, wall, epoch, line) => {
       sink.blocks++;
       byId[id]!.appendBlock(n, step, value, off, wall, epoch, line, fi);
     };
+    if (shared)
+      (sink as RowsSink).rows = (n, step, wall, epoch, line, k, ids, value, offs) => {
+        (sink as RowsSink).rowCalls++;
+        const rows = run.sharedRows(fi);
+        const before = rows.length;
+        rows.appendRowBlock(n, step, epoch, line, fi);
+        for (let j = 0; j < k; j++) byId[ids[j]!]!.appendRows(rows, before, n, value, offs[j]!, step, epoch, line, fi);
+        assert.equal(wall, undefined);
+      };
     parse(sink, bytes, [100000, 400000]);
     const loss = run.getSeries('loss')!;
     const val = run.getSeries('val_loss')!;
@@ -97,7 +122,8 @@ describe('ingest: CSV blocks', () => {
       assert.equal(val.provenance(k).line, i + 2);
     }
     assert.ok(run.footprint().bytes / run.footprint().points < 24);
-  });
+    if (shared) assert.ok((sink as RowsSink).rowCalls > 0);
+  }
 });
 
 describe('ingest/store: appendBlock', () => {

@@ -32,3 +32,103 @@ describe('ingest/store', () => {
     );
   });
 });
+
+describe('ingest/store: shared rows', () => {
+  it('series on shared rows read back exactly like series fed point by point (joins, divergence, sparse blocks, later columns)', () => {
+    // per block: n rows; per series: on every row (rows call), on some rows (gathered block), absent,
+    // or fed with single appends
+    const mode = fc.constantFrom('rows', 'rows', 'rows', 'sparse', 'absent', 'points');
+    const blk = fc.record({
+      n: fc.integer({ min: 1, max: 2500 }),
+      jump: fc.integer({ min: 0, max: 3 }),
+      epochs: fc.boolean(),
+      modes: fc.tuple(mode, mode, mode),
+      file: fc.constantFrom(0, 0, 0, 1),
+    });
+    fc.assert(
+      fc.property(fc.array(blk, { minLength: 1, maxLength: 7 }), (blocks) => {
+        const run = new RunStore('r', 'r', '/x', 'csv');
+        run.fileIndex('/x/a.csv', false);
+        run.fileIndex('/x/b.csv', false);
+        const sh = [0, 1, 2].map((k) => run.ensureSeries(`s${k}`, 'other', 'none'));
+        const ref = [0, 1, 2].map((k) => run.ensureSeries(`ref${k}`, 'other', 'none'));
+        let ln = 1;
+        let row = 0;
+        for (const b of blocks) {
+          const step = new Float64Array(b.n);
+          const epoch = new Float64Array(b.n);
+          const line = new Float64Array(b.n);
+          const value = new Float64Array(3 * b.n);
+          ln += b.jump;
+          for (let q = 0; q < b.n; q++, row++) {
+            step[q] = row * 3;
+            epoch[q] = Math.floor(row / 700);
+            line[q] = ln++;
+            for (let k = 0; k < 3; k++) value[k * b.n + q] = row % 13 === k ? NaN : row / (k + 2);
+          }
+          const ep = b.epochs ? epoch : undefined;
+          const rows = run.sharedRows(b.file);
+          const before = rows.length;
+          rows.appendRowBlock(b.n, step, ep, line, b.file);
+          for (let k = 0; k < 3; k++) {
+            const m = b.modes[k];
+            const s = sh[k]!;
+            for (let q = 0; q < b.n; q++) {
+              if (m === 'absent' || (m === 'sparse' && q % 3 === 1)) continue;
+              ref[k]!.append(step[q]!, value[k * b.n + q]!, NaN, ep ? ep[q]! : NaN, line[q]!, b.file);
+              if (m === 'points') s.append(step[q]!, value[k * b.n + q]!, NaN, ep ? ep[q]! : NaN, line[q]!, b.file);
+            }
+            if (m === 'rows') s.appendRows(rows, before, b.n, value, k * b.n, step, ep, line, b.file);
+            else if (m === 'sparse') {
+              const idx = Array.from({ length: b.n }, (_, q) => q).filter((q) => q % 3 !== 1);
+              const pick = (a: Float64Array, off = 0): Float64Array => Float64Array.from(idx, (q) => a[off + q]!);
+              s.appendBlock(idx.length, pick(step), pick(value, k * b.n), 0, undefined, ep ? pick(ep) : undefined, pick(line), b.file);
+            }
+          }
+        }
+        for (let k = 0; k < 3; k++) {
+          const a = ref[k]!;
+          const s = sh[k]!;
+          assert.equal(s.length, a.length);
+          for (let q = 0; q < a.length; q++) {
+            if (!(Object.is(s.step(q), a.step(q)) && Object.is(s.value(q), a.value(q)) && Object.is(s.epoch(q), a.epoch(q)) && Object.is(s.wall(q), a.wall(q)))) assert.fail(`series ${k} point ${q}`);
+            const pa = a.provenance(q);
+            const ps = s.provenance(q);
+            if (pa.file !== ps.file || pa.line !== ps.line) assert.deepEqual(ps, pa, `provenance of series ${k} point ${q}`);
+          }
+          assert.deepEqual(s.steps(), a.steps());
+          assert.deepEqual(s.values(), a.values());
+          assert.ok(Number.isNaN(s.step(a.length)) && Number.isNaN(s.epoch(-1)));
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('three dense columns keep one step column: < 11.5 B/point instead of 16', () => {
+    const run = new RunStore('r', 'r', '/x', 'csv');
+    const fi = run.fileIndex('/x/a.csv', false);
+    const s = [0, 1, 2].map((k) => run.ensureSeries(`s${k}`, 'other', 'none'));
+    const n = 4096;
+    const step = new Float64Array(n);
+    const line = new Float64Array(n);
+    const value = new Float64Array(3 * n);
+    for (let b = 0; b < 25; b++) {
+      for (let q = 0; q < n; q++) {
+        step[q] = b * n + q;
+        line[q] = b * n + q + 2;
+        value[q] = value[n + q] = value[2 * n + q] = q / 7;
+      }
+      const rows = run.sharedRows(fi);
+      const before = rows.length;
+      rows.appendRowBlock(n, step, undefined, line, fi);
+      for (let k = 0; k < 3; k++) s[k]!.appendRows(rows, before, n, value, k * n, step, undefined, line, fi);
+    }
+    const fp = run.footprint();
+    assert.equal(fp.points, 3 * 25 * n);
+    assert.ok(fp.bytes / fp.points < 11.5, `${fp.bytes / fp.points} B/point`);
+    assert.deepEqual(s[1]!.provenance(12345), { file: '/x/a.csv', line: 12347 });
+    run.reset();
+    assert.equal(run.footprint().bytes, 0);
+  });
+});

@@ -75,6 +75,20 @@ export function initConstants(): void {
   return v128.and(scaled, f32x4.ge(x, KLOW));
 }
 
+/** exp4c without the x < −86 → 0 mask: only for x ≥ −86 (rows whose min − max ≥ −86), bit-identical there. */
+@inline function exp4u(x: v128, KLOG2E: v128, KMAGIC: v128, KC1: v128, KC2: v128, KP1: v128, KP2: v128, KP3: v128, KP4: v128, KP5: v128, KONE: v128): v128 {
+  const t = f32x4.add(f32x4.mul(x, KLOG2E), KMAGIC);
+  const kf = f32x4.sub(t, KMAGIC);
+  let r = f32x4.sub(x, f32x4.mul(kf, KC1));
+  r = f32x4.sub(r, f32x4.mul(kf, KC2));
+  let p = f32x4.add(f32x4.mul(KP5, r), KP4);
+  p = f32x4.add(f32x4.mul(p, r), KP3);
+  p = f32x4.add(f32x4.mul(p, r), KP2);
+  p = f32x4.add(f32x4.mul(p, r), KP1);
+  p = f32x4.add(f32x4.mul(p, r), KONE);
+  return i32x4.add(p, i32x4.shl(t, 23));
+}
+
 const LANES: v128 = i32x4(0, 1, 2, 3);
 
 /** Lane mask keeping the first r lanes (r in 1..3). */
@@ -93,16 +107,19 @@ const LANES: v128 = i32x4(0, 1, 2, 3);
 
 // Row results passed between the helpers (AssemblyScript has no tuples).
 let gM: f32 = 0;
+let gMin: f32 = 0;
 let gNaN: bool = false;
 let gS1: f64 = 0;
 let gS2: f64 = 0;
 
-/** gM = max of the row, gNaN = the row holds a NaN. */
+/** gM = max of the row, gMin = its min (NaN-blind), gNaN = the row holds a NaN. */
 @inline function rowMax(base: usize, c: i32): void {
   let m0 = KNEGINF;
   let m1 = m0;
   let m2 = m0;
   let m3 = m0;
+  let n0 = f32x4.splat(Infinity);
+  let n1 = n0;
   let sx = f32x4.splat(0);
   let k = 0;
   for (; k + 16 <= c; k += 16) {
@@ -115,23 +132,31 @@ let gS2: f64 = 0;
     m1 = f32x4.pmax(m1, v1);
     m2 = f32x4.pmax(m2, v2);
     m3 = f32x4.pmax(m3, v3);
+    n0 = f32x4.pmin(n0, f32x4.pmin(v0, v1));
+    n1 = f32x4.pmin(n1, f32x4.pmin(v2, v3));
     sx = f32x4.add(sx, f32x4.add(f32x4.add(v0, v1), f32x4.add(v2, v3)));
   }
   for (; k + 4 <= c; k += 4) {
     const v = v128.load(base + (<usize>k << 2));
     m0 = f32x4.pmax(m0, v);
+    n0 = f32x4.pmin(n0, v);
     sx = f32x4.add(sx, v);
   }
   if (k < c) {
     // partial last vector: lanes past the row end read the next bytes of the block, masked to −inf
     const v = v128.bitselect(v128.load(base + (<usize>k << 2)), KNEGINF, firstLanes(c - k));
     m1 = f32x4.pmax(m1, v);
+    n1 = f32x4.pmin(n1, v128.bitselect(v, f32x4.splat(Infinity), firstLanes(c - k)));
     sx = f32x4.add(sx, v);
   }
   m0 = f32x4.pmax(f32x4.pmax(m0, m1), f32x4.pmax(m2, m3));
   m0 = f32x4.pmax(m0, v128.shuffle<f32>(m0, m0, 2, 3, 0, 1));
   m0 = f32x4.pmax(m0, v128.shuffle<f32>(m0, m0, 1, 0, 3, 2));
   gM = f32x4.extract_lane(m0, 0);
+  n0 = f32x4.pmin(n0, n1);
+  n0 = f32x4.pmin(n0, v128.shuffle<f32>(n0, n0, 2, 3, 0, 1));
+  n0 = f32x4.pmin(n0, v128.shuffle<f32>(n0, n0, 1, 0, 3, 2));
+  gMin = f32x4.extract_lane(n0, 0);
   sx = f32x4.add(sx, v128.shuffle<f32>(sx, sx, 2, 3, 0, 1));
   sx = f32x4.add(sx, v128.shuffle<f32>(sx, sx, 1, 0, 3, 2));
   const s = f32x4.extract_lane(sx, 0);
@@ -192,6 +217,111 @@ let gS2: f64 = 0;
     } else {
       e0 = exp4c(f32x4.sub(v128.bitselect(v128.load(p), KNEGINF, firstLanes(c - k)), mv), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one, low);
     }
+    a1 = widen(a1, f32x4.add(e0, e1));
+    if (fused) a2 = widen(a2, f32x4.add(f32x4.mul(e0, e0), f32x4.mul(e1, e1)));
+  }
+  gS1 = hsum2(a1);
+  if (fused) gS2 = hsum2(a2);
+}
+
+/**
+ * sumExp for a row with every z − m ≥ −86 (no −inf): the exp needs no underflow mask. The target y is
+ * excluded by a lane mask in the one 32-class chunk (or tail vector) that holds it; the row is not
+ * modified. Same exp values and summation order as sumExp, so the sums are bit-identical.
+ */
+@inline function sumExpFast(base: usize, c: i32, m: f32, fused: bool, y: i32): void {
+  const mv = f32x4.splat(m);
+  const l2e = KLOG2E, mg = KMAGIC, c1 = KC1, c2 = KC2, p1 = KP1, p2 = KP2, p3 = KP3, p4 = KP4, p5 = KP5, one = KONE, low = KLOW;
+  const yv = i32x4.splat(y);
+  const yChunk = y & ~31;
+  let a1 = f64x2.splat(0);
+  let a2 = a1;
+  let k = 0;
+  // chunks before the target's, the target's chunk (lane of class y zeroed), chunks after it
+  const c32 = c & ~31;
+  const yEnd = yChunk + 32 <= c32 ? yChunk : c32;
+  for (; k < yEnd; k += 32) {
+    const p = base + (<usize>k << 2);
+    const e0 = exp4u(f32x4.sub(v128.load(p), mv), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one);
+    const e1 = exp4u(f32x4.sub(v128.load(p, 16), mv), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one);
+    const e2 = exp4u(f32x4.sub(v128.load(p, 32), mv), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one);
+    const e3 = exp4u(f32x4.sub(v128.load(p, 48), mv), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one);
+    const e4 = exp4u(f32x4.sub(v128.load(p, 64), mv), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one);
+    const e5 = exp4u(f32x4.sub(v128.load(p, 80), mv), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one);
+    const e6 = exp4u(f32x4.sub(v128.load(p, 96), mv), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one);
+    const e7 = exp4u(f32x4.sub(v128.load(p, 112), mv), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one);
+    a1 = widen(a1, f32x4.add(f32x4.add(f32x4.add(e0, e1), f32x4.add(e2, e3)), f32x4.add(f32x4.add(e4, e5), f32x4.add(e6, e7))));
+    if (fused) {
+      const q = f32x4.add(
+        f32x4.add(f32x4.add(f32x4.mul(e0, e0), f32x4.mul(e1, e1)), f32x4.add(f32x4.mul(e2, e2), f32x4.mul(e3, e3))),
+        f32x4.add(f32x4.add(f32x4.mul(e4, e4), f32x4.mul(e5, e5)), f32x4.add(f32x4.mul(e6, e6), f32x4.mul(e7, e7))),
+      );
+      a2 = widen(a2, q);
+    }
+  }
+  if (k + 32 <= c) {
+    // k == yChunk
+    const p = base + (<usize>k << 2);
+    const kv = i32x4.add(LANES, i32x4.splat(k));
+    const e0 = v128.andnot(exp4u(f32x4.sub(v128.load(p), mv), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one), i32x4.eq(kv, yv));
+    const e1 = v128.andnot(exp4u(f32x4.sub(v128.load(p, 16), mv), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one), i32x4.eq(i32x4.add(kv, i32x4.splat(4)), yv));
+    const e2 = v128.andnot(exp4u(f32x4.sub(v128.load(p, 32), mv), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one), i32x4.eq(i32x4.add(kv, i32x4.splat(8)), yv));
+    const e3 = v128.andnot(exp4u(f32x4.sub(v128.load(p, 48), mv), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one), i32x4.eq(i32x4.add(kv, i32x4.splat(12)), yv));
+    const e4 = v128.andnot(exp4u(f32x4.sub(v128.load(p, 64), mv), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one), i32x4.eq(i32x4.add(kv, i32x4.splat(16)), yv));
+    const e5 = v128.andnot(exp4u(f32x4.sub(v128.load(p, 80), mv), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one), i32x4.eq(i32x4.add(kv, i32x4.splat(20)), yv));
+    const e6 = v128.andnot(exp4u(f32x4.sub(v128.load(p, 96), mv), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one), i32x4.eq(i32x4.add(kv, i32x4.splat(24)), yv));
+    const e7 = v128.andnot(exp4u(f32x4.sub(v128.load(p, 112), mv), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one), i32x4.eq(i32x4.add(kv, i32x4.splat(28)), yv));
+    a1 = widen(a1, f32x4.add(f32x4.add(f32x4.add(e0, e1), f32x4.add(e2, e3)), f32x4.add(f32x4.add(e4, e5), f32x4.add(e6, e7))));
+    if (fused) {
+      const q = f32x4.add(
+        f32x4.add(f32x4.add(f32x4.mul(e0, e0), f32x4.mul(e1, e1)), f32x4.add(f32x4.mul(e2, e2), f32x4.mul(e3, e3))),
+        f32x4.add(f32x4.add(f32x4.mul(e4, e4), f32x4.mul(e5, e5)), f32x4.add(f32x4.mul(e6, e6), f32x4.mul(e7, e7))),
+      );
+      a2 = widen(a2, q);
+    }
+    k += 32;
+  }
+  for (; k < c32; k += 32) {
+    const p = base + (<usize>k << 2);
+    const e0 = exp4u(f32x4.sub(v128.load(p), mv), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one);
+    const e1 = exp4u(f32x4.sub(v128.load(p, 16), mv), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one);
+    const e2 = exp4u(f32x4.sub(v128.load(p, 32), mv), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one);
+    const e3 = exp4u(f32x4.sub(v128.load(p, 48), mv), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one);
+    const e4 = exp4u(f32x4.sub(v128.load(p, 64), mv), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one);
+    const e5 = exp4u(f32x4.sub(v128.load(p, 80), mv), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one);
+    const e6 = exp4u(f32x4.sub(v128.load(p, 96), mv), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one);
+    const e7 = exp4u(f32x4.sub(v128.load(p, 112), mv), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one);
+    a1 = widen(a1, f32x4.add(f32x4.add(f32x4.add(e0, e1), f32x4.add(e2, e3)), f32x4.add(f32x4.add(e4, e5), f32x4.add(e6, e7))));
+    if (fused) {
+      const q = f32x4.add(
+        f32x4.add(f32x4.add(f32x4.mul(e0, e0), f32x4.mul(e1, e1)), f32x4.add(f32x4.mul(e2, e2), f32x4.mul(e3, e3))),
+        f32x4.add(f32x4.add(f32x4.mul(e4, e4), f32x4.mul(e5, e5)), f32x4.add(f32x4.mul(e6, e6), f32x4.mul(e7, e7))),
+      );
+      a2 = widen(a2, q);
+    }
+  }
+  // ≤ 7 full vectors and a partial one (masked exp: the partial vector's padding is −inf), target lane masked
+  for (; k + 8 <= c; k += 8) {
+    const p = base + (<usize>k << 2);
+    const kv = i32x4.add(LANES, i32x4.splat(k));
+    const e0 = v128.andnot(exp4c(f32x4.sub(v128.load(p), mv), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one, low), i32x4.eq(kv, yv));
+    const e1 = v128.andnot(exp4c(f32x4.sub(v128.load(p, 16), mv), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one, low), i32x4.eq(i32x4.add(kv, i32x4.splat(4)), yv));
+    a1 = widen(a1, f32x4.add(e0, e1));
+    if (fused) a2 = widen(a2, f32x4.add(f32x4.mul(e0, e0), f32x4.mul(e1, e1)));
+  }
+  if (k < c) {
+    const p = base + (<usize>k << 2);
+    const kv = i32x4.add(LANES, i32x4.splat(k));
+    let e0 = f32x4.splat(0);
+    let e1 = e0;
+    if (k + 4 <= c) {
+      e0 = exp4c(f32x4.sub(v128.load(p), mv), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one, low);
+      if (k + 4 < c) e1 = exp4c(f32x4.sub(v128.bitselect(v128.load(p, 16), KNEGINF, firstLanes(c - k - 4)), mv), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one, low);
+    } else {
+      e0 = exp4c(f32x4.sub(v128.bitselect(v128.load(p), KNEGINF, firstLanes(c - k)), mv), l2e, mg, c1, c2, p1, p2, p3, p4, p5, one, low);
+    }
+    e0 = v128.andnot(e0, i32x4.eq(kv, yv));
+    e1 = v128.andnot(e1, i32x4.eq(i32x4.add(kv, i32x4.splat(4)), yv));
     a1 = widen(a1, f32x4.add(e0, e1));
     if (fused) a2 = widen(a2, f32x4.add(f32x4.mul(e0, e0), f32x4.mul(e1, e1)));
   }
@@ -455,9 +585,14 @@ let gW: f64 = 0;
   }
   const yp = base + (<usize>y << 2);
   const zy = load<f32>(yp);
-  store<f32>(yp, -Infinity);
-  sumExp(base, c, m, fused);
-  store<f32>(yp, zy);
+  if (gMin - m >= <f32>-86.0) {
+    sumExpFast(base, c, m, fused, y);
+  } else {
+    // −inf entries or a spread beyond 86: the masked exp; the target is excluded by setting z_y = −inf
+    store<f32>(yp, -Infinity);
+    sumExp(base, c, m, fused);
+    store<f32>(yp, zy);
+  }
   const s1 = gS1;
   const ey = exp1(zy - m);
   const s = s1 + ey;

@@ -207,6 +207,29 @@ describe('core: wasm kernel blocks, 4-row groups and target forms', () => {
     });
   }
 
+  it('target in every class position: unmasked-exp rows (spread ≤ 86) and masked rows agree with JS', () => {
+    // C = 100: three full 32-class chunks and a tail of 4; row 2i has every z − max ≥ −86 (the kernel's
+    // mask-free exp, target lane zeroed in its chunk), row 2i + 1 the same plus one class 100 below
+    // (the masked exp with z_y = −inf), for every target y.
+    for (const c of [100, 37]) {
+      const n = 2 * c;
+      const z = new Float32Array(n * c);
+      for (let i = 0; i < n; i++) for (let k = 0; k < c; k++) z[i * c + k] = Math.sin(i * 1.3 + k * 0.71) * 9 + (k === i % c ? 3 : 0);
+      for (let i = 1; i < n; i += 2) z[i * c + ((i * 5) % c)] -= 100;
+      const y = new Int32Array(n);
+      for (let i = 0; i < n; i++) y[i] = Math.floor(i / 2);
+      const a = softmaxCrossEntropy({ data: z, shape: [n, c] }, y, { reduction: 'none', engine: 'js' });
+      const b = softmaxCrossEntropy({ data: z, shape: [n, c] }, y, { reduction: 'none' });
+      const l = crossEntropyLoss({ data: z, shape: [n, c] }, y, { reduction: 'none' }) as Float64Array;
+      assert.equal(b.engine, 'wasm');
+      for (let i = 0; i < n; i++) {
+        close((b.loss as Float64Array)[i], (a.loss as Float64Array)[i], 1e-6, 0, `loss[${i}] C=${c}`);
+        close(l[i], (a.loss as Float64Array)[i], 1e-6, 0, `lossOnly[${i}] C=${c}`);
+        close(b.perSampleGradNorm[i], a.perSampleGradNorm[i], 1e-6, 0, `gradNorm[${i}] C=${c}`);
+      }
+    }
+  });
+
   it('confident rows keep full relative accuracy (log1p and target-excluded sums)', () => {
     // row: target 0 at the max, the others 25 … 40 below: loss ≈ Σ e^{−gap}, torch float64 formula
     const c = 10;

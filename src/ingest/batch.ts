@@ -2,12 +2,29 @@
 import type { LogitRecord, Split } from '../core/model';
 import type { Sink } from './sink';
 
+/** Points of single series: per series present, its id and its columns. */
+export interface ColsOp {
+  type: 'cols';
+  cols: { id: number; n: number; step: Float64Array; value: Float64Array; wall: Float64Array; epoch: Float64Array; line: Float64Array }[];
+}
+/** One `Sink.rows` call: n rows shared by the series ids[j], whose values are value[j * n + r]. */
+export interface RowsOp {
+  type: 'rows';
+  n: number;
+  step: Float64Array;
+  wall: Float64Array | undefined;
+  epoch: Float64Array | undefined;
+  line: Float64Array;
+  ids: Int32Array;
+  value: Float64Array;
+}
+
 export interface Batch {
   type: 'batch';
   /** series declared since the previous batch: worker id = index in the worker's list */
   newSeries: { key: string; hint: Split }[];
-  /** per series present in this batch: its id and its columns */
-  cols: { id: number; n: number; step: Float64Array; value: Float64Array; wall: Float64Array; epoch: Float64Array; line: Float64Array }[];
+  /** the points, in the order they were emitted */
+  ops: (ColsOp | RowsOp)[];
   errors: { message: string; line?: number; record?: number }[];
   logits: LogitRecord[];
   meta: [string, number | string][];
@@ -32,19 +49,36 @@ class Col {
   wall: Float64Array = new Float64Array(1024);
   epoch: Float64Array = new Float64Array(1024);
   line: Float64Array = new Float64Array(1024);
+  private reserve(m: number): void {
+    if (this.n + m <= this.step.length) return;
+    let cap = this.step.length * 2;
+    while (cap < this.n + m) cap *= 2;
+    const grow = (a: Float64Array): Float64Array<ArrayBuffer> => {
+      const b = new Float64Array(cap);
+      b.set(a.subarray(0, this.n));
+      return b;
+    };
+    this.step = grow(this.step);
+    this.value = grow(this.value);
+    this.wall = grow(this.wall);
+    this.epoch = grow(this.epoch);
+    this.line = grow(this.line);
+  }
+  /** n points from columns (Sink.block), copied in bulk. */
+  pushBlock(n: number, step: Float64Array, value: Float64Array, valueOff: number, wall: Float64Array | undefined, epoch: Float64Array | undefined, line: Float64Array): void {
+    this.reserve(n);
+    const i = this.n;
+    this.step.set(step.subarray(0, n), i);
+    this.value.set(value.subarray(valueOff, valueOff + n), i);
+    if (wall === undefined) this.wall.fill(NaN, i, i + n);
+    else this.wall.set(wall.subarray(0, n), i);
+    if (epoch === undefined) this.epoch.fill(NaN, i, i + n);
+    else this.epoch.set(epoch.subarray(0, n), i);
+    this.line.set(line.subarray(0, n), i);
+    this.n = i + n;
+  }
   push(step: number, value: number, wall: number, epoch: number, line: number): void {
-    if (this.n === this.step.length) {
-      const grow = (a: Float64Array): Float64Array<ArrayBuffer> => {
-        const b = new Float64Array(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      this.step = grow(this.step);
-      this.value = grow(this.value);
-      this.wall = grow(this.wall);
-      this.epoch = grow(this.epoch);
-      this.line = grow(this.line);
-    }
+    if (this.n === this.step.length) this.reserve(1);
     const i = this.n++;
     this.step[i] = step;
     this.value[i] = value;
@@ -60,6 +94,8 @@ export class BatchSink implements Sink {
   private readonly keys: { key: string; hint: Split }[] = [];
   private cols: (Col | undefined)[] = [];
   private used: number[] = [];
+  private ops: Batch['ops'] = [];
+  private transfer: ArrayBuffer[] = [];
   private errors: Batch['errors'] = [];
   private logits: LogitRecord[] = [];
   private metas: [string, number | string][] = [];
@@ -78,6 +114,45 @@ export class BatchSink implements Sink {
     c.push(step, value, wallMs, epoch, line);
     this.points++;
   }
+  block(id: number, n: number, step: Float64Array, value: Float64Array, valueOff: number, wallMs: Float64Array | undefined, epoch: Float64Array | undefined, line: Float64Array): void {
+    if (n <= 0) return;
+    let c = this.cols[id];
+    if (c === undefined) {
+      c = this.cols[id] = new Col();
+      this.used.push(id);
+    }
+    c.pushBlock(n, step, value, valueOff, wallMs, epoch, line);
+    this.points += n;
+  }
+  rows(n: number, step: Float64Array, wallMs: Float64Array | undefined, epoch: Float64Array | undefined, line: Float64Array, k: number, ids: Int32Array, value: Float64Array, offs: Int32Array): void {
+    if (n <= 0 || k <= 0) return;
+    this.seal(); // points emitted before these rows go first
+    const v = new Float64Array(k * n);
+    for (let j = 0; j < k; j++) v.set(value.subarray(offs[j]!, offs[j]! + n), j * n);
+    const op: RowsOp = { type: 'rows', n, step: step.slice(0, n), wall: wallMs?.slice(0, n), epoch: epoch?.slice(0, n), line: line.slice(0, n), ids: ids.slice(0, k), value: v };
+    this.transfer.push(op.step.buffer as ArrayBuffer, op.line.buffer as ArrayBuffer, op.ids.buffer as ArrayBuffer, v.buffer);
+    if (op.wall) this.transfer.push(op.wall.buffer as ArrayBuffer);
+    if (op.epoch) this.transfer.push(op.epoch.buffer as ArrayBuffer);
+    this.ops.push(op);
+    this.points += k * n;
+  }
+  /** The single-series points so far become one op (keeps the order with rows ops). */
+  private seal(): void {
+    if (this.used.length === 0) return;
+    const cols: ColsOp['cols'] = [];
+    for (const id of this.used) {
+      const c = this.cols[id]!;
+      const cut = (a: Float64Array): Float64Array => {
+        const b = a.slice(0, c.n);
+        this.transfer.push(b.buffer as ArrayBuffer);
+        return b;
+      };
+      cols.push({ id, n: c.n, step: cut(c.step), value: cut(c.value), wall: cut(c.wall), epoch: cut(c.epoch), line: cut(c.line) });
+    }
+    this.ops.push({ type: 'cols', cols });
+    this.cols = [];
+    this.used = [];
+  }
   logit(rec: LogitRecord): void {
     this.logits.push(rec);
   }
@@ -89,21 +164,12 @@ export class BatchSink implements Sink {
   }
 
   take(): { batch: Batch; transfer: ArrayBuffer[] } {
-    const transfer: ArrayBuffer[] = [];
-    const cols: Batch['cols'] = [];
-    for (const id of this.used) {
-      const c = this.cols[id]!;
-      const cut = (a: Float64Array): Float64Array => {
-        const b = a.slice(0, c.n);
-        transfer.push(b.buffer);
-        return b;
-      };
-      cols.push({ id, n: c.n, step: cut(c.step), value: cut(c.value), wall: cut(c.wall), epoch: cut(c.epoch), line: cut(c.line) });
-    }
-    const batch: Batch = { type: 'batch', newSeries: this.keys.slice(this.declared), cols, errors: this.errors, logits: this.logits, meta: this.metas };
+    this.seal();
+    const transfer = this.transfer;
+    const batch: Batch = { type: 'batch', newSeries: this.keys.slice(this.declared), ops: this.ops, errors: this.errors, logits: this.logits, meta: this.metas };
     this.declared = this.keys.length;
-    this.cols = [];
-    this.used = [];
+    this.ops = [];
+    this.transfer = [];
     this.errors = [];
     this.logits = [];
     this.metas = [];
@@ -114,10 +180,27 @@ export class BatchSink implements Sink {
 /** Main-side: replays a batch into a sink; `ids` maps worker series ids to the sink's ids. */
 export function applyBatch(b: Batch, sink: Sink, ids: number[]): void {
   for (const s of b.newSeries) ids.push(sink.series(s.key, s.hint));
-  for (const c of b.cols) {
-    const id = ids[c.id]!;
-    if (sink.block) sink.block(id, c.n, c.step, c.value, 0, c.wall, c.epoch, c.line);
-    else for (let i = 0; i < c.n; i++) sink.point(id, c.step[i]!, c.value[i]!, c.wall[i]!, c.epoch[i]!, c.line[i]!);
+  for (const op of b.ops) {
+    if (op.type === 'rows') {
+      const k = op.ids.length;
+      const sid = new Int32Array(k);
+      const offs = new Int32Array(k);
+      for (let j = 0; j < k; j++) {
+        sid[j] = ids[op.ids[j]!]!;
+        offs[j] = j * op.n;
+      }
+      if (sink.rows) sink.rows(op.n, op.step, op.wall, op.epoch, op.line, k, sid, op.value, offs);
+      else if (sink.block) for (let j = 0; j < k; j++) sink.block(sid[j]!, op.n, op.step, op.value, offs[j]!, op.wall, op.epoch, op.line);
+      else
+        for (let r = 0; r < op.n; r++)
+          for (let j = 0; j < k; j++) sink.point(sid[j]!, op.step[r]!, op.value[offs[j]! + r]!, op.wall ? op.wall[r]! : NaN, op.epoch ? op.epoch[r]! : NaN, op.line[r]!);
+      continue;
+    }
+    for (const c of op.cols) {
+      const id = ids[c.id]!;
+      if (sink.block) sink.block(id, c.n, c.step, c.value, 0, c.wall, c.epoch, c.line);
+      else for (let i = 0; i < c.n; i++) sink.point(id, c.step[i]!, c.value[i]!, c.wall[i]!, c.epoch[i]!, c.line[i]!);
+    }
   }
   for (const e of b.errors) sink.error(e.message, e.line, e.record);
   for (const r of b.logits) sink.logit(r);

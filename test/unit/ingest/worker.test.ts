@@ -29,9 +29,14 @@ describe('ingest/worker first read', function () {
   for (const kind of ['jsonl', 'csv'] as const) {
     it(`${kind}: same series as the main thread, then following continues`, async () => {
       const f = path.join(dir, kind === 'csv' ? 'metrics.csv' : 'm.jsonl');
-      let text = kind === 'csv' ? 'epoch,step,train_loss,val_loss\n' : '';
+      // CSV: train_loss and lr on every row (shared rows), val_loss sparse, extra dense for a while then
+      // sparse (leaves the shared rows), late starts after 10000 rows (joins them later)
+      let text = kind === 'csv' ? 'epoch,step,train_loss,val_loss,lr,extra,late\n' : '';
       for (let i = 0; i < 20000; i++) {
-        text += kind === 'csv' ? `${i >> 10},${i},${1 / (i + 1)},${i % 100 === 0 ? 0.5 : ''}\n` : `{"step": ${i}, "epoch": ${i >> 10}, "loss": ${1 / (i + 1)}, "lr": NaN}\n`;
+        text +=
+          kind === 'csv'
+            ? `${i >> 10},${i},${1 / (i + 1)},${i % 100 === 0 ? 0.5 : ''},${(i % 7) / 10},${i < 9000 || i % 3 === 0 ? i / 3 : ''},${i >= 10000 ? i * 2 : ''}\n`
+            : `{"step": ${i}, "epoch": ${i >> 10}, "loss": ${1 / (i + 1)}, "lr": NaN}\n`;
       }
       text += kind === 'csv' ? '99,20000,0.' : '{"step": 20000, "loss"'; // a partial last line
       fs.writeFileSync(f, text);
@@ -41,10 +46,19 @@ describe('ingest/worker first read', function () {
         assert.ok(run);
         const key = kind === 'csv' ? 'train_loss' : 'loss';
         assert.equal(run.getSeries(key)!.length, 20000); // the partial line is held
-        fs.appendFileSync(f, kind === 'csv' ? '5,\n' : ': 0.5}\n');
+        fs.appendFileSync(f, kind === 'csv' ? '5,,0.1,,\n' : ': 0.5}\n');
         await until(() => run.getSeries(key)!.length === 20001);
         const [main] = await loadRuns([f]); // main thread, complete file
         assert.deepEqual(dump(run), dump(main!));
+        if (kind === 'csv') {
+          assert.equal(run.getSeries('extra')!.length, 9000 + Math.ceil(11000 / 3));
+          assert.equal(run.getSeries('late')!.length, 10000);
+          assert.equal(run.getSeries('late')!.provenance(0).line, 10002);
+          // the worker's batches keep the shared rows: the same store layout as the main-thread read
+          const fp = (r: RunView): { bytes: number; points: number } => (r as unknown as { footprint(): { bytes: number; points: number } }).footprint();
+          assert.deepEqual(fp(run), fp(main!));
+          assert.ok(fp(run).bytes / fp(run).points <= 24);
+        }
         assert.equal(run.getSeries(key)!.provenance(20000).line, kind === 'csv' ? 20002 : 20001);
       } finally {
         w.dispose();

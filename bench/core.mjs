@@ -3,9 +3,12 @@
 //   forward = loss only (mean);   fused = loss + gradient L2 norm (torch: forward + autograd.grad + norm)
 // Each number is the best of several short windows of process CPU time (the machine is shared;
 // both sides are single-threaded, so CPU time = compute time without other jobs' time slices).
+// The two sides are measured in alternating rounds (LossWatch: one window per shape and mode, then
+// torch: the same), so a slow phase of the shared machine (they last seconds) hits both sides alike
+// instead of whichever happened to run during it; each side's number is its best window overall.
 // Options: --quick (shorter timing), --no-torch, --json.
 import { build } from 'esbuild';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -71,103 +74,183 @@ try {
     const u = process.cpuUsage();
     return (u.user + u.system) / 1e6;
   }
+  /** One timing window: seconds per call (CPU time, ≥ MIN_TIME per window). */
+  function window(fn) {
+    let reps = 0;
+    const t0 = cpuSeconds();
+    let el = 0;
+    let out;
+    do {
+      out = fn();
+      reps++;
+      el = cpuSeconds() - t0;
+    } while (el < MIN_TIME);
+    return { sec: el / reps, out };
+  }
   function time(fn) {
     fn(); // warm-up (JIT, wasm tier-up)
     fn();
     let best = Infinity;
     let out;
     for (let r = 0; r < ROUNDS; r++) {
-      let reps = 0;
-      const t0 = cpuSeconds();
-      let el = 0;
-      do {
-        out = fn();
-        reps++;
-        el = cpuSeconds() - t0;
-      } while (el < MIN_TIME);
-      best = Math.min(best, el / reps);
+      const w = window(fn);
+      best = Math.min(best, w.sec);
+      out = w.out;
     }
     return { sec: best, out };
   }
 
   const rows = [];
   const datasets = SHAPES.map(([n, c], i) => ({ n, c, ...makeData(n, c, 1234 + i) }));
+  const cases = [];
   for (const d of datasets) {
     const { n, c, z, y } = d;
     const t = { data: z, shape: [n, c] };
-    const elems = n * c;
-    const fwd = time(() => core.crossEntropyLoss(t, y));
-    const fused = time(() => core.softmaxCrossEntropy(t, y));
-    const jsFused = time(() => core.softmaxCrossEntropy(t, y, { engine: 'js' }));
-    rows.push({
-      shape: `${n}×${c}`,
-      n,
-      c,
-      forward: elems / fwd.sec / 1e6,
-      fused: elems / fused.sec / 1e6,
-      jsFused: elems / jsFused.sec / 1e6,
-      loss: fwd.out,
-      gradNorm: fused.out.gradNorm,
-    });
     npy(join(tmp, `z${n}x${c}.npy`), '<f4', [n, c], z);
     npy(join(tmp, `y${n}x${c}.npy`), '<i4', [n], y);
+    const row = { shape: `${n}×${c}`, n, c, forward: 0, fused: 0, jsFused: 0, loss: NaN, gradNorm: NaN };
+    rows.push(row);
+    const fwd = () => core.crossEntropyLoss(t, y);
+    const fused = () => core.softmaxCrossEntropy(t, y);
+    for (const fn of [fwd, fused]) {
+      fn(); // warm-up (JIT, wasm tier-up)
+      fn();
+    }
+    cases.push({ row, elems: n * c, fwd, fused, best: { fwd: Infinity, fused: Infinity } });
+    // the JS reference path is not compared with torch: measured once, before the rounds
+    row.jsFused = (n * c) / time(() => core.softmaxCrossEntropy(t, y, { engine: 'js' })).sec / 1e6;
   }
 
-  let torch = null;
+  // torch runs as a child process that measures one round (one window per shape and mode) per request
+  let torchProc = null;
+  let torchInfo = null;
   if (!args.has('--no-torch') && existsSync('/usr/bin/python3')) {
     const py = `
 import sys, time, json
 try:
     import torch, numpy as np
 except Exception as e:
-    print(json.dumps({"error": str(e)})); sys.exit(0)
+    print(json.dumps({"error": str(e)}), flush=True); sys.exit(0)
 torch.set_num_threads(1)
 F = torch.nn.functional
 MIN = float(sys.argv[2])
-ROUNDS = int(sys.argv[3])
-def bench(fn):
-    fn(); fn()
-    best = float("inf")
-    for _ in range(ROUNDS):
-        reps = 0; t0 = time.process_time()
-        while True:
-            out = fn(); reps += 1
-            el = time.process_time() - t0
-            if el >= MIN: break
-        best = min(best, el / reps)
-    return best, out
-res = {"version": torch.__version__}
-for shp in sys.argv[4:]:
+def window(fn):
+    reps = 0; t0 = time.process_time()
+    while True:
+        out = fn(); reps += 1
+        el = time.process_time() - t0
+        if el >= MIN: break
+    return el / reps, out
+cases = []
+for shp in sys.argv[3:]:
     z = torch.from_numpy(np.load(sys.argv[1] + "/z" + shp + ".npy"))
     y = torch.from_numpy(np.load(sys.argv[1] + "/y" + shp + ".npy").astype(np.int64))
-    n, c = z.shape
-    def fwd():
+    def fwd(z=z, y=y):
         with torch.no_grad():
             return F.cross_entropy(z, y).item()
-    def fused():
+    def fused(z=z, y=y):
         zz = z.detach().requires_grad_(True)
         loss = F.cross_entropy(zz, y)
         (g,) = torch.autograd.grad(loss, zz)
         return loss.item(), g.norm().item()
-    tf, lf = bench(fwd)
-    tg, (lg, gn) = bench(fused)
-    res[shp] = {"forward": n * c / tf / 1e6, "fused": n * c / tg / 1e6, "loss": lf, "gradNorm": gn}
-print(json.dumps(res))
+    for fn in (fwd, fused):
+        fn(); fn()
+    cases.append((shp, z.shape[0] * z.shape[1], fwd, fused))
+print(json.dumps({"version": torch.__version__}), flush=True)
+for line in sys.stdin:
+    res = {}
+    for shp, elems, fwd, fused in cases:
+        tf, lf = window(fwd)
+        tg, (lg, gn) = window(fused)
+        res[shp] = {"fwdSec": tf, "fusedSec": tg, "loss": lf, "gradNorm": gn}
+    print(json.dumps(res), flush=True)
 `;
     writeFileSync(join(tmp, 'torch_bench.py'), py);
-    const r = spawnSync('/usr/bin/python3', [join(tmp, 'torch_bench.py'), tmp, String(MIN_TIME), String(ROUNDS), ...SHAPES.map(([n, c]) => `${n}x${c}`)], {
-      encoding: 'utf8',
-      maxBuffer: 1 << 20,
+    torchProc = spawn('/usr/bin/python3', [join(tmp, 'torch_bench.py'), tmp, String(MIN_TIME), ...SHAPES.map(([n, c]) => `${n}x${c}`)], {
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
+    let err = '';
+    torchProc.stderr.on('data', (b) => (err += b));
+    const lines = [];
+    const waiters = [];
+    let buf = '';
+    torchProc.stdout.on('data', (b) => {
+      buf += b;
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const l = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        if (waiters.length) waiters.shift()(l);
+        else lines.push(l);
+      }
+    });
+    const closed = new Promise((res) => torchProc.on('close', () => res(null)));
+    torchProc.nextLine = () => (lines.length ? Promise.resolve(lines.shift()) : Promise.race([new Promise((res) => waiters.push(res)), closed]));
+    const first = await torchProc.nextLine();
     try {
-      torch = JSON.parse(r.stdout.trim().split('\n').pop());
-      if (torch.error) {
-        console.warn(`torch unavailable: ${torch.error}`);
-        torch = null;
+      torchInfo = JSON.parse(first ?? '');
+      if (torchInfo.error) {
+        console.warn(`torch unavailable: ${torchInfo.error}`);
+        torchInfo = null;
       }
     } catch {
-      console.warn(`torch bench failed: ${r.stderr.slice(-500)}`);
+      console.warn(`torch bench failed: ${err.slice(-500)}`);
+      torchInfo = null;
     }
+    if (!torchInfo) {
+      torchProc.kill();
+      torchProc = null;
+    }
+  }
+
+  let torch = null;
+  if (torchInfo) {
+    torch = { version: torchInfo.version };
+    for (const [n, c] of SHAPES) torch[`${n}x${c}`] = { forward: 0, fused: 0, loss: NaN, gradNorm: NaN, fwdSec: Infinity, fusedSec: Infinity };
+  }
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const k of cases) {
+      const f = window(k.fwd);
+      k.best.fwd = Math.min(k.best.fwd, f.sec);
+      k.row.loss = f.out;
+      const g = window(k.fused);
+      k.best.fused = Math.min(k.best.fused, g.sec);
+      k.row.gradNorm = g.out.gradNorm;
+    }
+    if (torch) {
+      torchProc.stdin.write('round\n');
+      const line = await torchProc.nextLine();
+      let res = null;
+      try {
+        res = JSON.parse(line ?? '');
+      } catch {
+        res = null;
+      }
+      if (!res) {
+        console.warn('torch bench failed mid-run');
+        torch = null;
+        continue;
+      }
+      for (const [n, c] of SHAPES) {
+        const key = `${n}x${c}`;
+        const tr = torch[key];
+        const v = res[key];
+        tr.fwdSec = Math.min(tr.fwdSec, v.fwdSec);
+        tr.fusedSec = Math.min(tr.fusedSec, v.fusedSec);
+        tr.forward = (n * c) / tr.fwdSec / 1e6;
+        tr.fused = (n * c) / tr.fusedSec / 1e6;
+        tr.loss = v.loss;
+        tr.gradNorm = v.gradNorm;
+      }
+    }
+  }
+  if (torchProc) {
+    torchProc.stdin.end();
+    torchProc.kill();
+  }
+  for (const k of cases) {
+    k.row.forward = k.elems / k.best.fwd / 1e6;
+    k.row.fused = k.elems / k.best.fused / 1e6;
   }
 
   const f = (x) => (x === undefined ? '—' : x >= 100 ? x.toFixed(0) : x.toFixed(1));

@@ -282,6 +282,11 @@ export class SeriesStore implements SeriesView {
     }
   }
 
+  /** Whether appendRows(rows, before, …) would store values only (the series is on, or can join, those rows). */
+  canShare(rows: SharedRows, before: number): boolean {
+    return this.rows === rows ? this.rowsBase + this.length === before : this.rows === undefined && this.length === 0;
+  }
+
   /** Leaves the shared rows: private step/line/epoch columns for the points so far (once, O(n)). */
   private materialize(): void {
     const rows = this.rows!;

@@ -87,6 +87,13 @@ class FileSink implements Sink {
     }
     const rows = this.w.store.sharedRows(this.fileIdx);
     const before = rows.length;
+    let sharing = 0;
+    for (let j = 0; j < k; j++) if (this.byId[ids[j]!]!.canShare(rows, before)) sharing++;
+    if (sharing < 2) {
+      // the rows would serve at most one series (the others left them): private columns
+      for (let j = 0; j < k; j++) this.block(ids[j]!, n, step, value, offs[j]!, wallMs, epoch, line);
+      return;
+    }
     rows.appendRowBlock(n, step, epoch, line, this.fileIdx);
     for (let j = 0; j < k; j++) {
       const id = ids[j]!;

@@ -7,7 +7,8 @@ import fc from 'fast-check';
 import { LineReader } from '../../../src/ingest/lines';
 import { CsvParser } from '../../../src/ingest/parsers/csv';
 import { RunStore, type SeriesStore } from '../../../src/ingest/store';
-import { concat, enc, FIXTURES, RecSink } from './helpers';
+import { loadRuns } from '../../../src/ingest/index';
+import { concat, enc, FIXTURES, RecSink, tmpDir } from './helpers';
 
 /** A RecSink that also takes blocks (recorded as points, per series in order). */
 class BlockSink extends RecSink {
@@ -124,6 +125,43 @@ describe('ingest: CSV blocks', () => {
     assert.ok(run.footprint().bytes / run.footprint().points < 24);
     if (shared) assert.ok((sink as RowsSink).rowCalls > 0);
   }
+});
+
+describe('ingest: CSV shared rows through loadRuns', () => {
+  it('columns that share rows, leave them and come back dense read back like the per-point parse', async () => {
+    // a, b dense (shared rows); both sparse for a while (they leave), then b dense alone, then a, b and
+    // a new column c dense (c alone could share: private columns for all); a text cell in b later
+    const rows = ['step,epoch,a,b,c'];
+    for (let i = 0; i < 30000; i++) {
+      const a = i < 5000 || i >= 9000 || i % 5 === 0 ? (i / 7).toPrecision(9) : '';
+      const b = i >= 6000 && i < 7000 ? '' : i === 20000 ? 'x' : String(-i / 3);
+      const c = i >= 12288 ? String(i % 97) : '';
+      rows.push(`${i * 2},${i >> 12},${a},${b},${c}`);
+    }
+    const dir = tmpDir();
+    try {
+      const f = path.join(dir, 'metrics.csv');
+      const text = rows.join('\n') + '\n';
+      fs.writeFileSync(f, text);
+      const [run] = await loadRuns([f]);
+      const ref = parse(new RecSink(), enc(text), []);
+      const want = perSeries(ref);
+      const got: Record<string, unknown[]> = {};
+      for (const s of run!.series()) {
+        const pts: unknown[] = [];
+        for (let i = 0; i < s.length; i++) {
+          const v = s.value(i);
+          pts.push([s.step(i), Object.is(v, -0) ? '-0' : Number.isNaN(v) ? 'NaN' : v, 'NaN', Number.isNaN(s.epoch(i)) ? 'NaN' : s.epoch(i), s.provenance(i).line]);
+        }
+        got[s.key] = pts;
+      }
+      assert.deepEqual(got, want);
+      const fp = (run as unknown as { footprint(): { bytes: number; points: number } }).footprint();
+      assert.ok(fp.bytes / fp.points <= 24, `${fp.bytes / fp.points} B/point`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('ingest/store: appendBlock', () => {

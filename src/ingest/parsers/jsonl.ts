@@ -19,6 +19,7 @@ interface Slot {
 }
 
 const MAX_FIELDS = 256;
+const PR = 1024; // rows per pending block
 
 export class JsonlParser implements LineParser {
   private slots: Slot[] = [];
@@ -46,6 +47,27 @@ export class JsonlParser implements LineParser {
   private readonly ve = new Int32Array(MAX_FIELDS);
   private allNumeric = false;
   private fieldCount = 0;
+  // Template lines not yet handed to the sink (when it takes `rows`): per row its step, epoch, wall
+  // time and line, per metric q its value at pv[q * PR + row]. Goes out as one `rows` call when full,
+  // when the template changes, before any other emission and at the end of every lines()/line() call.
+  private pr = 0;
+  private pIds: Int32Array = new Int32Array(0);
+  private pv = new Float64Array(0);
+  private pOffs = new Int32Array(0);
+  private readonly pStep = new Float64Array(PR);
+  private readonly pEpoch = new Float64Array(PR);
+  private readonly pWall = new Float64Array(PR);
+  private readonly pLine = new Float64Array(PR);
+  private pEpochAny = false;
+  private pWallAny = false;
+  // the points of the last fast() line, held until learn() tells whether they start template rows
+  private dN = 0;
+  private dIds = new Int32Array(0);
+  private dVals = new Float64Array(0);
+  private dStep = 0;
+  private dEpoch = 0;
+  private dWall = 0;
+  private dLine = 0;
 
   constructor(
     private readonly sink: Sink,
@@ -56,6 +78,16 @@ export class JsonlParser implements LineParser {
     this.slots = [];
     this.records = 0;
     this.tplN = -1;
+    this.pr = 0;
+  }
+
+  /** Hands the pending template rows to the sink. */
+  private flushRows(): void {
+    const n = this.pr;
+    if (n === 0) return;
+    this.pr = 0;
+    const ids = this.pIds;
+    this.sink.rows!(n, this.pStep, this.pWallAny ? this.pWall : undefined, this.pEpochAny ? this.pEpoch : undefined, this.pLine, ids.length, ids, this.pv, this.pOffs);
   }
 
   snapshot(): unknown {
@@ -65,6 +97,7 @@ export class JsonlParser implements LineParser {
   restore(state: unknown): void {
     this.slots = [];
     this.tplN = -1;
+    this.pr = 0;
     const r = (state as { records?: unknown } | undefined)?.records;
     this.records = typeof r === 'number' ? r : 0;
   }
@@ -82,6 +115,7 @@ export class JsonlParser implements LineParser {
       const nl = b.indexOf(10, i);
       const next = nl < 0 || nl >= e ? e : nl + 1;
       const end = next > i && b[next - 1] === 10 ? (next - 1 > i && b[next - 2] === 13 ? next - 2 : next - 1) : next;
+      this.flushRows();
       try {
         this.line(b, i, end, ln);
       } catch (err) {
@@ -90,6 +124,7 @@ export class JsonlParser implements LineParser {
       ln++;
       i = next;
     }
+    this.flushRows();
     return ln - first;
   }
 
@@ -193,7 +228,12 @@ export class JsonlParser implements LineParser {
     const mk = this.tplMetric;
     const ids = this.tplIds;
     const sink = this.sink;
-    for (let q = 0; q < mk.length; q++) sink.point(ids[q]!, step, vals[mk[q]!]!, wall, epoch, lineNo);
+    const nm = mk.length;
+    if (sink.rows === undefined || nm === 0) {
+      for (let q = 0; q < nm; q++) sink.point(ids[q]!, step, vals[mk[q]!]!, wall, epoch, lineNo);
+      return i;
+    }
+    this.pushRow(ids, nm, step, epoch, wall, lineNo, vals, mk);
     return i;
   }
 
@@ -254,7 +294,11 @@ export class JsonlParser implements LineParser {
   }
 
   line(b: Uint8Array, s: number, e: number, lineNo: number): void {
-    if (this.tplN >= 0 && this.matchTemplate(b, s, e, false, lineNo) >= 0) return;
+    if (this.tplN >= 0 && this.matchTemplate(b, s, e, false, lineNo) >= 0) {
+      this.flushRows();
+      return;
+    }
+    this.flushRows();
     let i = s;
     while (i < e && (b[i] === 32 || b[i] === 9)) i++;
     if (i >= e) return; // blank line
@@ -262,8 +306,14 @@ export class JsonlParser implements LineParser {
       this.sink.error(`line ${lineNo}: not a JSON object`, lineNo);
       return;
     }
-    if (this.fast(b, i + 1, e, lineNo)) this.learn(b, s);
-    else {
+    if (this.fast(b, i + 1, e, lineNo)) {
+      try {
+        this.learn(b, s);
+      } finally {
+        this.undefer();
+        this.flushRows();
+      }
+    } else {
       this.tplN = -1;
       this.slow(b, s, e, lineNo);
     }
@@ -392,6 +442,19 @@ export class JsonlParser implements LineParser {
   private emit(n: number, step: number, epoch: number, wall: number, split: string | undefined, lineNo: number): void {
     const rec = this.records++;
     if (step !== step) step = epoch === epoch ? epoch : rec;
+    const defer = this.sink.rows !== undefined && split === undefined && this.allNumeric && n > 0;
+    if (defer) {
+      // a line that can become the template: its points wait for learn() (undefer) to start the rows
+      if (this.dVals.length < n) {
+        this.dVals = new Float64Array(n);
+        this.dIds = new Int32Array(n);
+      }
+      this.dN = n;
+      this.dStep = step;
+      this.dEpoch = epoch;
+      this.dWall = wall;
+      this.dLine = lineNo;
+    }
     for (let k = 0; k < n; k++) {
       const slot = this.slots[this.slotIdx[k]!]!;
       let id: number;
@@ -401,8 +464,49 @@ export class JsonlParser implements LineParser {
         slot.lastSplit = split;
         slot.lastId = id;
       }
-      this.sink.point(id, step, this.vals[k]!, wall, epoch, lineNo);
+      if (defer) {
+        this.dIds[k] = id;
+        this.dVals[k] = this.vals[k]!;
+      } else this.sink.point(id, step, this.vals[k]!, wall, epoch, lineNo);
     }
+  }
+
+  /** The deferred line of emit(): the first row of the new template's rows, or points when it has none. */
+  private undefer(): void {
+    const n = this.dN;
+    if (n === 0) return;
+    this.dN = 0;
+    const ids = this.tplIds;
+    let same = this.tplN >= 0 && ids.length === n;
+    for (let q = 0; same && q < n; q++) same = ids[q] === this.dIds[q];
+    if (!same) {
+      for (let q = 0; q < n; q++) this.sink.point(this.dIds[q]!, this.dStep, this.dVals[q]!, this.dWall, this.dEpoch, this.dLine);
+      return;
+    }
+    this.pushRow(ids, n, this.dStep, this.dEpoch, this.dWall, this.dLine, this.dVals, null);
+  }
+
+  /** One row into the pending block: value q is vals[map ? map[q] : q]. */
+  private pushRow(ids: Int32Array, nm: number, step: number, epoch: number, wall: number, lineNo: number, vals: Float64Array, map: Int32Array | null): void {
+    if (this.pr > 0 && this.pIds !== ids) this.flushRows();
+    let r = this.pr;
+    if (r === 0) {
+      this.pIds = ids;
+      if (this.pv.length < nm * PR) this.pv = new Float64Array(nm * PR);
+      if (this.pOffs.length !== nm) this.pOffs = Int32Array.from({ length: nm }, (_, q) => q * PR);
+      this.pEpochAny = this.pWallAny = false;
+    }
+    this.pStep[r] = step;
+    this.pEpoch[r] = epoch;
+    this.pWall[r] = wall;
+    this.pLine[r] = lineNo;
+    if (epoch === epoch) this.pEpochAny = true;
+    if (wall === wall) this.pWallAny = true;
+    const pv = this.pv;
+    if (map === null) for (let q = 0; q < nm; q++) pv[q * PR + r] = vals[q]!;
+    else for (let q = 0; q < nm; q++) pv[q * PR + r] = vals[map[q]!]!;
+    this.pr = ++r;
+    if (r === PR) this.flushRows();
   }
 
   private findSlot(b: Uint8Array, ks: number, ke: number, fi: number): Slot {

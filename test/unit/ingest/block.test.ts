@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { LineReader } from '../../../src/ingest/lines';
 import { CsvParser } from '../../../src/ingest/parsers/csv';
+import { JsonlParser } from '../../../src/ingest/parsers/jsonl';
 import { RunStore, type SeriesStore } from '../../../src/ingest/store';
 import { loadRuns } from '../../../src/ingest/index';
 import { concat, enc, FIXTURES, RecSink, tmpDir } from './helpers';
@@ -125,6 +126,72 @@ describe('ingest: CSV blocks', () => {
     assert.ok(run.footprint().bytes / run.footprint().points < 24);
     if (shared) assert.ok((sink as RowsSink).rowCalls > 0);
   }
+});
+
+describe('ingest: JSONL template lines in rows', () => {
+  it('a rows sink gets the same points per series, errors and logit records as the per-point sink', () => {
+    const num = fc.oneof(
+      { weight: 8, arbitrary: fc.double({ noDefaultInfinity: true, noNaN: true }).map((v) => String(v)) },
+      { weight: 2, arbitrary: fc.integer({ min: -5, max: 100000 }).map(String) },
+      { weight: 1, arbitrary: fc.constantFrom('NaN', 'Infinity', '-Infinity', '-0', '1e-3', '0.1234567890123456789012345') },
+    );
+    const line = fc.tuple(fc.integer({ min: 0, max: 9 }), num, num, fc.nat({ max: 100000 })).map(([kind, a, b, st]) => {
+      switch (kind) {
+        case 0:
+        case 1:
+        case 2:
+          return `{"step": ${st}, "loss": ${a}, "lr": ${b}}`;
+        case 3:
+          return `{"step": ${st}, "epoch": ${st >> 4}, "loss": ${a}, "grad_norm": ${b}}`;
+        case 4:
+          return `{"step": ${st}, "loss": ${a}, "timestamp": ${1.7e9 + st}}`;
+        case 5:
+          return `{"step": ${st}, "train": {"loss": ${a}}}`;
+        case 6:
+          return `{"step": ${st}, "split": "val", "loss": ${a}}`;
+        case 7:
+          return `{"loss": ${a}, "lr": ${b}}`;
+        case 8:
+          return 'not json';
+        default:
+          return '';
+      }
+    });
+    const parseJ = (sink: RecSink, bytes: Uint8Array, cuts: number[]): RecSink => {
+      const r = new LineReader(new JsonlParser(sink, 'f'), sink);
+      let prev = 0;
+      for (const c of [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b)) {
+        r.push(bytes.slice(prev, c));
+        prev = c;
+      }
+      r.push(bytes.slice(prev));
+      r.finish();
+      return sink;
+    };
+    const fixture = concat([fs.readFileSync(path.join(FIXTURES, 'metrics.jsonl')), fs.readFileSync(path.join(FIXTURES, 'logits.jsonl'))]);
+    const a = parseJ(new RowsSink(), fixture, []) as RowsSink;
+    const ref = parseJ(new RecSink(), fixture, []);
+    assert.deepEqual(perSeries(a), perSeries(ref));
+    assert.equal(a.logits.length, ref.logits.length);
+    const many = enc(Array.from({ length: 3000 }, (_, i) => `{"step": ${i}, "loss": ${1 / (i + 1)}, "lr": 0.001}`).join('\n') + '\n');
+    const m = parseJ(new RowsSink(), many, [12345]) as RowsSink;
+    assert.deepEqual(perSeries(m), perSeries(parseJ(new RecSink(), many, [])));
+    assert.ok(m.rowCalls >= 3 && m.rowCalls <= 6, `${m.rowCalls} rows calls`); // blocks of up to 1024 lines
+    fc.assert(
+      fc.property(fc.array(fc.tuple(line, fc.integer({ min: 1, max: 300 })), { maxLength: 12 }), fc.array(fc.nat(), { maxLength: 8 }), fc.boolean(), (runs, cuts, crlf) => {
+        // runs of the same line kind (templates that hold for a while, blocks that fill up)
+        const lines: string[] = [];
+        let st = 0;
+        for (const [l, n] of runs) for (let k = 0; k < n; k++) lines.push(l.replace(/"step": \d+/, `"step": ${st++}`));
+        const bytes = enc(lines.join(crlf ? '\r\n' : '\n') + '\n');
+        const rws = parseJ(new RowsSink(), bytes, cuts) as RowsSink;
+        const pts = parseJ(new RecSink(), bytes, []);
+        assert.deepEqual(perSeries(rws), perSeries(pts));
+        assert.deepEqual(rws.errors, pts.errors);
+      }),
+      { numRuns: 150 },
+    );
+  });
 });
 
 describe('ingest: CSV shared rows through loadRuns', () => {

@@ -3,9 +3,12 @@
 //   forward = loss only (mean);   fused = loss + gradient L2 norm (torch: forward + autograd.grad + norm)
 // Each number is the best of several short windows of process CPU time (the machine is shared;
 // both sides are single-threaded, so CPU time = compute time without other jobs' time slices).
-// The two sides are measured in alternating rounds (LossWatch: one window per shape and mode, then
-// torch: the same), so a slow phase of the shared machine (they last seconds) hits both sides alike
-// instead of whichever happened to run during it; each side's number is its best window overall.
+// The two sides alternate window by window on each shape and mode (LossWatch window, torch window,
+// ROUNDS times), so a slow phase of the shared machine (they last seconds) hits both sides alike
+// instead of whichever happened to run during it; each side's number is its best window. Torch's
+// windows of one case follow each other with only our window in between (its process idles then):
+// alternating shapes inside torch's process costs it up to 40 % (allocator state of the 16…51 MB
+// tensors), so that is avoided.
 // Options: --quick (shorter timing), --no-torch, --json.
 import { build } from 'esbuild';
 import { spawn } from 'node:child_process';
@@ -141,7 +144,7 @@ def window(fn):
         el = time.process_time() - t0
         if el >= MIN: break
     return el / reps, out
-cases = []
+cases = {}
 for shp in sys.argv[3:]:
     z = torch.from_numpy(np.load(sys.argv[1] + "/z" + shp + ".npy"))
     y = torch.from_numpy(np.load(sys.argv[1] + "/y" + shp + ".npy").astype(np.int64))
@@ -153,17 +156,17 @@ for shp in sys.argv[3:]:
         loss = F.cross_entropy(zz, y)
         (g,) = torch.autograd.grad(loss, zz)
         return loss.item(), g.norm().item()
-    for fn in (fwd, fused):
-        fn(); fn()
-    cases.append((shp, z.shape[0] * z.shape[1], fwd, fused))
+    cases[shp] = {"fwd": fwd, "fused": fused}
 print(json.dumps({"version": torch.__version__}), flush=True)
+last = None
 for line in sys.stdin:
-    res = {}
-    for shp, elems, fwd, fused in cases:
-        tf, lf = window(fwd)
-        tg, (lg, gn) = window(fused)
-        res[shp] = {"fwdSec": tf, "fusedSec": tg, "loss": lf, "gradNorm": gn}
-    print(json.dumps(res), flush=True)
+    shp, mode = line.split()
+    fn = cases[shp][mode]
+    if (shp, mode) != last:
+        fn(); fn()  # warm-up, as on the LossWatch side
+        last = (shp, mode)
+    sec, out = window(fn)
+    print(json.dumps({"sec": sec, "out": out}), flush=True)
 `;
     writeFileSync(join(tmp, 'torch_bench.py'), py);
     torchProc = spawn('/usr/bin/python3', [join(tmp, 'torch_bench.py'), tmp, String(MIN_TIME), ...SHAPES.map(([n, c]) => `${n}x${c}`)], {
@@ -206,41 +209,40 @@ for line in sys.stdin:
   let torch = null;
   if (torchInfo) {
     torch = { version: torchInfo.version };
-    for (const [n, c] of SHAPES) torch[`${n}x${c}`] = { forward: 0, fused: 0, loss: NaN, gradNorm: NaN, fwdSec: Infinity, fusedSec: Infinity };
+    for (const [n, c] of SHAPES) torch[`${n}x${c}`] = { forward: 0, fused: 0, loss: NaN, gradNorm: NaN };
   }
-  for (let r = 0; r < ROUNDS; r++) {
-    for (const k of cases) {
-      const f = window(k.fwd);
-      k.best.fwd = Math.min(k.best.fwd, f.sec);
-      k.row.loss = f.out;
-      const g = window(k.fused);
-      k.best.fused = Math.min(k.best.fused, g.sec);
-      k.row.gradNorm = g.out.gradNorm;
-    }
-    if (torch) {
-      torchProc.stdin.write('round\n');
-      const line = await torchProc.nextLine();
-      let res = null;
-      try {
-        res = JSON.parse(line ?? '');
-      } catch {
-        res = null;
-      }
-      if (!res) {
-        console.warn('torch bench failed mid-run');
-        torch = null;
-        continue;
-      }
-      for (const [n, c] of SHAPES) {
-        const key = `${n}x${c}`;
+  for (const k of cases) {
+    const key = `${k.row.n}x${k.row.c}`;
+    for (const mode of ['fwd', 'fused']) {
+      let torchBest = Infinity;
+      for (let r = 0; r < ROUNDS; r++) {
+        const w = window(k[mode]);
+        k.best[mode] = Math.min(k.best[mode], w.sec);
+        if (mode === 'fwd') k.row.loss = w.out;
+        else k.row.gradNorm = w.out.gradNorm;
+        if (!torch) continue;
+        torchProc.stdin.write(`${key} ${mode}\n`);
+        let res = null;
+        try {
+          res = JSON.parse((await torchProc.nextLine()) ?? '');
+        } catch {
+          res = null;
+        }
+        if (!res) {
+          console.warn('torch bench failed mid-run');
+          torch = null;
+          continue;
+        }
+        torchBest = Math.min(torchBest, res.sec);
         const tr = torch[key];
-        const v = res[key];
-        tr.fwdSec = Math.min(tr.fwdSec, v.fwdSec);
-        tr.fusedSec = Math.min(tr.fusedSec, v.fusedSec);
-        tr.forward = (n * c) / tr.fwdSec / 1e6;
-        tr.fused = (n * c) / tr.fusedSec / 1e6;
-        tr.loss = v.loss;
-        tr.gradNorm = v.gradNorm;
+        if (mode === 'fwd') {
+          tr.forward = (k.row.n * k.row.c) / torchBest / 1e6;
+          tr.loss = res.out;
+        } else {
+          tr.fused = (k.row.n * k.row.c) / torchBest / 1e6;
+          tr.loss = res.out[0];
+          tr.gradNorm = res.out[1];
+        }
       }
     }
   }

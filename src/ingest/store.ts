@@ -384,20 +384,23 @@ export class SeriesStore implements SeriesView {
   }
   /** Copies of the step and value columns (for consumers that want contiguous arrays). */
   steps(): Float64Array {
-    if (this.rows !== undefined) return this.rows.steps().slice(this.rowsBase, this.rowsBase + this.length);
+    if (this.rows !== undefined) return this.rows.column('step', this.rowsBase, this.length);
     return this.column('step');
   }
   values(): Float64Array {
     return this.column('value');
   }
-  private column(name: 'step' | 'value'): Float64Array {
-    const out = new Float64Array(this.length);
-    let at = 0;
-    for (const c of this.chunks) {
-      const n = Math.min(c[name].length, this.length - at);
-      if (n <= 0) break;
-      out.set(n === c[name].length ? c[name] : c[name].subarray(0, n), at);
-      at += n;
+  /** A copy of points [from, from + n) of a column (clamped to [0, length)). */
+  protected column(name: 'step' | 'value', from = 0, n = this.length - from): Float64Array {
+    from = Math.max(0, from);
+    const end = Math.min(this.length, from + Math.max(0, n));
+    const out = new Float64Array(Math.max(0, end - from));
+    for (let i = from; i < end; ) {
+      const a = this.chunks[i >>> CHUNK_SHIFT]![name];
+      const o = i & MASK;
+      const m = Math.min(end - i, a.length - o);
+      out.set(a.subarray(o, o + m), i - from);
+      i += m;
     }
     return out;
   }
@@ -437,6 +440,10 @@ export class SeriesStore implements SeriesView {
 export class SharedRows extends SeriesStore {
   constructor(files: () => readonly FileRef[]) {
     super('', 'other', 'none', files, true);
+  }
+  /** A copy of the steps of rows [from, from + n). */
+  override column(name: 'step' | 'value', from = 0, n = this.length - from): Float64Array {
+    return super.column(name, from, n);
   }
   /** Appends n rows (no wall times: series with times keep private columns). */
   appendRowBlock(n: number, step: Float64Array, epoch: Float64Array | undefined, line: Float64Array, file: number): void {

@@ -4,10 +4,12 @@
 // ceLossBlock / ceFusedBlock(z, n, c, y, w, lossOut, [sqOut,] res) handle n rows of C classes (index
 // targets, y = −1 for an ignored row; w = 0 or a pointer to C float64 class weights).
 // Row path (C > 64, and rows the 4-row path hands back), per row with target y:
-//   1. m = max z (4 vector accumulators) and Σ z (NaN detector: a NaN makes it NaN; a NaN sum from
-//      overflowing finite values is re-checked element by element).
-//   2. z_y is set to −inf in the (copied) block while e_k = exp(z_k − m) is summed over the row, then
-//      restored: S1 = Σ_{k≠y} e_k needs no mask in the hot loop and excludes the target.
+//   1. m = max z, min z and "has a NaN" from integer max_s / max_u / min_u reductions of the float
+//      bits (see rowMax; integer SIMD ops spread over more pipes than float min/max/add).
+//   2. S1 = Σ_{k≠y} exp(z_k − m). Rows with min − m ≥ −86 (the usual case) run an exp without the
+//      underflow mask and zero the target's lane in the one 32-class chunk that holds it; other rows
+//      (−inf entries, spreads beyond 86) use the masked exp with z_y set to −inf in the (copied) block
+//      during the pass. Both give bit-identical sums.
 //      exp: e^x = 2^k · P(r), k = round(x·log2 e), r = x − k·ln2 (two-constant Cody–Waite), P a
 //      degree-5 minimax polynomial (rel. err 1.9e-7 in f32 incl. rounding), exp(0) = 1 exactly,
 //      x < −86 → 0; 2^k is added to P's exponent bits. Eight vectors per iteration (their constants
@@ -112,15 +114,20 @@ let gNaN: bool = false;
 let gS1: f64 = 0;
 let gS2: f64 = 0;
 
-/** gM = max of the row, gMin = its min (NaN-blind), gNaN = the row holds a NaN. */
+/**
+ * gM = max of the row, gMin = its min, gNaN = the row holds a NaN — from three integer reductions of
+ * the float bits (vector integer ops, which use all four SIMD pipes, where float min/max/add use two):
+ * max_s picks the largest non-negative float (a positive NaN above +inf), max_u the most negative
+ * float (a negative NaN above −inf), min_u the smallest non-negative float or, in an all-negative
+ * row, the negative float nearest 0 (its max).
+ */
 @inline function rowMax(base: usize, c: i32): void {
-  let m0 = KNEGINF;
-  let m1 = m0;
-  let m2 = m0;
-  let m3 = m0;
-  let n0 = f32x4.splat(Infinity);
+  let s0 = i32x4.splat(0x80000000);
+  let s1 = s0;
+  let u0 = i32x4.splat(0);
+  let u1 = u0;
+  let n0 = i32x4.splat(-1);
   let n1 = n0;
-  let sx = f32x4.splat(0);
   let k = 0;
   for (; k + 16 <= c; k += 16) {
     const p = base + (<usize>k << 2);
@@ -128,49 +135,43 @@ let gS2: f64 = 0;
     const v1 = v128.load(p, 16);
     const v2 = v128.load(p, 32);
     const v3 = v128.load(p, 48);
-    m0 = f32x4.pmax(m0, v0);
-    m1 = f32x4.pmax(m1, v1);
-    m2 = f32x4.pmax(m2, v2);
-    m3 = f32x4.pmax(m3, v3);
-    n0 = f32x4.pmin(n0, f32x4.pmin(v0, v1));
-    n1 = f32x4.pmin(n1, f32x4.pmin(v2, v3));
-    sx = f32x4.add(sx, f32x4.add(f32x4.add(v0, v1), f32x4.add(v2, v3)));
+    s0 = i32x4.max_s(s0, i32x4.max_s(v0, v1));
+    s1 = i32x4.max_s(s1, i32x4.max_s(v2, v3));
+    u0 = i32x4.max_u(u0, i32x4.max_u(v0, v1));
+    u1 = i32x4.max_u(u1, i32x4.max_u(v2, v3));
+    n0 = i32x4.min_u(n0, i32x4.min_u(v0, v1));
+    n1 = i32x4.min_u(n1, i32x4.min_u(v2, v3));
   }
   for (; k + 4 <= c; k += 4) {
     const v = v128.load(base + (<usize>k << 2));
-    m0 = f32x4.pmax(m0, v);
-    n0 = f32x4.pmin(n0, v);
-    sx = f32x4.add(sx, v);
+    s0 = i32x4.max_s(s0, v);
+    u0 = i32x4.max_u(u0, v);
+    n0 = i32x4.min_u(n0, v);
   }
   if (k < c) {
-    // partial last vector: lanes past the row end read the next bytes of the block, masked to −inf
-    const v = v128.bitselect(v128.load(base + (<usize>k << 2)), KNEGINF, firstLanes(c - k));
-    m1 = f32x4.pmax(m1, v);
-    n1 = f32x4.pmin(n1, v128.bitselect(v, f32x4.splat(Infinity), firstLanes(c - k)));
-    sx = f32x4.add(sx, v);
+    // partial last vector: lanes past the row end read the next bytes of the block, set to each
+    // reduction's neutral value
+    const keep = firstLanes(c - k);
+    const v = v128.load(base + (<usize>k << 2));
+    s0 = i32x4.max_s(s0, v128.bitselect(v, i32x4.splat(0x80000000), keep));
+    u0 = i32x4.max_u(u0, v128.bitselect(v, i32x4.splat(0), keep));
+    n0 = i32x4.min_u(n0, v128.bitselect(v, i32x4.splat(-1), keep));
   }
-  m0 = f32x4.pmax(f32x4.pmax(m0, m1), f32x4.pmax(m2, m3));
-  m0 = f32x4.pmax(m0, v128.shuffle<f32>(m0, m0, 2, 3, 0, 1));
-  m0 = f32x4.pmax(m0, v128.shuffle<f32>(m0, m0, 1, 0, 3, 2));
-  gM = f32x4.extract_lane(m0, 0);
-  n0 = f32x4.pmin(n0, n1);
-  n0 = f32x4.pmin(n0, v128.shuffle<f32>(n0, n0, 2, 3, 0, 1));
-  n0 = f32x4.pmin(n0, v128.shuffle<f32>(n0, n0, 1, 0, 3, 2));
-  gMin = f32x4.extract_lane(n0, 0);
-  sx = f32x4.add(sx, v128.shuffle<f32>(sx, sx, 2, 3, 0, 1));
-  sx = f32x4.add(sx, v128.shuffle<f32>(sx, sx, 1, 0, 3, 2));
-  const s = f32x4.extract_lane(sx, 0);
-  gNaN = false;
-  if (isNaN<f32>(s)) {
-    // NaN present, or finite values overflowed (+inf plus −inf): look element by element
-    for (let j = 0; j < c; j++) {
-      const v = load<f32>(base + (<usize>j << 2));
-      if (v != v) {
-        gNaN = true;
-        break;
-      }
-    }
-  }
+  s0 = i32x4.max_s(s0, s1);
+  s0 = i32x4.max_s(s0, v128.shuffle<i32>(s0, s0, 2, 3, 0, 1));
+  s0 = i32x4.max_s(s0, v128.shuffle<i32>(s0, s0, 1, 0, 3, 2));
+  u0 = i32x4.max_u(u0, u1);
+  u0 = i32x4.max_u(u0, v128.shuffle<i32>(u0, u0, 2, 3, 0, 1));
+  u0 = i32x4.max_u(u0, v128.shuffle<i32>(u0, u0, 1, 0, 3, 2));
+  n0 = i32x4.min_u(n0, n1);
+  n0 = i32x4.min_u(n0, v128.shuffle<i32>(n0, n0, 2, 3, 0, 1));
+  n0 = i32x4.min_u(n0, v128.shuffle<i32>(n0, n0, 1, 0, 3, 2));
+  const ms = i32x4.extract_lane(s0, 0); // signed: ≥ 0 iff the row has a non-negative entry
+  const mu = <u32>i32x4.extract_lane(u0, 0);
+  const mn = <u32>i32x4.extract_lane(n0, 0);
+  gNaN = ms > 0x7F800000 || mu > 0xFF800000;
+  gM = reinterpret<f32>(ms >= 0 ? ms : <i32>mn);
+  gMin = reinterpret<f32>(mu >= 0x80000000 ? <i32>mu : <i32>mn);
 }
 
 /** gS1 = Σ exp(z − m) (gS2 = Σ exp(z − m)² when fused) over the row, m finite. */

@@ -230,6 +230,47 @@ describe('core: wasm kernel blocks, 4-row groups and target forms', () => {
     }
   });
 
+  it('row path (C > 64): max/min/NaN from the float bits — signs, zeros, NaN payloads, infinities', () => {
+    // The kernel takes a row's max, min and NaN flag from integer reductions of the float bits:
+    // exercise every sign case, both zeros, quiet/signalling NaNs of either sign, ±inf, at every
+    // position class (main loop, 4-wide tail, partial last vector).
+    const c = 103;
+    // bit patterns (written through a Uint32Array view: a NaN passed through a JS number may lose its payload)
+    const specials = [0x7fc00000, 0xffc00000, 0x7f800001, 0xff800001, 0x7fffffff, 0xffffffff, 0x7f800000, 0xff800000, 0, 0x80000000];
+    const rows: number[][] = [];
+    const put: [number, number, number][] = [];
+    const base = (i: number, k: number): number => Math.sin(i * 0.9 + k * 0.37) * 6;
+    rows.push(Array.from({ length: c }, (_, k) => -20 - Math.abs(base(0, k)))); // all negative
+    rows.push(Array.from({ length: c }, (_, k) => 20 + Math.abs(base(1, k)))); // all positive
+    rows.push(Array.from({ length: c }, (_, k) => (k % 2 ? 0 : -0))); // zeros of both signs
+    rows.push(Array.from({ length: c }, (_, k) => (k === 50 ? -0 : -1 - (k % 7)))); // −0 is the max
+    rows.push(Array.from({ length: c }, (_, k) => (k === 7 ? 0 : 1 + (k % 5)))); // +0 is the min
+    for (const pos of [0, 17, 63, 64, 99, 101, 102]) {
+      for (const sp of specials) {
+        rows.push(Array.from({ length: c }, (_, k) => base(pos, k) - (pos % 3) * 10));
+        put.push([rows.length - 1, pos, sp]);
+      }
+    }
+    const n = rows.length;
+    const z = new Float32Array(n * c);
+    rows.forEach((r, i) => z.set(r, i * c));
+    const zb = new Uint32Array(z.buffer);
+    for (const [i, k, b] of put) zb[i * c + k] = b;
+    const y = new Int32Array(n);
+    for (let i = 0; i < n; i++) y[i] = (i * 37) % c;
+    y[4] = -100; // an ignored row
+    const a = softmaxCrossEntropy({ data: z, shape: [n, c] }, y, { reduction: 'none', engine: 'js' });
+    const b = softmaxCrossEntropy({ data: z, shape: [n, c] }, y, { reduction: 'none' });
+    const l = crossEntropyLoss({ data: z, shape: [n, c] }, y, { reduction: 'none' }) as Float64Array;
+    assert.equal(b.engine, 'wasm');
+    for (let i = 0; i < n; i++) {
+      close((b.loss as Float64Array)[i], (a.loss as Float64Array)[i], 1e-6, 1e-12, `loss[${i}]`);
+      close(l[i], (a.loss as Float64Array)[i], 1e-6, 1e-12, `lossOnly[${i}]`);
+      close(b.perSampleGradNorm[i], a.perSampleGradNorm[i], 1e-6, 1e-12, `gradNorm[${i}]`);
+    }
+    close(b.gradNorm, a.gradNorm, 1e-6, 1e-12, 'gradNorm');
+  });
+
   it('confident rows keep full relative accuracy (log1p and target-excluded sums)', () => {
     // row: target 0 at the max, the others 25 … 40 below: loss ≈ Σ e^{−gap}, torch float64 formula
     const c = 10;

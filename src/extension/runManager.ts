@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Finding, LogitRecord, RunUpdate, RunView } from '../core/model';
-import { LogWatcher, type IngestOptions, type FormatName } from '../ingest';
+import { LogWatcher, matchGlob, type IngestOptions, type FormatName } from '../ingest';
 import { RunChecker, recompute, type CheckOptions } from '../core/checks';
 import type { RunManagerApi } from './api';
 import type { Settings } from './config';
@@ -116,23 +116,66 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
   /** Finds logs in the workspace and keeps watching for new ones. */
   async discover(): Promise<void> {
     for (const d of this.fileWatchers.splice(0)) d.dispose();
-    const { include, exclude, auto, maxFiles } = this.settings.watch;
+    const { include, auto } = this.settings.watch;
     if (!auto || include.length === 0 || !vscode.workspace.workspaceFolders?.length) return;
-    const excludeGlob = exclude.length ? `{${exclude.join(',')}}` : undefined;
-    const includeGlob = include.length === 1 ? include[0] : `{${include.join(',')}}`;
-    const uris = await vscode.workspace.findFiles(includeGlob, excludeGlob, maxFiles);
-    uris.sort((a, b) => a.fsPath.localeCompare(b.fsPath));
-    for (const uri of uris) {
-      if (!this.ignored.has(uri.fsPath)) await this.watch(uri.fsPath);
-    }
+    await this.scan();
+    const maybeWatch = (uri: vscode.Uri): void => {
+      if (this.ignored.has(uri.fsPath) || this.watcher.runForFile(uri.fsPath)) return;
+      if (this.watchedPaths.size >= this.settings.watch.maxFiles) return;
+      void this.watch(uri.fsPath);
+    };
     for (const glob of include) {
-      const w = vscode.workspace.createFileSystemWatcher(glob, false, true, true);
-      w.onDidCreate((uri) => {
-        if (this.ignored.has(uri.fsPath) || this.watcher.runForFile(uri.fsPath)) return;
-        if (this.watchedPaths.size >= maxFiles) return;
-        void this.watch(uri.fsPath);
-      });
+      // Changes count too: a file created inside a folder that is itself new can be missed by the
+      // OS watcher (the folder is watched only after it exists), but its next append is seen.
+      const w = vscode.workspace.createFileSystemWatcher(glob, false, false, true);
+      w.onDidCreate(maybeWatch);
+      w.onDidChange(maybeWatch);
       this.fileWatchers.push(w);
+    }
+    // A new folder (a training run that just started) is scanned at once and again a little later:
+    // under load the OS watcher can miss everything inside a folder created together with its files.
+    const folders = vscode.workspace.createFileSystemWatcher('**/*', false, true, true);
+    folders.onDidCreate((uri) => {
+      const p = uri.fsPath;
+      if (path.extname(p) !== '' || this.settings.watch.exclude.some((g) => matchGlob(g, p))) return;
+      this.scanSoon();
+    });
+    this.fileWatchers.push(folders);
+    // A slow rescan catches files no event reported (written once in a new folder, network file systems).
+    const every = this.settings.pollIntervalMs > 0 ? Math.max(5000, 5 * this.settings.pollIntervalMs) : 30000;
+    const timer = setInterval(() => void this.scan(), every);
+    this.fileWatchers.push({ dispose: () => clearInterval(timer) });
+  }
+
+  private scanTimers: NodeJS.Timeout[] = [];
+
+  /** Scans after a burst of folder creations settles (0.5 s), and once more 3 s later. */
+  private scanSoon(): void {
+    for (const t of this.scanTimers) clearTimeout(t);
+    this.scanTimers = [500, 3500].map((ms) => setTimeout(() => void this.scan(), ms));
+  }
+
+  private scanning = false;
+
+  /** One search of the workspace for log files not watched yet. */
+  private async scan(): Promise<void> {
+    if (this.scanning) return;
+    this.scanning = true;
+    try {
+      const { include, exclude, maxFiles } = this.settings.watch;
+      const excludeGlob = exclude.length ? `{${exclude.join(',')}}` : undefined;
+      const includeGlob = include.length === 1 ? include[0] : `{${include.join(',')}}`;
+      const uris = await vscode.workspace.findFiles(includeGlob, excludeGlob, maxFiles);
+      uris.sort((a, b) => a.fsPath.localeCompare(b.fsPath));
+      for (const uri of uris) {
+        if (this.ignored.has(uri.fsPath) || this.watcher.runForFile(uri.fsPath)) continue;
+        if (this.watchedPaths.size >= maxFiles && !this.watchedPaths.has(uri.fsPath)) break;
+        await this.watch(uri.fsPath);
+      }
+    } catch (err) {
+      this.log.appendLine(`workspace scan failed: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      this.scanning = false;
     }
   }
 
@@ -168,6 +211,7 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
   }
 
   dispose(): void {
+    for (const t of this.scanTimers) clearTimeout(t);
     for (const d of this.fileWatchers.splice(0)) d.dispose();
     this.watcherSub.dispose();
     this.watcher.dispose();

@@ -118,4 +118,23 @@ export const tests = [
       assert.equal(await vs.host.eval(`${m} return !!m.runForFile(args.csv);`, { csv }), false, 'no longer watched');
     },
   },
+  {
+    name: 'a log created inside a new folder while VS Code is open is picked up',
+    async fn(vs) {
+      const dir = vs.file('late/run-7');
+      fs.mkdirSync(dir, { recursive: true });
+      const file = `${dir}/log.jsonl`;
+      fs.writeFileSync(file, '{"step": 1, "loss": 2.0}\n');
+      for (let s = 2; s <= 6; s++) {
+        await new Promise((r) => setTimeout(r, 300));
+        fs.appendFileSync(file, JSON.stringify({ step: s, loss: s === 6 ? 'NaN' : 2 / s }).replace('"NaN"', 'NaN') + '\n');
+      }
+      const d = await vs.waitFor(async () => ours(await vs.diagnostics(), file).find((x) => x.code === 'non-finite-loss'), 20000, 'the new run to be watched and checked').catch(async (err) => {
+        const runs = await vs.host.eval(`const m = vscode.extensions.getExtension('losswatch.losswatch').exports.manager; return m.runs().map((r) => [r.id, r.series().map((x) => x.key + ':' + x.length).join(',')]);`);
+        const diags = ours(await vs.diagnostics(), file).map((x) => `${x.code}@${x.line}`);
+        throw new Error(`${err.message}; runs ${JSON.stringify(runs)}; diagnostics on the file ${JSON.stringify(diags)}`);
+      });
+      assert.equal(d.line, 6);
+    },
+  },
 ];

@@ -1,5 +1,5 @@
 // The checks over real logs read by the real ingest: PyTorch runs made by examples/train_classifier.py
-// (test/fixtures/runs, see scripts/gen_example_runs.sh) and the shared corpus of public logs.
+// (test/fixtures/runs, see scripts/gen_example_runs.sh) and public logs of test/fixtures/real.
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -11,7 +11,7 @@ import { formatFindings, resolveInputs, run as cli } from '../../../src/cli/chec
 
 const ROOT = path.resolve(__dirname, '../../..');
 const RUNS = path.join(ROOT, 'test/fixtures/runs');
-const CORPUS = path.resolve(ROOT, '../shared/corpus');
+const CORPUS = path.join(ROOT, 'test/fixtures/real');
 
 async function findingsOf(dir: string): Promise<Finding[]> {
   const runs: RunView[] = await loadRuns([dir]);
@@ -65,7 +65,7 @@ function readLines(file: string): string[] {
   return fs.readFileSync(file, 'utf8').split('\n');
 }
 
-describe('checks: shared corpus of public logs (all healthy)', () => {
+describe('checks: public logs of test/fixtures/real (all healthy)', () => {
   for (const sub of ['lightning-csv', 'hf-trainer-state', 'keras-tfevents']) {
     it(`${sub}: nothing at warning or error`, async () => {
       assert.deepEqual(serious(await findingsOf(path.join(CORPUS, sub))), []);

@@ -50,7 +50,8 @@ export function tmpDir(): string {
 }
 
 export const FIXTURES = path.resolve(__dirname, '../../fixtures/logs');
-export const CORPUS = path.resolve(__dirname, '../../../../shared/corpus');
+/** Real logs from public repositories (provenance: test/fixtures/real/PROVENANCE.md). */
+export const CORPUS = path.resolve(__dirname, '../../fixtures/real');
 
 // ---- protobuf / TFRecord encoding ----
 function varint(n: number): number[] {

@@ -1,0 +1,463 @@
+#!/usr/bin/python3
+"""Expected values for the real-world regression corpus (test/fixtures/real).
+
+Run:  /usr/bin/python3 scripts/corpus_expected.py          (writes test/fixtures/real/expected.json)
+      /usr/bin/python3 scripts/corpus_expected.py --check  (exit 1 if expected.json is stale)
+
+Every case folder under test/fixtures/real/ is walked generically (new folders, including console/, are picked
+up without changes here). Each log file is read with pandas / json / re and a small TFRecord + protobuf reader
+written from the specs (https://www.tensorflow.org/tutorials/load_data/tfrecord, event.proto, summary.proto,
+tensor.proto, protobuf wire format) -- independently of the TypeScript parsers. For every file the script
+records, per series: the number of points, the first and last (step, value) and the NaN / +-inf counts.
+Values that are not finite are written as the strings "NaN", "Infinity", "-Infinity" (what
+`losswatch series --format json` prints).
+
+Naming convention (the same keys `losswatch series --format json` reports, see docs/formats.md):
+  csv          one series per column, key = header cell with surrounding blanks removed (YOLO pads them).
+               Column roles: step = step|global_step|_step|iteration|iter, epoch = epoch,
+               clock = time|timestamp|wall_time|_timestamp: these are the x axis, not series.
+               Step of a row = its step cell, else its epoch cell, else the 0-based data-row index.
+               An empty cell is absent (Lightning's sparse rows); nan/inf cells are points.
+               A repeated header line and a blank line are not rows.
+  hf           trainer_state.json log_history: every numeric key of an entry with a `step` except step/epoch;
+               the final summary entry (the one holding train_runtime) is run metadata, not points.
+  tfevents     key = tag; step = Event.step. simple_value scalars and TF2 tensor scalars (DT_FLOAT/DT_DOUBLE,
+               rank 0: float_val, double_val or tensor_content). Histograms, images, text, graphs: skipped.
+               A file inside a folder named train/ or validation/ (Keras TensorBoard callback) gets the
+               folder as prefix: train/epoch_loss, validation/epoch_loss.
+  mlflow       mlruns/<exp>/<run>/metrics/<key>: key = path under metrics/, lines `timestamp value step`.
+  jsonl        one JSON object per line (detectron2 metrics.json, mmdet *.log.json): nested objects flattened
+               with '/', step = step|global_step|_step|iteration|iter, else the 0-based record index;
+               epoch|time|timestamp|wall_time|_timestamp are not series; a split field (split|phase|mode)
+               prefixes the keys: {"mode": "val", "bbox_mAP": 0.3} -> val/bbox_mAP. Strings are ignored.
+  text         console logs (nanoGPT, modded-nanoGPT, fairseq, Keras): only numbers next to a metric-like
+               name (loss, acc, lr, ppl, grad_norm, f1, ...) on a line with a step/iter/epoch anchor, and
+               Keras epoch summaries after `Epoch k/N`. Anything else in a text file is not a series.
+
+Decisions where the tool's convention is debatable (what a practitioner reading the file by eye expects):
+  * YOLO/detectron2 `time` columns are elapsed or per-iteration seconds, not metrics: they are clock fields,
+    never series (the same as the tool).
+  * HF `epoch` is the x-axis companion of `step`, not a series; the summary entry's `train_loss` is a run
+    average and not a point at the last step.
+  * nanoGPT `step N: train loss A, val loss B` lines are evaluations: keys `train/loss` and `val/loss`;
+    `iter N: loss X` lines give the per-iteration key `loss`.
+  * A resumed run whose step goes back (a Keras CSVLogger appending a second fit, a restarted script) keeps
+    every row in file order: point counts include both sessions; "first"/"last" are in file order.
+  * Duplicate steps (YOLOv8 TensorBoard logs many batches at the same epoch step) are all points.
+"""
+import json
+import math
+import os
+import re
+import struct
+import sys
+
+import pandas as pd
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'test', 'fixtures', 'real'))
+OUT = os.path.join(ROOT, 'expected.json')
+NOT_LOGS = {'README.md', 'PROVENANCE.md', 'expected.json', 'expected-diagnostics.json', 'known-gaps.json'}
+
+STEP_KEYS = {'step', 'global_step', '_step', 'iteration', 'iter'}
+EPOCH_KEYS = {'epoch'}
+TIME_KEYS = {'time', 'timestamp', 'wall_time', '_timestamp'}
+SPLIT_KEYS = {'split', 'phase', 'mode'}
+SPLIT_WORDS = ('train', 'training', 'val', 'valid', 'validation', 'eval', 'evaluation', 'dev', 'test')
+
+
+# ---------------------------------------------------------------- accumulation
+class Acc:
+    def __init__(self):
+        self.series = {}
+
+    def add(self, key, step, value):
+        s = self.series.get(key)
+        if s is None:
+            s = self.series[key] = {'points': 0, 'first': None, 'last': None, 'nan': 0, 'inf': 0}
+        s['points'] += 1
+        pt = [num(step), num(value)]
+        if s['first'] is None:
+            s['first'] = pt
+        s['last'] = pt
+        if value != value:
+            s['nan'] += 1
+        elif value in (math.inf, -math.inf):
+            s['inf'] += 1
+
+
+def num(v):
+    v = float(v)
+    if v != v:
+        return 'NaN'
+    if v == math.inf:
+        return 'Infinity'
+    if v == -math.inf:
+        return '-Infinity'
+    if v.is_integer() and abs(v) < 2**53:
+        return int(v)
+    return v
+
+
+def cell_number(s):
+    """A CSV / text cell as a float, or None if it is not a number."""
+    t = s.strip()
+    low = t.lower()
+    if low in ('nan', '-nan', '+nan'):
+        return math.nan
+    if low in ('inf', '+inf', 'infinity', '+infinity'):
+        return math.inf
+    if low in ('-inf', '-infinity'):
+        return -math.inf
+    if re.fullmatch(r'[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?', t):
+        return float(t)
+    return None
+
+
+# ---------------------------------------------------------------- csv (pandas)
+def read_csv(path, acc):
+    sep = '\t' if path.endswith('.tsv') else ','
+    df = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=True, engine='python')
+    cols = [c.strip() for c in df.columns]
+    kinds = []
+    for c in cols:
+        k = c.lower()
+        kinds.append('step' if k in STEP_KEYS else 'epoch' if k in EPOCH_KEYS else 'time' if k in TIME_KEYS else 'metric')
+    si = kinds.index('step') if 'step' in kinds else -1
+    ei = kinds.index('epoch') if 'epoch' in kinds else -1
+    row_index = 0
+    for raw in df.itertuples(index=False):
+        cells = [str(x).strip() for x in raw]
+        if all(c == '' for c in cells):
+            continue  # a blank line (\r\r\n endings)
+        if cells == cols:
+            continue  # repeated header
+        step = cell_number(cells[si]) if si >= 0 and cells[si] != '' else None
+        if step is None and ei >= 0 and cells[ei] != '':
+            step = cell_number(cells[ei])
+        if step is None:
+            step = row_index
+        row_index += 1
+        for c, k, v in zip(cols, kinds, cells):
+            if k != 'metric' or v == '':
+                continue
+            x = cell_number(v)
+            if x is not None:
+                acc.add(c, step, x)
+
+
+# ---------------------------------------------------------------- hf trainer_state.json
+def read_hf(path, acc):
+    with open(path, encoding='utf-8') as f:
+        state = json.load(f)
+    for e in state.get('log_history', []):
+        if not isinstance(e, dict) or 'train_runtime' in e:
+            continue
+        step = e.get('step')
+        if not isinstance(step, (int, float)) or isinstance(step, bool):
+            continue
+        for k, v in e.items():
+            if k in ('step', 'epoch') or isinstance(v, bool) or not isinstance(v, (int, float)):
+                continue
+            acc.add(k, step, float(v))
+
+
+# ---------------------------------------------------------------- jsonl
+def flatten(obj, prefix, out):
+    for k, v in obj.items():
+        key = f'{prefix}{k}'
+        if isinstance(v, dict):
+            flatten(v, key + '/', out)
+        else:
+            out[key] = v
+
+
+def read_jsonl(path, acc):
+    index = 0
+    with open(path, encoding='utf-8', errors='replace') as f:
+        for line in f:
+            t = line.strip()
+            if not t:
+                continue
+            try:
+                obj = json.loads(t)
+            except ValueError:
+                continue
+            if not isinstance(obj, dict):
+                continue
+            flat = {}
+            flatten(obj, '', flat)
+            step = None
+            split = None
+            for k, v in flat.items():
+                kl = k.lower()
+                if kl in STEP_KEYS and isinstance(v, (int, float)) and not isinstance(v, bool):
+                    step = v
+                if kl in SPLIT_KEYS and isinstance(v, str):
+                    split = v
+            if step is None:
+                step = index
+            index += 1
+            for k, v in flat.items():
+                kl = k.lower()
+                if kl in STEP_KEYS or kl in EPOCH_KEYS or kl in TIME_KEYS or kl in SPLIT_KEYS:
+                    continue
+                if isinstance(v, bool) or not isinstance(v, (int, float)):
+                    continue
+                key = k
+                if split is not None and not kl.split('/')[0].startswith(SPLIT_WORDS):
+                    key = f'{split}/{k}'
+                acc.add(key, step, float(v))
+
+
+# ---------------------------------------------------------------- tfevents (TFRecord + protobuf, from the specs)
+def varint(b, i):
+    r = 0
+    shift = 0
+    while True:
+        c = b[i]
+        i += 1
+        r |= (c & 0x7F) << shift
+        if c < 0x80:
+            return r, i
+        shift += 7
+
+
+def fields(b):
+    """Protobuf wire format: yields (field number, wire type, value) for a message."""
+    i = 0
+    n = len(b)
+    while i < n:
+        tag, i = varint(b, i)
+        fn, wt = tag >> 3, tag & 7
+        if wt == 0:
+            v, i = varint(b, i)
+        elif wt == 1:
+            v = b[i:i + 8]
+            i += 8
+        elif wt == 2:
+            ln, i = varint(b, i)
+            v = b[i:i + ln]
+            i += ln
+        elif wt == 5:
+            v = b[i:i + 4]
+            i += 4
+        else:
+            raise ValueError(f'wire type {wt}')
+        yield fn, wt, v
+
+
+def tensor_scalar(b):
+    """TensorProto: dtype=1, tensor_shape=2, tensor_content=4, float_val=5, double_val=6. Rank-0 float/double only."""
+    dtype = 0
+    rank = 0
+    content = None
+    fv = []
+    dv = []
+    for fn, wt, v in fields(b):
+        if fn == 1:
+            dtype = v
+        elif fn == 2:
+            rank = sum(1 for f, _, _ in fields(v) if f == 2)  # TensorShapeProto.dim
+        elif fn == 4:
+            content = v
+        elif fn == 5:
+            fv += list(struct.unpack(f'<{len(v) // 4}f', v)) if wt == 2 else [struct.unpack('<f', v)[0]]
+        elif fn == 6:
+            dv += list(struct.unpack(f'<{len(v) // 8}d', v)) if wt == 2 else [struct.unpack('<d', v)[0]]
+    if rank != 0 or dtype not in (1, 2):
+        return None
+    if content:
+        return struct.unpack('<f', content[:4])[0] if dtype == 1 else struct.unpack('<d', content[:8])[0]
+    if dtype == 1 and fv:
+        return fv[0]
+    if dtype == 2 and dv:
+        return dv[0]
+    return None
+
+
+def read_tfevents(path, acc):
+    prefix = ''
+    parent = os.path.basename(os.path.dirname(path))
+    if parent in ('train', 'validation'):
+        prefix = parent + '/'
+    with open(path, 'rb') as f:
+        data = f.read()
+    i = 0
+    while i + 12 <= len(data):
+        (length,) = struct.unpack('<Q', data[i:i + 8])
+        if i + 12 + length + 4 > len(data):
+            break  # truncated last record
+        rec = data[i + 12:i + 12 + length]
+        i += 12 + length + 4
+        step = 0
+        summary = None
+        for fn, wt, v in fields(rec):  # Event: wall_time=1, step=2, summary=5
+            if fn == 2:
+                step = v - (1 << 64) if v >= 1 << 63 else v
+            elif fn == 5:
+                summary = v
+        if summary is None:
+            continue
+        for fn, wt, v in fields(summary):  # Summary.value = 1
+            if fn != 1:
+                continue
+            tag = None
+            value = None
+            for f2, w2, v2 in fields(v):  # Value: tag=1, simple_value=2, tensor=8
+                if f2 == 1:
+                    tag = v2.decode('utf-8', 'replace')
+                elif f2 == 2:
+                    value = struct.unpack('<f', v2)[0]
+                elif f2 == 8 and value is None:
+                    value = tensor_scalar(v2)
+            if tag is not None and value is not None:
+                acc.add(prefix + tag, step, value)
+
+
+# ---------------------------------------------------------------- mlflow
+def read_mlflow(path, key, acc):
+    with open(path, encoding='utf-8') as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) < 2:
+                continue
+            v = cell_number(parts[1])
+            if v is None:
+                continue
+            step = float(parts[2]) if len(parts) > 2 else 0
+            acc.add(key, step, v)
+
+
+# ---------------------------------------------------------------- text (console logs)
+METRIC_NAME = re.compile(r'(loss|acc|accuracy|^lr$|learning_rate|grad_norm|ppl|perplexity|f1)', re.I)
+NUM = r'[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?nan|[-+]?inf'
+NANOGPT_ITER = re.compile(r'^iter (\d+): loss (' + NUM + r'),')
+NANOGPT_EVAL = re.compile(r'^step (\d+): train loss (' + NUM + r'), val loss (' + NUM + r')')
+MODDED = re.compile(r'^step:(\d+)/\d+ (.*)$')
+KERAS_EPOCH = re.compile(r'^\s*Epoch (\d+)/(\d+)\s*$')
+KERAS_DONE = re.compile(r'^\s*(\d+)/(\d+) (?:\[[=>.]*\]|[━─]+)\s')
+KERAS_PAIR = re.compile(r'(?:^|\s)-\s+([A-Za-z][\w./-]*):\s+(' + NUM + r')(?![\w.])')
+FAIRSEQ = re.compile(r'\| (train|valid) \| epoch (\d+) \|(.*)$')
+
+
+def read_text(path, acc):
+    epoch = None
+    with open(path, encoding='utf-8', errors='replace', newline='') as f:
+        text = f.read()
+    for line in re.split(r'\r\n|\n', text):
+        if '\r' in line:
+            line = line[line.rfind('\r') + 1:]
+        m = NANOGPT_ITER.match(line)
+        if m:
+            acc.add('loss', int(m.group(1)), cell_number(m.group(2)))
+            continue
+        m = NANOGPT_EVAL.match(line)
+        if m:
+            acc.add('train/loss', int(m.group(1)), cell_number(m.group(2)))
+            acc.add('val/loss', int(m.group(1)), cell_number(m.group(3)))
+            continue
+        m = MODDED.match(line)
+        if m:
+            for k, v in re.findall(r'([A-Za-z_]+):(' + NUM + r')(?![\w.])', m.group(2)):
+                if METRIC_NAME.search(k):
+                    acc.add(k, int(m.group(1)), cell_number(v))
+            continue
+        m = FAIRSEQ.search(line)
+        if m:
+            split = m.group(1)
+            for k, v in re.findall(r'\| (\w+) (' + NUM + r')(?=\s|$)', m.group(3) + ' '):
+                if METRIC_NAME.search(k):
+                    acc.add(f'{split}/{k}', int(m.group(2)), cell_number(v))
+            continue
+        m = KERAS_EPOCH.match(line)
+        if m:
+            epoch = int(m.group(1))
+            continue
+        m = KERAS_DONE.match(line)
+        if m and m.group(1) == m.group(2) and 'ETA' not in line and epoch is not None:
+            for k, v in KERAS_PAIR.findall(line):
+                if METRIC_NAME.search(k):
+                    acc.add(k, epoch, cell_number(v))
+
+
+# ---------------------------------------------------------------- detection
+def detect(rel, path):
+    name = os.path.basename(path)
+    parts = rel.split('/')
+    if name in NOT_LOGS or name.startswith('.'):
+        return None
+    if 'mlruns' in parts:
+        k = parts.index('mlruns')
+        if len(parts) > k + 4 and parts[k + 3] == 'metrics':
+            return 'mlflow'
+        return None  # meta.yaml, tags/, params/ belong to the run but are not logs
+    if name.startswith('events.out.tfevents.'):
+        return 'tfevents'
+    with open(path, 'rb') as f:
+        head = f.read(4096)
+    if name == 'trainer_state.json' or (name.endswith('.json') and b'"log_history"' in head):
+        return 'hf'
+    if name.endswith(('.csv', '.tsv')):
+        return 'csv'
+    first = head.lstrip(b'\xef\xbb\xbf').split(b'\n', 1)[0].strip()
+    if name.endswith(('.jsonl', '.ndjson')) or first.startswith(b'{'):
+        return 'jsonl'
+    if re.match(rb'^epoch[,;\t]', first):
+        return 'csv'  # Keras CSVLogger('training.log')
+    if name.endswith(('.log', '.txt', '.out')):
+        return 'text'
+    return None
+
+
+def mlflow_key(rel):
+    parts = rel.split('/')
+    k = parts.index('mlruns')
+    return '/'.join(parts[k + 4:])
+
+
+def build():
+    files = {}
+    for case in sorted(os.listdir(ROOT)):
+        cdir = os.path.join(ROOT, case)
+        if not os.path.isdir(cdir):
+            continue
+        for dirpath, dirnames, filenames in os.walk(cdir):
+            dirnames.sort()
+            for name in sorted(filenames):
+                path = os.path.join(dirpath, name)
+                rel = os.path.relpath(path, ROOT).replace(os.sep, '/')
+                fmt = detect(rel, path)
+                if fmt is None:
+                    continue
+                acc = Acc()
+                if fmt == 'csv':
+                    read_csv(path, acc)
+                elif fmt == 'hf':
+                    read_hf(path, acc)
+                elif fmt == 'jsonl':
+                    read_jsonl(path, acc)
+                elif fmt == 'tfevents':
+                    read_tfevents(path, acc)
+                elif fmt == 'mlflow':
+                    read_mlflow(path, mlflow_key(rel), acc)
+                else:
+                    read_text(path, acc)
+                files[rel] = {'format': fmt, 'binary': fmt == 'tfevents', 'bytes': os.path.getsize(path), 'series': acc.series}
+    return {'note': 'generated by scripts/corpus_expected.py; do not edit by hand', 'files': files}
+
+
+def main():
+    out = json.dumps(build(), indent=1, sort_keys=True, allow_nan=False) + '\n'
+    if '--check' in sys.argv:
+        with open(OUT, encoding='utf-8') as f:
+            same = f.read() == out
+        print('expected.json is up to date' if same else 'expected.json is stale: run scripts/corpus_expected.py')
+        sys.exit(0 if same else 1)
+    with open(OUT, 'w', encoding='utf-8') as f:
+        f.write(out)
+    d = json.loads(out)['files']
+    print(f'{len(d)} files, {sum(len(v["series"]) for v in d.values())} series -> {os.path.relpath(OUT)}')
+
+
+if __name__ == '__main__':
+    main()

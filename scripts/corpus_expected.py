@@ -32,7 +32,9 @@ Naming convention (the same keys `losswatch series --format json` reports, see d
                prefixes the keys: {"mode": "val", "bbox_mAP": 0.3} -> val/bbox_mAP. Strings are ignored.
   text         console logs (nanoGPT, modded-nanoGPT, fairseq, Keras): only numbers next to a metric-like
                name (loss, acc, lr, ppl, grad_norm, f1, ...) on a line with a step/iter/epoch anchor, and
-               Keras epoch summaries after `Epoch k/N`. Anything else in a text file is not a series.
+               Keras epoch summaries after `Epoch k/N`, and `Epoch [k/N], Train Loss: x, Val Loss: y` lines
+               (step = k; names as written, blanks -> '_', lower-cased: train_loss, validation_l1;
+               a trailing % is dropped, the number kept as printed). Anything else in a text file is not a series.
 
 Decisions where the tool's convention is debatable (what a practitioner reading the file by eye expects):
   * YOLO/detectron2 `time` columns are elapsed or per-iteration seconds, not metrics: they are clock fields,
@@ -329,7 +331,7 @@ def read_mlflow(path, key, acc):
 
 
 # ---------------------------------------------------------------- text (console logs)
-METRIC_NAME = re.compile(r'(loss|acc|accuracy|^lr$|learning_rate|grad_norm|ppl|perplexity|f1)', re.I)
+METRIC_NAME = re.compile(r'(loss|acc|accuracy|^lr$|learning_rate|grad_norm|ppl|perplexity|f1|l1|mae|mse)', re.I)
 NUM = r'[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?nan|[-+]?inf'
 NANOGPT_ITER = re.compile(r'^iter (\d+): loss (' + NUM + r'),')
 NANOGPT_EVAL = re.compile(r'^step (\d+): train loss (' + NUM + r'), val loss (' + NUM + r')')
@@ -338,6 +340,8 @@ KERAS_EPOCH = re.compile(r'^\s*Epoch (\d+)/(\d+)\s*$')
 KERAS_DONE = re.compile(r'^\s*(\d+)/(\d+) (?:\[[=>.]*\]|[━─]+)\s')
 KERAS_PAIR = re.compile(r'(?:^|\s)-\s+([A-Za-z][\w./-]*):\s+(' + NUM + r')(?![\w.])')
 FAIRSEQ = re.compile(r'\| (train|valid) \| epoch (\d+) \|(.*)$')
+EPOCH_LINE = re.compile(r'^\s*Epoch\s*\[?\s*(\d+)\s*/\s*\d+\s*\]?\s*[,:]\s*(.*)$')
+NAMED = re.compile(r'([A-Za-z][A-Za-z0-9 _-]*?)\s*[:=]\s*(' + NUM + r')%?(?![\w.])')
 
 
 def read_text(path, acc):
@@ -372,6 +376,13 @@ def read_text(path, acc):
         m = KERAS_EPOCH.match(line)
         if m:
             epoch = int(m.group(1))
+            continue
+        m = EPOCH_LINE.match(line)
+        if m:
+            for k, v in NAMED.findall(m.group(2)):
+                key = re.sub(r'\s+', '_', k.strip()).lower()
+                if METRIC_NAME.search(key):
+                    acc.add(key, int(m.group(1)), cell_number(v))
             continue
         m = KERAS_DONE.match(line)
         if m and m.group(1) == m.group(2) and 'ETA' not in line and epoch is not None:

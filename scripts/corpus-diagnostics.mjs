@@ -36,7 +36,7 @@ const found = {};
 for (const c of fs.readdirSync(REAL).sort()) {
   const dir = path.join(REAL, c);
   if (!fs.statSync(dir).isDirectory()) continue;
-  const r = spawnSync(process.execPath, [CLI, 'check', '--format', 'json', dir], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, [CLI, 'check', '--format', 'json', dir], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
   let list = [];
   try {
     list = JSON.parse(r.stdout);

@@ -32,8 +32,10 @@ Naming convention (the same keys `losswatch series --format json` reports, see d
                prefixes the keys: {"mode": "val", "bbox_mAP": 0.3} -> val/bbox_mAP. Strings are ignored.
   text         console logs (nanoGPT, modded-nanoGPT, fairseq, Keras): only numbers next to a metric-like
                name (loss, acc, lr, ppl, grad_norm, f1, ...) on a line with a step/iter/epoch anchor, and
-               Keras epoch summaries after `Epoch k/N`, and `Epoch [k/N], Train Loss: x, Val Loss: y` lines
-               (step = k; names as written, blanks -> '_', lower-cased: train_loss, validation_l1;
+               Keras epoch summaries after `Epoch k/N`, and `Epoch [k/N], Train Loss: x, Val Loss: y` lines, also
+               after a logging prefix (`INFO:Epoch 3: Train Loss=x, Val Loss=y`, `| Epoch [003/30] TrainLoss=x`)
+               (step = k; names snake_cased so every spelling of a name is one key: `Train Loss`, `TrainLoss`,
+               `train_loss` -> train_loss, `Validation L1` -> validation_l1, `LR` -> lr;
                a trailing % is dropped, the number kept as printed). Anything else in a text file is not a series.
 
 Decisions where the tool's convention is debatable (what a practitioner reading the file by eye expects):
@@ -340,7 +342,7 @@ KERAS_EPOCH = re.compile(r'^\s*Epoch (\d+)/(\d+)\s*$')
 KERAS_DONE = re.compile(r'^\s*(\d+)/(\d+) (?:\[[=>.]*\]|[━─]+)\s')
 KERAS_PAIR = re.compile(r'(?:^|\s)-\s+([A-Za-z][\w./-]*):\s+(' + NUM + r')(?![\w.])')
 FAIRSEQ = re.compile(r'\| (train|valid) \| epoch (\d+) \|(.*)$')
-EPOCH_LINE = re.compile(r'^\s*Epoch\s*\[?\s*(\d+)\s*/\s*\d+\s*\]?\s*[,:]\s*(.*)$')
+EPOCH_LINE = re.compile(r'\bEpoch\s*\[?\s*(\d+)\s*(?:/\s*\d+\s*)?\]?\s*[,:]?\s+(.*)$')
 NAMED = re.compile(r'([A-Za-z][A-Za-z0-9 _-]*?)\s*[:=]\s*(' + NUM + r')%?(?![\w.])')
 
 
@@ -377,10 +379,10 @@ def read_text(path, acc):
         if m:
             epoch = int(m.group(1))
             continue
-        m = EPOCH_LINE.match(line)
+        m = EPOCH_LINE.search(line)
         if m:
             for k, v in NAMED.findall(m.group(2)):
-                key = re.sub(r'\s+', '_', k.strip()).lower()
+                key = re.sub(r'[\s_]+', '_', re.sub(r'(?<=[a-z0-9])(?=[A-Z])', '_', k.strip())).lower()
                 if METRIC_NAME.search(key):
                     acc.add(key, int(m.group(1)), cell_number(v))
             continue

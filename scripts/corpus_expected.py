@@ -410,6 +410,13 @@ def detect(rel, path):
         head = f.read(4096)
     if name == 'trainer_state.json' or (name.endswith('.json') and b'"log_history"' in head):
         return 'hf'
+    if name.endswith('.json'):
+        try:
+            with open(path, encoding='utf-8') as f:
+                json.load(f)
+            return None  # one JSON document (a config, an expected-values sidecar): not a log
+        except ValueError:
+            return 'jsonl'  # JSON lines named .json (detectron2 metrics.json, mmdet *.log.json)
     if name.endswith(('.csv', '.tsv')):
         return 'csv'
     first = head.lstrip(b'\xef\xbb\xbf').split(b'\n', 1)[0].strip()

@@ -57,8 +57,11 @@ const TOTAL_LOSS_WORDS = new Set([
   'running_loss',
   'overall_loss',
 ]);
-/** Names containing `loss` that are not a loss curve (fairseq's fp16 loss scale, loss weights, best-so-far). */
-const NOT_LOSS_RE = /(?:^|_)loss_?(?:scale|scaler|weight|weights|coef|coeff|factor|ratio)(?:$|_)|^(?:best|min|lowest)_/;
+/**
+ * Names containing `loss` that are not a loss curve: fairseq's fp16 loss scale, loss weights, best-so-far
+ * values, and Keras' `evaluation_loss_vs_iterations` (the epoch validation loss again, on another x axis).
+ */
+const NOT_LOSS_RE = /(?:^|_)loss_?(?:scale|scaler|weight|weights|coef|coeff|factor|ratio)(?:$|_)|^(?:best|min|lowest)_|_vs_/;
 /** A component / auxiliary loss: `box_loss`, `loss_cls`, `loss_rpn_cls`, `nll_loss`, `rmse_loss`, `s0.loss_cls`. */
 const LOSS_PART_RE = /(?:^|_)loss(?:$|_)|[a-z0-9]loss$/;
 

@@ -70,7 +70,7 @@ describe('ingest: roles of real metric names', () => {
   });
 
   it('keeps names that merely contain "loss" out of the losses', () => {
-    for (const k of ['loss_scale', 'train/loss_scale', 'loss_weight', 'best_val_loss', 'lossless_ratio']) {
+    for (const k of ['loss_scale', 'train/loss_scale', 'loss_weight', 'best_val_loss', 'lossless_ratio', 'validation/evaluation_loss_vs_iterations']) {
       assert.equal(classify(k).role === 'train_loss' || classify(k).role === 'val_loss', false, k);
     }
     assert.equal(classify('test_loss').role, 'other');

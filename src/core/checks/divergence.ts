@@ -1,8 +1,9 @@
 // training-divergence: the training loss level (rolling median) rising persistently above its best, or
 // exploding (the last points many times the best level). Noise-aware and sign-safe:
-// - the rise of the level is measured in units of the series' own noise σ (robust spread of the
-//   de-trended series: MAD of first differences / √2, so a smooth trend does not count as noise);
-// - the recent points must show an upward trend (Mann–Kendall test), so a plateau whose rolling median
+// - the rise of the level is measured in units of the series' own noise σ around its best level (robust
+//   spread of the de-trended series: MAD of first differences / √2, so a smooth trend is not noise);
+// - the recent points must show an upward trend (Mann–Kendall test) and the level must reach a new high
+//   since the best (above every level seen before the trend window), so a plateau whose rolling median
 //   wanders up and down is not "rising" just because its best level was a noise dip;
 // - ratios to the best level are used only as an extra floor for positive losses (a doubling), never
 //   for losses that can be ≤ 0 (negative log-likelihood, ELBO, GAN losses).
@@ -38,8 +39,12 @@ export class DivergenceTracker {
   private prev = NaN;
   private best = Infinity;
   private bestIdx = -1;
+  /** Noise σ of the series around its best level (where it was still healthy). */
   private sigma = 0;
   private trendZ = 0;
+  /** Highest level since the best, over points older than the trend window (the band a plateau wanders in). */
+  private band = -Infinity;
+  private readonly lagged: Array<{ i: number; level: number }> = [];
   private risenSince = -1;
   private risenCount = 0;
   private explodedSince = -1;
@@ -87,22 +92,31 @@ export class DivergenceTracker {
       if (this.window.size < this.minPoints) continue;
       const level = this.window.median();
       this.level = level;
+      this.lagged.push({ i, level });
+      if (this.lagged.length > tw) {
+        const old = this.lagged.shift()!;
+        if (old.i >= this.bestIdx && old.level > this.band) this.band = old.level;
+      }
       if (level < this.best) {
         this.best = level;
         this.bestIdx = i;
+        this.band = -Infinity;
+        // Noise is measured where the loss was healthy: a diverging loss is noisier on its own scale
+        // (multiplicative noise), which must not hide the divergence.
+        this.sigma = this.noise();
       }
-      const sigma = this.noise();
+      const sigma = this.sigma;
       let risen = this.aboveBest(level, sigma);
       if (risen && this.risenCount < this.opts.patience) {
-        // Not yet confirmed: the recent points must trend upwards (a wandering plateau does not).
-        const z = this.recent.length >= tw ? mannKendallZ(this.recent) : 0;
+        // Not yet confirmed: a new high since the best, and the recent points trend upwards (a wandering
+        // plateau does neither for long).
+        const z = level > this.band && this.recent.length >= tw ? mannKendallZ(this.recent) : 0;
         risen = z >= this.opts.trendZ;
         if (risen) this.trendZ = z;
       }
       if (risen) {
         if (this.risenSince < 0) this.risenSince = i;
         this.risenCount++;
-        this.sigma = sigma;
       } else {
         this.risenSince = -1;
         this.risenCount = 0;
@@ -110,7 +124,6 @@ export class DivergenceTracker {
       const recent = this.window.recentMedian(3);
       if (this.best > 0 && recent >= this.opts.explode * this.best && recent - this.best > this.opts.sigmas * sigma) {
         if (this.explodedSince < 0) this.explodedSince = i;
-        this.sigma = sigma;
       } else {
         this.explodedSince = -1;
       }

@@ -72,7 +72,8 @@ export class SpikeDetector {
           const last = this.episodes[this.episodes.length - 1];
           if (last && this.lastSpikeIndex === i - 1) {
             last.count++;
-            if (z > last.peakZ) Object.assign(last, { peak: i, peakValue: x, peakZ: z, median: med, step: s.step(i) });
+            // the peak of an episode is its point farthest above the median (the window adapts within it)
+            if (x / med > last.peakValue / last.median) Object.assign(last, { peak: i, peakValue: x, peakZ: z, median: med, step: s.step(i) });
           } else {
             const e: SpikeEpisode = { start: i, peak: i, count: 1, peakValue: x, peakZ: z, median: med, step: s.step(i) };
             this.episodes.push(e);

@@ -9,12 +9,42 @@
 //   for losses that can be ≤ 0 (negative log-likelihood, ELBO, GAN losses).
 import type { SeriesView } from '../model';
 import type { DivergenceOptions } from './options';
-import { MAD_SCALE, RollingWindow } from './robust';
+import { MAD_SCALE, RollingWindow, mad } from './robust';
 import { atPoint, q, relatedAt, type Draft } from './draft';
 import { at, num, plural } from './format';
 
 /** First differences the noise σ is taken over. */
 export const NOISE_WINDOW = 100;
+/** While the best keeps improving (a falling loss), σ at the best is refreshed every this many points. */
+const SIGMA_REFRESH = 16;
+
+/** The last `capacity` numbers in arrival order (O(1) push). */
+class Ring {
+  private readonly buf: Float64Array;
+  private start = 0;
+  size = 0;
+  constructor(readonly capacity: number) {
+    this.buf = new Float64Array(capacity);
+  }
+  push(x: number): number {
+    let dropped = NaN;
+    if (this.size < this.capacity) {
+      this.buf[(this.start + this.size) % this.capacity] = x;
+      this.size++;
+    } else {
+      dropped = this.buf[this.start]!;
+      this.buf[this.start] = x;
+      this.start = (this.start + 1) % this.capacity;
+    }
+    return dropped;
+  }
+  /** Oldest first. */
+  toArray(): number[] {
+    const out = new Array<number>(this.size);
+    for (let k = 0; k < this.size; k++) out[k] = this.buf[(this.start + k) % this.capacity]!;
+    return out;
+  }
+}
 
 /**
  * Mann–Kendall trend statistic of `x` (oldest first): z > 0 for an upward trend; |z| > 2.58 is
@@ -34,9 +64,9 @@ export function mannKendallZ(x: readonly number[]): number {
 
 export class DivergenceTracker {
   private readonly window: RollingWindow;
-  private readonly diffs = new RollingWindow(NOISE_WINDOW);
-  private readonly recent: number[] = [];
-  private prev = NaN;
+  /** The last NOISE_WINDOW + 1 finite values (σ), whose tail is the trend window. */
+  private readonly values: Ring;
+  private sigmaIdx = -Infinity;
   private best = Infinity;
   private bestIdx = -1;
   /** Noise σ of the series around its best level (where it was still healthy). */
@@ -44,7 +74,9 @@ export class DivergenceTracker {
   private trendZ = 0;
   /** Highest level since the best, over points older than the trend window (the band a plateau wanders in). */
   private band = -Infinity;
-  private readonly lagged: Array<{ i: number; level: number }> = [];
+  /** Levels (and their indices) of the trend window, oldest first: they enter the band as they leave. */
+  private readonly laggedLevel: Ring;
+  private readonly laggedIdx: Ring;
   private risenSince = -1;
   private risenCount = 0;
   private explodedSince = -1;
@@ -54,6 +86,10 @@ export class DivergenceTracker {
 
   constructor(private readonly opts: DivergenceOptions) {
     this.window = new RollingWindow(opts.window);
+    const tw = this.trendWindow;
+    this.values = new Ring(Math.max(NOISE_WINDOW + 1, tw));
+    this.laggedLevel = new Ring(tw);
+    this.laggedIdx = new Ring(tw);
   }
 
   private get minPoints(): number {
@@ -65,9 +101,18 @@ export class DivergenceTracker {
     return Math.max(2 * this.opts.window, 10);
   }
 
-  /** Noise σ of the series: robust spread of its first differences / √2 (a linear trend cancels). */
+  /** Noise σ of the series: robust spread of its last first differences / √2 (a linear trend cancels). */
   private noise(): number {
-    return this.diffs.size >= 3 ? (MAD_SCALE * this.diffs.mad()) / Math.SQRT2 : 0;
+    const v = this.values.toArray();
+    const d: number[] = [];
+    for (let k = Math.max(1, v.length - NOISE_WINDOW); k < v.length; k++) d.push(v[k]! - v[k - 1]!);
+    return d.length >= 3 ? (MAD_SCALE * mad(d)) / Math.SQRT2 : 0;
+  }
+
+  /** The trend window: the last `trendWindow` finite values, oldest first. */
+  private recent(): number[] {
+    const v = this.values.toArray();
+    return v.slice(Math.max(0, v.length - this.trendWindow));
   }
 
   /** The level is far enough above the best: in noise units, and (positive losses) by the ratio floor. */
@@ -83,34 +128,32 @@ export class DivergenceTracker {
     for (let i = this.scanned; i < s.length; i++) {
       const x = s.value(i);
       if (!Number.isFinite(x)) continue;
-      if (Number.isFinite(this.prev)) this.diffs.push(x - this.prev);
-      this.prev = x;
+      this.values.push(x);
       this.window.push(x);
-      this.recent.push(x);
-      if (this.recent.length > tw) this.recent.shift();
       this.lastIdx = i;
       if (this.window.size < this.minPoints) continue;
       const level = this.window.median();
       this.level = level;
-      this.lagged.push({ i, level });
-      if (this.lagged.length > tw) {
-        const old = this.lagged.shift()!;
-        if (old.i >= this.bestIdx && old.level > this.band) this.band = old.level;
-      }
+      const oldLevel = this.laggedLevel.push(level);
+      const oldIdx = this.laggedIdx.push(i);
+      if (oldIdx >= this.bestIdx && oldLevel > this.band) this.band = oldLevel;
       if (level < this.best) {
         this.best = level;
         this.bestIdx = i;
         this.band = -Infinity;
         // Noise is measured where the loss was healthy: a diverging loss is noisier on its own scale
         // (multiplicative noise), which must not hide the divergence.
-        this.sigma = this.noise();
+        if (i - this.sigmaIdx >= SIGMA_REFRESH) {
+          this.sigma = this.noise();
+          this.sigmaIdx = i;
+        }
       }
       const sigma = this.sigma;
       let risen = this.aboveBest(level, sigma);
       if (risen && this.risenCount < this.opts.patience) {
         // Not yet confirmed: a new high since the best, and the recent points trend upwards (a wandering
         // plateau does neither for long).
-        const z = level > this.band && this.recent.length >= tw ? mannKendallZ(this.recent) : 0;
+        const z = level > this.band && this.values.size >= tw ? mannKendallZ(this.recent()) : 0;
         risen = z >= this.opts.trendZ;
         if (risen) this.trendZ = z;
       }

@@ -158,7 +158,7 @@ export class RunChecker {
       longest(trainLosses.filter((t) => fam(t).quantity === fam(v).quantity)) ?? longest(trainTotals) ?? longest(trainLosses);
     const vals = all.filter((s) => this.states.get(s.key)?.overfitting);
     const valTotals = vals.filter((v) => fam(v).total && partner(v));
-    const checkedVals = valTotals.length > 0 ? valTotals : vals;
+    const checkedVals = new Set(valTotals.length > 0 ? valTotals : vals);
     const best: TrainerBest | undefined = trainerBest(run, all);
 
     const drafts: Draft[] = [...parseErrorDrafts(run.parseErrors()), ...this.records.drafts(run.logitRecords())];
@@ -168,7 +168,7 @@ export class RunChecker {
       if (!st) continue;
       if (st.nonFinite) drafts.push(...st.nonFinite.drafts(s, st.nonFinite.code === 'non-finite-loss' ? grad : undefined));
       if (st.divergence && watchedTrain.has(s)) drafts.push(...st.divergence.drafts(s));
-      if (st.overfitting && checkedVals.includes(s)) {
+      if (st.overfitting && checkedVals.has(s)) {
         const d = st.overfitting.drafts(s, partner(s), best);
         (valTotals.length > 0 ? drafts : components).push(...d);
       }

@@ -116,7 +116,7 @@ export class SpikeDetector {
         ? 'A single bad batch (corrupt or mislabeled samples) or a too-large step can cause this; if spikes repeat or grow, lower the learning rate or clip gradients (clip_grad_norm_).'
         : 'Large gradient norms precede loss spikes and NaNs; if they repeat, clip gradients (clip_grad_norm_), lower the learning rate or add warm-up.';
     const describe = (e: SpikeEpisode): string => {
-      const span = e.count > 1 ? ` (${plural(e.count, 'consecutive point')} from ${at(s.step(e.start), s.provenance(e.start))})` : '';
+      const span = e.count > 1 ? `, in a run of ${plural(e.count, 'consecutive point')} from ${at(s.step(e.start), s.provenance(e.start))}` : '';
       return `${num(e.peakValue)} at ${at(e.step, s.provenance(e.peak))}${span}: ${num(e.peakValue / e.median)}× the median ${num(e.median)} of the preceding points, robust z-score ${num(e.peakZ)}`;
     };
     let msg: string;

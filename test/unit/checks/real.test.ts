@@ -8,6 +8,7 @@ import { checkRun } from '../../../src/core/checks/index';
 import { trainerBest } from '../../../src/core/checks/overfitting';
 import type { Finding, RunView } from '../../../src/core/model';
 import { loadRuns } from '../../../src/ingest/index';
+import { FakeRun, rng } from './fake';
 
 const DIR = path.resolve(__dirname, '../../fixtures/real-checks');
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -19,6 +20,19 @@ async function load(rel: string): Promise<RunView[]> {
   return runs;
 }
 const of = (fs: readonly Finding[], code: string): Finding[] => fs.filter((f) => f.code === code);
+
+/** A copy of a real run's training losses, repeated to `n` points with noise, with a 30× spike in each at n − 20. */
+class FakeRunFrom extends FakeRun {
+  constructor(real: RunView, n: number) {
+    super(real.files[0]!);
+    const r = rng(5);
+    for (const s of real.series().filter((x) => x.role === 'train_loss')) {
+      const f = this.add(s.key, 'train_loss');
+      const last = s.value(s.length - 1);
+      for (let t = 0; t < n; t++) this.point(f, t, last * Math.exp(0.05 * r.normal()) * (t === n - 20 ? 30 : 1));
+    }
+  }
+}
 
 describe('checks: real logs (YOLO, Hugging Face, Lightning)', () => {
   it('YOLO results.csv: component losses are recognised and paired; overfitting is reported once, on its own component', async () => {
@@ -42,6 +56,17 @@ describe('checks: real logs (YOLO, Hugging Face, Lightning)', () => {
     const [run] = await load('yolo-crater/results.csv');
     assert.deepEqual(run!.series().filter((s) => s.role === 'train_loss' || s.role === 'val_loss').map((s) => s.key).sort(), EXPECTED['yolo-crater'].losses);
     assert.deepEqual(checkRun(run!).filter((f) => f.severity === 'warning' || f.severity === 'error'), []);
+  });
+
+  it('detectron2 metrics.json: loss_* components and total_loss recognised; only the total is watched', async () => {
+    const [run] = await load('detectron2-mask-rcnn/metrics.json');
+    const e = EXPECTED['detectron2-mask-rcnn'];
+    const losses = run!.series().filter((s) => s.role === 'train_loss');
+    assert.deepEqual(losses.map((s) => s.key).sort(), e.losses);
+    assert.equal(losses[0]!.length, e.rows);
+    // a spike in every loss of the run: reported once, on the total
+    const spiky = new FakeRunFrom(run!, 250);
+    assert.deepEqual(checkRun(spiky).filter((f) => f.code === 'loss-spike').map((f) => f.seriesKey), e.total);
   });
 
   it('trainer_state.json: the checkpoint the trainer kept and the metric it was chosen by', async () => {

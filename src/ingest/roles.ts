@@ -145,7 +145,8 @@ export function classify(key: string, hint: Split = 'none'): Classified {
   }
   const gsplit: Split = effective === 'none' ? 'train' : effective;
   if (GRAD_SQUARE_WORDS.has(base)) return { role: 'grad_norm', split: gsplit, quantity: 'grad_norm', total: false, squared: true };
-  if (GRAD_WORDS.has(base) || /^grad_?norm/.test(base) || /^gradient_norm/.test(base)) {
+  // Lightning's `grad_norm(module, 2)` logs `grad_2.0_norm_total` (the `.` splits the key: `grad_2_0_norm_total`).
+  if (GRAD_WORDS.has(base) || /^grad_?norm/.test(base) || /^gradient_norm/.test(base) || /^grad_\d{1,3}(?:_\d{1,3})?_norm_total$/.test(base)) {
     return { role: 'grad_norm', split: gsplit, quantity: 'grad_norm', total: false, squared: false };
   }
   if (isLrWord(base)) return { role: 'learning_rate', split: gsplit, ...plain };

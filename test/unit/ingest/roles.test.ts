@@ -61,7 +61,7 @@ describe('ingest: roles of real metric names', () => {
   });
 
   it('recognises gradient norms (fairseq gnorm, nanoGPT norm) and marks squared norms', () => {
-    for (const k of ['gnorm', 'train_gnorm', 'norm', 'grad_norm', 'train/grad_norm']) {
+    for (const k of ['gnorm', 'train_gnorm', 'norm', 'grad_norm', 'train/grad_norm', 'grad_2.0_norm_total']) {
       const c = classify(k);
       assert.deepEqual([k, c.role, c.squared], [k, 'grad_norm', false]);
     }

@@ -1,8 +1,10 @@
 // Noise-aware, sign-safe training-divergence; pairing of train/val losses by quantity; the trainer's
 // best checkpoint in the overfitting message (synthetic runs; real logs: real.test.ts).
 import { strict as assert } from 'node:assert';
-import { checkRun } from '../../../src/core/checks/index';
+import { checkRun, RunChecker } from '../../../src/core/checks/index';
 import { mannKendallZ } from '../../../src/core/checks/divergence';
+import { DEFAULTS } from '../../../src/core/checks/options';
+import { SpikeDetector } from '../../../src/core/checks/spikes';
 import type { RunView } from '../../../src/core/model';
 import { FakeRun, codes, rng } from './fake';
 
@@ -194,5 +196,25 @@ describe('checks: the checkpoint the trainer kept', () => {
     const proto = hfRun({});
     Object.setPrototypeOf(proto.meta, { best_metric: 0.74 });
     assert.match(checkRun(proto as RunView).find((x) => x.code === 'overfitting')!.message, /keep the checkpoint from step 39/);
+  });
+});
+
+describe('checks: spike summaries stay bounded', () => {
+  it('10 000 spikes in a million points: one finding, exact count, bounded memory and related list', () => {
+    const run = new FakeRun();
+    const s = run.add('loss', 'train_loss');
+    const r = rng(21);
+    for (let t = 0; t < 1_000_000; t++) run.point(s, t, (t % 100 === 50 ? 50 : 1) * Math.exp(0.05 * r.normal()));
+    const checker = new RunChecker();
+    const fs = checker.update(run).filter((f) => f.code === 'loss-spike');
+    assert.equal(fs.length, 1);
+    assert.match(fs[0]!.message, /spiked 10000 times \(10000 points;/);
+    assert.match(fs[0]!.message, /First: [0-9.]+ at step 50 \(line 51\)/);
+    assert.equal(fs[0]!.related?.length, 20);
+    assert.match(fs[0]!.message, /9979 smaller spikes not listed/);
+    const det = new SpikeDetector(DEFAULTS.spike, 'loss-spike');
+    det.scan(s);
+    assert.equal(det.count, 10000);
+    assert.ok(det.episodes.length <= 2000, `${det.episodes.length} episodes kept`);
   });
 });

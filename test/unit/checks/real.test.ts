@@ -4,7 +4,7 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { checkRun } from '../../../src/core/checks/index';
+import { checkRun, RunChecker } from '../../../src/core/checks/index';
 import { trainerBest } from '../../../src/core/checks/overfitting';
 import type { Finding, RunView } from '../../../src/core/model';
 import { loadRuns } from '../../../src/ingest/index';
@@ -130,5 +130,22 @@ describe('checks: real logs (YOLO, Hugging Face, Lightning)', () => {
     // version_0: blew up from ~1e-6 and is still far above its best at the end (reference levels)
     assert.ok(e.version_0.train_loss_step.lastLevel / e.version_0.train_loss_step.bestLevel > 1000);
     assert.deepEqual(div.get('version_0'), ['train_loss_epoch', 'train_loss_step']);
+  });
+
+  it('incremental checking of a real run (chunks of 97 points) gives the same findings as one pass', async () => {
+    for (const v of ['version_0', 'version_1', 'version_35']) {
+      const [real] = await load(`lightning-oedometer/${v}/metrics.csv`);
+      const inc = new FakeRun(real!.files[0]!);
+      const copies = real!.series().map((s) => ({ src: s, dst: inc.add(s.key, s.role, s.split) }));
+      const checker = new RunChecker();
+      const n = Math.max(...copies.map((c) => c.src.length));
+      for (let from = 0; from < n; from += 97) {
+        for (const { src, dst } of copies) for (let i = from; i < Math.min(src.length, from + 97); i++) dst.push(src.step(i), src.value(i), src.provenance(i));
+        checker.update(inc, { runId: inc.id, reset: false, appended: [], logitRecordsFrom: 0 });
+      }
+      const once = checkRun(inc);
+      assert.deepEqual(checker.update(inc), once, v);
+      assert.deepEqual(once.map((f) => [f.code, f.line]), checkRun(real!).map((f) => [f.code, f.line]), v);
+    }
   });
 });

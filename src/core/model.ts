@@ -100,6 +100,11 @@ export interface RunView {
   getSeries(key: string): SeriesView | undefined;
   logitRecords(): readonly LogitRecord[];
   parseErrors(): readonly ParseErrorSummary[];
+  /**
+   * Run metadata that is not a point (HF `trainer_state.json`: `best_metric`, `best_model_checkpoint`,
+   * `best_global_step`, the summary entry's `train_loss`, …). Keys and strings come from the log: untrusted.
+   */
+  readonly meta?: Readonly<Record<string, number | string>>;
   /** Bumped every time the run is reset (truncation / replacement): consumers drop derived state. */
   readonly generation: number;
 }

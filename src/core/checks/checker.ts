@@ -1,13 +1,14 @@
 // RunChecker: incremental checks of one run. Each series and the logits records keep a cursor, so an
 // appended point is scanned once; findings are re-assembled from the small per-check state.
 import type { Finding, RunUpdate, RunView, SeriesView, Severity } from '../model';
+import { classify } from '../../ingest/roles';
 import { defaultSeverity } from './codes';
 import { DivergenceTracker } from './divergence';
 import type { Draft } from './draft';
 import { makeLossCheck, type LossCheck } from './mismatch';
 import { NonFiniteTracker } from './nonfinite';
 import { resolveOptions, type CheckOptions, type ResolvedOptions } from './options';
-import { OverfittingTracker } from './overfitting';
+import { OverfittingTracker, mergeComponentDrafts, trainerBest, type TrainerBest } from './overfitting';
 import { parseErrorDrafts } from './parse';
 import { RecordChecker } from './records';
 import { SpikeDetector } from './spikes';
@@ -19,7 +20,22 @@ function isLoss(s: SeriesView): boolean {
   return s.role === 'train_loss' || s.role === 'val_loss' || (s.role === 'other' && /loss/i.test(s.key));
 }
 
+/** The loss family of a series and whether it is the run's total loss (see ingest/roles.ts). */
+interface Family {
+  quantity: string;
+  total: boolean;
+  squared: boolean;
+}
+
+function familyOf(s: SeriesView): Family {
+  const c = classify(s.key, s.split);
+  if (c.role === s.role) return { quantity: c.quantity, total: c.total, squared: c.squared };
+  // A role given by whoever made the series (derived series, tests) for a key that names no known family.
+  return { quantity: s.role === 'train_loss' || s.role === 'val_loss' ? 'loss' : s.key, total: true, squared: false };
+}
+
 interface SeriesState {
+  family: Family;
   nonFinite?: NonFiniteTracker;
   spikes?: SpikeDetector;
   divergence?: DivergenceTracker;
@@ -58,7 +74,7 @@ export class RunChecker {
   private stateFor(s: SeriesView): SeriesState {
     let st = this.states.get(s.key);
     if (st) return st;
-    st = { seen: 0 };
+    st = { seen: 0, family: familyOf(s) };
     if (isLoss(s)) st.nonFinite = new NonFiniteTracker('non-finite-loss');
     if (s.role === 'train_loss') {
       st.spikes = new SpikeDetector(this.opts.spike, 'loss-spike');
@@ -67,7 +83,7 @@ export class RunChecker {
     if (s.role === 'val_loss') st.overfitting = new OverfittingTracker(this.opts.overfitting);
     if (s.role === 'grad_norm') {
       st.nonFinite = new NonFiniteTracker('non-finite-grad-norm');
-      st.spikes = new SpikeDetector(this.opts.spike, 'grad-norm-spike');
+      st.spikes = new SpikeDetector(this.opts.spike, 'grad-norm-spike', st.family.squared);
     }
     this.states.set(s.key, st);
     return st;
@@ -119,25 +135,46 @@ export class RunChecker {
   }
 
   private assemble(run: RunView, all: readonly SeriesView[]): Finding[] {
-    const most = (pred: (s: SeriesView) => boolean): SeriesView | undefined => {
+    const fam = (s: SeriesView): Family => this.states.get(s.key)!.family;
+    const longest = (list: readonly SeriesView[]): SeriesView | undefined => {
       let best: SeriesView | undefined;
-      for (const s of all) if (pred(s) && (!best || s.length > best.length)) best = s;
+      for (const s of list) if (!best || s.length > best.length) best = s;
       return best;
     };
-    const train = most((s) => s.role === 'train_loss');
-    const gradSeries = most((s) => s.role === 'grad_norm');
+    // Training-loss checks (divergence, loss spikes) watch the run's total loss when it logs one, else
+    // each component loss: one curve per run, not the same event once per component.
+    const trainLosses = all.filter((s) => s.role === 'train_loss');
+    const trainTotals = trainLosses.filter((s) => fam(s).total);
+    const watchedTrain = new Set(trainTotals.length > 0 ? trainTotals : trainLosses);
+    const gradSeries = longest(all.filter((s) => s.role === 'grad_norm'));
     const gradSpikes = gradSeries ? this.states.get(gradSeries.key)?.spikes : undefined;
     const grad = gradSeries && gradSpikes ? { series: gradSeries, spikes: gradSpikes, window: this.opts.spike.window } : undefined;
 
+    // Overfitting: each validation loss is paired with the training loss of the same quantity
+    // (`val/box_loss` ↔ `train/box_loss`, `eval_loss` ↔ `loss`), else with the run's total training loss.
+    // Total validation losses are checked when a pair exists; components only when no total pair does,
+    // and then their findings are merged into one.
+    const partner = (v: SeriesView): SeriesView | undefined =>
+      longest(trainLosses.filter((t) => fam(t).quantity === fam(v).quantity)) ?? longest(trainTotals) ?? longest(trainLosses);
+    const vals = all.filter((s) => this.states.get(s.key)?.overfitting);
+    const valTotals = vals.filter((v) => fam(v).total && partner(v));
+    const checkedVals = new Set(valTotals.length > 0 ? valTotals : vals);
+    const best: TrainerBest | undefined = trainerBest(run, all);
+
     const drafts: Draft[] = [...parseErrorDrafts(run.parseErrors()), ...this.records.drafts(run.logitRecords())];
+    const components: Draft[] = [];
     for (const s of all) {
       const st = this.states.get(s.key);
       if (!st) continue;
       if (st.nonFinite) drafts.push(...st.nonFinite.drafts(s, st.nonFinite.code === 'non-finite-loss' ? grad : undefined));
-      if (st.divergence) drafts.push(...st.divergence.drafts(s));
-      if (st.overfitting) drafts.push(...st.overfitting.drafts(s, train));
-      if (st.spikes) drafts.push(...st.spikes.drafts(s));
+      if (st.divergence && watchedTrain.has(s)) drafts.push(...st.divergence.drafts(s));
+      if (st.overfitting && checkedVals.has(s)) {
+        const d = st.overfitting.drafts(s, partner(s), best);
+        (valTotals.length > 0 ? drafts : components).push(...d);
+      }
+      if (st.spikes && (s.role !== 'train_loss' || watchedTrain.has(s))) drafts.push(...st.spikes.drafts(s));
     }
+    drafts.push(...mergeComponentDrafts(components));
     const out: Finding[] = [];
     for (const d of drafts) {
       const sev = this.opts.severities[d.code] ?? defaultSeverity(d.code);

@@ -1,16 +1,82 @@
-// training-divergence: the training loss level (rolling median) rising persistently above its best,
-// or exploding (the last points many times the best level). Robust to noise and single spikes.
+// training-divergence: the training loss level (rolling median) rising persistently above its best, or
+// exploding (the last points many times the best level). Noise-aware and sign-safe:
+// - the rise of the level is measured in units of the series' own noise σ around its best level (robust
+//   spread of the de-trended series: MAD of first differences / √2, so a smooth trend is not noise);
+// - the recent points must show an upward trend (Mann–Kendall test) and the level must reach a new high
+//   since the best (above every level seen before the trend window), so a plateau whose rolling median
+//   wanders up and down is not "rising" just because its best level was a noise dip;
+// - ratios to the best level are used only as an extra floor for positive losses (a doubling), never
+//   for losses that can be ≤ 0 (negative log-likelihood, ELBO, GAN losses).
 import type { SeriesView } from '../model';
 import type { DivergenceOptions } from './options';
-import { MAD_SCALE, RollingWindow } from './robust';
+import { MAD_SCALE, RollingWindow, mad } from './robust';
 import { atPoint, q, relatedAt, type Draft } from './draft';
 import { at, num, plural } from './format';
 
+/** First differences the noise σ is taken over. */
+export const NOISE_WINDOW = 100;
+/** While the best keeps improving (a falling loss), σ at the best is refreshed every this many points. */
+const SIGMA_REFRESH = 16;
+
+/** The last `capacity` numbers in arrival order (O(1) push). */
+class Ring {
+  private readonly buf: Float64Array;
+  private start = 0;
+  size = 0;
+  constructor(readonly capacity: number) {
+    this.buf = new Float64Array(capacity);
+  }
+  push(x: number): number {
+    let dropped = NaN;
+    if (this.size < this.capacity) {
+      this.buf[(this.start + this.size) % this.capacity] = x;
+      this.size++;
+    } else {
+      dropped = this.buf[this.start]!;
+      this.buf[this.start] = x;
+      this.start = (this.start + 1) % this.capacity;
+    }
+    return dropped;
+  }
+  /** Oldest first. */
+  toArray(): number[] {
+    const out = new Array<number>(this.size);
+    for (let k = 0; k < this.size; k++) out[k] = this.buf[(this.start + k) % this.capacity]!;
+    return out;
+  }
+}
+
+/**
+ * Mann–Kendall trend statistic of `x` (oldest first): z > 0 for an upward trend; |z| > 2.58 is
+ * significant at 1% (two-sided) for independent noise. O(n²): called on a short window only.
+ */
+export function mannKendallZ(x: readonly number[]): number {
+  const n = x.length;
+  if (n < 4) return 0;
+  let s = 0;
+  for (let i = 0; i < n - 1; i++) {
+    const xi = x[i]!;
+    for (let j = i + 1; j < n; j++) s += x[j]! > xi ? 1 : x[j]! < xi ? -1 : 0;
+  }
+  const v = (n * (n - 1) * (2 * n + 5)) / 18;
+  return s > 0 ? (s - 1) / Math.sqrt(v) : s < 0 ? (s + 1) / Math.sqrt(v) : 0;
+}
+
 export class DivergenceTracker {
   private readonly window: RollingWindow;
+  /** The last NOISE_WINDOW + 1 finite values (σ), whose tail is the trend window. */
+  private readonly values: Ring;
+  private sigmaIdx = -Infinity;
   private best = Infinity;
   private bestIdx = -1;
-  private noiseAtBest = 0;
+  /** Noise σ of the series around its best level (where it was still healthy). */
+  private sigma = 0;
+  private trendZ = 0;
+  /** Highest level since the best, over points older than the trend window (the band a plateau wanders in). */
+  private band = -Infinity;
+  /** Levels (and their indices) of the trend window, oldest first: they enter the band as they leave. */
+  private readonly laggedLevel: Ring;
+  private readonly laggedIdx: Ring;
   private risenSince = -1;
   private risenCount = 0;
   private explodedSince = -1;
@@ -20,29 +86,78 @@ export class DivergenceTracker {
 
   constructor(private readonly opts: DivergenceOptions) {
     this.window = new RollingWindow(opts.window);
+    const tw = this.trendWindow;
+    this.values = new Ring(Math.max(NOISE_WINDOW + 1, tw));
+    this.laggedLevel = new Ring(tw);
+    this.laggedIdx = new Ring(tw);
   }
 
   private get minPoints(): number {
     return Math.min(this.opts.window, 5);
   }
 
+  /** Points the trend test looks at. */
+  private get trendWindow(): number {
+    return Math.max(2 * this.opts.window, 10);
+  }
+
+  /** Noise σ of the series: robust spread of its last first differences / √2 (a linear trend cancels). */
+  private noise(): number {
+    const v = this.values.toArray();
+    const d: number[] = [];
+    for (let k = Math.max(1, v.length - NOISE_WINDOW); k < v.length; k++) d.push(v[k]! - v[k - 1]!);
+    return d.length >= 3 ? (MAD_SCALE * mad(d)) / Math.SQRT2 : 0;
+  }
+
+  /** The trend window: the last `trendWindow` finite values, oldest first. */
+  private recent(): number[] {
+    const v = this.values.toArray();
+    return v.slice(Math.max(0, v.length - this.trendWindow));
+  }
+
+  /** The level is far enough above the best: in noise units, and (positive losses) by the ratio floor. */
+  private aboveBest(level: number, sigma: number): boolean {
+    const d = level - this.best;
+    if (!(d > this.opts.sigmas * sigma) || !(d > 1e-12 * Math.max(1, Math.abs(this.best)))) return false;
+    return this.best > 0 ? level >= (1 + this.opts.rise) * this.best : true;
+  }
+
   scan(s: SeriesView): boolean {
     const before = this.state();
+    const tw = this.trendWindow;
     for (let i = this.scanned; i < s.length; i++) {
       const x = s.value(i);
       if (!Number.isFinite(x)) continue;
+      this.values.push(x);
       this.window.push(x);
       this.lastIdx = i;
       if (this.window.size < this.minPoints) continue;
       const level = this.window.median();
       this.level = level;
+      const oldLevel = this.laggedLevel.push(level);
+      const oldIdx = this.laggedIdx.push(i);
+      if (oldIdx >= this.bestIdx && oldLevel > this.band) this.band = oldLevel;
       if (level < this.best) {
         this.best = level;
         this.bestIdx = i;
-        this.noiseAtBest = MAD_SCALE * this.window.mad();
+        this.band = -Infinity;
+        // Noise is measured where the loss was healthy: a diverging loss is noisier on its own scale
+        // (multiplicative noise), which must not hide the divergence.
+        if (i - this.sigmaIdx >= SIGMA_REFRESH) {
+          this.sigma = this.noise();
+          this.sigmaIdx = i;
+        }
       }
-      const threshold = this.best + Math.max(this.opts.rise * Math.abs(this.best), 3 * this.noiseAtBest, 1e-12);
-      if (level > threshold) {
+      const sigma = this.sigma;
+      let risen = this.aboveBest(level, sigma);
+      if (risen && this.risenCount < this.opts.patience) {
+        // Not yet confirmed: a new high since the best, and the recent points trend upwards (a wandering
+        // plateau does neither for long).
+        const z = level > this.band && this.values.size >= tw ? mannKendallZ(this.recent()) : 0;
+        risen = z >= this.opts.trendZ;
+        if (risen) this.trendZ = z;
+      }
+      if (risen) {
         if (this.risenSince < 0) this.risenSince = i;
         this.risenCount++;
       } else {
@@ -50,7 +165,7 @@ export class DivergenceTracker {
         this.risenCount = 0;
       }
       const recent = this.window.recentMedian(3);
-      if (this.best > 0 && recent >= this.opts.explode * this.best) {
+      if (this.best > 0 && recent >= this.opts.explode * this.best && recent - this.best > this.opts.sigmas * sigma) {
         if (this.explodedSince < 0) this.explodedSince = i;
       } else {
         this.explodedSince = -1;
@@ -75,10 +190,13 @@ export class DivergenceTracker {
     const anchor = this.explodedSince >= 0 && (this.risenSince < 0 || !this.rising) ? this.explodedSince : this.risenSince;
     const bestStep = s.step(this.bestIdx);
     const last = this.lastIdx;
+    const sig = this.sigma > 0 ? `, ${num((this.level - this.best) / this.sigma)}× its noise σ ${num(this.sigma)}` : '';
+    const ratio = this.best > 0 ? `, ${num(this.level / this.best)}× its best` : '';
     const kind =
       this.explodedSince >= 0
         ? `is exploding: the last points are ${num(s.value(last))} (${num(this.window.recentMedian(3) / this.best)}× its best level)`
-        : `has been rising for ${plural(this.risenCount, 'point')}: its level (rolling median of ${this.opts.window}) is ${num(this.level)}, ${num(this.level / this.best)}× its best`;
+        : `has been rising for ${plural(this.risenCount, 'point')}: its level (rolling median of ${this.opts.window}) is ${num(this.level)}, ` +
+          `${num(this.level - this.best)} above its best level${sig}${ratio}, with an upward trend (Mann–Kendall z ${num(this.trendZ)} over ${this.trendWindow} points)`;
     const msg =
       `Training loss ${q(s)} ${kind}. Best level ${num(this.best)} around ${at(bestStep, s.provenance(this.bestIdx))}; ` +
       `rising since ${at(s.step(anchor), s.provenance(anchor))}, latest ${num(s.value(last))} at ${at(s.step(last), s.provenance(last))}. ` +

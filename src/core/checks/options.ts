@@ -23,8 +23,12 @@ export interface SpikeOptions {
 export interface DivergenceOptions {
   /** Points in the rolling median that defines the loss level. */
   window: number;
-  /** Relative rise of the level above its best that counts as rising (1 = doubled). */
+  /** Positive losses only: relative rise of the level above its best that counts as rising (1 = doubled). */
   rise: number;
+  /** Rise of the level above its best, in units of the series' noise σ (robust spread of its de-trended points). */
+  sigmas: number;
+  /** Mann–Kendall z of the last 2×window points needed to start a rising episode (2.58 ≈ 1% two-sided). */
+  trendZ: number;
   /** Consecutive points the level must stay risen before firing. */
   patience: number;
   /** Level of the last 3 points this many times the best level = exploding. */
@@ -51,7 +55,7 @@ export const DEFAULTS: Omit<ResolvedOptions, 'severities'> = {
   overfitting: { patience: 3, minDelta: 0 },
   lossMismatch: { rtol: 1e-3, atol: 1e-5 },
   spike: { z: 6, window: 50 },
-  divergence: { window: 20, rise: 1, patience: 10, explode: 10 },
+  divergence: { window: 20, rise: 1, sigmas: 3, trendZ: 2.58, patience: 10, explode: 10 },
 };
 
 function pick(v: unknown, fallback: number, min: number, integer = false): number {
@@ -79,6 +83,8 @@ export function resolveOptions(o: CheckOptions = {}): ResolvedOptions {
     divergence: {
       window: pick(o.divergence?.window, d.divergence.window, 3, true),
       rise: pick(o.divergence?.rise, d.divergence.rise, 0.01),
+      sigmas: pick(o.divergence?.sigmas, d.divergence.sigmas, 0),
+      trendZ: pick(o.divergence?.trendZ, d.divergence.trendZ, 0),
       patience: pick(o.divergence?.patience, d.divergence.patience, 1, true),
       explode: pick(o.divergence?.explode, d.divergence.explode, 1.5),
     },

@@ -1,11 +1,96 @@
 // overfitting: Keras/Lightning EarlyStopping semantics on a validation-loss series, plus two guards
 // that keep it quiet on healthy noisy runs: training loss must have fallen over the same window, and
 // the rise must stand out of the validation noise.
-import type { SeriesView } from '../model';
+import type { RunView, SeriesView } from '../model';
 import type { OverfittingOptions } from './options';
 import { MAD_SCALE, mad, median } from './robust';
 import { atPoint, q, relatedAt, indexAtStep, type Draft } from './draft';
-import { at, num, plural } from './format';
+import { at, name, num, plural } from './format';
+
+/**
+ * The checkpoint the trainer kept: Hugging Face `trainer_state.json` records `best_metric`,
+ * `best_model_checkpoint` and `best_global_step`, but not which metric (`metric_for_best_model` lives in
+ * the training arguments); the metric is found by matching `best_metric` against the logged evaluation series.
+ */
+export interface TrainerBest {
+  readonly metric: number;
+  readonly checkpoint?: string;
+  readonly step?: number;
+  /** The evaluation series whose value at the best step equals `best_metric`, and that point. */
+  readonly series?: SeriesView;
+  readonly index?: number;
+}
+
+function own(meta: Readonly<Record<string, number | string>>, key: string): number | string | undefined {
+  return Object.prototype.hasOwnProperty.call(meta, key) ? meta[key] : undefined;
+}
+
+/** Points of an evaluation series searched for `best_metric` when the best step is unknown. */
+const MATCH_SCAN = 10000;
+
+/** The trainer's best checkpoint from run metadata, with the metric it was chosen by (undefined when none is recorded). */
+export function trainerBest(run: RunView, all: readonly SeriesView[]): TrainerBest | undefined {
+  const meta = run.meta;
+  if (!meta) return undefined;
+  const metric = own(meta, 'best_metric');
+  if (typeof metric !== 'number' || !Number.isFinite(metric)) return undefined;
+  const ck = own(meta, 'best_model_checkpoint');
+  const checkpoint = typeof ck === 'string' && ck !== '' ? ck : undefined;
+  const gs = own(meta, 'best_global_step');
+  let step = typeof gs === 'number' && Number.isFinite(gs) ? gs : undefined;
+  if (step === undefined && checkpoint) {
+    const m = /checkpoint-(\d{1,15})[\\/]*$/.exec(checkpoint);
+    if (m) step = Number(m[1]);
+  }
+  const tol = 1e-9 * Math.max(1, Math.abs(metric));
+  const matches = (s: SeriesView, i: number): boolean => Math.abs(s.value(i) - metric) <= tol;
+  let found: { series: SeriesView; index: number } | undefined;
+  for (const s of all) {
+    if (s.split !== 'val' || s.key.startsWith('recomputed/')) continue;
+    if (step !== undefined) {
+      // the point(s) at the best step
+      for (let i = indexAtStep(s, step); i >= 0 && s.step(i) === step; i--) {
+        if (matches(s, i)) {
+          found = { series: s, index: i };
+          break;
+        }
+      }
+    } else {
+      for (let i = s.length - 1; i >= Math.max(0, s.length - MATCH_SCAN); i--) {
+        if (matches(s, i)) {
+          found = { series: s, index: i };
+          break;
+        }
+      }
+    }
+    if (found) break;
+  }
+  return { metric, ...(checkpoint !== undefined ? { checkpoint } : {}), ...(step !== undefined ? { step } : {}), ...(found ?? {}) };
+}
+
+/** `./results/checkpoint-8280` → `checkpoint-8280` (the last path part, made safe for a message). */
+function checkpointName(p: string): string {
+  const parts = p.split(/[\\/]+/).filter((x) => x !== '' && x !== '.');
+  return name(parts[parts.length - 1] ?? p);
+}
+
+/**
+ * Component losses only (no total validation loss is paired): one overfitting event shows in several
+ * components at once; report it once, at the component that fired first, naming the others.
+ */
+export function mergeComponentDrafts(ds: readonly Draft[]): Draft[] {
+  if (ds.length <= 1) return [...ds];
+  const sorted = [...ds].sort((a, b) => (a.step ?? 0) - (b.step ?? 0));
+  const head = sorted[0]!;
+  const rest = sorted.slice(1);
+  const names = rest.map((d) => `'${name(d.seriesKey ?? '')}'`).join(', ');
+  const related = [...(head.related ?? [])];
+  for (const d of rest) {
+    if (d.line !== undefined) related.push({ file: d.file, line: d.line, message: `also overfitting: ${name(d.seriesKey ?? '')}` });
+    else related.push({ file: d.file, message: `also overfitting: ${name(d.seriesKey ?? '')} (${at(d.step ?? NaN)})` });
+  }
+  return [{ ...head, message: `${head.message} Other component losses overfitting too: ${names}.`, related }];
+}
 
 /** The rise (median of the last `patience` evaluations above the level around the best) must exceed this many noise σ. */
 export const NOISE_SIGMAS = 3;
@@ -67,16 +152,16 @@ export class OverfittingTracker {
     return median(pts);
   }
 
-  drafts(val: SeriesView, train: SeriesView | undefined): Draft[] {
+  drafts(val: SeriesView, train: SeriesView | undefined, best?: TrainerBest): Draft[] {
     if (!this.waiting || !train) return [];
-    const key = `${this.evals.length}:${train.length}`;
+    const key = `${this.evals.length}:${train.key}:${train.length}:${best ? `${best.metric}:${best.series?.key}:${best.index}` : ''}`;
     if (key === this.cacheKey) return this.cached;
     this.cacheKey = key;
-    this.cached = this.compute(val, train);
+    this.cached = this.compute(val, train, best);
     return this.cached;
   }
 
-  private compute(val: SeriesView, train: SeriesView): Draft[] {
+  private compute(val: SeriesView, train: SeriesView, best: TrainerBest | undefined): Draft[] {
     const n = this.values.length;
     const p = this.opts.patience;
     const last = n - 1;
@@ -101,11 +186,28 @@ export class OverfittingTracker {
     const rise = now - this.best;
     const pct = this.best !== 0 ? ` (+${num((100 * rise) / Math.abs(this.best))}%)` : '';
     const gap = now - trainNow;
+    const lossBestStep = val.step(bi);
+    const related = [relatedAt(val, bi, `best validation loss ${num(this.best)}: ${best ? 'the loss-based choice of checkpoint' : 'the checkpoint to keep'}`)];
+    let keep: string;
+    if (best) {
+      const ck = best.checkpoint ? checkpointName(best.checkpoint) : best.step !== undefined ? `the checkpoint of step ${num(best.step)}` : 'its best checkpoint';
+      const by = best.series && best.index !== undefined ? `by ${q(best.series)} = ${num(best.metric)} at ${at(best.series.step(best.index), best.series.provenance(best.index))}` : `by a metric of ${num(best.metric)} (best_metric; not found among the logged evaluation series)`;
+      const agrees = best.step !== undefined && best.step === lossBestStep;
+      keep =
+        `The trainer kept ${ck} (best_model_checkpoint), chosen ${by}; ` +
+        (agrees
+          ? `the lowest validation loss is at the same step.`
+          : `as a second opinion, the lowest validation loss is at step ${num(lossBestStep)}.`) +
+        ' The model is overfitting: keep the trainer\'s checkpoint, stop training there (EarlyStopping), or add regularization (weight decay, dropout, augmentation, more data).';
+      if (best.series && best.index !== undefined) related.push(relatedAt(best.series, best.index, `best_metric ${num(best.metric)}: the checkpoint the trainer kept (${ck})`));
+    } else {
+      keep = `The model is overfitting: keep the checkpoint from step ${num(lossBestStep)}, stop training there (EarlyStopping), or add regularization (weight decay, dropout, augmentation, more data).`;
+    }
     const msg =
       `Validation loss ${q(val)} has not improved for ${plural(this.wait, 'evaluation')} (patience ${p}, min_delta ${num(this.opts.minDelta)}): ` +
       `best ${num(this.best)} at ${at(val.step(bi), val.provenance(bi))}, now ${num(now)} at ${at(val.step(li), val.provenance(li))}, ${num(rise)} above the best${pct}, ` +
       `while training loss ${q(train)} kept falling (${num(trainAtBest)} → ${num(trainNow)}); the gap between validation and training loss is now ${num(gap)}. ` +
-      `The model is overfitting: keep the checkpoint from step ${num(val.step(bi))}, stop training there (EarlyStopping), or add regularization (weight decay, dropout, augmentation, more data).`;
-    return [atPoint('overfitting', val, fi, msg, [relatedAt(val, bi, `best validation loss ${num(this.best)}: the checkpoint to keep`)])];
+      keep;
+    return [atPoint('overfitting', val, fi, msg, related)];
   }
 }

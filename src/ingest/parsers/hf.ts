@@ -46,9 +46,9 @@ export class HfTrainerStateParser implements WholeParser {
         sink.point(sink.series(k), step, v, NaN, epoch, line);
       }
     }
-    for (const k of ['global_step', 'max_steps', 'num_train_epochs', 'epoch']) {
+    for (const k of ['global_step', 'max_steps', 'num_train_epochs', 'epoch', 'best_metric', 'best_global_step', 'best_model_checkpoint']) {
       const v = o[k];
-      if (typeof v === 'number') sink.meta(k, v);
+      if (typeof v === 'number' || (typeof v === 'string' && k === 'best_model_checkpoint')) sink.meta(k, v);
     }
     return true;
   }

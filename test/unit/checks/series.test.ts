@@ -80,17 +80,37 @@ describe('checks: spikes', () => {
     }
   });
 
-  it('groups consecutive spike points into one finding and caps the count per series', () => {
+  it('summarises the spikes of a series in one finding at the largest, the others as related information (bounded)', () => {
     const run = new FakeRun();
     const s = run.add('grad_norm', 'grad_norm');
     const r = rng(4);
     const v: number[] = [];
-    for (let t = 0; t < 3000; t++) v.push((t % 100 === 99 || t % 100 === 98 ? 1000 : 1) * Math.exp(0.05 * r.normal()));
+    for (let t = 0; t < 3000; t++) v.push((t % 100 === 99 || t % 100 === 98 ? (t === 1599 ? 5000 : 1000) : 1) * Math.exp(0.05 * r.normal()));
     run.points(s, v);
     const fs = checkRun(run).filter((f) => f.code === 'grad-norm-spike');
-    assert.equal(fs.length, 20);
-    assert.match(fs[0]!.message, /2 consecutive points/);
-    assert.match(fs[19]!.message, /10 more spikes later in this series are not listed/);
+    assert.equal(fs.length, 1, 'one finding per series');
+    const f = fs[0]!;
+    assert.equal(f.step, 1599, 'anchored at the largest spike');
+    assert.equal(f.line, s.provenance(1599).line);
+    assert.match(f.message, /spiked 30 times \(60 points;/);
+    assert.match(f.message, /Largest: 5000|Largest: 4\d\d\d|Largest: 5\d\d\d/);
+    assert.match(f.message, /2 consecutive points from step 1598/);
+    assert.match(f.message, /First: [0-9.]+ at step 9[89] \(line (99|100)\)/);
+    assert.equal(f.related?.length, 20, 'related information is bounded');
+    assert.match(f.message, /9 smaller spikes not listed/);
+    assert.ok(!f.related!.some((x) => x.line === f.line), 'the anchor is not repeated in related');
+  });
+
+  it('judges a squared gradient norm as its square root', () => {
+    const run = new FakeRun();
+    const s = run.add('grad_norm_square', 'grad_norm');
+    const r = rng(8);
+    const v = Array.from({ length: 300 }, () => Math.exp(0.05 * r.normal()) ** 2);
+    v[200] = 9; // norm 3: a spike of the norm
+    run.points(s, v);
+    const f = checkRun(run).find((x) => x.code === 'grad-norm-spike');
+    assert.ok(f);
+    assert.match(f.message, /a squared norm: judged as its square root\) spiked to 3 at step 200/);
   });
 });
 

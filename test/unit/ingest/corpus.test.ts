@@ -125,7 +125,7 @@ describe('ingest: roles and detection', () => {
       ['val_acc', 'val_accuracy', 'val'],
       ['test_loss', 'other', 'test'],
       ['perplexity', 'other', 'none'],
-      ['train/box_loss', 'other', 'train'],
+      ['train/box_loss', 'train_loss', 'train'], // component losses are losses (see roles.test.ts)
     ];
     for (const [key, role, split, hint] of cases) {
       const c = classify(key, (hint ?? 'none') as 'train' | 'val' | 'none');

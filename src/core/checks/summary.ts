@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import type { LogitRecord, NDArray } from '../model';
 import { NpyStream } from '../npy';
 import { softmax } from '../softmax';
+import { kernelBlockRows } from '../wasm/kernel';
 import { LabelAnalyzer, type RecordAnalysis } from './labels';
 import { evaluate, prepare, tryEvaluate, type Prepared, type Recomputation } from './recompute';
 
@@ -282,8 +283,15 @@ function* summaryGen(o: RecordOptions, src: Source, blockRows: number, wantCause
   const an = new LabelAnalyzer(logitsShape, labelsShape, o.lossFn, o.ignoreIndex);
   const oneD = logitsShape.length === 1;
   const rows = oneD ? logitsShape[0]! : logitsShape[1] === undefined ? 0 : logitsShape[0]!;
-  const single = oneD || blockRows >= rows;
-  const step = single ? Math.max(rows, 1) : Math.max(1, Math.floor(blockRows));
+  let single = oneD || blockRows >= rows;
+  let step = single ? Math.max(rows, 1) : Math.max(1, Math.floor(blockRows));
+  if (!single && src.logitsDtype === 'f4' && logitsShape.slice(2).every((d) => d === 1)) {
+    // float32 [N, C] runs on the SIMD kernel, which groups rows per call: blocks that are whole
+    // multiples of its call size group the rows exactly as one pass does (same per-row values).
+    const k = kernelBlockRows(logitsShape[1]!);
+    step = Math.ceil(step / k) * k;
+    if (step >= rows) single = true;
+  }
   const withLabels = an.labelsPerRow > 0 || (oneD && an.form !== undefined);
   const rowShape = logitsShape.slice(1);
   const labelRowShape = labelsShape.slice(1);
@@ -442,6 +450,9 @@ interface Entry {
   summary: RecordSummary;
   withCauses: boolean;
 }
+/** Counters for tests and measurements: sidecar record reads (memo misses) and memo hits. */
+export const sidecarStats = { reads: 0, memoHits: 0 };
+
 /** (sidecar identities, options) → summary; bounded, oldest dropped first. */
 const memo = new Map<string, Entry>();
 const MEMO_MAX = 4096;
@@ -480,6 +491,7 @@ async function summarizeSidecars(r: LogitRecord, wantCauses: boolean): Promise<R
     if (hit && (hit.withCauses || !causesNeeded(hit.summary))) {
       memo.delete(key);
       memo.set(key, hit);
+      sidecarStats.memoHits++;
       return hit.summary;
     }
     const logitsShape = zs ? zs.shape : r.logits.shape;
@@ -488,6 +500,7 @@ async function summarizeSidecars(r: LogitRecord, wantCauses: boolean): Promise<R
     const rowBytes = Math.max(1, (zs ? zs.dataBytes / Math.max(1, zs.rows) : 8 * r.logits.data.length / Math.max(1, rowsOf(r.logits))));
     const blockRows = Math.max(1, Math.floor(set.blockBytes / rowBytes));
     const oneD = logitsShape.length === 1;
+    sidecarStats.reads++;
     const g = summaryGen({ ...r, loggedLoss: wantCauses ? r.loggedLoss : undefined }, src, blockRows, wantCauses);
     let q = g.next(undefined as unknown as Block);
     while (!q.done) {

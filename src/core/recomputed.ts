@@ -1,17 +1,12 @@
 // The recomputed series (recomputed/loss, recomputed/grad_norm): one point per logits record,
 // derived from the record summaries of the checks (core/checks/summary.ts), never from arrays.
-// The naming lives here only; the checks skip these series and the status bar does not show them.
+// The naming lives in src/shared/recomputed.ts; the checks skip these series, the status bar does not show them.
 import type { LogitRecord, Provenance, RunView, SeriesView, Split } from './model';
 import { summaryOf, type RecordSummary } from './checks/summary';
 
-export const RECOMPUTED_PREFIX = 'recomputed/';
-export const RECOMPUTED_LOSS = `${RECOMPUTED_PREFIX}loss`;
-export const RECOMPUTED_GRAD_NORM = `${RECOMPUTED_PREFIX}grad_norm`;
+import { RECOMPUTED_GRAD_NORM, RECOMPUTED_LOSS } from '../shared/recomputed';
 
-/** True for the series derived from logits records (not checked again, not "the loss" of a run). */
-export function isRecomputedKey(key: string): boolean {
-  return key.startsWith(RECOMPUTED_PREFIX);
-}
+export { RECOMPUTED_GRAD_NORM, RECOMPUTED_LOSS, RECOMPUTED_PREFIX, isRecomputedKey } from '../shared/recomputed';
 
 /** A small growable series (the recomputed series hold one point per logits record). */
 export class ArraySeries implements SeriesView {

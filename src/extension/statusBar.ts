@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import type { Finding, RunView, SeriesView } from '../core/model';
 import { COMMANDS, type RunManagerApi } from './api';
-import { isRecomputedKey } from '../core/recomputed';
+import { isRecomputedKey } from '../shared/recomputed';
 
 export type Health = 'ok' | 'warning' | 'error';
 

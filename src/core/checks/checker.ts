@@ -11,7 +11,7 @@ import { OverfittingTracker } from './overfitting';
 import { parseErrorDrafts } from './parse';
 import { RecordChecker } from './records';
 import { SpikeDetector } from './spikes';
-import { isRecomputedKey } from '../recomputed';
+import { isRecomputedKey } from '../../shared/recomputed';
 
 function isLoss(s: SeriesView): boolean {
   return s.role === 'train_loss' || s.role === 'val_loss' || (s.role === 'other' && /loss/i.test(s.key));

@@ -3,14 +3,14 @@
 // problems are aggregated per code into one finding each, anchored at the first batch that shows it.
 import type { LogitRecord } from '../model';
 import type { IndexStats } from './labels';
-import { summaryOf, type RecordSummary } from './summary';
+import { CAUSE_SAMPLES, summaryOf, type RecordSummary } from './summary';
 import type { Draft } from './draft';
 import { at, num, plural } from './format';
 import type { LossCheck } from './mismatch';
 
 /** Keras losses take probabilities by default (from_logits=False): probability inputs are expected there. */
 /** Mismatching batches whose cause is looked for (the most frequent cause among them is reported). */
-export const CAUSE_SAMPLES = 16;
+export { CAUSE_SAMPLES };
 
 const KERAS_PROBABILITY_LOSSES = new Set(['categorical_crossentropy', 'sparse_categorical_crossentropy']);
 

@@ -529,6 +529,28 @@ async function summarizeSidecars(r: LogitRecord, wantCauses: boolean): Promise<R
 // ---------------------------------------------------------------------------------------------
 // Per-record cache and the queue
 
+/**
+ * The what-if values of a sidecar record cost another pass over its files: like the check's cause
+ * search, they are computed for the first CAUSE_SAMPLES mismatching sidecar records of a log file only
+ * (the same lines again after a re-read). Inline records (small) always get them.
+ */
+export const CAUSE_SAMPLES = 16;
+const explained = new Map<string, Set<number>>();
+
+function mayExplain(r: LogitRecord): boolean {
+  const set = explained.get(r.provenance.file);
+  const at = r.provenance.line ?? r.provenance.record ?? r.step;
+  return !set || set.size < CAUSE_SAMPLES || set.has(at);
+}
+
+function noteExplained(r: LogitRecord, s: RecordSummary): RecordSummary {
+  if (!s.causes) return s;
+  let set = explained.get(r.provenance.file);
+  if (!set) explained.set(r.provenance.file, (set = new Set()));
+  set.add(r.provenance.line ?? r.provenance.record ?? r.step);
+  return s;
+}
+
 const byRecord = new WeakMap<LogitRecord, { gen: number; summary: RecordSummary }>();
 const inflight = new WeakMap<LogitRecord, Promise<RecordSummary>>();
 let queue: Promise<unknown> = Promise.resolve();
@@ -572,7 +594,7 @@ export function summarize(r: LogitRecord): Promise<RecordSummary> {
   const p = queue.then(async () => {
     const again = cached(r);
     if (again) return again;
-    const s = await summarizeSidecars(r, true);
+    const s = noteExplained(r, await summarizeSidecars(r, mayExplain(r)));
     if (gen === generation) store(r, s);
     return s;
   });

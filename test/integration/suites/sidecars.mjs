@@ -43,7 +43,7 @@ export const tests = [
       assert.match(d.message, /pipe\.npy: not a regular file/);
       vs.append('runs/s/log.jsonl', '{"step": 3, "logits_file": "big.npy", "labels": [0], "loss": 1}\n{"step": 4, "loss": NaN}\n');
       const nan = await vs.waitFor(async () => (await vs.diagnostics()).find((x) => x.file === file && x.code === 'non-finite-loss'), 30000, 'non-finite-loss after the FIFO');
-      assert.equal(nan.line, 5);
+      assert.equal(nan.line, 4);
       const u = await vs.waitFor(
         async () => (await vs.diagnostics()).find((x) => x.file === file && x.code === 'logits-unreadable' && /in 2 of 2/.test(x.message)),
         30000,

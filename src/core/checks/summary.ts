@@ -135,15 +135,17 @@ class Acc {
   get totalWeight(): number {
     return this.weight.value;
   }
-  finish(reduction: 'mean' | 'sum'): Recomputation {
+  /** `live`: some target counts (not ignore_index); a 'mean' over zero total weight then has a NaN gradient, as in one pass. */
+  finish(reduction: 'mean' | 'sum', live = false): Recomputation {
     const d = this.totalWeight;
     const scale = reduction === 'mean' ? 1 / d : 1;
     const g = this.gsq.value;
     const f = this.first!;
+    const zeroScaled = reduction === 'mean' && d === 0 ? (live ? NaN : 0) : 0;
     return {
       loss: reduction === 'mean' ? this.loss.value / d : this.loss.value,
-      gradNorm: g === 0 ? 0 : Math.sqrt(g) * Math.abs(scale),
-      maxAbsGrad: this.maxAbs === 0 ? 0 : this.maxAbs * Math.abs(scale),
+      gradNorm: g === 0 ? zeroScaled : Math.sqrt(g) * Math.abs(scale),
+      maxAbsGrad: this.maxAbs === 0 ? zeroScaled : this.maxAbs * Math.abs(scale),
       targetKind: f.targetKind,
       reduction,
       totalWeight: d,
@@ -370,7 +372,7 @@ function* summaryGen(o: RecordOptions, src: Source, blockRows: number, wantCause
   }
   if (coreError !== undefined) return { ...shapes, analysis, error: `the recomputation failed: ${coreError}` };
   if (!main.first) return { ...shapes, analysis, error: bce ? `bce_with_logits needs labels of the logits' shape` : 'the record cannot be recomputed' };
-  const result = main.finish(reduction);
+  const result = main.finish(reduction, analysis.form !== 'index' || (analysis.index?.count ?? 0) > 0);
   const out: RecordSummary = { ...shapes, analysis, result: { ...result, sigmoid: bce } };
   if (!wantCauses || bce || !needsCauses(o.loggedLoss, result.loss)) return out;
   // The what-if values: one more pass.

@@ -137,6 +137,20 @@ describe('checks: record summaries (streamed sidecars)', () => {
     assert.ok(recomputed > 150 && withCauses > 50, `the cases exercise the recomputation (${recomputed}) and the what-if values (${withCauses})`);
   });
 
+  it('blocks keep the one-pass NaN/0 of a mean over zero total weight (all ignored, or zero class weights)', () => {
+    const z: NDArray = { dtype: 'f8', shape: [6, 3], data: Float64Array.from({ length: 18 }, (_, i) => (i % 7) - 3) };
+    const weight: NDArray = { dtype: 'f8', shape: [3], data: Float64Array.from([0, 1, 1]) };
+    for (const y of [
+      [-100, -100, -100, -100, -100, -100],
+      [0, 0, -100, 0, 0, 0],
+    ]) {
+      const t: NDArray = { dtype: 'i8', shape: [6], data: Float64Array.from(y) };
+      const one = summarizeArrays({ weight }, z, t, Infinity, false);
+      assert.ok(Number.isNaN(one.result!.loss));
+      assertSameSummary(summarizeArrays({ weight }, z, t, 2, false), one, `labels ${y.join()}`);
+    }
+  });
+
   it('float32 [N, C] on the SIMD kernel: blocks aligned to its call size give the same per-row values (≤ 1e-12)', () => {
     for (const [n, c, seed] of [
       [5000, 64, 1],

@@ -1,7 +1,9 @@
-// node bench/sidecars.mjs — memory and time of logged batches in .npy sidecars:
+// npm run bench:sidecars — memory and time of logged batches in .npy sidecars:
 //   1. a sweep: BENCH_SIDECARS records (default 1000), each naming its own 256 × 1000 float32 logits
 //      sidecar and int64 labels; load + check the run, report RSS (now and peak) and the time;
-//   2. a sparse 3 GB sidecar: time until the record is refused (logits-unreadable).
+//   2. a sparse 3 GB sidecar: time until the record is refused (logits-unreadable);
+//   3. one 200 MiB sidecar (51 200 × 1000 float32) streamed in blocks: time, RSS, and the longest
+//      event-loop stall while it is read (the extension host stays responsive).
 // BENCH_REPO=<dir with src/> measures another checkout of the sources (e.g. an older commit exported
 // with `git archive`), for before/after numbers. Run it alone (it writes ≈ 1 GB of sidecars to tmp).
 import * as esbuild from 'esbuild';
@@ -9,6 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 const N = Number(process.env.BENCH_SIDECARS ?? 1000);
 const ROWS = 256;
@@ -81,6 +84,43 @@ try {
   const [bigRun] = await lw.loadRuns([path.join(big, 'log.jsonl')]);
   const bf = await check(bigRun);
   console.log(`sparse 3 GB sidecar: ${(performance.now() - t1).toFixed(0)} ms, ${bf.map((f) => `${f.code}: ${f.message.slice(0, 140)}`).join(' | ')}; peak RSS ${(peakKiB() / 1024).toFixed(0)} MiB`);
+
+  // 3. one large sidecar, streamed
+  if (lw.summarize) {
+    const lg = path.join(dir, 'large');
+    fs.mkdirSync(lg);
+    const R = 51200;
+    const fd = fs.openSync(path.join(lg, 'z.npy'), 'w');
+    fs.writeSync(fd, npy('<f4', [R, C], Buffer.alloc(0)));
+    const chunk = new Float32Array(1024 * C);
+    for (let r0 = 0; r0 < R; r0 += 1024) {
+      for (let k = 0; k < chunk.length; k++) chunk[k] = Math.sin(k * 0.37 + r0) * 3;
+      fs.writeSync(fd, Buffer.from(chunk.buffer));
+    }
+    fs.closeSync(fd);
+    const yl = new BigInt64Array(R);
+    for (let k = 0; k < R; k++) yl[k] = BigInt((k * 7) % C);
+    fs.writeFileSync(path.join(lg, 'y.npy'), npy('<i8', [R], Buffer.from(yl.buffer)));
+    fs.writeFileSync(
+      path.join(lg, 'log.jsonl'),
+      '{"step": 1, "logits_file": "z.npy", "labels_file": "y.npy"}\n{"step": 2, "logits_file": "z.npy", "labels_file": "y.npy", "loss": 6.9}\n',
+    );
+    const [lrun] = await lw.loadRuns([path.join(lg, 'log.jsonl')]);
+    for (const [i, what] of [[0, 'no logged loss'], [1, 'a mismatching logged loss (+ the what-if pass)']]) {
+      globalThis.gc?.();
+      const r0 = process.memoryUsage().rss;
+      const h = monitorEventLoopDelay({ resolution: 5 });
+      h.enable();
+      const t2 = performance.now();
+      const sum = await lw.summarize(lrun.logitRecords()[i]);
+      const ms2 = performance.now() - t2;
+      h.disable();
+      console.log(
+        `200 MiB sidecar (${R}×${C} float32), ${what}: ${ms2.toFixed(0)} ms (${((R * C * 4) / 2 ** 20 / (ms2 / 1000)).toFixed(0)} MiB/s per pass), loss ${sum.result?.loss}, ` +
+          `RSS ${mib(r0)} → ${mib(process.memoryUsage().rss)} MiB, longest event-loop stall ${(h.max / 1e6).toFixed(0)} ms (p99 ${(h.percentile(99) / 1e6).toFixed(0)} ms)`,
+      );
+    }
+  }
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -57,7 +57,8 @@ export interface SidecarSettings {
 }
 
 const MIB = 1 << 20;
-export const DEFAULT_SIDECAR_SETTINGS: Readonly<SidecarSettings> = { maxBytes: 256 * MIB, allowOutside: false, blockBytes: 4 * MIB };
+// 1 MiB blocks: the fused pass over one block takes a few ms, so the event loop is never held long.
+export const DEFAULT_SIDECAR_SETTINGS: Readonly<SidecarSettings> = { maxBytes: 256 * MIB, allowOutside: false, blockBytes: 1 * MIB };
 
 let settings: SidecarSettings = { ...DEFAULT_SIDECAR_SETTINGS };
 let generation = 0;
@@ -518,7 +519,7 @@ async function summarizeSidecars(r: LogitRecord, wantCauses: boolean): Promise<R
     }
     const summary = q.value;
     memo.delete(key);
-    memo.set(key, { summary, withCauses: wantCauses });
+    memo.set(key, { summary, withCauses: summary.causes !== undefined });
     while (memo.size > MEMO_MAX) memo.delete(memo.keys().next().value!);
     return summary;
   } catch (e) {

@@ -215,6 +215,27 @@ describe('checks: record summaries (streamed sidecars)', () => {
     assert.equal(sidecarStats.reads - before, 2);
   });
 
+  it('a memoised summary without what-if values is not reused for a record that needs them (cause named)', async () => {
+    const Z = [
+      [2, 0.5, -1],
+      [0.1, 0.2, 3],
+      [1, 1, 1],
+      [-2, 0, 2],
+    ];
+    const Y = [0, 2, 1, 2];
+    fs.writeFileSync(path.join(tmp, 'z.npy'), npyBytes('<f8', [4, 3], Float64Array.from(Z.flat())));
+    fs.writeFileSync(path.join(tmp, 'y.npy'), npyBytes('<i8', [4], BigInt64Array.from(Y.map(BigInt))));
+    // the sum over the batch where a mean is declared (log-sum-exp by hand)
+    const sum = Z.reduce((acc, row, i) => acc + Math.log(row.reduce((s, v) => s + Math.exp(v), 0)) - row[Y[i]!]!, 0);
+    const lines = [{ step: 1 }, { step: 2, loss: sum }].map((o) => JSON.stringify({ ...o, logits_file: 'z.npy', labels_file: 'y.npy' }));
+    fs.writeFileSync(path.join(tmp, 'log.jsonl'), lines.join('\n') + '\n');
+    const [run] = await loadRuns([path.join(tmp, 'log.jsonl')]);
+    const m = (await checkRunAsync(run!)).find((f) => f.code === 'loss-mismatch');
+    assert.ok(m);
+    assert.equal(m.line, 2);
+    assert.match(m.message, /It matches the sum over the batch/);
+  });
+
   it('a sparse 3 GB sidecar is refused at once (losswatch.limits.sidecarMiB), at the record line', async () => {
     const file = path.join(tmp, 'big.npy');
     const rows = 3 * 1024 * 256; // × 1024 float32 = 3 GiB

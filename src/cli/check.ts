@@ -2,7 +2,7 @@
 // Exit code: 1 if any finding is an error, 0 otherwise, 2 on usage / input errors.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { checkRun, CHECKS, type CheckOptions } from '../core/checks/index';
+import { checkRunAsync, CHECKS, type CheckOptions } from '../core/checks/index';
 import type { Finding, Severity } from '../core/model';
 import { globToRegExp, loadRuns } from '../ingest/index';
 
@@ -232,7 +232,7 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const findings: Finding[] = [];
-  for (const r of runs) findings.push(...checkRun(r, args.options));
+  for (const r of runs) findings.push(...(await checkRunAsync(r, args.options)));
   findings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : (a.line ?? 0) - (b.line ?? 0)));
   process.stdout.write(formatFindings(findings, args.format));
   const count = (s: Severity): number => findings.filter((f) => f.severity === s).length;

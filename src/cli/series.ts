@@ -1,11 +1,16 @@
 // losswatch series <paths…> [--format json|text]: lists runs → series (name, role, split, point count,
-// first and last step and value), so a parse can be checked from a shell.
+// first and last step and value), so a parse can be checked from a shell. Runs with logits records
+// also list the recomputed series (recomputed/loss, recomputed/grad_norm) from the record summaries.
 import type { RunView } from '../core/model';
+import { summarizeRecords } from '../core/checks/summary';
+import { RunWithRecomputed } from '../core/recomputed';
 import { loadRuns } from '../ingest/index';
 
 const USAGE = `usage: losswatch series <paths…> [--format json|text]
 
-Reads log files and run folders once (folders are searched recursively) and prints their runs and series.`;
+Reads log files and run folders once (folders are searched recursively) and prints their runs and series.
+Logged logits batches add recomputed/loss and recomputed/grad_norm (the PyTorch-exact cross-entropy
+and its gradient norm, recomputed from the logits and labels).`;
 
 interface SeriesRow {
   key: string;
@@ -21,7 +26,16 @@ function jsonNumber(v: number): number | string {
   return Number.isFinite(v) ? v : String(v); // NaN / Infinity are not JSON
 }
 
-function describe(run: RunView): { id: string; name: string; format: string; files: readonly string[]; series: SeriesRow[]; logitRecords: number; parseErrors: unknown[] } {
+function describe(run: RunWithRecomputed): {
+  id: string;
+  name: string;
+  format: string;
+  files: readonly string[];
+  series: SeriesRow[];
+  logitRecords: number;
+  unrecomputed: number;
+  parseErrors: unknown[];
+} {
   return {
     id: run.id,
     name: run.name,
@@ -36,6 +50,7 @@ function describe(run: RunView): { id: string; name: string; format: string; fil
       return row;
     }),
     logitRecords: run.logitRecords().length,
+    unrecomputed: run.unrecomputed,
     parseErrors: [...run.parseErrors()],
   };
 }
@@ -76,7 +91,13 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const runs = await loadRuns(paths);
-  const rows = runs.map(describe);
+  const rows: ReturnType<typeof describe>[] = [];
+  for (const r of runs) {
+    await summarizeRecords(r.logitRecords());
+    const w = new RunWithRecomputed(r as RunView);
+    w.sync();
+    rows.push(describe(w));
+  }
   if (format === 'json') {
     process.stdout.write(JSON.stringify({ runs: rows }, null, 2) + '\n');
   } else {
@@ -87,7 +108,10 @@ export async function run(argv: string[]): Promise<number> {
         const range = s.first && s.last ? `  step ${s.first.step} → ${s.last.step}  value ${s.first.value} → ${s.last.value}` : '';
         process.stdout.write(`  ${clean(s.key).padEnd(36)} ${s.role.padEnd(13)} ${s.split.padEnd(5)} ${String(s.points).padStart(8)} pts${range}\n`);
       }
-      if (r.logitRecords > 0) process.stdout.write(`  ${r.logitRecords} logit records\n`);
+      if (r.logitRecords > 0) {
+        const without = r.unrecomputed > 0 ? ` (${r.unrecomputed} not recomputed: see losswatch check)` : '';
+        process.stdout.write(`  ${r.logitRecords} logit records${without}\n`);
+      }
       for (const e of r.parseErrors as { count: number; firstMessage: string; file: string }[]) {
         process.stdout.write(`  ${e.count} malformed in ${clean(e.file)}: ${clean(e.firstMessage)}\n`);
       }

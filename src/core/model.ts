@@ -74,8 +74,14 @@ export interface LogitRecord {
   readonly weight?: NDArray;
   /** The loss the framework logged for this batch, if any (may be non-finite). */
   readonly loggedLoss?: number;
-  /** Set when sidecar files could not be read; the check reports it instead of recomputing. */
+  /** Set when the record could not be read; the check reports it instead of recomputing. */
   readonly error?: string;
+  /**
+   * `.npy` sidecars named by the record, as written in the log (relative to `dir`, the log's folder).
+   * Ingest does not read them: the checks stream them (core/checks/summary.ts); `logits` / `labels` /
+   * `weight` named here are empty placeholders.
+   */
+  readonly sidecars?: { readonly dir: string; readonly logits?: string; readonly labels?: string; readonly weight?: string };
 }
 
 /** Malformed input summary, one per file (ingest counts, checks report as `parse-error`). */

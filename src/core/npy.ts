@@ -22,6 +22,8 @@ interface Header {
 }
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
+/** numpy writes headers of a few hundred bytes; a larger one is not a sidecar we read. */
+const MAX_HEADER = 1 << 20;
 const SUPPORTED = new Set(['f2', 'f4', 'f8', 'i1', 'i2', 'i4', 'i8', 'u1', 'u2', 'u4', 'u8', 'b1']);
 
 /** Parses the preamble + header dict. `prefix` must hold at least the whole header. */
@@ -43,6 +45,7 @@ function parseHeader(prefix: Uint8Array, name: string, totalSize: number): Heade
   const view = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength);
   const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const dataOffset = start + headerLen;
+  if (headerLen > MAX_HEADER) throw new NpyError(name, `.npy header of ${headerLen} bytes is implausibly large`);
   if (dataOffset > totalSize) throw new NpyError(name, 'truncated .npy header');
   if (prefix.length < dataOffset) return dataOffset;
   const text = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(prefix.subarray(start, dataOffset));
@@ -129,15 +132,14 @@ function isDirect(h: Header): boolean {
 }
 
 /** Converts raw data bytes (any alignment, any byte order) into the result array. */
-function convert(h: Header, bytes: Uint8Array, name: string): Out {
-  const need = h.count * h.itemSize;
+function convert(h: Header, bytes: Uint8Array, name: string, n = h.count): Out {
+  const need = n * h.itemSize;
   if (bytes.length < need) {
     throw new NpyError(name, `truncated: expected ${need} data bytes, found ${bytes.length}`);
   }
-  const out = allocate(h.code, h.count);
+  const out = allocate(h.code, n);
   const le = !h.bigEndian;
   const dv = new DataView(bytes.buffer, bytes.byteOffset, need);
-  const n = h.count;
   switch (h.code) {
     case 'f2':
       for (let i = 0; i < n; i++) out[i] = halfToFloat(dv.getUint16(2 * i, le));
@@ -214,10 +216,15 @@ export function parseNpy(buf: Uint8Array, nameForErrors = '<npy>'): NDArray {
   return { dtype: h.code, shape: h.shape, data };
 }
 
-/** Reads a .npy file (synchronously). Errors are NpyError with a message starting with the path. */
+/**
+ * Reads a whole .npy file synchronously — for the `losswatch ce` CLI and tests, on a path the user
+ * named. The extension and the checks never call it: they stream sidecars with NpyStream (async,
+ * regular files only, bounded). Errors are NpyError with a message starting with the path.
+ */
 export function readNpy(path: string): NDArray {
   let fd: number;
   try {
+    if (!fs.statSync(path).isFile()) throw Object.assign(new Error('not a regular file'), { code: 'not a regular file' });
     fd = fs.openSync(path, 'r');
   } catch (e) {
     throw new NpyError(path, `cannot open (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
@@ -261,5 +268,124 @@ function readFully(fd: number, into: Uint8Array, position: number, path: string)
     const got = fs.readSync(fd, into, off, Math.min(CHUNK, into.length - off), position + off);
     if (got <= 0) throw new NpyError(path, `truncated: expected ${into.length} data bytes, found ${off}`);
     off += got;
+  }
+}
+
+/** Limits of a streamed read. */
+export interface NpyStreamOptions {
+  /** Largest array data (bytes) accepted; a larger array is refused before anything is read. */
+  readonly maxBytes: number;
+}
+
+const MIB = 1 << 20;
+
+function fmtMiB(bytes: number): string {
+  return bytes >= 10 * MIB ? `${Math.round(bytes / MIB)} MiB` : `${(bytes / MIB).toFixed(2)} MiB`;
+}
+
+/**
+ * An open .npy file read in row blocks with async reads: the header is parsed on open, then
+ * readRows(start, count) converts only those rows (first axis). Only regular files are opened
+ * (stat → isFile, then O_RDONLY|O_NONBLOCK and fstat of the descriptor), so a FIFO or device named
+ * as a sidecar is refused without blocking the event loop. Arrays whose data exceed
+ * `maxBytes` are refused from the header alone (a sparse multi-GB file costs one small read).
+ */
+export class NpyStream {
+  private constructor(
+    readonly path: string,
+    private readonly fh: fs.promises.FileHandle,
+    private readonly h: Header,
+    /** Size, modification time and inode of the file when it was opened (the memo key). */
+    readonly stat: { readonly size: number; readonly mtimeMs: number; readonly ino: number; readonly dev: number },
+  ) {}
+
+  get dtype(): string {
+    return this.h.code;
+  }
+  get shape(): readonly number[] {
+    return this.h.shape;
+  }
+  /** Rows along the first axis (1 for a 0-d array). */
+  get rows(): number {
+    return this.h.shape.length === 0 ? 1 : this.h.shape[0]!;
+  }
+  /** Elements per row. */
+  get rowSize(): number {
+    return this.h.shape.length === 0 ? 1 : this.h.shape.slice(1).reduce((a, b) => a * b, 1);
+  }
+  get dataBytes(): number {
+    return this.h.count * this.h.itemSize;
+  }
+
+  static async open(path: string, o: NpyStreamOptions): Promise<NpyStream> {
+    const code = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
+    try {
+      const st = await fs.promises.stat(path);
+      if (!st.isFile()) throw new NpyError(path, 'not a regular file');
+    } catch (e) {
+      if (e instanceof NpyError) throw e;
+      throw new NpyError(path, `cannot open (${code(e)})`);
+    }
+    let fh: fs.promises.FileHandle;
+    try {
+      fh = await fs.promises.open(path, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+    } catch (e) {
+      throw new NpyError(path, `cannot open (${code(e)})`);
+    }
+    try {
+      const st = await fh.stat();
+      if (!st.isFile()) throw new NpyError(path, 'not a regular file');
+      const size = st.size;
+      let prefix = new Uint8Array(0);
+      let h: Header | number = 10;
+      for (;;) {
+        const want = Math.min(size, Math.max(h as number, 4096));
+        if (want > prefix.length) {
+          const p = new Uint8Array(want);
+          const { bytesRead } = await fh.read(p, 0, want, 0);
+          prefix = p.subarray(0, bytesRead);
+          if (bytesRead < want && (h as number) > bytesRead) throw new NpyError(path, 'truncated .npy header');
+        }
+        h = parseHeader(prefix, path, size);
+        if (typeof h !== 'number') break;
+        if (h > size) throw new NpyError(path, 'truncated .npy header');
+      }
+      const need = h.count * h.itemSize;
+      if (need > o.maxBytes) {
+        throw new NpyError(path, `array of ${fmtMiB(need)} (shape [${h.shape.join(', ')}]) exceeds the sidecar limit of ${fmtMiB(o.maxBytes)} (losswatch.limits.sidecarMiB)`);
+      }
+      const avail = size - h.dataOffset;
+      if (avail < need) throw new NpyError(path, `truncated: expected ${need} data bytes, found ${avail}`);
+      return new NpyStream(path, fh, h, { size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev });
+    } catch (e) {
+      await fh.close().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** Rows [start, start + count) converted like readNpy (int64 → Float64Array, b1 → 0/1 …). */
+  async readRows(start: number, count: number): Promise<NDArray['data']> {
+    const per = this.rowSize;
+    const n = count * per;
+    const bytes = new Uint8Array(n * this.h.itemSize);
+    const pos = this.h.dataOffset + start * per * this.h.itemSize;
+    let off = 0;
+    while (off < bytes.length) {
+      const { bytesRead } = await this.fh.read(bytes, off, bytes.length - off, pos + off);
+      if (bytesRead <= 0) throw new NpyError(this.path, `truncated: the file shrank while it was read (${off} of ${bytes.length} bytes at offset ${pos})`);
+      off += bytesRead;
+    }
+    if (isDirect(this.h)) return viewOf(this.h.code, bytes.buffer, n);
+    return convert(this.h, bytes, this.path, n);
+  }
+
+  /** The whole array (within maxBytes). */
+  async readAll(): Promise<NDArray> {
+    const data = await this.readRows(0, this.rows);
+    return { dtype: this.h.code, shape: [...this.h.shape], data };
+  }
+
+  async close(): Promise<void> {
+    await this.fh.close().catch(() => undefined);
   }
 }

@@ -18,6 +18,8 @@ export interface Settings {
   overfitting: { patience: number; minDelta: number };
   lossMismatch: { rtol: number; atol: number };
   spikeZ: number;
+  /** Sidecar limits (losswatch.limits.sidecarMiB, losswatch.sidecars.allowOutside). */
+  sidecars: { maxMiB: number; allowOutside: boolean };
 }
 
 const SEVERITIES = new Set(['error', 'warning', 'information', 'hint', 'off']);
@@ -55,6 +57,7 @@ export function readSettings(): Settings {
     overfitting: { patience: num(c.get('checks.overfitting.patience'), 3, 1), minDelta: num(c.get('checks.overfitting.minDelta'), 0, 0) },
     lossMismatch: { rtol: num(c.get('checks.lossMismatch.rtol'), 1e-3, 0), atol: num(c.get('checks.lossMismatch.atol'), 1e-5, 0) },
     spikeZ: num(c.get('checks.spike.z'), 6, 1),
+    sidecars: { maxMiB: num(c.get('limits.sidecarMiB'), 256, 0), allowOutside: c.get<boolean>('sidecars.allowOutside') === true },
   };
 }
 

@@ -10,7 +10,7 @@ export class LogitsHover implements vscode.HoverProvider {
     const hit = this.manager.recordAt(doc.uri.fsPath, pos.line + 1);
     if (!hit) return undefined;
     const { record, result } = hit;
-    const [n, c] = record.logits.shape;
+    const { n, c } = result;
     const md = new vscode.MarkdownString();
     md.appendMarkdown(`**LossWatch** — step ${formatNumber(record.step)}, logits ${n ?? '?'}×${c ?? '?'}\n\n`);
     md.appendMarkdown(`| | |\n|---|---|\n`);

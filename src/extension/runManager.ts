@@ -4,10 +4,15 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Finding, LogitRecord, RunUpdate, RunView } from '../core/model';
 import { LogWatcher, matchGlob, type IngestOptions, type FormatName } from '../ingest';
-import { RunChecker, recompute, type CheckOptions } from '../core/checks';
+import { RunChecker, configureSidecars, pendingSummaries, type CheckOptions } from '../core/checks';
 import type { RunManagerApi } from './api';
 import type { Settings } from './config';
 import { RunWithRecomputed, type Recomputation } from './recomputed';
+
+/** Applies the sidecar settings to the core's summariser. */
+export function applySidecarSettings(s: Settings): void {
+  configureSidecars({ maxBytes: s.sidecars.maxMiB * 1024 * 1024, allowOutside: s.sidecars.allowOutside });
+}
 
 export function ingestOptions(s: Settings, workerScript?: string): IngestOptions {
   return {
@@ -26,11 +31,6 @@ export function checkOptions(s: Settings): CheckOptions {
     lossMismatch: s.lossMismatch,
     spike: { z: s.spikeZ },
   };
-}
-
-function toRecomputation(r: LogitRecord): Recomputation | undefined {
-  const out = recompute(r);
-  return out ? { loss: out.loss, gradNorm: out.gradNorm } : undefined;
 }
 
 export class RunManager implements RunManagerApi, vscode.Disposable {
@@ -54,6 +54,7 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
     private readonly workerScript: string | undefined,
     private readonly log: vscode.OutputChannel,
   ) {
+    applySidecarSettings(settings);
     this.watcher = new LogWatcher(ingestOptions(settings, workerScript));
     this.watcherSub = this.watcher.onUpdate((u) => this.handleUpdate(u));
   }
@@ -183,8 +184,10 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
   async applySettings(settings: Settings): Promise<void> {
     const ingestChanged =
       JSON.stringify(ingestOptions(settings)) !== JSON.stringify(ingestOptions(this.settings)) ||
-      JSON.stringify(settings.watch) !== JSON.stringify(this.settings.watch);
+      JSON.stringify(settings.watch) !== JSON.stringify(this.settings.watch) ||
+      JSON.stringify(settings.sidecars) !== JSON.stringify(this.settings.sidecars);
     this.settings = settings;
+    applySidecarSettings(settings);
     if (ingestChanged) {
       const paths = [...this.watchedPaths];
       for (const id of [...this.findingsByRun.keys()]) this.forget(id, true);
@@ -223,7 +226,7 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
   private wrap(run: RunView): RunWithRecomputed {
     let w = this.wrapped.get(run.id);
     if (!w || w.inner !== run) {
-      w = new RunWithRecomputed(run, toRecomputation);
+      w = new RunWithRecomputed(run);
       this.wrapped.set(run.id, w);
       w.sync();
     }
@@ -243,6 +246,7 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
     const w = this.wrap(run);
     w.sync();
     this.setFindings(runId, this.checkerFor(runId).update(run));
+    this.whenSummarized(run);
   }
 
   private handleUpdate(u: RunUpdate): void {
@@ -265,6 +269,19 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
     }
     this.updateEmitter.fire(extra.length ? { ...u, appended: [...u.appended, ...extra] } : u);
     this.setFindings(u.runId, findings);
+    this.whenSummarized(run);
+  }
+
+  /** Records whose sidecars are being read: check them (and extend recomputed/…) once they are summarised. */
+  private whenSummarized(run: RunView): void {
+    const pending = pendingSummaries(run.logitRecords());
+    if (!pending) return;
+    void pending.then(() => {
+      if (this.watcher.getRun(run.id) !== run) return;
+      const extra = this.wrap(run).sync();
+      this.setFindings(run.id, this.checkerFor(run.id).update(run));
+      if (extra.length) this.updateEmitter.fire({ runId: run.id, reset: false, appended: extra, logitRecordsFrom: run.logitRecords().length });
+    });
   }
 
   private setFindings(runId: string, findings: readonly Finding[]): void {

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { Finding, RunView, SeriesView } from '../core/model';
 import { COMMANDS, type RunManagerApi } from './api';
+import { isRecomputedKey } from '../shared/recomputed';
 
 export type Health = 'ok' | 'warning' | 'error';
 
@@ -16,7 +17,7 @@ export const HEALTH_ICON: Record<Health, string> = { ok: 'pass', warning: 'warni
 /** The series that best represents "the loss" of a run, for one-line summaries. */
 export function mainLoss(run: RunView): SeriesView | undefined {
   const all = run.series().filter((s) => s.length > 0);
-  return all.find((s) => s.role === 'train_loss' && !s.key.startsWith('recomputed/')) ?? all.find((s) => s.role === 'val_loss');
+  return all.find((s) => s.role === 'train_loss' && !isRecomputedKey(s.key)) ?? all.find((s) => s.role === 'val_loss');
 }
 
 export function formatNumber(v: number): string {

@@ -12,9 +12,7 @@ import { OverfittingTracker, mergeComponentDrafts, trainerBest, type TrainerBest
 import { parseErrorDrafts } from './parse';
 import { RecordChecker } from './records';
 import { SpikeDetector } from './spikes';
-
-/** Series derived by the extension from the logits (recomputed/loss …) are not checked again. */
-const DERIVED_PREFIX = 'recomputed/';
+import { isRecomputedKey } from '../../shared/recomputed';
 
 function isLoss(s: SeriesView): boolean {
   return s.role === 'train_loss' || s.role === 'val_loss' || (s.role === 'other' && /loss/i.test(s.key));
@@ -102,7 +100,7 @@ export class RunChecker {
     if (run.id !== this.runId || run.generation !== this.generation || u?.reset) this.reset(run);
     let changed = this.fresh;
     this.fresh = false;
-    const all = run.series().filter((s) => !s.key.startsWith(DERIVED_PREFIX));
+    const all = run.series().filter((s) => !isRecomputedKey(s.key)); // derived from the logits: not checked again
     for (const s of all) {
       const st = this.stateFor(s);
       if (s.length < st.seen) {

@@ -1,5 +1,6 @@
 // Recomputation of a logged batch's loss with the core (PyTorch-exact softmax cross-entropy).
 // No loss math here: this file only maps a LogitRecord onto the core's inputs and options.
+// Core errors are thrown, never swallowed: summary.ts turns them into a visible reason.
 import type { LogitRecord, LossFn, NDArray, Reduction } from '../model';
 import { sigmoidBinaryCrossEntropy, softmax, softmaxCrossEntropy, type CrossEntropyOptions } from '../index';
 
@@ -60,12 +61,22 @@ export interface Prepared {
   sigmoid?: boolean;
 }
 
-export function prepare(record: LogitRecord): Prepared | undefined {
+/**
+ * Maps a record (or a row block of one) onto the core's inputs. `probabilities` is the record-wide
+ * "every row is a probability row" decision (Keras losses then take log(clip(p))); undefined = decide
+ * from these logits.
+ */
+export function prepare(record: Omit<LogitRecord, 'provenance' | 'step' | 'split'>, probabilities?: boolean): Prepared | undefined {
   if (record.error) return undefined;
   if (record.lossFn === 'bce_with_logits') {
-    if (record.logits.shape.join() !== record.labels.shape.join()) return undefined;
+    let labels = record.labels;
+    // one logit per sample: [N, 1] logits with [N] targets (the label checks accept both forms)
+    if (labels.shape.join() !== record.logits.shape.join() && labels.data.length === record.logits.data.length && record.logits.shape.at(-1) === 1) {
+      labels = { ...labels, shape: [...record.logits.shape] };
+    }
+    if (record.logits.shape.join() !== labels.shape.join()) return undefined;
     const reduction: Reduction = record.reduction === 'sum' ? 'sum' : 'mean';
-    return { logits: record.logits, labels: record.labels, options: { reduction, weight: record.weight ?? null }, fromProbabilities: false, sigmoid: true };
+    return { logits: record.logits, labels, options: { reduction, weight: record.weight ?? null }, fromProbabilities: false, sigmoid: true };
   }
   let logits = record.logits;
   let labels = record.labels;
@@ -79,7 +90,7 @@ export function prepare(record: LogitRecord): Prepared | undefined {
     labels = { ...labels, shape: [labels.shape[0]!] };
   }
   let fromProbabilities = false;
-  if (KERAS.has(record.lossFn) && isProbabilityRows(logits)) {
+  if (KERAS.has(record.lossFn) && (probabilities ?? isProbabilityRows(logits))) {
     logits = kerasLog(logits);
     fromProbabilities = true;
   }
@@ -93,48 +104,42 @@ export function prepare(record: LogitRecord): Prepared | undefined {
   return { logits, labels, options, fromProbabilities };
 }
 
-/** Runs the core on prepared inputs with option overrides; undefined when the core rejects them. */
-export function evaluate(p: Prepared, overrides: Partial<CrossEntropyOptions> = {}, logits: NDArray = p.logits): Recomputation | undefined {
-  try {
-    if (p.sigmoid) {
-      const b = sigmoidBinaryCrossEntropy(logits, p.labels, { reduction: overrides.reduction ?? p.options.reduction, weight: p.options.weight ?? null });
-      if (typeof b.loss !== 'number') return undefined;
-      return {
-        loss: b.loss,
-        gradNorm: b.gradNorm,
-        maxAbsGrad: b.maxAbsGrad,
-        targetKind: 'probability',
-        reduction: (overrides.reduction ?? p.options.reduction) === 'sum' ? 'sum' : 'mean',
-        totalWeight: logits.data.length,
-        fromProbabilities: false,
-      };
-    }
-    const r = softmaxCrossEntropy(logits, p.labels, { ...p.options, ...overrides });
-    if (typeof r.loss !== 'number') return undefined;
+/** Runs the core on prepared inputs with option overrides. Throws the core's error (bad options, shapes). */
+export function evaluate(p: Prepared, overrides: Partial<CrossEntropyOptions> = {}, logits: NDArray = p.logits): Recomputation {
+  if (p.sigmoid) {
+    const reduction = overrides.reduction ?? p.options.reduction;
+    const b = sigmoidBinaryCrossEntropy(logits, p.labels, { reduction, weight: overrides.weight === undefined ? p.options.weight ?? null : overrides.weight });
+    if (typeof b.loss !== 'number') throw new Error('the loss is not a number');
     return {
-      loss: r.loss,
-      gradNorm: r.gradNorm,
-      maxAbsGrad: r.maxAbsGrad,
-      targetKind: r.targetKind,
-      reduction: r.reduction === 'sum' ? 'sum' : 'mean',
-      totalWeight: r.totalWeight,
-      fromProbabilities: p.fromProbabilities,
+      loss: b.loss,
+      gradNorm: b.gradNorm,
+      maxAbsGrad: b.maxAbsGrad,
+      targetKind: 'probability',
+      reduction: reduction === 'sum' ? 'sum' : 'mean',
+      totalWeight: logits.data.length,
+      fromProbabilities: false,
     };
+  }
+  const r = softmaxCrossEntropy(logits, p.labels, { ...p.options, ...overrides });
+  if (typeof r.loss !== 'number') throw new Error('the loss is not a number');
+  return {
+    loss: r.loss,
+    gradNorm: r.gradNorm,
+    maxAbsGrad: r.maxAbsGrad,
+    targetKind: r.targetKind,
+    reduction: r.reduction === 'sum' ? 'sum' : 'mean',
+    totalWeight: r.totalWeight,
+    fromProbabilities: p.fromProbabilities,
+  };
+}
+
+/** evaluate(), or undefined when the core rejects the inputs (for optional what-if candidates only). */
+export function tryEvaluate(p: Prepared, overrides: Partial<CrossEntropyOptions> = {}, logits: NDArray = p.logits): Recomputation | undefined {
+  try {
+    return evaluate(p, overrides, logits);
   } catch {
     return undefined;
   }
-}
-
-/**
- * The loss (and ‖∂L/∂z‖) of a logged batch, recomputed exactly as PyTorch would with the declared
- * options: cross_entropy / nll (on log-probabilities, NLL = cross-entropy) / Keras categorical losses
- * (probability inputs are taken as probabilities) / bce_with_logits (sigmoid + BCE, as
- * binary_cross_entropy_with_logits). undefined when the record cannot be recomputed (unreadable,
- * labels that the loss would reject).
- */
-export function recompute(record: LogitRecord): Recomputation | undefined {
-  const p = prepare(record);
-  return p ? evaluate(p) : undefined;
 }
 
 /** softmax(z) of the prepared logits (the "softmax applied twice" hypothesis feeds this to the loss). */

@@ -1,15 +1,16 @@
 // Checks over the logged logits/labels batches of a run: label format, logits format, loss mismatch.
-// Each record is analysed once (incremental); problems are aggregated per code into one finding each,
-// anchored at the first batch that shows it.
+// Each record is analysed once (incremental) through its summary (summary.ts: no arrays are kept);
+// problems are aggregated per code into one finding each, anchored at the first batch that shows it.
 import type { LogitRecord } from '../model';
-import { analyzeRecord, type IndexStats } from './labels';
+import type { IndexStats } from './labels';
+import { CAUSE_SAMPLES, summaryOf, type RecordSummary } from './summary';
 import type { Draft } from './draft';
 import { at, num, plural } from './format';
 import type { LossCheck } from './mismatch';
 
 /** Keras losses take probabilities by default (from_logits=False): probability inputs are expected there. */
 /** Mismatching batches whose cause is looked for (the most frequent cause among them is reported). */
-export const CAUSE_SAMPLES = 16;
+export { CAUSE_SAMPLES };
 
 const KERAS_PROBABILITY_LOSSES = new Set(['categorical_crossentropy', 'sparse_categorical_crossentropy']);
 
@@ -48,7 +49,8 @@ const WHY: Record<string, string> = {
     'The loss applies softmax itself; applying it first (softmax twice) squashes the outputs, so gradients vanish and the loss cannot go below ~log C − 1. Remove the softmax from the model (keep it only for inference) and pass raw logits.',
   'non-finite-logits':
     'NaN/inf logits make the loss and all gradients NaN. Usually the weights already diverged: lower the learning rate, clip gradients, and check the inputs for NaN/inf.',
-  'logits-unreadable': 'These batches are not checked. Make sure the sidecar files exist next to the log and were written completely.',
+  'logits-unreadable':
+    "These batches are not checked. Make sure the sidecar files exist in the log's folder, are regular .npy files written completely, and fit losswatch.limits.sidecarMiB.",
 };
 
 export class RecordChecker {
@@ -83,66 +85,82 @@ export class RecordChecker {
     else this.aggs.set(code, { records: 1, first: j, detail });
   }
 
+  /**
+   * Checks the records not scanned yet. Each record is read through its summary (summary.ts); a record
+   * whose sidecars are still being read stops the scan there (it resumes on the next call, once
+   * summarizeRecords has finished). Returns true when records were scanned.
+   */
   scan(records: readonly LogitRecord[]): boolean {
     if (records.length === this.scanned) return false;
-    for (let j = this.scanned; j < records.length; j++) {
+    const from = this.scanned;
+    let j = this.scanned;
+    for (; j < records.length; j++) {
       const r = records[j]!;
-      if (r.error) {
-        this.note('logits-unreadable', j, r.error.replace(/\s+/g, ' ').slice(0, 200));
-        continue;
+      const sum = summaryOf(r);
+      if (!sum) break; // sidecars being read
+      this.scanOne(r, sum, j);
+    }
+    this.scanned = j;
+    return j > from;
+  }
+
+  private scanOne(r: LogitRecord, sum: RecordSummary, j: number): void {
+    const a = sum.analysis;
+    if (!a) {
+      this.note('logits-unreadable', j, sum.error ?? 'unreadable');
+      return;
+    }
+    for (const is of a.issues) this.note(is.code, j, is.detail);
+    if (a.nonFiniteLogits > 0) this.note('non-finite-logits', j, `${a.nonFiniteLogits} of ${a.n * a.c * a.s} logits are NaN/inf`);
+    if (a.probabilities && r.lossFn !== 'bce_with_logits' && !KERAS_PROBABILITY_LOSSES.has(r.lossFn ?? '')) {
+      if (r.lossFn === 'nll') this.nllProbabilities = true;
+      this.note('probabilities-as-logits', j, `every one of the ${a.n * a.s} rows lies in [0, 1] and sums to 1`);
+    }
+    if (a.index && a.index.count > 0) {
+      const s = this.idx;
+      const t = a.index;
+      if (s.firstIndexRecord < 0) {
+        s.firstIndexRecord = j;
+        s.c = a.c;
       }
-      let a;
-      try {
-        a = analyzeRecord(r);
-      } catch (e) {
-        this.note('logits-unreadable', j, e instanceof Error ? e.message : String(e));
-        continue;
-      }
-      for (const is of a.issues) this.note(is.code, j, is.detail);
-      if (a.nonFiniteLogits > 0) this.note('non-finite-logits', j, `${a.nonFiniteLogits} of ${r.logits.data.length} logits are NaN/inf`);
-      if (a.probabilities && r.lossFn !== 'bce_with_logits' && !KERAS_PROBABILITY_LOSSES.has(r.lossFn ?? '')) {
-        if (r.lossFn === 'nll') this.nllProbabilities = true;
-        this.note('probabilities-as-logits', j, `every one of the ${a.n * a.s} rows lies in [0, 1] and sums to 1`);
-      }
-      if (a.index && a.index.count > 0) {
-        const s = this.idx;
-        const t = a.index;
-        if (s.firstIndexRecord < 0) {
-          s.firstIndexRecord = j;
-          s.c = a.c;
-        }
-        if (t.equalC > 0 && s.firstEqualC < 0) s.firstEqualC = j;
-        s.count += t.count;
-        s.zeros += t.zeros;
-        s.min = Math.min(s.min, t.min);
-        s.max = Math.max(s.max, t.max);
-        s.equalC += t.equalC;
-        if (t.outOfRange > 0) {
-          if (s.outOfRange === 0) s.firstOut = t.firstOut;
-          s.outOfRange += t.outOfRange;
-          this.note('label-out-of-range', j, `label ${num(t.firstOut)} is outside 0…${a.c - 1} (C = ${a.c} classes in the logits)`);
-        }
-      }
-      if (this.lossCheck && a.recomputable && r.loggedLoss !== undefined) {
-        this.compared++;
-        // Naming the cause costs a few extra recomputations: do it for the first CAUSE_SAMPLES mismatches only.
-        const explain = (this.mismatch?.records ?? 0) + (this.unstable?.records ?? 0) < CAUSE_SAMPLES;
-        const res = this.lossCheck(r, a, explain);
-        if (res && res.kind !== 'ok') {
-          const key = res.kind === 'unstable' ? 'unstable' : 'mismatch';
-          let agg = this[key];
-          if (!agg) agg = this[key] = { records: 0, first: j, logged: res.logged, recomputed: res.recomputed, causes: new Map() };
-          agg.records++;
-          if (res.causeKey && res.cause) {
-            const c = agg.causes.get(res.causeKey);
-            if (c) c.count++;
-            else agg.causes.set(res.causeKey, { count: 1, text: res.cause });
-          }
-        }
+      if (t.equalC > 0 && s.firstEqualC < 0) s.firstEqualC = j;
+      s.count += t.count;
+      s.zeros += t.zeros;
+      s.min = Math.min(s.min, t.min);
+      s.max = Math.max(s.max, t.max);
+      s.equalC += t.equalC;
+      if (t.outOfRange > 0) {
+        if (s.outOfRange === 0) s.firstOut = t.firstOut;
+        s.outOfRange += t.outOfRange;
+        this.note('label-out-of-range', j, `label ${num(t.firstOut)} is outside 0…${a.c - 1} (C = ${a.c} classes in the logits)`);
       }
     }
-    this.scanned = records.length;
-    return true;
+    if (sum.error) {
+      // Readable, recomputable by the label checks, but the core rejected it: say why, do not count it as checked.
+      this.note('logits-unreadable', j, sum.error);
+      return;
+    }
+    if (!this.lossCheck || !a.recomputable || r.loggedLoss === undefined || !sum.result) return;
+    if (!Number.isFinite(sum.result.loss)) {
+      this.note('logits-unreadable', j, `the recomputed loss is ${num(sum.result.loss)} (no target counts: every label is ignore_index or has weight 0), so the logged loss cannot be compared`);
+      return;
+    }
+    // Naming the cause: for the first CAUSE_SAMPLES mismatches only.
+    const explain = (this.mismatch?.records ?? 0) + (this.unstable?.records ?? 0) < CAUSE_SAMPLES;
+    const res = this.lossCheck(r, sum, explain);
+    if (!res) return;
+    this.compared++;
+    if (res.kind !== 'ok') {
+      const key = res.kind === 'unstable' ? 'unstable' : 'mismatch';
+      let agg = this[key];
+      if (!agg) agg = this[key] = { records: 0, first: j, logged: res.logged, recomputed: res.recomputed, causes: new Map() };
+      agg.records++;
+      if (res.causeKey && res.cause) {
+        const c = agg.causes.get(res.causeKey);
+        if (c) c.count++;
+        else agg.causes.set(res.causeKey, { count: 1, text: res.cause });
+      }
+    }
   }
 
   /** Labels numbered 1…C: no 0 anywhere, and either label C occurs or enough labels reach C-1. */

@@ -1,8 +1,9 @@
 // Logit/label records in JSONL: turns a parsed object into a LogitRecord for the core's recomputation.
+// No file is read here: `.npy` sidecars are named in `sidecars` (as written, relative to the log's
+// folder) and streamed later by the checks (core/checks/summary.ts: confined, capped, regular files).
 import * as path from 'node:path';
 import type { LogitRecord, LossFn, NDArray, Reduction, Split } from '../../core/model';
 import type { JsonValue } from '../json';
-import { readNpy } from '../../core/npy';
 import { splitOf } from '../roles';
 
 const LOSS_FNS: readonly LossFn[] = ['cross_entropy', 'sparse_categorical_crossentropy', 'categorical_crossentropy', 'bce_with_logits', 'nll'];
@@ -56,12 +57,13 @@ export function buildLogitRecord(o: { [k: string]: JsonValue }, file: string, li
     weight?: NDArray;
     loggedLoss?: number;
     error?: string;
+    sidecars?: { dir: string; logits?: string; labels?: string; weight?: string };
   } = { provenance: { file, line }, step, split, logits: empty(), labels: empty() };
+  const sidecars: { dir: string; logits?: string; labels?: string; weight?: string } = { dir: path.dirname(file) };
   const errors: string[] = [];
-  const dir = path.dirname(file);
   try {
     if (o.logits !== undefined) rec.logits = toNDArray(o.logits, 'logits');
-    else if (typeof o.logits_file === 'string') rec.logits = readNpy(path.resolve(dir, o.logits_file));
+    else if (typeof o.logits_file === 'string') sidecars.logits = o.logits_file;
     else errors.push('logits_file must be a path string');
   } catch (e) {
     errors.push(`logits: ${msg(e)}`);
@@ -70,7 +72,7 @@ export function buildLogitRecord(o: { [k: string]: JsonValue }, file: string, li
   const labFile = o.labels_file ?? o.targets_file;
   try {
     if (lab !== undefined) rec.labels = toNDArray(lab, 'labels', true);
-    else if (typeof labFile === 'string') rec.labels = readNpy(path.resolve(dir, labFile));
+    else if (typeof labFile === 'string') sidecars.labels = labFile;
     else errors.push('missing labels / targets (or labels_file)');
   } catch (e) {
     errors.push(`labels: ${msg(e)}`);
@@ -87,11 +89,12 @@ export function buildLogitRecord(o: { [k: string]: JsonValue }, file: string, li
   if (typeof o.ignore_index === 'number') rec.ignoreIndex = o.ignore_index;
   try {
     if (o.weight !== undefined && o.weight !== null) rec.weight = toNDArray(o.weight, 'weight');
-    else if (typeof o.weight_file === 'string') rec.weight = readNpy(path.resolve(dir, o.weight_file));
+    else if (typeof o.weight_file === 'string') sidecars.weight = o.weight_file;
   } catch (e) {
     errors.push(`weight: ${msg(e)}`);
   }
   if (typeof o.loss === 'number') rec.loggedLoss = o.loss;
+  if (sidecars.logits !== undefined || sidecars.labels !== undefined || sidecars.weight !== undefined) rec.sidecars = sidecars;
   if (errors.length > 0) rec.error = errors.join('; ');
   return rec;
 }

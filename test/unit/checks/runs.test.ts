@@ -4,7 +4,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { checkRun } from '../../../src/core/checks/index';
+import { checkRunAsync } from '../../../src/core/checks/index';
 import type { Finding, RunView } from '../../../src/core/model';
 import { loadRuns } from '../../../src/ingest/index';
 import { formatFindings, resolveInputs, run as cli } from '../../../src/cli/check';
@@ -16,7 +16,9 @@ const CORPUS = path.join(ROOT, 'test/fixtures/real');
 async function findingsOf(dir: string): Promise<Finding[]> {
   const runs: RunView[] = await loadRuns([dir]);
   assert.ok(runs.length > 0, `no runs in ${dir}`);
-  return runs.flatMap((r) => checkRun(r));
+  const out: Finding[] = [];
+  for (const r of runs) out.push(...(await checkRunAsync(r)));
+  return out;
 }
 
 const serious = (fs: Finding[]): string[] =>

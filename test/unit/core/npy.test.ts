@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseNpy, readNpy } from '../../../src/core/npy';
+import { NpyStream, parseNpy, readNpy } from '../../../src/core/npy';
 import { FIXTURES, manifest, num } from './helpers';
 
 const dir = path.join(FIXTURES, 'npy');
@@ -40,8 +40,45 @@ describe('core: npy reader', () => {
     for (const v of [1, 2, 3]) assert.ok(files.has(`version_${v}.npy`));
   });
 
+  for (const c of m.npy.ok) {
+    it(`streams ${c.file} in row blocks (same values as the numpy manifest)`, async () => {
+      const file = path.join(dir, c.file);
+      const s = await NpyStream.open(file, { maxBytes: 1 << 20 });
+      try {
+        assert.equal(s.dtype, c.dtype);
+        assert.deepEqual([...s.shape], c.shape);
+        for (const block of [1, 2, 3]) {
+          const got: number[] = [];
+          for (let r = 0; r < s.rows; r += block) {
+            const part = await s.readRows(r, Math.min(block, s.rows - r));
+            assert.equal(part.constructor.name, EXPECTED_CLASS[c.dtype]);
+            got.push(...part);
+          }
+          if (s.shape.length === 0 || s.rows === 0) got.splice(0, got.length, ...(await s.readAll()).data);
+          assert.equal(got.length, c.values.length);
+          c.values.forEach((v, i) => {
+            const want = num(v);
+            if (Number.isNaN(want)) assert.ok(Number.isNaN(got[i]!), `${c.file}[${i}]`);
+            else assert.equal(got[i], want, `${c.file}[${i}] in ${block}-row blocks`);
+          });
+        }
+      } finally {
+        await s.close();
+      }
+    });
+  }
+
+  it('NpyStream refuses an array above maxBytes from its header, and a non-regular file', async () => {
+    const file = path.join(dir, 'f8_le.npy');
+    const a = readNpy(file);
+    await assert.rejects(NpyStream.open(file, { maxBytes: a.data.length * 8 - 1 }), /f8_le\.npy: array of .* exceeds the sidecar limit/);
+    await assert.rejects(NpyStream.open(dir, { maxBytes: 1 << 20 }), /not a regular file/);
+    await assert.rejects(NpyStream.open(path.join(dir, 'nope.npy'), { maxBytes: 1 << 20 }), /nope\.npy: cannot open \(ENOENT\)/);
+  });
+
   for (const e of m.npy.errors) {
-    it(`rejects ${e.file} with one clear error naming the file`, () => {
+    it(`rejects ${e.file} with one clear error naming the file`, async () => {
+      await assert.rejects(NpyStream.open(path.join(dir, e.file), { maxBytes: 1 << 30 }), (err: Error) => err.message.includes(e.match));
       const file = path.join(dir, e.file);
       assert.throws(() => readNpy(file), (err: Error) => err.message.startsWith(file + ':') && err.message.includes(e.match));
       assert.throws(() => parseNpy(fs.readFileSync(file), 'x.npy'), (err: Error) => err.message.startsWith('x.npy:') && err.message.includes(e.match));

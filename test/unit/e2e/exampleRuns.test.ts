@@ -9,8 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Finding, LogitRecord, RunView } from '../../../src/core/model';
 import { loadRuns } from '../../../src/ingest/index';
-import { checkRun } from '../../../src/core/checks/index';
-import { softmaxCrossEntropy } from '../../../src/core/index';
+import { checkRunAsync } from '../../../src/core/checks/index';
+import { readNpy, softmaxCrossEntropy } from '../../../src/core/index';
 import { CASES, SIZE_FLAGS, type ExampleCase } from './cases';
 
 const REPO = path.join(__dirname, '..', '..', '..');
@@ -67,8 +67,18 @@ function relErr(a: number, b: number): number {
   return Math.abs(a - b) / Math.max(Math.abs(b), Number.MIN_VALUE);
 }
 
+/** A record's arrays: inline, or its .npy sidecars read whole (the checks stream them instead). */
+function arrays(rec: LogitRecord): Pick<LogitRecord, 'logits' | 'labels'> {
+  const sc = rec.sidecars;
+  return {
+    logits: sc?.logits ? readNpy(path.join(sc.dir, sc.logits)) : rec.logits,
+    labels: sc?.labels ? readNpy(path.join(sc.dir, sc.labels)) : rec.labels,
+  };
+}
+
 function recomputedCe(rec: LogitRecord): number {
-  const r = softmaxCrossEntropy(rec.logits, rec.labels, {
+  const { logits, labels } = arrays(rec);
+  const r = softmaxCrossEntropy(logits, labels, {
     reduction: rec.reduction ?? 'mean',
     labelSmoothing: rec.labelSmoothing ?? 0,
     ignoreIndex: rec.ignoreIndex ?? -100,
@@ -85,7 +95,7 @@ function suite(label: string, root: () => string): void {
       it(title, async () => {
         const run = await loadOne(path.join(root(), c.name));
         assert.equal(run.format, 'jsonl');
-        const findings = checkRun(run);
+        const findings = await checkRunAsync(run);
         const codes = new Set(findings.map((f) => f.code));
         for (const code of c.expect) {
           assert.ok(codes.has(code), `${c.name}: expected '${code}', got:\n${describeFindings(findings)}`);
@@ -105,8 +115,9 @@ function suite(label: string, root: () => string): void {
       assert.equal(recs.length, 7, '6 train records (every 25 of 150 steps) + the final val batch');
       const sidecar = recs.filter((r) => r.split === 'val');
       assert.equal(sidecar.length, 1);
-      assert.deepEqual([...sidecar[0]!.logits.shape], [128, 10], 'the .npy sidecar batch');
-      assert.equal(sidecar[0]!.logits.dtype, 'f4', 'float32 logits straight from the tensor buffer');
+      assert.deepEqual([...arrays(sidecar[0]!).logits.shape], [128, 10], 'the .npy sidecar batch');
+      assert.equal(arrays(sidecar[0]!).logits.dtype, 'f4', 'float32 logits straight from the tensor buffer');
+      assert.equal(sidecar[0]!.logits.data.length, 0, 'ingest keeps no sidecar arrays');
       for (const rec of recs) {
         assert.equal(rec.error, undefined);
         assert.equal(rec.lossFn, 'cross_entropy');
@@ -129,8 +140,8 @@ function checkCaseShape(c: ExampleCase, run: RunView): void {
     case 'label-equal-to-c': {
       // the batch that made the loss call raise: all 64 rows, no loss, holds label C = 10
       assert.equal(last.loggedLoss, undefined);
-      assert.deepEqual([...last.logits.shape], [64, 10]);
-      assert.ok(Array.from(last.labels.data).includes(10));
+      assert.deepEqual([...arrays(last).logits.shape], [64, 10]);
+      assert.ok(Array.from(arrays(last).labels.data).includes(10));
       const tail = fs.readFileSync(run.files[0]!, 'utf8').trimEnd().split('\n').pop()!;
       assert.match(tail, /"event": "error".*out of bounds/);
       break;
@@ -141,14 +152,14 @@ function checkCaseShape(c: ExampleCase, run: RunView): void {
       break;
     }
     case 'one-based-labels': {
-      assert.equal(recs[0]!.logits.shape[1], 11, 'C + 1 outputs');
-      const labels = recs.flatMap((r) => Array.from(r.labels.data));
+      assert.equal(arrays(recs[0]!).logits.shape[1], 11, 'C + 1 outputs');
+      const labels = recs.flatMap((r) => Array.from(arrays(r).labels.data));
       assert.equal(Math.min(...labels), 1);
       assert.equal(Math.max(...labels), 10);
       break;
     }
     case 'double-softmax': {
-      const z = recs[0]!.logits;
+      const z = arrays(recs[0]!).logits;
       const c0 = z.shape[1]!;
       for (let i = 0; i < z.shape[0]!; i++) {
         let s = 0;
@@ -159,7 +170,7 @@ function checkCaseShape(c: ExampleCase, run: RunView): void {
     }
     case 'one-hot-with-index-loss':
     case 'multi-label-with-softmax':
-      assert.deepEqual([...recs[0]!.labels.shape], [6, 10], 'label rows, not class ids');
+      assert.deepEqual([...arrays(recs[0]!).labels.shape], [6, 10], 'label rows, not class ids');
       if (c.name === 'one-hot-with-index-loss') assert.equal(recs[0]!.lossFn, 'nll');
       break;
     default:

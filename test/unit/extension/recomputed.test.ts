@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import type { LogitRecord, NDArray, RunView, SeriesView } from '../../../src/core/model';
 import { RECOMPUTED_GRAD_NORM, RECOMPUTED_LOSS, RunWithRecomputed } from '../../../src/extension/recomputed';
-import { recompute } from '../../../src/core/checks';
 
 function nd(shape: number[], values: number[]): NDArray {
   return { dtype: 'f8', shape, data: Float64Array.from(values) };
@@ -36,15 +35,11 @@ function fakeRun(records: LogitRecord[], generation = 0): RunView & { records: L
   return r;
 }
 
-const toPair = (rec: LogitRecord) => {
-  const out = recompute(rec);
-  return out ? { loss: out.loss, gradNorm: out.gradNorm } : undefined;
-};
 
 describe('extension: recomputed series', () => {
   it('adds recomputed/loss and recomputed/grad_norm from logits records, incrementally', () => {
     const run = fakeRun([record(3, 10, [[2, 0.5, -1], [0.1, 0.2, 3]], [0, 2])]);
-    const w = new RunWithRecomputed(run, toPair);
+    const w = new RunWithRecomputed(run);
     assert.deepEqual(w.sync(), [
       { key: RECOMPUTED_LOSS, from: 0 },
       { key: RECOMPUTED_GRAD_NORM, from: 0 },
@@ -70,7 +65,7 @@ describe('extension: recomputed series', () => {
 
   it('starts over when the run is reset (generation bump)', () => {
     const run = fakeRun([record(1, 1, [[1, 2]], [1]), record(2, 2, [[1, 2]], [0])]);
-    const w = new RunWithRecomputed(run, toPair);
+    const w = new RunWithRecomputed(run);
     w.sync();
     assert.equal(w.getSeries(RECOMPUTED_LOSS)!.length, 2);
     run.generation = 1;
@@ -82,7 +77,7 @@ describe('extension: recomputed series', () => {
 
   it('skips records it cannot recompute and records with a sidecar error', () => {
     const bad: LogitRecord = { ...record(1, 1, [[1, 2]], [0]), error: 'cannot read z.npy' };
-    const w = new RunWithRecomputed(fakeRun([bad]), toPair);
+    const w = new RunWithRecomputed(fakeRun([bad]));
     assert.deepEqual(w.sync(), []);
     assert.equal(w.getSeries(RECOMPUTED_LOSS), undefined);
     assert.equal(w.series().length, 0);

@@ -9,6 +9,7 @@ import { MlflowMetricParser } from '../../../src/ingest/parsers/mlflow';
 import { TextParser } from '../../../src/ingest/parsers/text';
 import { TfEventsParser, crc32c } from '../../../src/ingest/parsers/tfevents';
 import { parseJson } from '../../../src/ingest/json';
+import { summarize } from '../../../src/core/checks/summary';
 import { concat, enc, eventBytes, FIXTURES, fileVersionEvent, RecSink, tfRecord } from './helpers';
 
 function jsonl(text: string | Uint8Array, file = '/tmp/x.jsonl'): RecSink {
@@ -104,7 +105,7 @@ describe('ingest/jsonl', () => {
     r.push(enc('\n'));
     assert.deepEqual(sink.byKey('loss').map((p) => p.step), [1, 2]);
   });
-  it('reads logit/label records, sidecar failures go to the record error field', () => {
+  it('reads logit/label records; sidecars are named, not read, and their failures reach the summary', async () => {
     const s = jsonl(fs.readFileSync(path.join(FIXTURES, 'logits.jsonl')), path.join(FIXTURES, 'logits.jsonl'));
     assert.equal(s.logits.length, 4);
     const [a, b, c, d] = s.logits;
@@ -121,10 +122,12 @@ describe('ingest/jsonl', () => {
     assert.equal(a!.error, undefined);
     assert.deepEqual(b!.labels.shape, [1, 2]);
     assert.equal(b!.lossFn, 'categorical_crossentropy');
-    assert.match(c!.error ?? '', /missing_logits\.npy/);
+    assert.equal(c!.error, undefined);
+    assert.deepEqual(c!.sidecars, { dir: FIXTURES, logits: 'missing_logits.npy', labels: 'missing_labels.npy' });
+    assert.match((await summarize(c!)).error ?? '', /logits_file missing_logits\.npy: cannot open \(ENOENT\)/);
     assert.match(d!.error ?? '', /ragged/);
   });
-  it('reads .npy sidecars relative to the log', () => {
+  it('reads .npy sidecars relative to the log (in the summary, streamed)', async () => {
     const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'lw-npy-'));
     const npy = (descr: string, shape: number[], data: Uint8Array): Buffer => {
       let h = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
@@ -138,13 +141,16 @@ describe('ingest/jsonl', () => {
     };
     fs.writeFileSync(path.join(dir, 'l.npy'), npy('<f4', [2, 2], new Uint8Array(new Float32Array([1, 2, 3, 4]).buffer)));
     fs.writeFileSync(path.join(dir, 'y.npy'), npy('<i8', [2], new Uint8Array(new BigInt64Array([1n, 0n]).buffer)));
-    const s = jsonl('{"step": 1, "logits_file": "l.npy", "labels_file": "y.npy"}\n', path.join(dir, 'log.jsonl'));
+    const s = jsonl('{"step": 1, "logits_file": "l.npy", "labels_file": "y.npy", "loss": 1}\n', path.join(dir, 'log.jsonl'));
     assert.equal(s.logits[0]!.error, undefined);
-    assert.deepEqual(s.logits[0]!.logits.shape, [2, 2]);
-    assert.deepEqual([...s.logits[0]!.logits.data], [1, 2, 3, 4]);
-    assert.deepEqual([...s.logits[0]!.labels.data], [1, 0]);
-    assert.ok(s.logits[0]!.labels.data instanceof Float64Array); // i8 → Float64Array (core reader)
-    // corrupt / truncated / missing sidecars: the record keeps an error naming the file, nothing throws
+    assert.deepEqual(s.logits[0]!.logits.data.length, 0, 'ingest holds no arrays for sidecars');
+    const sum = await summarize(s.logits[0]!);
+    assert.equal(sum.error, undefined);
+    assert.deepEqual(sum.logitsShape, [2, 2]);
+    assert.deepEqual(sum.labelsShape, [2]);
+    // logits [[1,2],[3,4]] labels [1,0]: mean CE = (log(e+e²)−2 + log(e³+e⁴)−3)/2 = log(1+e)−1
+    assert.ok(Math.abs(sum.result!.loss - (Math.log(1 + Math.E) - 1 + Math.log(1 + Math.E)) / 2) < 1e-6); // float32 logits
+    // corrupt / truncated / missing sidecars: the summary keeps an error naming the file, nothing throws
     fs.writeFileSync(path.join(dir, 'bad.npy'), Buffer.from('not a numpy file at all'));
     fs.writeFileSync(path.join(dir, 'short.npy'), npy('<f4', [2, 2], new Uint8Array(new Float32Array([1, 2]).buffer)));
     const t = jsonl(
@@ -154,11 +160,9 @@ describe('ingest/jsonl', () => {
       path.join(dir, 'log.jsonl'),
     );
     assert.equal(t.logits.length, 3);
-    assert.match(t.logits[0]!.error ?? '', /logits: .*bad\.npy/);
-    assert.match(t.logits[1]!.error ?? '', /logits: .*short\.npy/);
-    assert.equal(t.logits[1]!.labels.data.length, 2);
-    assert.match(t.logits[2]!.error ?? '', /labels: .*nope\.npy/);
-    assert.deepEqual(t.logits[2]!.logits.shape, [2, 2]);
+    assert.match((await summarize(t.logits[0]!)).error ?? '', /logits_file bad\.npy: not a \.npy file/);
+    assert.match((await summarize(t.logits[1]!)).error ?? '', /logits_file short\.npy: truncated/);
+    assert.match((await summarize(t.logits[2]!)).error ?? '', /labels_file nope\.npy: cannot open/);
     assert.equal(t.errors.length, 0);
     fs.rmSync(dir, { recursive: true });
   });

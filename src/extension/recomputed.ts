@@ -105,6 +105,9 @@ export class RunWithRecomputed implements RunView {
   parseErrors() {
     return this.inner.parseErrors();
   }
+  resumes() {
+    return this.inner.resumes?.() ?? [];
+  }
 
   /** Recomputes new records; returns the keys of recomputed series that grew (with their first new index). */
   sync(): { key: string; from: number }[] {

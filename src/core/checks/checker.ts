@@ -10,6 +10,7 @@ import { resolveOptions, type CheckOptions, type ResolvedOptions } from './optio
 import { OverfittingTracker } from './overfitting';
 import { parseErrorDrafts } from './parse';
 import { RecordChecker } from './records';
+import { resumeDrafts } from './resume';
 import { SpikeDetector } from './spikes';
 
 /** Series derived by the extension from the logits (recomputed/loss …) are not checked again. */
@@ -34,6 +35,7 @@ export class RunChecker {
   private states = new Map<string, SeriesState>();
   private records: RecordChecker;
   private parseSig = '';
+  private resumeSig = '';
   private findings: Finding[] = [];
   private fresh = true;
 
@@ -51,6 +53,7 @@ export class RunChecker {
     this.states = new Map();
     this.records = new RecordChecker(this.lossCheck);
     this.parseSig = '';
+    this.resumeSig = '';
     this.findings = [];
     this.fresh = true;
   }
@@ -114,6 +117,12 @@ export class RunChecker {
       this.parseSig = sig;
       changed = true;
     }
+    const rs = run.resumes?.() ?? [];
+    const rsig = `${rs.length}:${rs.reduce((a, r) => a + r.series.length, 0)}`;
+    if (rsig !== this.resumeSig) {
+      this.resumeSig = rsig;
+      changed = true;
+    }
     if (changed) this.findings = this.assemble(run, all);
     return this.findings;
   }
@@ -129,7 +138,7 @@ export class RunChecker {
     const gradSpikes = gradSeries ? this.states.get(gradSeries.key)?.spikes : undefined;
     const grad = gradSeries && gradSpikes ? { series: gradSeries, spikes: gradSpikes, window: this.opts.spike.window } : undefined;
 
-    const drafts: Draft[] = [...parseErrorDrafts(run.parseErrors()), ...this.records.drafts(run.logitRecords())];
+    const drafts: Draft[] = [...parseErrorDrafts(run.parseErrors()), ...resumeDrafts(run.resumes?.() ?? []), ...this.records.drafts(run.logitRecords())];
     for (const s of all) {
       const st = this.states.get(s.key);
       if (!st) continue;

@@ -413,7 +413,7 @@ export class CsvParser implements LineParser {
         for (let k = 0; k < mc.length; k++) {
           const p = mc[k]! * R + q;
           if (hb[p] === 1) {
-            this.colState[mc[k]!] = 1;
+            if (this.colState[mc[k]!] === 0) this.colState[mc[k]!] = 1;
             sink.point(ids[k]!, step[q]!, cb[p]!, w, epoch[q]!, line[q]!);
           }
         }
@@ -429,7 +429,7 @@ export class CsvParser implements LineParser {
       let q = 0;
       while (q < n && hb[off + q] === 1) q++;
       if (q === n) {
-        this.colState[mc[k]!] = 1;
+        if (this.colState[mc[k]!] === 0) this.colState[mc[k]!] = 1;
         if (sink.rows !== undefined) {
           dIds[nd] = ids[k]!;
           dOffs[nd++] = off;
@@ -452,7 +452,7 @@ export class CsvParser implements LineParser {
         gl[m] = line[q]!;
         m++;
       }
-      if (m > 0) this.colState[mc[k]!] = 1;
+      if (m > 0 && this.colState[mc[k]!] === 0) this.colState[mc[k]!] = 1;
       if (m > 0) sink.block(ids[k]!, m, gs, gv, 0, anyWall ? gw : undefined, anyEpoch ? ge : undefined, gl);
     }
     if (nd > 0) sink.rows!(n, step, anyWall ? wall : undefined, anyEpoch ? epoch : undefined, line, nd, dIds, cb, dOffs);

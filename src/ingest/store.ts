@@ -202,8 +202,7 @@ export class SeriesStore implements SeriesView {
       for (let k = 0; k < n; k++) {
         const st = step[k]!;
         if (st < prev) {
-          const ep = epoch === undefined ? NaN : epoch[k]!;
-          if (!(ep > (k > 0 ? epoch![k - 1]! : this.epoch(this.length - 1)))) {
+          if (epoch === undefined || !(epoch[k]! > (k > 0 ? epoch[k - 1]! : this.epoch(this.length - 1)))) {
             cut = k;
             break;
           }

@@ -13,6 +13,7 @@ import { MlflowMetricParser } from '../../../src/ingest/parsers/mlflow';
 import { TextParser } from '../../../src/ingest/parsers/text';
 import type { LineParser } from '../../../src/ingest/sink';
 import { loadRuns } from '../../../src/ingest/index';
+import type { RunStore } from '../../../src/ingest/store';
 import { BatchSink, applyBatch } from '../../../src/ingest/batch';
 import { enc, FIXTURES, RecSink, tmpDir } from './helpers';
 
@@ -139,10 +140,10 @@ describe('ingest: line endings (\\n, \\r\\n, lone \\r, \\r\\r\\n) and line numbe
     fs.writeFileSync(a, 'epoch,loss,val_loss\r\r\n0,1.0,2.0\r\r\n1,0.5,1.5\r\r\n');
     const b = path.join(dir, 'm.jsonl');
     fs.writeFileSync(b, '{"step": 1, "loss": 1}\r{"step": 2, "loss": 0.5}\r');
-    const [ra] = await loadRuns([a], { watch: false });
+    const [ra] = (await loadRuns([a])) as RunStore[];
     assert.equal(ra!.getSeries('val_loss')!.length, 2);
     assert.equal(ra!.getSeries('val_loss')!.line(1), 5);
-    const [rb] = await loadRuns([b], { watch: false });
+    const [rb] = (await loadRuns([b])) as RunStore[];
     assert.deepEqual([rb!.getSeries('loss')!.line(0), rb!.getSeries('loss')!.line(1)], [1, 2]);
   });
 });

@@ -616,6 +616,7 @@ export class RunStore implements RunView {
     if (same) {
       if (!same.series.includes(s.key) && same.series.length < 32) (same.series as string[]).push(s.key);
       (same as { dropped: number }).dropped += dropped;
+      if (fromStep > same.fromStep) (same as { fromStep: number }).fromStep = fromStep;
       return;
     }
     if (this.resumeList.length >= MAX_RESUMES) return;

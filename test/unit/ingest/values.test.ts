@@ -195,3 +195,44 @@ describe('ingest: resumed runs (the step goes back inside one file)', () => {
     assert.ok(!store.takeResumed());
   });
 });
+
+describe('ingest: the worker hand-over counts every error', () => {
+  it('more than 1000 errors in one batch: all counted', async () => {
+    const { BatchSink, applyBatch } = await import('../../../src/ingest/batch');
+    const ws = new BatchSink();
+    const r = new LineReader(new CsvParser(ws), ws);
+    r.push(enc('step,loss\n0,1\n' + Array.from({ length: 2500 }, (_, i) => `${i + 1},x${i}\n`).join('')));
+    const main = new RecSink();
+    applyBatch(ws.take().batch, main, []);
+    assert.equal(main.errors.length, 2500);
+    assert.equal(main.errors[0]!.line, 3);
+  });
+});
+
+describe('ingest: a resume while following a live log', () => {
+  it('the update says reset (consumers re-read), the run reports the resume, the series stays in step order', async () => {
+    const { LogWatcher } = await import('../../../src/ingest/watcher');
+    const { until } = await import('./helpers');
+    const w = new LogWatcher({ coalesceMs: 20, pollIntervalMs: 25 });
+    try {
+      const f = path.join(tmpDir(), 'metrics.jsonl');
+      fs.writeFileSync(f, Array.from({ length: 10 }, (_, i) => `{"step": ${i * 10}, "loss": ${1 / (i + 1)}}\n`).join(''));
+      const run = (await w.add(f)) as RunStore;
+      assert.equal(run.getSeries('loss')!.length, 10);
+      const updates: { reset: boolean }[] = [];
+      w.onUpdate((u) => updates.push(u));
+      const checker = new RunChecker();
+      checker.update(run);
+      fs.appendFileSync(f, '{"step": 50, "loss": 0.3}\n{"step": 60, "loss": 0.25}\n');
+      await until(() => run.getSeries('loss')!.length === 7 && updates.length > 0, 10000);
+      assert.ok(updates.some((u) => u.reset));
+      const s = run.getSeries('loss')!;
+      assert.deepEqual(Array.from({ length: s.length }, (_, i) => s.step(i)), [0, 10, 20, 30, 40, 50, 60]);
+      assert.deepEqual(run.resumes().map((r) => [r.line, r.step, r.fromStep]), [[11, 50, 90]]);
+      const f2 = checker.update(run).filter((x) => x.code === 'run-resumed');
+      assert.deepEqual(f2.map((x) => [x.line, x.severity]), [[11, 'information']]);
+    } finally {
+      w.dispose();
+    }
+  });
+});

@@ -93,6 +93,21 @@ export interface ParseErrorSummary {
   readonly firstMessage: string;
 }
 
+/** A resumed run: the step went back inside one file (the later points replaced the overlapped range). */
+export interface ResumeInfo {
+  readonly file: string;
+  /** 1-based line (text) or 0-based record (binary) of the first point after the resume */
+  readonly line?: number;
+  readonly record?: number;
+  /** the step it resumed at, and the last step before */
+  readonly step: number;
+  readonly fromStep: number;
+  /** keys of the series that went back at this line */
+  readonly series: readonly string[];
+  /** points dropped (replaced) over those series */
+  readonly dropped: number;
+}
+
 /** One training run: a file, or a folder (TensorBoard train/ + validation/, an MLflow run). */
 export interface RunView {
   readonly id: string;
@@ -111,6 +126,8 @@ export interface RunView {
    * `best_global_step`, the summary entry's `train_loss`, …). Keys and strings come from the log: untrusted.
    */
   readonly meta?: Readonly<Record<string, number | string>>;
+  /** Where the step went back inside a file (resumed runs); absent = none. */
+  resumes?(): readonly ResumeInfo[];
   /** Bumped every time the run is reset (truncation / replacement): consumers drop derived state. */
   readonly generation: number;
 }

@@ -117,6 +117,12 @@ export class RunWithRecomputed implements RunView {
   parseErrors() {
     return this.inner.parseErrors();
   }
+  resumes() {
+    return this.inner.resumes?.() ?? [];
+  }
+  get meta() {
+    return this.inner.meta;
+  }
 
   private restart(): void {
     this.seen = 0;

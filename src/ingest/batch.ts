@@ -26,6 +26,8 @@ export interface Batch {
   /** the points, in the order they were emitted */
   ops: (ColsOp | RowsOp)[];
   errors: { message: string; line?: number; record?: number }[];
+  /** errors beyond the ones listed (counted, not kept: the run reports the count and the first) */
+  moreErrors: number;
   logits: LogitRecord[];
   meta: [string, number | string][];
 }
@@ -97,6 +99,7 @@ export class BatchSink implements Sink {
   private ops: Batch['ops'] = [];
   private transfer: ArrayBuffer[] = [];
   private errors: Batch['errors'] = [];
+  private moreErrors = 0;
   private logits: LogitRecord[] = [];
   private metas: [string, number | string][] = [];
   points = 0;
@@ -158,6 +161,7 @@ export class BatchSink implements Sink {
   }
   error(message: string, line?: number, record?: number): void {
     if (this.errors.length < 1000) this.errors.push({ message, line, record });
+    else this.moreErrors++;
   }
   meta(key: string, value: number | string): void {
     this.metas.push([key, value]);
@@ -166,7 +170,8 @@ export class BatchSink implements Sink {
   take(): { batch: Batch; transfer: ArrayBuffer[] } {
     this.seal();
     const transfer = this.transfer;
-    const batch: Batch = { type: 'batch', newSeries: this.keys.slice(this.declared), ops: this.ops, errors: this.errors, logits: this.logits, meta: this.metas };
+    const batch: Batch = { type: 'batch', newSeries: this.keys.slice(this.declared), ops: this.ops, errors: this.errors, moreErrors: this.moreErrors, logits: this.logits, meta: this.metas };
+    this.moreErrors = 0;
     this.declared = this.keys.length;
     this.ops = [];
     this.transfer = [];
@@ -203,6 +208,8 @@ export function applyBatch(b: Batch, sink: Sink, ids: number[]): void {
     }
   }
   for (const e of b.errors) sink.error(e.message, e.line, e.record);
+  const last = b.errors[b.errors.length - 1];
+  for (let k = 0; k < (b.moreErrors ?? 0); k++) sink.error(last?.message ?? 'malformed record', undefined);
   for (const r of b.logits) sink.logit(r);
   for (const [k, v] of b.meta) sink.meta(k, v);
 }

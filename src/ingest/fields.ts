@@ -28,6 +28,32 @@ export function toWallMs(v: number | string): number {
   return Number.isFinite(t) ? t : NaN;
 }
 
+// Unix time in seconds or milliseconds from 2000-01-01 to 2100-01-01: the only numbers taken as a wall
+// clock in a time-named field. detectron2's `time` (seconds per iteration) and YOLO's `time` (seconds
+// since the start) are far below: such a field is a metric series like any other.
+const WALL_MIN_S = 946684800;
+const WALL_MAX_S = 4102444800;
+
+/** Whether a number in a time-named field is a wall-clock time (Unix seconds or milliseconds, 2000–2100). */
+export function isWallClock(v: number): boolean {
+  return (v >= WALL_MIN_S && v < WALL_MAX_S) || (v >= WALL_MIN_S * 1000 && v < WALL_MAX_S * 1000);
+}
+
+/** Spellings of a missing value (pandas' default NA strings besides NaN): an absent cell, not an error. */
+export function missing(s: string): boolean {
+  switch (s.toLowerCase()) {
+    case 'na':
+    case 'n/a':
+    case '#n/a':
+    case '<na>':
+    case 'null':
+    case 'none':
+      return true;
+    default:
+      return false;
+  }
+}
+
 /** Python/NumPy/pandas spellings of non-finite numbers found in CSV cells and strings. */
 export function nonFinite(s: string): number | undefined {
   switch (s.toLowerCase()) {

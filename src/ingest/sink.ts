@@ -32,7 +32,8 @@ export interface LineParser {
   line(buf: Uint8Array, start: number, end: number, lineNo: number): void;
   /**
    * Optional fast path for a block of complete lines: parses every line in buf[start, end) (buf[end - 1]
-   * is '\n'; a line may end in CRLF), numbering them from `firstLineNo`; returns how many lines it saw.
+   * is '\n'; every line ends in '\n' or '\r\n': no lone '\r', no NUL), numbering them from
+   * `firstLineNo`; returns how many lines it saw.
    * Same results as calling `line` for each of them; never throws (errors go to the sink).
    */
   lines?(buf: Uint8Array, start: number, end: number, firstLineNo: number): number;

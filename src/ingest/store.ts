@@ -5,8 +5,12 @@
 // never copy history: the first chunk grows by doubling up to CHUNK points, then fixed-size chunks are
 // added. Epoch and file index are stored as change points (run-length), which costs nothing when they
 // rarely change.
-import type { LogitRecord, ParseErrorSummary, Provenance, Role, RunView, SeriesView, Split } from '../core/model';
+// Resumed runs: a point whose step is below the series' last step (the same epoch or none) is a resume:
+// the points at that step and after are dropped (TensorBoard's purge; the chunks are truncated, not
+// copied) so a series stays in step order, and the run records where it resumed.
+import type { LogitRecord, ParseErrorSummary, Provenance, ResumeInfo, Role, RunView, SeriesView, Split } from '../core/model';
 
+const MAX_RESUMES = 100;
 const CHUNK_SHIFT = 13;
 const CHUNK = 1 << CHUNK_SHIFT; // 8192 points per chunk
 const MASK = CHUNK - 1;
@@ -76,10 +80,18 @@ export class ChangePoints {
     this.n = 0;
   }
 
+  /** Forgets the change points at index `i` and after. */
+  truncate(i: number): void {
+    while (this.n > 0 && this.idx[this.n - 1]! >= i) this.n--;
+  }
+
   get bytes(): number {
     return this.idx.byteLength + this.val.byteLength;
   }
 }
+
+/** Called when a series resumes: `step` went back below `fromStep` at `line` of file `file`; `dropped` points purged. */
+export type ResumeListener = (s: SeriesStore, step: number, fromStep: number, line: number, file: number, dropped: number) => void;
 
 /** Provenance of the points of a run: which file and whether numbers are lines or records. */
 export interface FileRef {
@@ -112,6 +124,7 @@ export class SeriesStore implements SeriesView {
     private readonly files: () => readonly FileRef[],
     /** steps only (a SharedRows store): the value column is the step column */
     private readonly stepsOnly = false,
+    private readonly onResume?: ResumeListener,
   ) {
     this.key = key;
     this.name = key;
@@ -132,9 +145,19 @@ export class SeriesStore implements SeriesView {
   private curLine: Uint32Array = new Uint32Array(0);
   private linesImplicit = true;
   private lineBase = NaN;
+  private lastStep = NaN;
+
+  /** Whether a point (step, epoch) after the last one is a resume: its step goes back within an epoch. */
+  private goesBack(step: number, epoch: number): boolean {
+    if (!(step < this.lastStep) || this.stepsOnly) return false;
+    // a step counter that restarts every epoch (Lightning's batch_idx) is not a resume
+    return !(epoch > this.epoch(this.length - 1));
+  }
 
   append(step: number, value: number, wallMs: number, epoch: number, line: number, file: number): void {
+    if (step < this.lastStep && this.goesBack(step, epoch)) this.purge(step, line, file);
     if (this.rows !== undefined) this.materialize();
+    this.lastStep = step;
     const i = this.length;
     let off = this.curOff;
     if (off === this.curCap) {
@@ -172,6 +195,29 @@ export class SeriesStore implements SeriesView {
    */
   appendBlock(n: number, step: Float64Array, value: Float64Array, valueOff: number, wallMs: Float64Array | undefined, epoch: Float64Array | undefined, line: Float64Array, file: number): void {
     if (n <= 0) return;
+    if (!this.stepsOnly) {
+      // a resume inside the block: the points before it, the purge, then the rest
+      let prev = this.lastStep;
+      let cut = -1;
+      for (let k = 0; k < n; k++) {
+        const st = step[k]!;
+        if (st < prev) {
+          if (epoch === undefined || !(epoch[k]! > (k > 0 ? epoch[k - 1]! : this.epoch(this.length - 1)))) {
+            cut = k;
+            break;
+          }
+        }
+        prev = st;
+      }
+      if (cut >= 0) {
+        const sub = (a: Float64Array | undefined): Float64Array | undefined => a?.subarray(cut);
+        this.appendBlock(cut, step, value, valueOff, wallMs, epoch, line, file);
+        this.purge(step[cut]!, line[cut]!, file);
+        this.lastStep = step[cut]!;
+        this.appendBlock(n - cut, step.subarray(cut), value, valueOff + cut, sub(wallMs), sub(epoch), line.subarray(cut), file);
+        return;
+      }
+    }
     if (this.rows !== undefined) this.materialize();
     if (wallMs !== undefined) {
       let k = 0;
@@ -247,6 +293,7 @@ export class SeriesStore implements SeriesView {
       this.length += m;
       k += m;
     }
+    this.lastStep = step[n - 1]!;
   }
 
   /**
@@ -256,6 +303,11 @@ export class SeriesStore implements SeriesView {
    */
   appendRows(rows: SharedRows, before: number, n: number, value: Float64Array, valueOff: number, step: Float64Array, epoch: Float64Array | undefined, line: Float64Array, file: number): void {
     if (n <= 0) return;
+    if (rows.backAt === before) {
+      // the rows go back (a resume): private columns, where the purge happens
+      this.appendBlock(n, step, value, valueOff, undefined, epoch, line, file);
+      return;
+    }
     if (this.rows !== rows || this.rowsBase + this.length !== before) {
       if (this.length !== 0 || this.rows !== undefined) {
         this.appendBlock(n, step, value, valueOff, undefined, epoch, line, file);
@@ -280,6 +332,49 @@ export class SeriesStore implements SeriesView {
       this.length += m;
       k += m;
     }
+    this.lastStep = step[n - 1]!;
+  }
+
+  /** A resume at `step`: drops the points from the last one with step < `step` on (scanning back). */
+  private purge(step: number, line: number, file: number): void {
+    if (this.rows !== undefined) this.materialize();
+    const fromStep = this.lastStep;
+    let i = this.length;
+    while (i > 0 && !(this.step(i - 1) < step)) i--;
+    const dropped = this.length - i;
+    this.truncate(i);
+    this.onResume?.(this, step, fromStep, line, file, dropped);
+  }
+
+  /** Keeps points [0, i): later chunks are dropped, the chunk of point i is refilled from there. */
+  private truncate(i: number): void {
+    if (i >= this.length) return;
+    const ci = i >>> CHUNK_SHIFT;
+    const off = i & MASK;
+    if (off === 0) {
+      this.chunks.length = ci;
+      this.cur = undefined;
+      this.curOff = this.curCap = 0;
+      this.linesImplicit = true;
+      this.lineBase = NaN;
+    } else {
+      this.chunks.length = ci + 1;
+      const c = this.chunks[ci]!;
+      this.cur = c;
+      this.curStep = c.step;
+      this.curValue = c.value;
+      this.linesImplicit = c.line === undefined;
+      this.lineBase = c.lineBase;
+      if (c.line) this.curLine = c.line;
+      this.curOff = off;
+      this.curCap = c.step.length;
+    }
+    this.length = i;
+    this.epochs.truncate(i);
+    this.fileIdx.truncate(i);
+    this.lastEpoch = i > 0 ? this.epochs.get(i - 1) : NaN;
+    this.lastFile = i > 0 ? this.fileIdx.get(i - 1) : -1;
+    this.lastStep = i > 0 ? this.step(i - 1) : NaN;
   }
 
   /** Whether appendRows(rows, before, …) would store values only (the series is on, or can join, those rows). */
@@ -419,6 +514,7 @@ export class SeriesStore implements SeriesView {
     this.curCap = 0;
     this.lastEpoch = NaN;
     this.lastFile = -1;
+    this.lastStep = NaN;
     this.length = 0;
     this.wallBase = NaN;
     this.epochs.clear();
@@ -445,8 +541,17 @@ export class SharedRows extends SeriesStore {
   override column(name: 'step' | 'value', from = 0, n = this.length - from): Float64Array {
     return super.column(name, from, n);
   }
+  /** The first row of the last block appended when that block goes back in step (a resume), else -1. */
+  backAt = -1;
   /** Appends n rows (no wall times: series with times keep private columns). */
   appendRowBlock(n: number, step: Float64Array, epoch: Float64Array | undefined, line: Float64Array, file: number): void {
+    let prev = this.length > 0 ? this.step(this.length - 1) : NaN;
+    let back = false;
+    for (let k = 0; k < n && !back; k++) {
+      back = step[k]! < prev;
+      prev = step[k]!;
+    }
+    this.backAt = back ? this.length : -1;
     this.appendBlock(n, step, step, 0, undefined, epoch, line, file);
   }
 }
@@ -500,6 +605,23 @@ export class RunStore implements RunView {
   private shared = new Map<number, SharedRows>();
   private readonly errors = new Map<string, ErrorCounter>();
   private readonly getFiles = (): readonly FileRef[] => this.fileRefs;
+  private resumeList: ResumeInfo[] = [];
+  private resumedSince = false;
+  private readonly onResume: ResumeListener = (s, step, fromStep, line, file, dropped) => {
+    this.resumedSince = true;
+    this.generation++; // points were dropped: consumers re-read the run
+    const ref = this.fileRefs[file];
+    const path = ref?.path ?? '';
+    const same = this.resumeList.find((r) => r.file === path && (r.line ?? r.record) === line && r.step === step);
+    if (same) {
+      if (!same.series.includes(s.key) && same.series.length < 32) (same.series as string[]).push(s.key);
+      (same as { dropped: number }).dropped += dropped;
+      if (fromStep > same.fromStep) (same as { fromStep: number }).fromStep = fromStep;
+      return;
+    }
+    if (this.resumeList.length >= MAX_RESUMES) return;
+    this.resumeList.push(ref?.binary ? { file: path, record: line, step, fromStep, series: [s.key], dropped } : { file: path, line, step, fromStep, series: [s.key], dropped });
+  };
 
   constructor(id: string, name: string, root: string, format: string) {
     this.id = id;
@@ -535,7 +657,7 @@ export class RunStore implements RunView {
   ensureSeries(key: string, role: Role, split: Split): SeriesStore {
     let s = this.seriesMap.get(key);
     if (!s) {
-      s = new SeriesStore(key, role, split, this.getFiles);
+      s = new SeriesStore(key, role, split, this.getFiles, false, this.onResume);
       this.seriesMap.set(key, s);
       this.seriesList = [...this.seriesList, s];
     }
@@ -555,6 +677,16 @@ export class RunStore implements RunView {
   }
   addLogitRecord(r: LogitRecord): void {
     this.records.push(r);
+  }
+  /** Where the log went back in step (resumed runs), in order; at most MAX_RESUMES. */
+  resumes(): readonly ResumeInfo[] {
+    return this.resumeList;
+  }
+  /** Whether a series resumed (points were dropped) since the last call. */
+  takeResumed(): boolean {
+    const r = this.resumedSince;
+    this.resumedSince = false;
+    return r;
   }
   parseErrors(): readonly ParseErrorSummary[] {
     const out: ParseErrorSummary[] = [];
@@ -579,6 +711,8 @@ export class RunStore implements RunView {
     this.seriesMap.clear();
     this.seriesList = [];
     this.records = [];
+    this.resumeList = [];
+    this.resumedSince = false;
     for (const e of this.errors.values()) e.clear();
     for (const k of Object.keys(this.meta)) delete this.meta[k];
   }

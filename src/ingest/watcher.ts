@@ -405,6 +405,7 @@ export class LogWatcher {
 
   private flush(r: RunState): void {
     if (this.disposed) return;
+    if (r.store.takeResumed()) r.reset = true; // points were replaced: consumers re-read the run
     const nothing = !r.reset && !r.removed && r.marked.size === 0 && r.logitFrom < 0 && !r.errorsChanged;
     if (nothing) return;
     r.lastEmit = Date.now();

@@ -11,6 +11,7 @@ import { resolveOptions, type CheckOptions, type ResolvedOptions } from './optio
 import { OverfittingTracker, mergeComponentDrafts, trainerBest, type TrainerBest } from './overfitting';
 import { parseErrorDrafts } from './parse';
 import { RecordChecker } from './records';
+import { resumeDrafts } from './resume';
 import { SpikeDetector } from './spikes';
 import { isRecomputedKey } from '../../shared/recomputed';
 
@@ -48,6 +49,7 @@ export class RunChecker {
   private states = new Map<string, SeriesState>();
   private records: RecordChecker;
   private parseSig = '';
+  private resumeSig = '';
   private findings: Finding[] = [];
   private fresh = true;
 
@@ -65,6 +67,7 @@ export class RunChecker {
     this.states = new Map();
     this.records = new RecordChecker(this.lossCheck);
     this.parseSig = '';
+    this.resumeSig = '';
     this.findings = [];
     this.fresh = true;
   }
@@ -128,6 +131,12 @@ export class RunChecker {
       this.parseSig = sig;
       changed = true;
     }
+    const rs = run.resumes?.() ?? [];
+    const rsig = `${rs.length}:${rs.reduce((a, r) => a + r.series.length, 0)}`;
+    if (rsig !== this.resumeSig) {
+      this.resumeSig = rsig;
+      changed = true;
+    }
     if (changed) this.findings = this.assemble(run, all);
     return this.findings;
   }
@@ -159,7 +168,7 @@ export class RunChecker {
     const checkedVals = new Set(valTotals.length > 0 ? valTotals : vals);
     const best: TrainerBest | undefined = trainerBest(run, all);
 
-    const drafts: Draft[] = [...parseErrorDrafts(run.parseErrors()), ...this.records.drafts(run.logitRecords())];
+    const drafts: Draft[] = [...parseErrorDrafts(run.parseErrors()), ...resumeDrafts(run.resumes?.() ?? []), ...this.records.drafts(run.logitRecords())];
     const components: Draft[] = [];
     for (const s of all) {
       const st = this.states.get(s.key);

@@ -29,6 +29,7 @@ export const CHECKS: ReadonlyArray<CheckInfo> = [
   { code: 'loss-spike', defaultSeverity: 'information', title: 'Outlier in the loss' },
   { code: 'grad-norm-spike', defaultSeverity: 'information', title: 'Outlier in the gradient norm' },
   { code: 'parse-error', defaultSeverity: 'information', title: 'Malformed records in a log file' },
+  { code: 'run-resumed', defaultSeverity: 'information', title: 'The step went back: a resumed run appends to the log' },
 ];
 
 const BY_CODE = new Map(CHECKS.map((c) => [c.code, c]));

@@ -1,6 +1,6 @@
 // CSV/TSV metrics: Keras CSVLogger, Lightning CSVLogger metrics.csv (sparse rows: an empty cell is
 // absent, not 0), YOLO results.csv (padded headers), nan/inf/-inf cells. Cells are scanned as bytes.
-import { fieldKind, type FieldKind, nonFinite, toWallMs } from '../fields';
+import { fieldKind, type FieldKind, isWallClock, missing, nonFinite, toWallMs } from '../fields';
 import { NumberScanner, POW10, TWO53 } from '../numscan';
 import { ascii, type LineParser, type Sink, utf8 } from '../sink';
 
@@ -23,6 +23,14 @@ export class CsvParser implements LineParser {
   private timeCol = -1;
   private metricCols = new Int32Array(0);
   private metricIds = new Int32Array(0);
+  // per column: 0 no value yet, 1 numbers (a text cell is then an unreadable value, reported), 2 a
+  // text column (its first value was text: not a series, not an error)
+  private colState = new Uint8Array(0);
+  private rowText = false; // the row being parsed has text cells (hb 2)
+  // the time-named column: undecided until its first number; a wall clock only when epoch-like,
+  // else a metric column (detectron2/YOLO `time`)
+  private timeDecided = false;
+  private timeMetric = false;
   // the dense metric columns of the block being flushed: series ids and offsets in cb
   private dIds = new Int32Array(0);
   private dOffs = new Int32Array(0);
@@ -57,20 +65,46 @@ export class CsvParser implements LineParser {
     this.headerText = '';
     this.records = 0;
     this.r = 0;
+    this.timeDecided = false;
   }
 
   snapshot(): unknown {
-    return { headerText: this.cols ? this.headerText : undefined, records: this.records };
+    this.flush();
+    return { headerText: this.cols ? this.headerText : undefined, records: this.records, timeDecided: this.timeDecided, timeMetric: this.timeMetric, colState: Array.from(this.colState) };
   }
 
   restore(state: unknown): void {
-    const st = (state ?? {}) as { headerText?: unknown; records?: unknown };
+    const st = (state ?? {}) as { headerText?: unknown; records?: unknown; timeDecided?: unknown; timeMetric?: unknown; colState?: unknown };
     this.reset();
     if (typeof st.headerText === 'string') {
       const b = new TextEncoder().encode(st.headerText);
       this.header(b, 0, b.length, 1);
+      if (st.timeMetric === true) this.timeToMetric();
+      this.timeDecided = st.timeDecided === true;
+      if (Array.isArray(st.colState) && st.colState.length === this.nc) this.colState.set(st.colState.map((v) => (v === 1 || v === 2 ? v : 0)));
     }
     this.records = typeof st.records === 'number' ? st.records : 0;
+  }
+
+  /** The time-named column holds no wall clock: it becomes a metric column (a series of its own). */
+  private timeToMetric(): void {
+    const tc = this.timeCol;
+    if (tc < 0) return;
+    const col = this.cols![tc]!;
+    col.id = this.sink.series(col.name);
+    col.kind = 'metric';
+    this.timeCol = -1;
+    this.timeMetric = true;
+    const mc = Array.from(this.metricCols);
+    const ids = Array.from(this.metricIds);
+    let at = 0;
+    while (at < mc.length && mc[at]! < tc) at++;
+    mc.splice(at, 0, tc);
+    ids.splice(at, 0, col.id);
+    this.metricCols = Int32Array.from(mc);
+    this.metricIds = Int32Array.from(ids);
+    this.dIds = new Int32Array(mc.length);
+    this.dOffs = new Int32Array(mc.length);
   }
 
   line(b: Uint8Array, s: number, e: number, lineNo: number): void {
@@ -292,12 +326,17 @@ export class CsvParser implements LineParser {
           if (nf !== undefined) {
             hb[p] = 1;
             cb[p] = nf;
+          } else if (cell.length <= 4 && missing(cell)) {
+            hb[p] = 0;
           } else if (cols[c]!.kind === 'time') {
             hb[p] = 1;
             cb[p] = toWallMs(cell);
           } else if (c === 0 && utf8(b, s, e).trim() === this.headerText) {
             return; // repeated header (concatenated runs)
-          } else hb[p] = 2; // text cell: not a number
+          } else {
+            hb[p] = 2; // text cell: not a number
+            this.rowText = true;
+          }
         }
       }
       c++;
@@ -305,6 +344,7 @@ export class CsvParser implements LineParser {
       i = end + 1;
     }
     if (c !== nc) {
+      this.rowText = false;
       this.sink.error(`line ${lineNo}: expected ${nc} cells, found ${c}`, lineNo);
       return;
     }
@@ -328,7 +368,15 @@ export class CsvParser implements LineParser {
     this.bEpoch[r] = epoch;
     this.bLine[r] = lineNo;
     if (epoch === epoch) this.epochAny = true;
-    if (tc >= 0) {
+    if (this.rowText) {
+      this.rowText = false;
+      for (let c = 0; c < this.nc; c++) if (hb[c * R + r] === 2) this.textCell(c, lineNo);
+    }
+    if (tc >= 0 && !this.timeDecided && hb[tc * R + r] === 1) {
+      this.timeDecided = true;
+      if (!isWallClock(cb[tc * R + r]!)) this.timeToMetric();
+    }
+    if (this.timeCol >= 0) {
       let wall = NaN;
       if (hb[tc * R + r] === 1) {
         const t = cb[tc * R + r]!;
@@ -364,7 +412,10 @@ export class CsvParser implements LineParser {
         const w = anyWall ? wall[q]! : NaN;
         for (let k = 0; k < mc.length; k++) {
           const p = mc[k]! * R + q;
-          if (hb[p] === 1) sink.point(ids[k]!, step[q]!, cb[p]!, w, epoch[q]!, line[q]!);
+          if (hb[p] === 1) {
+            if (this.colState[mc[k]!] === 0) this.colState[mc[k]!] = 1;
+            sink.point(ids[k]!, step[q]!, cb[p]!, w, epoch[q]!, line[q]!);
+          }
         }
       }
       return;
@@ -378,6 +429,7 @@ export class CsvParser implements LineParser {
       let q = 0;
       while (q < n && hb[off + q] === 1) q++;
       if (q === n) {
+        if (this.colState[mc[k]!] === 0) this.colState[mc[k]!] = 1;
         if (sink.rows !== undefined) {
           dIds[nd] = ids[k]!;
           dOffs[nd++] = off;
@@ -400,9 +452,26 @@ export class CsvParser implements LineParser {
         gl[m] = line[q]!;
         m++;
       }
+      if (m > 0 && this.colState[mc[k]!] === 0) this.colState[mc[k]!] = 1;
       if (m > 0) sink.block(ids[k]!, m, gs, gv, 0, anyWall ? gw : undefined, anyEpoch ? ge : undefined, gl);
     }
     if (nd > 0) sink.rows!(n, step, anyWall ? wall : undefined, anyEpoch ? epoch : undefined, line, nd, dIds, cb, dOffs);
+  }
+
+  /** A text cell in column c of the current row: a text column when it is the column's first value, else reported. */
+  private textCell(c: number, lineNo: number): void {
+    const col = this.cols![c]!;
+    if (col.kind !== 'metric') return;
+    let st = this.colState[c]!;
+    if (st === 0) {
+      // numbers earlier in this block (not yet flushed)?
+      const R = this.R;
+      const hb = this.hb;
+      st = 2;
+      for (let q = c * R, end = c * R + this.r; q < end; q++) if (hb[q] === 1) st = 1;
+      this.colState[c] = st;
+    }
+    if (st === 1) this.sink.error(`line ${lineNo}: '${col.name.slice(0, 60)}' is not a number`, lineNo);
   }
 
   private header(b: Uint8Array, s: number, e: number, lineNo: number): void {
@@ -437,6 +506,8 @@ export class CsvParser implements LineParser {
     const m = cols.map((c, i) => [c, i] as const).filter(([c]) => c.kind === 'metric');
     this.metricCols = Int32Array.from(m.map(([, i]) => i));
     this.metricIds = Int32Array.from(m.map(([c]) => c.id));
+    this.colState = new Uint8Array(this.nc);
+    this.timeDecided = this.timeMetric = false;
     this.dIds = new Int32Array(m.length);
     this.dOffs = new Int32Array(m.length);
     // the block: up to 64 Ki cells, 16 to 4096 rows
@@ -464,6 +535,7 @@ export class CsvParser implements LineParser {
     const cells = splitQuoted(text, String.fromCharCode(this.delim));
     const cols = this.cols!;
     if (cells.length !== cols.length) {
+      this.rowText = false;
       this.sink.error(`line ${lineNo}: expected ${cols.length} cells, found ${cells.length}`, lineNo);
       return;
     }
@@ -471,13 +543,14 @@ export class CsvParser implements LineParser {
     const r = this.r;
     for (let c = 0; c < cells.length; c++) {
       const t = cells[c]!.trim();
-      if (t === '') {
+      if (t === '' || missing(t)) {
         this.hb[c * R + r] = 0;
         continue;
       }
       const nf = nonFinite(t);
       const v = nf ?? (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(t) ? Number(t) : cols[c]!.kind === 'time' ? toWallMs(t) : NaN);
       this.hb[c * R + r] = nf !== undefined || v === v ? 1 : 2;
+      if (this.hb[c * R + r] === 2) this.rowText = true;
       this.cb[c * R + r] = v;
     }
     this.endRow(lineNo);

@@ -2,7 +2,7 @@
 // (no string decoding, no JSON.parse, keys matched against the previous line's keys by bytes).
 // Anything else (nested objects, escapes, arrays, logit records) goes through the tolerant parser.
 import type { Split } from '../../core/model';
-import { fieldKind, type FieldKind, nonFinite, toWallMs } from '../fields';
+import { fieldKind, type FieldKind, isWallClock, missing, nonFinite, toWallMs } from '../fields';
 import { JsonError, parseJson, type JsonValue } from '../json';
 import { explicitSplit, splitOf } from '../roles';
 import { ascii, type LineParser, type Sink, utf8 } from '../sink';
@@ -16,7 +16,11 @@ interface Slot {
   ownSplit: boolean; // the key itself names a split (val_loss): a `split` field does not prefix it
   lastSplit: string | undefined; // cache: the series id for the last split value seen
   lastId: number;
+  numeric: boolean; // a number was seen for this key (a later text/boolean value is unreadable)
+  timeDecided: boolean; // a time-named key: whether its first number decided wall clock vs metric
 }
+
+const MAX_KEPT_KEYS = 4096; // per-key state carried from the worker to the main thread
 
 const MAX_FIELDS = 256;
 const PR = 1024; // rows per pending block
@@ -27,6 +31,13 @@ export class JsonlParser implements LineParser {
   private readonly vals = new Float64Array(MAX_FIELDS);
   private records = 0;
   private readonly ns = new NumberScanner();
+  /** keys that have had a number (a text/boolean value there is reported as unreadable) */
+  private numericKeys = new Set<string>();
+  /** time-named keys decided by their first number: true = wall clock, false = a metric series */
+  private timeWall = new Map<string, boolean>();
+  // unreadable values of the line being parsed by fast(): reported once the line is accepted
+  private bad = 0;
+  private badKey = '';
   // Line template learnt from the last line the byte scanner read whose values were all numbers: the
   // bytes between values (`{"step": `, `, "loss": `, …) and, per value, its slot. The next line is
   // matched against it byte for byte (loggers write the same keys in the same order every line).
@@ -79,6 +90,8 @@ export class JsonlParser implements LineParser {
     this.records = 0;
     this.tplN = -1;
     this.pr = 0;
+    this.numericKeys = new Set();
+    this.timeWall = new Map();
   }
 
   /** Hands the pending template rows to the sink. */
@@ -91,15 +104,36 @@ export class JsonlParser implements LineParser {
   }
 
   snapshot(): unknown {
-    return { records: this.records };
+    return { records: this.records, numericKeys: [...this.numericKeys].slice(0, MAX_KEPT_KEYS), timeWall: [...this.timeWall].slice(0, MAX_KEPT_KEYS) };
   }
 
   restore(state: unknown): void {
     this.slots = [];
     this.tplN = -1;
     this.pr = 0;
-    const r = (state as { records?: unknown } | undefined)?.records;
-    this.records = typeof r === 'number' ? r : 0;
+    const st = (state ?? {}) as { records?: unknown; numericKeys?: unknown; timeWall?: unknown };
+    this.records = typeof st.records === 'number' ? st.records : 0;
+    this.numericKeys = new Set(Array.isArray(st.numericKeys) ? st.numericKeys.filter((k): k is string => typeof k === 'string') : []);
+    this.timeWall = new Map(Array.isArray(st.timeWall) ? st.timeWall.filter((e): e is [string, boolean] => Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'boolean') : []);
+  }
+
+  /** A time-named key's first number: a wall clock when epoch-like, else the key is a metric. */
+  private decideTime(slot: Slot, v: number): FieldKind {
+    let wall = this.timeWall.get(slot.key);
+    if (wall === undefined) {
+      wall = isWallClock(v);
+      this.timeWall.set(slot.key, wall);
+    }
+    slot.timeDecided = true;
+    if (!wall) slot.kind = 'metric';
+    return slot.kind;
+  }
+
+  /** A value that is not a number where `key` has had numbers: unreadable (counted); else ignored. */
+  private unreadable(key: string): void {
+    if (this.numericKeys.has(key)) {
+      if (this.bad++ === 0) this.badKey = key;
+    }
   }
 
   lines(b: Uint8Array, s: number, e: number, first: number): number {
@@ -328,6 +362,7 @@ export class JsonlParser implements LineParser {
     let split: string | undefined;
     let fi = 0; // field index within the line
     let numeric = true; // every value a number (the line can become the template)
+    this.bad = 0;
     for (;;) {
       while (i < e && (b[i] === 32 || b[i] === 9)) i++;
       if (b[i] === 125 && fi === 0) {
@@ -376,12 +411,15 @@ export class JsonlParser implements LineParser {
         numeric = false;
         if (sl.kind === 'split') split = ascii(b, vs, ve);
         else if (sl.kind === 'time') wall = toWallMs(ascii(b, vs, ve));
-        else if (sl.kind === 'metric' && ve - vs <= 10) {
-          const nf = nonFinite(ascii(b, vs, ve));
-          if (nf !== undefined && n < MAX_FIELDS) {
-            this.slotIdx[n] = fi;
-            this.vals[n++] = nf;
-          }
+        else if (sl.kind === 'metric') {
+          const text = ve - vs <= 10 ? ascii(b, vs, ve) : '';
+          const nf = text === '' ? undefined : nonFinite(text);
+          if (nf !== undefined) {
+            if (n < MAX_FIELDS) {
+              this.slotIdx[n] = fi;
+              this.vals[n++] = nf;
+            }
+          } else if (ve > vs && !missing(text)) this.unreadable(sl.key);
         }
         fi++;
       } else {
@@ -392,13 +430,15 @@ export class JsonlParser implements LineParser {
           else if (matchWord(b, i, e, 'false')) i += 5;
           else if (matchWord(b, i, e, 'null')) i += 4;
           else return false;
+          if (b[i - 1] === 101 && sl.kind === 'metric') this.unreadable(sl.key); // true/false
           numeric = false;
           fi++;
         } else {
           i = this.ns.pos;
           v = this.ns.num;
           if (fi < MAX_FIELDS) this.ve[fi] = i;
-          switch (sl.kind) {
+          const kind = sl.kind === 'time' && !sl.timeDecided ? this.decideTime(sl, v) : sl.kind;
+          switch (kind) {
             case 'step':
               step = v;
               break;
@@ -410,6 +450,10 @@ export class JsonlParser implements LineParser {
               break;
             case 'metric':
               if (n === MAX_FIELDS) return false;
+              if (!sl.numeric) {
+                sl.numeric = true;
+                this.numericKeys.add(sl.key);
+              }
               this.slotIdx[n] = fi;
               this.vals[n++] = v;
               break;
@@ -432,6 +476,7 @@ export class JsonlParser implements LineParser {
     }
     while (i < e && (b[i] === 32 || b[i] === 9)) i++;
     if (i < e) return false; // trailing garbage: let the slow path report it
+    for (let k = 0; k < this.bad; k++) this.sink.error(`line ${lineNo}: '${this.badKey.slice(0, 60)}' is not a number`, lineNo);
     this.allNumeric = numeric;
     this.fieldCount = fi;
     this.emit(n, step, epoch, wall, split, lineNo);
@@ -519,7 +564,16 @@ export class JsonlParser implements LineParser {
       ownSplit: explicitSplit(key) !== undefined,
       lastSplit: undefined,
       lastId: -1,
+      numeric: false,
+      timeDecided: false,
     };
+    if (slot.kind === 'time') {
+      const wall = this.timeWall.get(key);
+      if (wall !== undefined) {
+        slot.timeDecided = true;
+        if (!wall) slot.kind = 'metric';
+      }
+    }
     this.slots[fi] = slot;
     return slot;
   }
@@ -558,30 +612,41 @@ export class JsonlParser implements LineParser {
     let wall = NaN;
     let split: string | undefined;
     const metrics: [string, number][] = [];
+    const bad: string[] = [];
     const walk = (obj: { [k: string]: JsonValue }, prefix: string): void => {
       for (const k of Object.keys(obj)) {
         const v = obj[k]!;
         const key = prefix + k;
-        const kind = prefix === '' ? fieldKind(k) : 'metric';
+        let kind = prefix === '' ? fieldKind(k) : 'metric';
         if (kind === 'logit') continue;
         if (typeof v === 'number') {
+          if (kind === 'time') {
+            let w = this.timeWall.get(key);
+            if (w === undefined) this.timeWall.set(key, (w = isWallClock(v)));
+            if (!w) kind = 'metric';
+          }
           if (kind === 'step') step = v;
           else if (kind === 'epoch') epoch = v;
           else if (kind === 'time') wall = toWallMs(v);
-          else if (kind === 'metric') metrics.push([key, v]);
+          else if (kind === 'metric') {
+            metrics.push([key, v]);
+            this.numericKeys.add(key);
+          }
         } else if (typeof v === 'string') {
           if (kind === 'split') split = v;
           else if (kind === 'time') wall = toWallMs(v);
           else if (kind === 'metric') {
             const nf = v.length <= 10 ? nonFinite(v) : undefined;
             if (nf !== undefined) metrics.push([key, nf]);
+            else if (v !== '' && !(v.length <= 4 && missing(v)) && this.numericKeys.has(key)) bad.push(key);
           }
         } else if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
           walk(v, key + '/');
-        }
+        } else if (v !== null && kind === 'metric' && this.numericKeys.has(key)) bad.push(key); // boolean, array
       }
     };
     walk(o, '');
+    for (const key of bad) this.sink.error(`line ${lineNo}: '${key.slice(0, 60)}' is not a number`, lineNo);
     if (step !== step) step = epoch === epoch ? epoch : rec;
     for (const [key, v] of metrics) {
       const id = this.seriesFor(key, explicitSplit(key) !== undefined, split);

@@ -252,7 +252,6 @@ export class TextParser implements LineParser {
   private bar(lineNo: number): boolean {
     const tk = this.tk;
     const n = tk.n;
-    if (!tk.isPunct(n - 1, CH_RBRACK)) return false;
     let pct = -1;
     for (let i = 1; i < n; i++) {
       if (tk.isPunct(i, CH_PIPE) && tk.sp[i] === 0 && tk.kind[i - 1] === K.Other && tk.buf[tk.z[i - 1]! - 1] === 0x25) {
@@ -265,6 +264,9 @@ export class TextParser implements LineParser {
     while (i < n && !tk.isPunct(i, CH_PIPE)) i++;
     i++;
     if (i >= n || tk.kind[i] !== K.Ratio || !tk.isPunct(i + 1, CH_LBRACK)) return false;
+    let close = i + 2;
+    while (close < n && !tk.isPunct(close, CH_RBRACK)) close++; // text may follow the bar (`Trainer.fit` stopped…)
+    if (close >= n) return false;
     const counter = tk.x[i]!;
     const total = tk.y[i]!;
     let epoch = NaN;
@@ -278,7 +280,7 @@ export class TextParser implements LineParser {
       break;
     }
     const pts: [string, number][] = [];
-    for (let j = i + 2; j + 2 < n; j++) {
+    for (let j = i + 2; j + 2 < close; j++) {
       if (tk.kind[j] !== K.Word || !tk.isPunct(j + 1, CH_EQ) || tk.kind[j + 2] !== K.Num) continue;
       const name = tk.text(j);
       if (name === '' || name === 'v_num') continue;
@@ -288,6 +290,7 @@ export class TextParser implements LineParser {
     const step = epoch === epoch && total === total ? epoch * total + counter : counter;
     if (step === this.lastBarStep) return true; // the same bar state drawn again (closing redraw)
     this.lastBarStep = step;
+    if (epoch === epoch) this.batchTotal = total; // an epoch summary line then lands at the end of its epoch
     this.records++;
     for (const [k, v] of pts) this.emit(k, step, v, epoch, lineNo);
     return true;
@@ -354,6 +357,16 @@ export class TextParser implements LineParser {
       i = j;
     }
     if (step !== step && epoch !== epoch) return false;
+    // fairseq tags a line with its split: "| INFO | valid | epoch 001 | valid on 'valid' subset | loss 8.1 |"
+    let prefix = '';
+    for (let i = 0; i < n; i++) {
+      if (tk.kind[i] !== K.Word || used[i] || !SPLIT_PREFIX.has(tk.lower(i))) continue;
+      if ((tk.isPunct(i - 1, CH_PIPE) && tk.isPunct(i + 1, CH_PIPE)) || tk.lower(i + 1) === 'on') {
+        prefix = `${tk.text(i)}/`;
+        used[i] = 1;
+        break;
+      }
+    }
     const pts: [string, number][] = [];
     const seen = new Set<string>();
     for (let i = 0; i < n; i++) {
@@ -368,7 +381,7 @@ export class TextParser implements LineParser {
       let key = name.replace(/[.:/-]+$/, '');
       if (i > 0 && tk.kind[i - 1] === K.Word && !used[i - 1] && tk.sp[i] === 1 && SPLIT_PREFIX.has(tk.lower(i - 1))) {
         key = `${tk.text(i - 1)}/${key}`; // "train loss 1.9, val loss 2.0"
-      }
+      } else if (prefix !== '' && !lw.startsWith(`${prefix.slice(0, -1).toLowerCase()}_`)) key = prefix + key; // not "valid/valid_loss"
       if (seen.has(key)) continue;
       seen.add(key);
       pts.push([key, tk.num(j)]);

@@ -145,6 +145,7 @@ export class TextParser implements LineParser {
     if (i >= n - 1) return false;
     i++;
     const entries: [string, number][] = [];
+    const seen = new Set<string>();
     let any = false;
     while (i < n - 1) {
       const q = tk.kind[i] === K.Punct ? tk.x[i]! : -1;
@@ -170,7 +171,8 @@ export class TextParser implements LineParser {
       } else if (tk.kind[i] === K.Word) {
         i++; // True, None, null
       } else return false; // nested values: not a flat metrics dict
-      if (key !== undefined && v !== undefined) {
+      if (key !== undefined && v !== undefined && !seen.has(key)) {
+        seen.add(key); // a repeated key: the first value counts
         entries.push([key, v]);
         const lk = key.toLowerCase();
         if (lk.includes('loss') || lk.startsWith('eval_') || lk === 'train_runtime') any = true;
@@ -232,10 +234,14 @@ export class TextParser implements LineParser {
     for (let j = i; j < n; j++) if (tk.kind[j] === K.Word && tk.text(j) === 'ETA') return true; // batch progress
     if (tk.x[0] !== tk.y[0]) return true; // batch progress (Keras 3 prints no ETA word)
     const pts: [string, number][] = [];
+    const seen = new Set<string>();
     for (let j = i; j + 3 < n; j++) {
       if (!tk.isPunct(j, CH_DASH) || tk.kind[j + 1] !== K.Word || !tk.isPunct(j + 2, CH_COLON) || tk.kind[j + 3] !== K.Num) continue;
       const name = tk.text(j + 1);
-      if (name !== '' && !this.kerasKeys.has(name)) pts.push([name, tk.num(j + 3)]);
+      if (name !== '' && !this.kerasKeys.has(name) && !seen.has(name)) {
+        seen.add(name);
+        pts.push([name, tk.num(j + 3)]);
+      }
     }
     if (pts.length === 0) return true;
     const known = this.kerasEpoch === this.kerasEpoch;
@@ -280,10 +286,12 @@ export class TextParser implements LineParser {
       break;
     }
     const pts: [string, number][] = [];
+    const seen = new Set<string>();
     for (let j = i + 2; j + 2 < close; j++) {
       if (tk.kind[j] !== K.Word || !tk.isPunct(j + 1, CH_EQ) || tk.kind[j + 2] !== K.Num) continue;
       const name = tk.text(j);
-      if (name === '' || name === 'v_num') continue;
+      if (name === '' || name === 'v_num' || seen.has(name)) continue;
+      seen.add(name);
       pts.push([name, tk.num(j + 2)]);
     }
     if (pts.length === 0) return true;
@@ -371,13 +379,13 @@ export class TextParser implements LineParser {
     const seen = new Set<string>();
     for (let i = 0; i < n; i++) {
       if (tk.kind[i] !== K.Word || used[i]) continue;
+      let j = i + 1;
+      if (tk.isPunct(j, CH_COLON) || tk.isPunct(j, CH_EQ)) j++;
+      if (j >= n || tk.kind[j] !== K.Num || used[j]) continue;
       const name = tk.text(i);
       if (name === '' || !METRIC_NAME.test(name)) continue;
       const lw = name.toLowerCase();
       if (STEP_WORDS.has(lw) || EPOCH_WORDS.has(lw)) continue;
-      let j = i + 1;
-      if (tk.isPunct(j, CH_COLON) || tk.isPunct(j, CH_EQ)) j++;
-      if (j >= n || tk.kind[j] !== K.Num || used[j]) continue;
       let key = name.replace(/[.:/-]+$/, '');
       if (i > 0 && tk.kind[i - 1] === K.Word && !used[i - 1] && tk.sp[i] === 1 && SPLIT_PREFIX.has(tk.lower(i - 1))) {
         key = `${tk.text(i - 1)}/${key}`; // "train loss 1.9, val loss 2.0"

@@ -6,6 +6,7 @@ export const ADVERSARIAL: Record<string, (n: number) => string> = {
   'a= repeated': (n) => 'a='.repeat(n / 2),
   'long digit run': (n) => '1'.repeat(n),
   'long word': (n) => 'a'.repeat(n),
+  'anchor + long word': (n) => `step 1 ${'a'.repeat(n - 7)}`,
   'loss loss …': (n) => 'loss '.repeat(n / 5),
   'unicode ━ü': (n) => '━ü'.repeat(n / 5),
   'step 1 loss=1 …': (n) => 'step 1 loss=1 '.repeat(n / 14),

@@ -49,6 +49,8 @@ class Reader:
         self.hf_train = 0
         self.hf_eval = 0
         self.last_bar = None
+        self.bar_keys = set()
+        self.bar_epoch_level = {}
         self.batch_total = None
 
     def emit(self, key, step, value, line):
@@ -164,12 +166,20 @@ class Reader:
         if not pts:
             return True
         step = epoch * total + counter if epoch is not None else counter
-        if step == self.last_bar:
-            return True
-        self.last_bar = step
+        if step != self.last_bar:
+            self.last_bar = step
+            self.bar_keys = set()
         if epoch is not None:
             self.batch_total = total
         for k, v in pts:
+            if k in self.bar_keys:  # the same counter redrawn: only metrics new at this step
+                continue
+            self.bar_keys.add(k)
+            if re.match(r"(val|valid|validation|eval|test)[_/.-]|.*_epoch$", k, re.I):
+                last = self.bar_epoch_level.get(k)
+                if last is not None and (last == v or (math.isnan(last) and math.isnan(v))):
+                    continue  # an epoch-level value repeated on every update
+                self.bar_epoch_level[k] = v
             self.emit(k, step, v, no)
         return True
 

@@ -22,6 +22,8 @@ const STEP_WORDS = new Set(['step', 'steps', 'iter', 'iteration', 'it', 'global_
 const EPOCH_WORDS = new Set(['epoch']);
 const SPLIT_PREFIX = new Set(['train', 'training', 'val', 'valid', 'validation', 'eval', 'test', 'dev']);
 const COUNTER_UNITS = new Set(['batches', 'batch', 'steps', 'iters', 'iterations']);
+/** bar postfix metrics computed once per epoch / validation run (`val_loss`, `valid/acc`, `train_loss_epoch`) */
+const EPOCH_LEVEL = /^(val|valid|validation|eval|test)[_/.-]|_epoch$/i;
 const DICT_STEP_KEYS = new Set(['step', 'global_step', 'num_updates', 'iter', 'iteration']);
 const DICT_SKIP_KEYS = new Set(['update']); // fairseq: fractional epoch, not a metric
 const NANO_SPLITS: Record<string, string> = { train: 'train/loss', val: 'val/loss', valid: 'valid/loss', test: 'test/loss', hella: 'hella/acc_norm' };
@@ -52,6 +54,9 @@ export class TextParser implements LineParser {
   private hfTrain = 0;
   private hfEval = 0;
   private lastBarStep = NaN;
+  private readonly barKeys = new Set<string>();
+  /** last value of each epoch-level bar postfix metric (Lightning shows `val_loss=…` on every update) */
+  private readonly barEpochLevel = new Map<string, number>();
   private batchTotal = NaN;
   private nonBlank = 0;
   private firstNonBlank = 0;
@@ -76,6 +81,8 @@ export class TextParser implements LineParser {
     this.hfTrain = 0;
     this.hfEval = 0;
     this.lastBarStep = NaN;
+    this.barKeys.clear();
+    this.barEpochLevel.clear();
     this.batchTotal = NaN;
     this.nonBlank = 0;
     this.firstNonBlank = 0;
@@ -296,11 +303,29 @@ export class TextParser implements LineParser {
     }
     if (pts.length === 0) return true;
     const step = epoch === epoch && total === total ? epoch * total + counter : counter;
-    if (step === this.lastBarStep) return true; // the same bar state drawn again (closing redraw)
-    this.lastBarStep = step;
     if (epoch === epoch) this.batchTotal = total; // an epoch summary line then lands at the end of its epoch
+    if (step !== this.lastBarStep) {
+      this.lastBarStep = step;
+      this.barKeys.clear();
+    }
+    // The same counter drawn again (the closing redraw, Lightning's redraw after validation) adds only the
+    // metrics not yet given at this step. Lightning keeps the last validation / epoch values in the postfix
+    // of every later update: a new point only when such a value changes, not a staircase of copies.
+    let k = 0;
+    for (const [name, v] of pts) {
+      if (this.barKeys.has(name)) continue;
+      this.barKeys.add(name);
+      if (EPOCH_LEVEL.test(name)) {
+        const last = this.barEpochLevel.get(name);
+        if (last !== undefined && (last === v || (last !== last && v !== v))) continue;
+        this.barEpochLevel.set(name, v);
+      }
+      pts[k++] = [name, v];
+    }
+    pts.length = k;
+    if (k === 0) return true;
     this.records++;
-    for (const [k, v] of pts) this.emit(k, step, v, epoch, lineNo);
+    for (const [name, v] of pts) this.emit(name, step, v, epoch, lineNo);
     return true;
   }
 

@@ -78,6 +78,18 @@ describe('ingest/text: console formats', () => {
     assert.deepEqual(pts(s, 'lr'), [[3, 1e-3]]);
     assert.equal(s.byKey('v_num').length, 0);
   });
+  it('Lightning: validation / epoch-level postfix values repeated on every later update add a point only when they change', () => {
+    const s = run(
+      'Epoch 0: 100%|██████████| 4/4 [00:01<00:00,  3.1it/s, v_num=0, train_loss_step=0.90]\r' +
+        'Epoch 0: 100%|██████████| 4/4 [00:01<00:00,  3.1it/s, v_num=0, train_loss_step=0.90, val_loss=0.80, train_loss_epoch=0.95]\n' +
+        'Epoch 1:  25%|██▌       | 1/4 [00:00<00:01,  3.0it/s, v_num=0, train_loss_step=0.70, val_loss=0.80, train_loss_epoch=0.95]\r' +
+        'Epoch 1:  50%|█████     | 2/4 [00:00<00:01,  3.0it/s, v_num=0, train_loss_step=0.70, val_loss=0.80, train_loss_epoch=0.95]\r' +
+        'Epoch 1: 100%|██████████| 4/4 [00:01<00:00,  3.0it/s, v_num=0, train_loss_step=0.60, val_loss=0.75, train_loss_epoch=0.65]\n',
+    );
+    assert.deepEqual(pts(s, 'train_loss_step'), [[4, 0.9], [5, 0.7], [6, 0.7], [8, 0.6]]);
+    assert.deepEqual(pts(s, 'val_loss'), [[4, 0.8], [8, 0.75]]);
+    assert.deepEqual(pts(s, 'train_loss_epoch'), [[4, 0.95], [8, 0.65]]);
+  });
   it('Hugging Face Trainer dicts: old and quoted styles, eval at the preceding train index, summary as metadata', () => {
     const s = run(
       "{'loss': 3.412, 'learning_rate': 4.9e-05, 'epoch': 0.1}\n" +

@@ -152,9 +152,13 @@ class Reader:
     # tqdm / Lightning: "Epoch 3:  45%|████▌     | 450/1000 [00:10<00:12, 43.2it/s, loss=0.123, v_num=0]"
     def bar(self, text, no):
         m = re.search(r"\d+(?:\.\d+)?%\|[^|]*\|\s*(\d+) */ *(\d+)\s*\[([^\]]*)\]", text)
-        if not m:
-            return False
-        counter, total = int(m.group(1)), int(m.group(2))
+        if m:
+            counter, total = int(m.group(1)), int(m.group(2))
+        else:  # unknown total: "450it [00:10, 43.2it/s, loss=0.1]"
+            m = re.search(r"(?<![\w.%:/-])(\d+)it(?=\s)\s*()\[([^\]]*)\]", text)
+            if not m:
+                return False
+            counter, total = int(m.group(1)), None
         desc = text[: m.start()]
         e = re.search(r"(?<![\w./-])epoch(?![\w])\s*:?\s*(\d+)(?: */ *\d+)?" + ALONE, desc, re.I)
         epoch = int(e.group(1)) if e else None
@@ -165,11 +169,11 @@ class Reader:
         ]
         if not pts:
             return True
-        step = epoch * total + counter if epoch is not None else counter
+        step = epoch * total + counter if epoch is not None and total is not None else counter
         if step != self.last_bar:
             self.last_bar = step
             self.bar_keys = set()
-        if epoch is not None:
+        if epoch is not None and total is not None:
             self.batch_total = total
         for k, v in pts:
             if k in self.bar_keys:  # the same counter redrawn: only metrics new at this step

@@ -272,21 +272,35 @@ export class TextParser implements LineParser {
         break;
       }
     }
-    if (pct < 0) return false;
-    let i = pct + 1;
-    while (i < n && !tk.isPunct(i, CH_PIPE)) i++;
-    i++;
-    if (i >= n || tk.kind[i] !== K.Ratio || !tk.isPunct(i + 1, CH_LBRACK)) return false;
+    let i: number;
+    let counter: number;
+    let total: number;
+    let descEnd: number; // the description ("Epoch 3") is before this token
+    if (pct >= 0) {
+      i = pct + 1;
+      while (i < n && !tk.isPunct(i, CH_PIPE)) i++;
+      i++;
+      if (i >= n || tk.kind[i] !== K.Ratio || !tk.isPunct(i + 1, CH_LBRACK)) return false;
+      counter = tk.x[i]!;
+      total = tk.y[i]!;
+      descEnd = pct - 1;
+    } else {
+      // unknown total: "Epoch 2: 450it [00:10, 43.2it/s, loss=0.1]"
+      i = 0;
+      while (i < n && !(tk.kind[i] === K.Other && tk.buf[tk.z[i]! - 1] === 0x74 && tk.isPunct(i + 1, CH_LBRACK) && /^\d+it$/.test(tk.text(i)))) i++;
+      if (i >= n) return false;
+      counter = Number(tk.text(i).slice(0, -2));
+      total = NaN;
+      descEnd = i;
+    }
     let close = i + 2;
     while (close < n && !tk.isPunct(close, CH_RBRACK)) close++; // text may follow the bar (`Trainer.fit` stopped…)
     if (close >= n) return false;
-    const counter = tk.x[i]!;
-    const total = tk.y[i]!;
     let epoch = NaN;
-    for (let j = 0; j + 1 < pct; j++) {
+    for (let j = 0; j < descEnd; j++) {
       if (tk.kind[j] !== K.Word || !EPOCH_WORDS.has(tk.lower(j))) continue;
       const k = tk.isPunct(j + 1, CH_COLON) ? j + 2 : j + 1;
-      if (k < pct && (tk.kind[k] === K.Num || tk.kind[k] === K.Ratio)) {
+      if (k < descEnd && (tk.kind[k] === K.Num || tk.kind[k] === K.Ratio)) {
         const v = tk.kind[k] === K.Num ? tk.num(k) : tk.x[k]!;
         if (Number.isInteger(v) && v >= 0) epoch = v;
       }
@@ -303,7 +317,7 @@ export class TextParser implements LineParser {
     }
     if (pts.length === 0) return true;
     const step = epoch === epoch && total === total ? epoch * total + counter : counter;
-    if (epoch === epoch) this.batchTotal = total; // an epoch summary line then lands at the end of its epoch
+    if (epoch === epoch && total === total) this.batchTotal = total; // an epoch summary line then lands at the end of its epoch
     if (step !== this.lastBarStep) {
       this.lastBarStep = step;
       this.barKeys.clear();

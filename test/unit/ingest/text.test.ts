@@ -78,6 +78,10 @@ describe('ingest/text: console formats', () => {
     assert.deepEqual(pts(s, 'lr'), [[3, 1e-3]]);
     assert.equal(s.byKey('v_num').length, 0);
   });
+  it('tqdm with an unknown total: the counter is the step', () => {
+    const s = run('Epoch 2: 450it [00:10, 43.2it/s, loss=0.1]\r460it [00:10, 43.2it/s, loss=0.09]\n69it [01:19,  1.16s/it]\n');
+    assert.deepEqual(pts(s, 'loss'), [[450, 0.1], [460, 0.09]]);
+  });
   it('Lightning: validation / epoch-level postfix values repeated on every later update add a point only when they change', () => {
     const s = run(
       'Epoch 0: 100%|██████████| 4/4 [00:01<00:00,  3.1it/s, v_num=0, train_loss_step=0.90]\r' +

@@ -52,6 +52,8 @@ class Reader:
         self.bar_keys = set()
         self.bar_epoch_level = {}
         self.batch_total = None
+        self.header_epoch = None
+        self.header_keys = set()
 
     def emit(self, key, step, value, line):
         self.points.setdefault(key, []).append([step, value, line])
@@ -125,6 +127,8 @@ class Reader:
         if m:
             self.keras_epoch = int(m.group(1))
             self.keras_keys = set()
+            self.header_epoch = self.keras_epoch
+            self.header_keys = set()
             return True
         m = re.match(r"\s*(\d+) */ *(\d+)\s*(\[[^\]]*\]|[^\x00-\x7f]+|-(?=\s))", text)
         if not m:
@@ -146,6 +150,7 @@ class Reader:
         for k, v in pts:
             if self.keras_epoch is not None:
                 self.keras_keys.add(k)
+                self.header_keys.add(k)
             self.emit(k, step, v, no)
         return True
 
@@ -198,6 +203,7 @@ class Reader:
     # "iter 100: loss 2.3456, time 12.34ms", "step 250: train loss 1.9, val loss 2.0", "| epoch 001 | … | num_updates 100"
     def generic(self, text, no):
         step = epoch = counter = total = None
+        epoch_literal = False
         taken = []  # spans consumed by anchors / counters
 
         def free(a, z):
@@ -228,6 +234,7 @@ class Reader:
                             step = v
                     elif epoch is None:
                         epoch = v
+                        epoch_literal = m.group(2) is not None or re.fullmatch(r"\d+", m.group(4)) is not None
                         c = re.match(r"\s*[:|]?\s*(\d+) */ *(\d+)" + ALONE, text[m.end():])
                         if c and counter is None:
                             counter, total = int(c.group(1)), int(c.group(2))
@@ -235,7 +242,8 @@ class Reader:
                     pos = m.end()
                     continue
             pos = m.start(1) + len(m.group(1))
-        if step is None and epoch is None:
+        under = step is None and epoch is None  # maybe a metric line under an epoch header
+        if under and self.header_epoch is None:
             return False
         prefix = ""
         p = re.search(r"\|\s*(" + "|".join(SPLITS) + r")\s*\||(?<![\w./-])(" + "|".join(SPLITS) + r")\s+on(?![\w])", text, re.I)
@@ -264,7 +272,12 @@ class Reader:
                 seen.add(key)
                 pts.append((key, num(m.group(2))))
             pos = m.end()
+        if under:
+            return self.header_line(pts, no)
         if not pts:
+            if step is None and epoch_literal:  # "Epoch [3/40]" alone: an epoch header (not "epoch = 30.0")
+                self.header_epoch = epoch
+                self.header_keys = set()
             return False
         if step is not None:
             x = step
@@ -276,6 +289,19 @@ class Reader:
         else:
             x = epoch
         for k, v in pts:
+            self.emit(k, x, v, no)
+        return True
+
+    def header_line(self, pts, no):
+        if not any("/" in k or re.match(r"(train|training|val|valid|validation|eval|test|dev)[_-]", k, re.I) for k, _ in pts):
+            return False
+        fresh = [(k, v) for k, v in pts if k not in self.header_keys]
+        if not fresh:
+            return False
+        e = self.header_epoch
+        x = e * self.batch_total + self.batch_total if self.batch_total is not None else e
+        for k, v in fresh:
+            self.header_keys.add(k)
             self.emit(k, x, v, no)
         return True
 

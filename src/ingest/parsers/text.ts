@@ -24,6 +24,8 @@ const SPLIT_PREFIX = new Set(['train', 'training', 'val', 'valid', 'validation',
 const COUNTER_UNITS = new Set(['batches', 'batch', 'steps', 'iters', 'iterations']);
 /** bar postfix metrics computed once per epoch / validation run (`val_loss`, `valid/acc`, `train_loss_epoch`) */
 const EPOCH_LEVEL = /^(val|valid|validation|eval|test)[_/.-]|_epoch$/i;
+/** a key naming its split: `val_loss`, `train-acc` */
+const SPLIT_KEY = /^(train|training|val|valid|validation|eval|test|dev)[_-]/i;
 const DICT_STEP_KEYS = new Set(['step', 'global_step', 'num_updates', 'iter', 'iteration']);
 const DICT_SKIP_KEYS = new Set(['update']); // fairseq: fractional epoch, not a metric
 const NANO_SPLITS: Record<string, string> = { train: 'train/loss', val: 'val/loss', valid: 'valid/loss', test: 'test/loss', hella: 'hella/acc_norm' };
@@ -58,6 +60,9 @@ export class TextParser implements LineParser {
   /** last value of each epoch-level bar postfix metric (Lightning shows `val_loss=…` on every update) */
   private readonly barEpochLevel = new Map<string, number>();
   private batchTotal = NaN;
+  /** epoch of the last anchor-only line ("Epoch [3/40]"), for the metric lines printed under it */
+  private headerEpoch = NaN;
+  private readonly headerKeys = new Set<string>();
   private nonBlank = 0;
   private firstNonBlank = 0;
   private emitted = false;
@@ -84,6 +89,8 @@ export class TextParser implements LineParser {
     this.barKeys.clear();
     this.barEpochLevel.clear();
     this.batchTotal = NaN;
+    this.headerEpoch = NaN;
+    this.headerKeys.clear();
     this.nonBlank = 0;
     this.firstNonBlank = 0;
     this.emitted = false;
@@ -228,6 +235,8 @@ export class TextParser implements LineParser {
     if (n === 2 && tk.kind[1] === K.Ratio && tk.lower(0) === 'epoch' && tk.kind[0] === K.Word) {
       this.kerasEpoch = tk.x[1]!;
       this.kerasKeys.clear();
+      this.headerEpoch = this.kerasEpoch; // hand-written loops print "Epoch 3/10" too, then their own lines
+      this.headerKeys.clear();
       return true;
     }
     if (tk.kind[0] !== K.Ratio || n < 2) return false;
@@ -255,7 +264,10 @@ export class TextParser implements LineParser {
     const step = known ? this.kerasEpoch : ++this.kerasCount;
     this.records++;
     for (const [k, v] of pts) {
-      if (known) this.kerasKeys.add(k);
+      if (known) {
+        this.kerasKeys.add(k);
+        this.headerKeys.add(k);
+      }
       this.emit(k, step, v, this.kerasEpoch, lineNo);
     }
     return true;
@@ -365,6 +377,7 @@ export class TextParser implements LineParser {
     let epoch = NaN;
     let counter = NaN;
     let total = NaN;
+    let epochLiteral = false; // the epoch written as an integer ("Epoch 3", "Epoch [3/40]"; not "epoch = 30.0")
     for (let i = 0; i < n; i++) {
       if (tk.kind[i] === K.Ratio && !used[i] && i + 1 < n && COUNTER_UNITS.has(tk.lower(i + 1))) {
         // "| epoch 1 |   200/ 2983 batches |"
@@ -392,6 +405,7 @@ export class TextParser implements LineParser {
         if (step !== step) step = v;
       } else if (epoch !== epoch) {
         epoch = v;
+        epochLiteral = tk.kind[j] === K.Ratio || isDigits(tk, j);
         // fairseq "epoch 001:    100 / 1093 loss=…": the epoch's batch counter
         let k = j + 1;
         if (tk.isPunct(k, CH_COLON) || tk.isPunct(k, CH_PIPE)) k++;
@@ -403,7 +417,10 @@ export class TextParser implements LineParser {
       }
       i = j;
     }
-    if (step !== step && epoch !== epoch) return false;
+    // No anchor on this line: it may belong to the epoch header printed just before it
+    // ("Epoch [3/40]" / "  Train Loss: 1.96, Train Accuracy: 27.97%" / "  Val Loss: 1.60, …").
+    const underHeader = step !== step && epoch !== epoch;
+    if (underHeader && this.headerEpoch !== this.headerEpoch) return false;
     // fairseq tags a line with its split: "| INFO | valid | epoch 001 | valid on 'valid' subset | loss 8.1 |"
     let prefix = '';
     for (let i = 0; i < n; i++) {
@@ -434,7 +451,15 @@ export class TextParser implements LineParser {
       pts.push([key, tk.num(j)]);
       i = j;
     }
-    if (pts.length === 0) return false;
+    if (underHeader) return this.headerLine(pts, lineNo);
+    if (pts.length === 0) {
+      if (step !== step && epochLiteral) {
+        // an epoch header ("Epoch [3/40]", "Epoch 3 of 40"): metrics may follow on the next lines
+        this.headerEpoch = epoch;
+        this.headerKeys.clear();
+      }
+      return false;
+    }
     let x: number;
     if (step === step) x = step;
     else if (counter === counter) {
@@ -446,6 +471,30 @@ export class TextParser implements LineParser {
     for (const [k, v] of pts) this.emit(k, x, v, epoch, lineNo);
     return true;
   }
+
+  /**
+   * Metric pairs on a line without an anchor, under an epoch header: taken only when a pair names its split
+   * (`Train Loss`, `val loss`, `valid_acc`) — the evidence that this is an epoch report — and each series
+   * once per header. x as for an epoch-only line.
+   */
+  private headerLine(pts: [string, number][], lineNo: number): boolean {
+    const epoch = this.headerEpoch;
+    if (!pts.some(([k]) => k.includes('/') || SPLIT_KEY.test(k))) return false;
+    const fresh = pts.filter(([k]) => !this.headerKeys.has(k));
+    if (fresh.length === 0) return false;
+    const x = this.batchTotal === this.batchTotal ? epoch * this.batchTotal + this.batchTotal : epoch;
+    this.records++;
+    for (const [k, v] of fresh) {
+      this.headerKeys.add(k);
+      this.emit(k, x, v, epoch, lineNo);
+    }
+    return true;
+  }
+}
+
+function isDigits(tk: Tokens, i: number): boolean {
+  for (let p = tk.a[i]!; p < tk.z[i]!; p++) if (tk.buf[p]! < 0x30 || tk.buf[p]! > 0x39) return false;
+  return true;
 }
 
 function isSigned(tk: Tokens, i: number): boolean {

@@ -17,6 +17,7 @@ export const ADVERSARIAL: Record<string, (n: number) => string> = {
   'tqdm postfix': (n) => `Epoch 1: 5%|█| 1/9 [00:01<00:02, 1it/s, ${'loss=1, '.repeat(n / 8)}]`,
   'bar pieces 5%|1/2 [': (n) => '5%|█| 1/2 ['.repeat(n / 12),
   'unknown-total pieces 1it [': (n) => '1it ['.repeat(n / 5),
+  'Val Loss: 1, … (under a header)': (n) => 'Val Loss: 1, '.repeat(n / 13),
   'unterminated ANSI': (n) => `\x1b[${'0;'.repeat(n / 2)}`,
   'epoch 1 | … pipes': (n) => `epoch 1 ${'| valid '.repeat(n / 8)}`,
 };

@@ -120,6 +120,22 @@ describe('ingest/text: console formats', () => {
     assert.deepEqual(pts(s, 'loss'), [[3183, 9.09], [3383, 7.33], [6166, 5.67]]);
     assert.deepEqual(pts(s, 'valid/loss'), [[5966, 5.61]]);
   });
+  it('metric lines under an epoch header, when they name their split; each series once per header', () => {
+    const s = run(
+      'Device : cuda\nEpoch [1/40]\n  Train Loss: 1.9660, Train Accuracy: 27.97%\n  Val Loss: 1.6001, Val Accuracy: 40.36%\n' +
+        'Epoch [2/40]\n  Train Loss: 1.6147, Train Accuracy: 40.61%\n  Val Loss: 1.5206, Val Accuracy: 46.09%\n  Val Loss: 9.9\n' +
+        'Epoch 3 of 20\nTraining\nTrain Loss: 0.0012, Train Acc: 86.08\nVal Loss: 0.0010, Val Acc: 89.57\n',
+    );
+    assert.deepEqual(pts(s, 'Train/Loss'), [[1, 1.966], [2, 1.6147], [3, 0.0012]]);
+    assert.deepEqual(pts(s, 'Val/Loss'), [[1, 1.6001], [2, 1.5206], [3, 0.001]]);
+    assert.deepEqual(pts(s, 'Val/Acc'), [[3, 89.57]]);
+    assert.equal(s.byKey('Train/Accuracy').length, 0); // "27.97%" is not a value
+  });
+  it('no header mode without a split name, without a header, or under a non-integer "epoch = 30.0" table row', () => {
+    assert.deepEqual(run('Epoch 5\nloss: 0.3\n').points, []);
+    assert.deepEqual(run('Train Loss: 0.3\nVal Loss: 0.4\n').points, []);
+    assert.deepEqual(run('***** train metrics *****\n  epoch                    =       30.0\n  train_loss               =     1.0989\n').points, []);
+  });
   it('generic anchors keep working (step=… loss=…, [epoch 2/10] iter 500 loss: 1e-3)', () => {
     const s = run('step=10 loss=0.5 acc=0.9\n[epoch 2/10] iter 500 loss: 1e-3\nglobal_step: 7, grad_norm=2.5\n');
     assert.deepEqual(pts(s, 'loss'), [[10, 0.5], [500, 1e-3]]);

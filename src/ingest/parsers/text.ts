@@ -162,7 +162,7 @@ export class TextParser implements LineParser {
     const seen = new Set<string>();
     let any = false;
     while (i < n - 1) {
-      const q = tk.kind[i] === K.Punct ? tk.x[i]! : -1;
+      const q = tk.kind[i] === K.Punct ? tk.ch(i) : -1;
       if (q !== CH_SQUOTE && q !== CH_DQUOTE) return false;
       let j = i + 1;
       while (j < n && !tk.isPunct(j, q)) j++;
@@ -175,8 +175,8 @@ export class TextParser implements LineParser {
       if (tk.kind[i] === K.Num) {
         v = tk.num(i);
         i++;
-      } else if (tk.kind[i] === K.Punct && (tk.x[i] === CH_SQUOTE || tk.x[i] === CH_DQUOTE)) {
-        const q2 = tk.x[i]!;
+      } else if (tk.kind[i] === K.Punct && (tk.ch(i) === CH_SQUOTE || tk.ch(i) === CH_DQUOTE)) {
+        const q2 = tk.ch(i);
         let k = i + 1;
         while (k < n && !tk.isPunct(k, q2)) k++;
         if (k >= n) return false;
@@ -233,7 +233,7 @@ export class TextParser implements LineParser {
     const tk = this.tk;
     const n = tk.n;
     if (n === 2 && tk.kind[1] === K.Ratio && tk.lower(0) === 'epoch' && tk.kind[0] === K.Word) {
-      this.kerasEpoch = tk.x[1]!;
+      this.kerasEpoch = tk.ratioI(1);
       this.kerasKeys.clear();
       this.headerEpoch = this.kerasEpoch; // hand-written loops print "Epoch 3/10" too, then their own lines
       this.headerKeys.clear();
@@ -248,7 +248,7 @@ export class TextParser implements LineParser {
     } else if (tk.kind[1] === K.Other) i = 2; // ━━━━ (Keras 3)
     else if (!tk.isPunct(1, CH_DASH)) return false; // verbose=2: "128/128 - 5s - loss: 3.1"
     for (let j = i; j < n; j++) if (tk.kind[j] === K.Word && tk.text(j) === 'ETA') return true; // batch progress
-    if (tk.x[0] !== tk.y[0]) return true; // batch progress (Keras 3 prints no ETA word)
+    if (tk.ratioI(0) !== tk.ratioN(0)) return true; // batch progress (Keras 3 prints no ETA word)
     const pts: [string, number][] = [];
     const seen = new Set<string>();
     for (let j = i; j + 3 < n; j++) {
@@ -293,8 +293,8 @@ export class TextParser implements LineParser {
       while (i < n && !tk.isPunct(i, CH_PIPE)) i++;
       i++;
       if (i >= n || tk.kind[i] !== K.Ratio || !tk.isPunct(i + 1, CH_LBRACK)) return false;
-      counter = tk.x[i]!;
-      total = tk.y[i]!;
+      counter = tk.ratioI(i);
+      total = tk.ratioN(i);
       descEnd = pct - 1;
     } else {
       // unknown total: "Epoch 2: 450it [00:10, 43.2it/s, loss=0.1]"
@@ -313,7 +313,7 @@ export class TextParser implements LineParser {
       if (tk.kind[j] !== K.Word || !EPOCH_WORDS.has(tk.lower(j))) continue;
       const k = tk.isPunct(j + 1, CH_COLON) ? j + 2 : j + 1;
       if (k < descEnd && (tk.kind[k] === K.Num || tk.kind[k] === K.Ratio)) {
-        const v = tk.kind[k] === K.Num ? tk.num(k) : tk.x[k]!;
+        const v = tk.kind[k] === K.Num ? tk.num(k) : tk.ratioI(k);
         if (Number.isInteger(v) && v >= 0) epoch = v;
       }
       break;
@@ -382,8 +382,8 @@ export class TextParser implements LineParser {
       if (tk.kind[i] === K.Ratio && !used[i] && i + 1 < n && COUNTER_UNITS.has(tk.lower(i + 1))) {
         // "| epoch 1 |   200/ 2983 batches |"
         if (counter !== counter) {
-          counter = tk.x[i]!;
-          total = tk.y[i]!;
+          counter = tk.ratioI(i);
+          total = tk.ratioN(i);
         }
         used[i] = 1;
         continue;
@@ -393,10 +393,10 @@ export class TextParser implements LineParser {
       const isStep = STEP_WORDS.has(w);
       if (!isStep && !EPOCH_WORDS.has(w)) continue;
       let j = i + 1;
-      if (tk.kind[j] === K.Punct && (tk.x[j] === CH_COLON || tk.x[j] === CH_EQ || tk.x[j] === CH_HASH || tk.x[j] === CH_LBRACK)) j++;
+      if (tk.kind[j] === K.Punct && (tk.ch(j) === CH_COLON || tk.ch(j) === CH_EQ || tk.ch(j) === CH_HASH || tk.ch(j) === CH_LBRACK)) j++;
       if (j >= n) break;
       let v: number;
-      if (tk.kind[j] === K.Ratio) v = tk.x[j]!;
+      if (tk.kind[j] === K.Ratio) v = tk.ratioI(j);
       else if (tk.kind[j] === K.Num && !isSigned(tk, j)) v = tk.num(j);
       else continue;
       if (!Number.isInteger(v) || v < 0) continue;
@@ -410,8 +410,8 @@ export class TextParser implements LineParser {
         let k = j + 1;
         if (tk.isPunct(k, CH_COLON) || tk.isPunct(k, CH_PIPE)) k++;
         if (k < n && tk.kind[k] === K.Ratio && counter !== counter) {
-          counter = tk.x[k]!;
-          total = tk.y[k]!;
+          counter = tk.ratioI(k);
+          total = tk.ratioN(k);
           used[k] = 1;
         }
       }

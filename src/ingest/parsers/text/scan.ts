@@ -8,9 +8,9 @@ export const enum K {
   Word = 1,
   /** a number standing alone (`2.5`, `-1e-3`, `nan`, `inf`); not glued to letters (`12ms`, `1.2.3`, `2024-01-05` are Other) */
   Num = 2,
-  /** `i/N` or `i / N` with integers (`450/1000`, `200/ 2983`) */
+  /** `i/N` or `i / N` with integers (`450/1000`, `200/ 2983`): `ratioI(i)`, `ratioN(i)` */
   Ratio = 3,
-  /** one ASCII punctuation byte; its code is in `x` */
+  /** one ASCII punctuation byte (`ch(i)`) */
   Punct = 4,
   /** anything else: numbers glued to units, runs of non-ASCII bytes (`━━━`, `████▌`) */
   Other = 5,
@@ -38,21 +38,16 @@ export class Tokens {
   z = new Int32Array(64);
   /** whitespace before the token */
   sp = new Uint8Array(64);
-  /** Punct: char code; Ratio: numerator */
-  x = new Float64Array(64);
-  /** Ratio: denominator */
-  y = new Float64Array(64);
   buf: Uint8Array = new Uint8Array(0);
 
-  private push(kind: K, a: number, z: number, sp: number, x = 0, y = 0): void {
+  // 10 bytes per token: a 2 MiB line of one-byte tokens holds about 20 MB while it is parsed
+  private push(kind: K, a: number, z: number, sp: number): void {
     if (this.n === this.kind.length) this.grow();
     const i = this.n++;
     this.kind[i] = kind;
     this.a[i] = a;
     this.z[i] = z;
     this.sp[i] = sp;
-    this.x[i] = x;
-    this.y[i] = y;
   }
 
   private grow(): void {
@@ -69,12 +64,6 @@ export class Tokens {
     const sp = new Uint8Array(m);
     sp.set(this.sp);
     this.sp = sp;
-    const x = new Float64Array(m);
-    x.set(this.x);
-    this.x = x;
-    const y = new Float64Array(m);
-    y.set(this.y);
-    this.y = y;
   }
 
   /** Drops oversized arrays kept from a huge line. */
@@ -84,8 +73,6 @@ export class Tokens {
       this.a = new Int32Array(64);
       this.z = new Int32Array(64);
       this.sp = new Uint8Array(64);
-      this.x = new Float64Array(64);
-      this.y = new Float64Array(64);
     }
     this.buf = new Uint8Array(0);
   }
@@ -131,14 +118,14 @@ export class Tokens {
           p = p + 1 + nonFiniteAt(b, p + 1, e);
           this.push(K.Num, start, p, sp);
         } else {
-          this.push(K.Punct, p, p + 1, sp, c);
+          this.push(K.Punct, p, p + 1, sp);
           p++;
         }
       } else if (c >= 0x80) {
         while (p < e && b[p]! >= 0x80) p++;
         this.push(K.Other, start, p, sp);
       } else {
-        this.push(K.Punct, p, p + 1, sp, c);
+        this.push(K.Punct, p, p + 1, sp);
         p++;
       }
       sp = 0;
@@ -189,10 +176,9 @@ export class Tokens {
         q++;
         while (q < e && b[q] === 0x20) q++;
         if (q < e && isDigit(b[q]!)) {
-          const nd = q;
           while (q < e && isDigit(b[q]!)) q++;
           if (!glued(b, q, e)) {
-            this.push(K.Ratio, start, q, sp, digits(b, start, p), digits(b, nd, q));
+            this.push(K.Ratio, start, q, sp);
             return q;
           }
         }
@@ -243,7 +229,28 @@ export class Tokens {
   }
 
   isPunct(i: number, ch: number): boolean {
-    return i >= 0 && i < this.n && this.kind[i] === K.Punct && this.x[i] === ch;
+    return i >= 0 && i < this.n && this.kind[i] === K.Punct && this.buf[this.a[i]!] === ch;
+  }
+
+  /** The byte of a Punct token. */
+  ch(i: number): number {
+    return this.buf[this.a[i]!]!;
+  }
+
+  /** Numerator of a Ratio token (NaN beyond 15 digits). */
+  ratioI(i: number): number {
+    const a = this.a[i]!;
+    let p = a;
+    while (isDigit(this.buf[p]!)) p++;
+    return digits(this.buf, a, p);
+  }
+
+  /** Denominator of a Ratio token. */
+  ratioN(i: number): number {
+    const z = this.z[i]!;
+    let p = z;
+    while (p > this.a[i]! && isDigit(this.buf[p - 1]!)) p--;
+    return digits(this.buf, p, z);
   }
 }
 

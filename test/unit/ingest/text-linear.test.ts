@@ -10,7 +10,7 @@ function cpuNsPerByte(line: Uint8Array, patterns: string[] = []): number {
   for (let rep = 0; rep < 3; rep++) {
     // small lines: repeat to get a measurable time; a fresh parser each time (no state carried over,
     // e.g. a progress bar's repeated counter)
-    const times = Math.max(1, Math.floor(1_000_000 / line.length));
+    const times = Math.max(1, Math.floor(500_000 / line.length));
     const header = enc('Epoch [1/2]'); // so that anchor-less lines take the "under an epoch header" path too
     const parsers = Array.from({ length: times }, () => {
       const p = new TextParser(new RecSink(), patterns);

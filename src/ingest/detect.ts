@@ -1,80 +1,15 @@
 // Format detection by file name and content, glob overrides, default watch globs, run grouping.
+import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
+import { matchGlob } from './globs';
 import { looksLikeTfRecord } from './parsers/tfevents';
 
 export type FormatName = 'jsonl' | 'csv' | 'hf-trainer-state' | 'tfevents' | 'mlflow' | 'text';
 
-/** Workspace globs covering every supported format. */
-export const DEFAULT_WATCH_GLOBS: string[] = [
-  '**/*.jsonl',
-  '**/*.ndjson',
-  '**/metrics.csv',
-  '**/results.csv',
-  '**/history.csv',
-  '**/*training*.csv',
-  '**/*log*.csv',
-  '**/*.tsv',
-  '**/trainer_state.json',
-  '**/events.out.tfevents.*',
-  '**/mlruns/*/*/metrics/**',
-  '**/*.log',
-];
-
-const globCache = new Map<string, RegExp>();
-
-/** Glob → RegExp: `**` (any depth), `*`, `?`, `{a,b}`, `[…]`. Paths use '/' separators. */
-export function globToRegExp(glob: string): RegExp {
-  let re = globCache.get(glob);
-  if (re) return re;
-  let out = '';
-  let inBrace = 0;
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*') {
-      if (glob[i + 1] === '*') {
-        i++;
-        if (glob[i + 1] === '/') {
-          i++;
-          out += '(?:.*/)?';
-        } else out += '.*';
-      } else out += '[^/]*';
-    } else if (c === '?') out += '[^/]';
-    else if (c === '{') {
-      inBrace++;
-      out += '(?:';
-    } else if (c === '}' && inBrace > 0) {
-      inBrace--;
-      out += ')';
-    } else if (c === ',' && inBrace > 0) out += '|';
-    else if (c === '[') {
-      const end = glob.indexOf(']', i + 1);
-      if (end < 0) out += '\\[';
-      else {
-        out += '[' + glob.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\') + ']';
-        i = end;
-      }
-    } else out += c.replace(/[.+^$()|\\\]]/g, '\\$&');
-  }
-  try {
-    re = new RegExp('^' + out + '$');
-  } catch {
-    re = /^\b$/; // never matches
-  }
-  globCache.set(glob, re);
-  return re;
-}
+export { DEFAULT_WATCH_GLOBS, globToRegExp, matchGlob } from './globs';
 
 function slash(p: string): string {
   return p.split(path.sep).join('/');
-}
-
-/** True when `glob` matches the absolute path, a path suffix (for `**`-less relative globs) or the basename. */
-export function matchGlob(glob: string, filePath: string): boolean {
-  const p = slash(filePath);
-  const re = globToRegExp(slash(glob));
-  if (re.test(p) || re.test(path.posix.basename(p))) return true;
-  if (!glob.startsWith('/') && !glob.startsWith('**')) return globToRegExp('**/' + slash(glob)).test(p);
-  return false;
 }
 
 /** mlruns/<exp>/<run>/metrics/<key…>: returns the run dir and metric key. */
@@ -94,6 +29,14 @@ function isBinary(head: Uint8Array): boolean {
     if (c < 8 || (c > 13 && c < 32 && c !== 27)) bad++;
   }
   return bad > n / 20;
+}
+
+const TEXT_EXT = /\.(jsonl|ndjson|json|csv|tsv|log|txt|out)$/;
+
+/** The bytes before the first NUL (NUL-padded tails after a crash). */
+export function untilNul(head: Uint8Array): Uint8Array {
+  const z = head.indexOf(0);
+  return z < 0 ? head : head.subarray(0, z);
 }
 
 function firstLine(head: Uint8Array): string {
@@ -134,13 +77,15 @@ export function detectFormat(
   if (lower.startsWith('events.out.tfevents.')) return 'tfevents';
   if (lower === 'trainer_state.json') return 'hf-trainer-state';
   if (mlflowParts(filePath)) return 'mlflow';
+  // known text extensions are never binary: a crash can leave NUL padding, read up to it
+  if (TEXT_EXT.test(lower)) head = untilNul(head);
+  else if (head.length > 0 && isBinary(head)) return looksLikeTfRecord(head) ? 'tfevents' : undefined;
   if (head.length === 0) {
     if (/\.(jsonl|ndjson)$/.test(lower)) return 'jsonl';
     if (/\.(csv|tsv)$/.test(lower)) return 'csv';
     if (/\.(log|txt|out)$/.test(lower)) return 'text';
     return undefined;
   }
-  if (isBinary(head)) return looksLikeTfRecord(head) ? 'tfevents' : undefined;
   const line = firstLine(head);
   if (/\.(jsonl|ndjson)$/.test(lower)) return 'jsonl';
   if (/\.json$/.test(lower)) {
@@ -170,4 +115,65 @@ export function runRootOf(filePath: string, format: FormatName): { root: string;
     return { root: dir, prefix: '' };
   }
   return { root: filePath, prefix: '' };
+}
+
+/**
+ * How a file joins a run. `root` is the run's id: files with the same root are one run (a run can have
+ * several files: TensorBoard train/ + validation/, MLflow metric files, later one file per rank).
+ * `role`: `primary` — its series are the run's; `snapshot` — one of several copies of the same history
+ * (Hugging Face `checkpoint-N/trainer_state.json`: the run follows the longest); `cross-check` — a second
+ * source of the same metrics (HF `runs/<name>/events.out.tfevents.*` next to a trainer_state.json), followed
+ * but not turned into series, so nothing is reported twice.
+ */
+export interface RunGroup {
+  root: string;
+  prefix: string;
+  split?: 'train' | 'val' | 'test';
+  role: 'primary' | 'snapshot' | 'cross-check';
+}
+
+const CHECKPOINT_DIR = /^checkpoint-\d+$/;
+
+/** `<out>/trainer_state.json` or `<out>/checkpoint-N/trainer_state.json` → `<out>`. */
+export function hfOutputDir(stateFile: string): string {
+  const dir = path.dirname(stateFile);
+  return CHECKPOINT_DIR.test(path.basename(dir)) ? path.dirname(dir) : dir;
+}
+
+/** `<out>/runs/<name>/events.out.tfevents.*` → `<out>` (the Trainer's default logging_dir). */
+export function hfRunsParent(eventFile: string): string | undefined {
+  const runDir = path.dirname(eventFile);
+  const runs = path.dirname(runDir);
+  return path.basename(runs) === 'runs' ? path.dirname(runs) : undefined;
+}
+
+/** True when `<out>` holds a trainer_state.json, directly or in a checkpoint-N folder (bounded: one readdir). */
+export async function holdsTrainerState(out: string): Promise<boolean> {
+  const isFile = async (p: string): Promise<boolean> => (await fsp.stat(p).catch(() => undefined))?.isFile() ?? false;
+  if (await isFile(path.join(out, 'trainer_state.json'))) return true;
+  let names: string[];
+  try {
+    names = await fsp.readdir(out);
+  } catch {
+    return false;
+  }
+  let tried = 0;
+  for (const n of names) {
+    if (!CHECKPOINT_DIR.test(n)) continue;
+    if (await isFile(path.join(out, n, 'trainer_state.json'))) return true;
+    if (++tried >= 64) break;
+  }
+  return false;
+}
+
+/** The run grouping of one file (see RunGroup); touches the file system only for TensorBoard files under `runs/`. */
+export async function groupOf(filePath: string, format: FormatName): Promise<RunGroup> {
+  if (format === 'hf-trainer-state' && path.basename(filePath).toLowerCase() === 'trainer_state.json') {
+    return { root: hfOutputDir(filePath), prefix: '', role: 'snapshot' };
+  }
+  if (format === 'tfevents') {
+    const out = hfRunsParent(filePath);
+    if (out !== undefined && (await holdsTrainerState(out))) return { root: out, prefix: '', role: 'cross-check' };
+  }
+  return { ...runRootOf(filePath, format), role: 'primary' };
 }

@@ -1,0 +1,315 @@
+// Discovery: the one place that decides which files are runs. Candidates come from folder walks
+// (Watch Folder, CLI folders, the folder rescan), VS Code's workspace search and file events; each is
+// matched against the glob list (globs.ts), then, for generic names, sniffed: the first ≤ 64 KiB are
+// read (async, regular files only, opened O_NONBLOCK and re-checked with fstat: a FIFO or device is
+// never opened blocking) and run through the format's own parser. Rejected files are remembered by
+// path + size + mtime and sniffed again only when they grow while their head is still short (or are
+// rewritten smaller), so they neither use up `maxFiles` nor are read on every change.
+import * as fs from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import * as path from 'node:path';
+import { detectFormat, type FormatName, looksLikeCsvHeader, untilNul } from './detect';
+import { isCandidate, matchGlob, needsSniff } from './globs';
+import { LineReader } from './lines';
+import { JsonlParser } from './parsers/jsonl';
+import { TextParser } from './parsers/text';
+import type { Sink } from './sink';
+
+/** Bytes read to sniff a file. */
+export const SNIFF_BYTES = 64 * 1024;
+
+export type Overrides = readonly { glob: string; format: FormatName }[];
+
+export interface Head {
+  bytes: Uint8Array;
+  size: number;
+  mtimeMs: number;
+}
+
+/**
+ * Reads the first `max` bytes of a regular file without ever blocking on a FIFO/device: stat first,
+ * open with O_NONBLOCK, fstat the descriptor (the path may have been swapped) and read from 0.
+ * Undefined: missing, not a regular file, or unreadable.
+ */
+export async function readHead(file: string, max = SNIFF_BYTES): Promise<Head | undefined> {
+  let st: fs.Stats;
+  try {
+    st = await fsp.stat(file);
+  } catch {
+    return undefined;
+  }
+  if (!st.isFile()) return undefined;
+  let fh: fsp.FileHandle | undefined;
+  try {
+    fh = await fsp.open(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+    const st2 = await fh.stat();
+    if (!st2.isFile()) return undefined;
+    const b = new Uint8Array(Math.max(0, Math.min(max, st2.size || max)));
+    let got = 0;
+    while (got < b.length) {
+      const { bytesRead } = await fh.read(b, got, b.length - got, got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return { bytes: b.subarray(0, got), size: st2.size, mtimeMs: st2.mtimeMs };
+  } catch {
+    return undefined;
+  } finally {
+    await fh?.close().catch(() => undefined);
+  }
+}
+
+/** Counts what a parser makes of a head. */
+class CountingSink implements Sink {
+  points = 0;
+  series(): number {
+    return 0;
+  }
+  point(): void {
+    this.points++;
+  }
+  block(_id: number, n: number): void {
+    this.points += n;
+  }
+  rows(n: number, _s: Float64Array, _w: Float64Array | undefined, _e: Float64Array | undefined, _l: Float64Array, k: number): void {
+    this.points += n * k;
+  }
+  logit(): void {
+    this.points++;
+  }
+  error(): void {}
+  meta(): void {}
+}
+
+const MAX_SNIFF_LINES = 2000;
+
+/** Lines of a head, split at '\n' and at '\r' (progress bars rewrite a line with '\r'). */
+function* segments(text: Uint8Array): Generator<[number, number]> {
+  let s = 0;
+  let n = 0;
+  for (let i = 0; i < text.length && n < MAX_SNIFF_LINES * 4; i++) {
+    const c = text[i]!;
+    if (c === 10 || c === 13) {
+      if (i > s) {
+        n++;
+        yield [s, i];
+      }
+      s = i + 1;
+    }
+  }
+  if (s < text.length) yield [s, text.length];
+}
+
+/**
+ * Does this head look like a training log of `format`? JSON lines: at least one line with a numeric
+ * metric (the JSONL parser yields a point); CSV: a header with a metric-like column; console text: a
+ * line with a step/epoch anchor and a metric (the text parser yields a point).
+ */
+export function headLooksLikeLog(format: FormatName, head: Uint8Array, textPatterns: readonly string[] = []): boolean {
+  const b = untilNul(head);
+  if (b.length === 0) return false;
+  switch (format) {
+    case 'jsonl': {
+      const sink = new CountingSink();
+      const r = new LineReader(new JsonlParser(sink, ''), sink);
+      let end = b.lastIndexOf(10);
+      if (end < 0) end = b.length; // one (maybe partial) line
+      r.push(b.subarray(0, Math.min(end + 1, b.length)));
+      r.finish();
+      return sink.points > 0;
+    }
+    case 'csv': {
+      let s = 0;
+      if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) s = 3;
+      let e = b.indexOf(10, s);
+      if (e < 0) e = b.length;
+      return looksLikeCsvHeader(new TextDecoder().decode(b.subarray(s, e)).replace(/\r$/, ''));
+    }
+    case 'text': {
+      const sink = new CountingSink();
+      const p = new TextParser(sink, textPatterns);
+      let ln = 0;
+      for (const [s, e] of segments(b)) {
+        p.line(b, s, e, ++ln);
+        if (sink.points > 0) return true;
+      }
+      return false;
+    }
+    default:
+      return true; // hf-trainer-state, tfevents, mlflow: named by their format
+  }
+}
+
+export type Verdict =
+  | { accept: true; format: FormatName; size: number; mtimeMs: number }
+  | { accept: false; reason: 'not-a-file' | 'unreadable' | 'not-a-log' | 'empty'; size: number; mtimeMs: number };
+
+/** Decides on one file (no caching): format by override/name/content, then sniffing for generic names. */
+export async function sniff(file: string, overrides: Overrides = [], textPatterns: readonly string[] = []): Promise<Verdict> {
+  const h = await readHead(file);
+  if (!h) {
+    const st = await fsp.stat(file).catch(() => undefined);
+    return { accept: false, reason: st && !st.isFile() ? 'not-a-file' : 'unreadable', size: st?.size ?? 0, mtimeMs: st?.mtimeMs ?? 0 };
+  }
+  return judge(file, h, overrides, textPatterns);
+}
+
+export function judge(file: string, h: Head, overrides: Overrides = [], textPatterns: readonly string[] = []): Verdict {
+  const format = detectFormat(file, h.bytes, overrides as { glob: string; format: FormatName }[]);
+  const base = { size: h.size, mtimeMs: h.mtimeMs };
+  if (!format) return { accept: false, reason: untilNul(h.bytes).length === 0 ? 'empty' : 'not-a-log', ...base };
+  if (overrides.some((o) => matchGlob(o.glob, file)) || !needsSniff(file)) return { accept: true, format, ...base };
+  if (untilNul(h.bytes).length === 0) return { accept: false, reason: 'empty', ...base };
+  return headLooksLikeLog(format, h.bytes, textPatterns) ? { accept: true, format, ...base } : { accept: false, reason: 'not-a-log', ...base };
+}
+
+export interface DiscoveryOptions {
+  formatOverrides?: Overrides;
+  textPatterns?: readonly string[];
+  /** Extra globs (beyond the defaults) a walked file may match; override globs always count. */
+  include?: readonly string[];
+  /** Globs of files/folders never considered. */
+  exclude?: readonly string[];
+  /** Files sniffed at once (default 4). */
+  concurrency?: number;
+}
+
+export interface Found {
+  path: string;
+  format: FormatName;
+  size: number;
+  mtimeMs: number;
+}
+
+const SKIP_DIRS = new Set(['node_modules', '.git', '.hg', '.svn', '__pycache__', '.venv', 'venv', '.tox', '.mypy_cache', 'site-packages']);
+
+export class Discovery {
+  private readonly rejected = new Map<string, { size: number; mtimeMs: number; headLen: number }>();
+  private readonly opts: DiscoveryOptions;
+  /** Counters (tests, logs). */
+  readonly stats = { sniffed: 0, accepted: 0, rejected: 0, skipped: 0 };
+
+  constructor(opts: DiscoveryOptions = {}) {
+    this.opts = opts;
+  }
+
+  private globs(): string[] {
+    return [...(this.opts.include ?? []), ...(this.opts.formatOverrides ?? []).map((o) => o.glob)];
+  }
+
+  /** True when the path matches the watch globs (defaults, `include`, override globs) and no exclude glob. */
+  matches(file: string): boolean {
+    if ((this.opts.exclude ?? []).some((g) => matchGlob(g, file))) return false;
+    return isCandidate(file, this.globs());
+  }
+
+  /** Remembered as not a log, and unchanged in a way that could change that. */
+  isKnownReject(file: string, size: number, mtimeMs: number): boolean {
+    const r = this.rejected.get(file);
+    if (!r) return false;
+    if (size < r.size) return false; // rewritten / truncated: look again
+    if (size === r.size && mtimeMs === r.mtimeMs) return true;
+    // grew: only bytes within the sniffed head can change the verdict
+    return r.headLen >= SNIFF_BYTES;
+  }
+
+  /** Forget a rejection (the user asked for this file explicitly). */
+  forget(file: string): void {
+    this.rejected.delete(file);
+  }
+
+  /** Regular files under `dir` that match the globs (excluded and tool folders skipped), at most `max`. */
+  async walk(dir: string, max = 10000): Promise<string[]> {
+    const out: string[] = [];
+    const rootAbs = path.resolve(dir);
+    const walkDir = async (d: string, depth: number): Promise<void> => {
+      if (depth > 12 || out.length >= max) return;
+      let ents: fs.Dirent[];
+      try {
+        ents = await fsp.readdir(d, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      ents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      for (const e of ents) {
+        if (out.length >= max) return;
+        const p = path.join(d, e.name);
+        if (e.isDirectory()) {
+          if (!SKIP_DIRS.has(e.name) && !(this.opts.exclude ?? []).some((g) => matchGlob(g, p + '/'))) await walkDir(p, depth + 1);
+        } else if (e.isFile()) {
+          const rel = path.relative(rootAbs, p);
+          if (this.matches(p) || this.globs().some((g) => matchGlob(g, rel))) out.push(p);
+        }
+      }
+    };
+    await walkDir(rootAbs, 0);
+    return out;
+  }
+
+  /**
+   * Decides on candidate files: stats them, drops known rejections, sniffs the rest newest first with
+   * bounded concurrency, and returns the accepted ones (at most `limit`, newest first). Rejected files
+   * do not count against the limit.
+   */
+  async offer(files: readonly string[], limit = Infinity): Promise<Found[]> {
+    const conc = Math.max(1, this.opts.concurrency ?? 4);
+    const stats: { path: string; size: number; mtimeMs: number }[] = [];
+    let i = 0;
+    const uniq = [...new Set(files.map((f) => path.resolve(f)))];
+    await pool(conc, async () => {
+      while (i < uniq.length) {
+        const f = uniq[i++]!;
+        const st = await fsp.stat(f).catch(() => undefined);
+        if (!st || !st.isFile()) continue;
+        if (this.isKnownReject(f, st.size, st.mtimeMs)) {
+          this.stats.skipped++;
+          continue;
+        }
+        stats.push({ path: f, size: st.size, mtimeMs: st.mtimeMs });
+      }
+    });
+    stats.sort((a, b) => b.mtimeMs - a.mtimeMs || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const found: (Found & { order: number })[] = [];
+    let j = 0;
+    await pool(conc, async () => {
+      while (j < stats.length && found.length < limit) {
+        const order = j;
+        const c = stats[j++]!;
+        const v = await this.decide(c.path);
+        if (v.accept) found.push({ path: c.path, format: v.format, size: v.size, mtimeMs: v.mtimeMs, order });
+      }
+    });
+    found.sort((a, b) => a.order - b.order);
+    return found.slice(0, limit === Infinity ? undefined : limit).map(({ order: _o, ...f }) => f);
+  }
+
+  /** Sniffs one file and remembers a rejection. */
+  async decide(file: string): Promise<Verdict> {
+    const h = await readHead(file);
+    this.stats.sniffed++;
+    if (!h) {
+      const st = await fsp.stat(file).catch(() => undefined);
+      if (st) this.rejected.set(file, { size: st.size, mtimeMs: st.mtimeMs, headLen: st.isFile() ? 0 : SNIFF_BYTES });
+      this.stats.rejected++;
+      return { accept: false, reason: st && !st.isFile() ? 'not-a-file' : 'unreadable', size: st?.size ?? 0, mtimeMs: st?.mtimeMs ?? 0 };
+    }
+    const v = judge(file, h, this.opts.formatOverrides, this.opts.textPatterns);
+    if (v.accept) {
+      this.rejected.delete(file);
+      this.stats.accepted++;
+    } else {
+      this.rejected.set(file, { size: h.size, mtimeMs: h.mtimeMs, headLen: h.bytes.length });
+      this.stats.rejected++;
+    }
+    return v;
+  }
+
+  /** Rejected files remembered (tests). */
+  rejectedCount(): number {
+    return this.rejected.size;
+  }
+}
+
+async function pool(n: number, worker: () => Promise<void>): Promise<void> {
+  await Promise.all(Array.from({ length: n }, () => worker()));
+}

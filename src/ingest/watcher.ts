@@ -262,7 +262,10 @@ export class LogWatcher {
         this.fileToRun.set(abs, r);
         return r.visible ? r.store : undefined;
       }
-      if (active) this.dropFile(r, active, false);
+      if (active) {
+        this.dropFile(r, active, false);
+        r.store.replaceFile(active.path, abs);
+      }
       // event files of this output folder that became runs of their own before the state existed
       await this.regroupCrossChecks(root);
     } else if (group.role === 'cross-check') {
@@ -334,7 +337,6 @@ export class LogWatcher {
     );
     (r.cross ??= []).push({ file: fsState, shadow });
     this.fileToRun.set(abs, r);
-    r.store.meta['crossCheck'] = abs;
     await fsState.follower.start();
     if (this.opts.watch === false) fsState.reader.finish();
     return r.visible ? r.store : undefined;
@@ -378,6 +380,7 @@ export class LogWatcher {
     }
     if (!best) return false;
     this.fileToRun.delete(best.p);
+    r.store.replaceFile(gone.path, best.p);
     await this.addFile(best.p, 'hf-trainer-state');
     this.schedule(r);
     return true;

@@ -153,7 +153,7 @@ interface RunState {
 
 type Listener = (u: RunUpdate) => void;
 
-const GENERIC_NAMES = new Set(['metrics.csv', 'results.csv', 'trainer_state.json', 'history.csv', 'log.txt', 'train.log', 'metrics.jsonl', 'log.jsonl', 'training.log']);
+const GENERIC_NAMES = new Set(['metrics.csv', 'metrics.json', 'results.csv', 'trainer_state.json', 'history.csv', 'log.txt', 'train.log', 'metrics.jsonl', 'log.jsonl', 'training.log']);
 
 export class LogWatcher {
   private readonly runsById = new Map<string, RunState>();

@@ -147,23 +147,37 @@ export function hfRunsParent(eventFile: string): string | undefined {
   return path.basename(runs) === 'runs' ? path.dirname(runs) : undefined;
 }
 
-/** True when `<out>` holds a trainer_state.json, directly or in a checkpoint-N folder (bounded: one readdir). */
-export async function holdsTrainerState(out: string): Promise<boolean> {
+/** The trainer_state.json files of `<out>`: its own and those of its checkpoint-N folders (bounded: one readdir, ≤ 256 stats). */
+export async function trainerStatesIn(out: string, firstOnly = false): Promise<string[]> {
   const isFile = async (p: string): Promise<boolean> => (await fsp.stat(p).catch(() => undefined))?.isFile() ?? false;
-  if (await isFile(path.join(out, 'trainer_state.json'))) return true;
+  const found: string[] = [];
+  const own = path.join(out, 'trainer_state.json');
+  if (await isFile(own)) {
+    found.push(own);
+    if (firstOnly) return found;
+  }
   let names: string[];
   try {
     names = await fsp.readdir(out);
   } catch {
-    return false;
+    return found;
   }
   let tried = 0;
   for (const n of names) {
     if (!CHECKPOINT_DIR.test(n)) continue;
-    if (await isFile(path.join(out, n, 'trainer_state.json'))) return true;
-    if (++tried >= 64) break;
+    const p = path.join(out, n, 'trainer_state.json');
+    if (await isFile(p)) {
+      found.push(p);
+      if (firstOnly) break;
+    }
+    if (++tried >= 256) break;
   }
-  return false;
+  return found;
+}
+
+/** True when `<out>` holds a trainer_state.json, directly or in a checkpoint-N folder. */
+export async function holdsTrainerState(out: string): Promise<boolean> {
+  return (await trainerStatesIn(out, true)).length > 0;
 }
 
 /** The run grouping of one file (see RunGroup); touches the file system only for TensorBoard files under `runs/`. */

@@ -110,11 +110,16 @@ export function headLooksLikeLog(format: FormatName, head: Uint8Array, textPatte
   if (b.length === 0) return false;
   switch (format) {
     case 'jsonl': {
+      // the first complete lines (≤ 32 lines, ≤ 16 KiB unless the first line is longer) are enough
       const sink = new CountingSink();
       const r = new LineReader(new JsonlParser(sink, ''), sink);
-      let end = b.lastIndexOf(10);
-      if (end < 0) end = b.length; // one (maybe partial) line
-      r.push(b.subarray(0, Math.min(end + 1, b.length)));
+      let end = -1;
+      for (let n = 0; n < 32; n++) {
+        const nl = b.indexOf(10, end + 1);
+        if (nl < 0 || (n > 0 && nl > 16384)) break;
+        end = nl;
+      }
+      r.push(end < 0 ? b : b.subarray(0, end + 1)); // no newline: one (maybe partial) line
       r.finish();
       return sink.points > 0;
     }
@@ -185,6 +190,11 @@ const SKIP_DIRS = new Set(['node_modules', '.git', '.hg', '.svn', '__pycache__',
 
 export class Discovery {
   private readonly rejected = new Map<string, { size: number; mtimeMs: number; headLen: number }>();
+  /** sniffs under way (one per path, however many events ask) */
+  private readonly inflight = new Map<string, Promise<Verdict>>();
+  /** sniffs running, over all callers, and those waiting for a slot */
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
   private readonly opts: DiscoveryOptions;
   /** Counters (tests, logs). */
   readonly stats = { sniffed: 0, accepted: 0, rejected: 0, skipped: 0 };
@@ -283,8 +293,30 @@ export class Discovery {
     return found.slice(0, limit === Infinity ? undefined : limit).map(({ order: _o, ...f }) => f);
   }
 
-  /** Sniffs one file and remembers a rejection. */
-  async decide(file: string): Promise<Verdict> {
+  /** Sniffs one file and remembers a rejection (at most `concurrency` files are read at once, over all callers). */
+  decide(file: string): Promise<Verdict> {
+    let p = this.inflight.get(file);
+    if (!p) {
+      p = this.withSlot(() => this.decideNow(file)).finally(() => this.inflight.delete(file));
+      this.inflight.set(file, p);
+    }
+    return p;
+  }
+
+  private async withSlot<T>(fn: () => Promise<T>): Promise<T> {
+    const max = Math.max(1, this.opts.concurrency ?? 4);
+    if (this.running >= max) await new Promise<void>((r) => this.waiting.push(r)); // the slot is handed over
+    else this.running++;
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
+
+  private async decideNow(file: string): Promise<Verdict> {
     const h = await readHead(file);
     this.stats.sniffed++;
     if (!h) {

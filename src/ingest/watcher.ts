@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import type { LogitRecord, RunUpdate, RunView, Split } from '../core/model';
-import { detectFormat, type FormatName, groupOf } from './detect';
+import { detectFormat, type FormatName, groupOf, trainerStatesIn } from './detect';
 import { Discovery, readHead } from './discovery';
 import { Follower, type RestartReason } from './follower';
 import { LineReader } from './lines';
@@ -339,6 +339,8 @@ export class LogWatcher {
     this.fileToRun.set(abs, r);
     await fsState.follower.start();
     if (this.opts.watch === false) fsState.reader.finish();
+    // the event file was asked for first: its run's primary source is the trainer_state.json
+    if (r.files.size === 0 && !r.snapshots) for (const st of await trainerStatesIn(r.store.root)) await this.addFile(st, 'hf-trainer-state');
     return r.visible ? r.store : undefined;
   }
 

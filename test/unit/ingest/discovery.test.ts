@@ -209,6 +209,13 @@ describe('discovery: one Hugging Face output folder = one run', function () {
       w.dispose();
     }
   });
+  it('watching only the event file of an HF folder follows its trainer_state.json (the event file stays the cross-check)', async () => {
+    const ev = path.join(FIX, 'hf-output/output/runs/Nov08_18-12-28_DESKTOP-MKDVHK3/events.out.tfevents.1731060804.DESKTOP-MKDVHK3.13348.0');
+    const runs = await loadRuns([ev]);
+    assert.equal(runs.length, 1);
+    assert.deepEqual(runs[0]!.files, [path.join(FIX, hf.longest)]);
+    assert.equal(runs[0]!.series().find((s) => s.key === 'loss')!.length, hf.loss_points);
+  });
   it('live order: the event file first (its own run), then the first checkpoint: they merge; a longer snapshot takes over', async () => {
     const d = tmp();
     const out = path.join(d, 'output');

@@ -247,9 +247,11 @@ export class LogWatcher {
     const group = await groupOf(abs, format);
     if (this.disposed || this.fileToRun.has(abs)) return this.fileToRun.get(abs)?.store;
     const { root, prefix, split } = group;
+    const name = this.runsById.has(root) ? '' : await runName(root, abs, format);
+    if (this.disposed || this.fileToRun.has(abs)) return this.fileToRun.get(abs)?.store;
     let run = this.runsById.get(root);
     if (!run) {
-      run = newRunState(new RunStore(root, runName(root, abs, format), root, format));
+      run = newRunState(new RunStore(root, name || path.basename(root), root, format));
       this.runsById.set(root, run);
     }
     const r = run;
@@ -620,16 +622,13 @@ function same(a: number, b: number): boolean {
   return a === b || (a !== a && b !== b);
 }
 
-function runName(root: string, file: string, format: FormatName): string {
+async function runName(root: string, file: string, format: FormatName): Promise<string> {
   if (root !== file) {
     if (format === 'mlflow') {
-      try {
-        const meta = fs.readFileSync(path.join(root, 'meta.yaml'), 'utf8');
-        const m = /^run_name:\s*(.+)$/m.exec(meta);
-        if (m) return m[1]!.trim().replace(/^['"]|['"]$/g, '');
-      } catch {
-        /* no meta.yaml */
-      }
+      // bounded, non-blocking read of a regular file (never a sync read on the extension host's thread)
+      const meta = await readHead(path.join(root, 'meta.yaml'), 16384);
+      const m = meta ? /^run_name:\s*(.+)$/m.exec(new TextDecoder().decode(meta.bytes)) : null;
+      if (m) return m[1]!.trim().replace(/^['"]|['"]$/g, '');
     }
     return path.basename(root);
   }

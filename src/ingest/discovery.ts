@@ -177,6 +177,8 @@ export interface DiscoveryOptions {
   exclude?: readonly string[];
   /** Files sniffed at once (default 4). */
   concurrency?: number;
+  /** A rejected file that keeps growing is sniffed again at most this often (ms, default 1000). */
+  resniffMs?: number;
 }
 
 export interface Found {
@@ -189,7 +191,7 @@ export interface Found {
 const SKIP_DIRS = new Set(['node_modules', '.git', '.hg', '.svn', '__pycache__', '.venv', 'venv', '.tox', '.mypy_cache', 'site-packages']);
 
 export class Discovery {
-  private readonly rejected = new Map<string, { size: number; mtimeMs: number; headLen: number }>();
+  private readonly rejected = new Map<string, { size: number; mtimeMs: number; headLen: number; at: number }>();
   /** sniffs under way (one per path, however many events ask) */
   private readonly inflight = new Map<string, Promise<Verdict>>();
   /** sniffs running, over all callers, and those waiting for a slot */
@@ -219,8 +221,8 @@ export class Discovery {
     if (!r) return false;
     if (size < r.size) return false; // rewritten / truncated: look again
     if (size === r.size && mtimeMs === r.mtimeMs) return true;
-    // grew: only bytes within the sniffed head can change the verdict
-    return r.headLen >= SNIFF_BYTES;
+    // grew: only bytes within the sniffed head can change the verdict, and not on every append
+    return r.headLen >= SNIFF_BYTES || Date.now() - r.at < (this.opts.resniffMs ?? 1000);
   }
 
   /** Forget a rejection (the user asked for this file explicitly). */
@@ -321,7 +323,7 @@ export class Discovery {
     this.stats.sniffed++;
     if (!h) {
       const st = await fsp.stat(file).catch(() => undefined);
-      if (st) this.rejected.set(file, { size: st.size, mtimeMs: st.mtimeMs, headLen: st.isFile() ? 0 : SNIFF_BYTES });
+      if (st) this.rejected.set(file, { size: st.size, mtimeMs: st.mtimeMs, headLen: st.isFile() ? 0 : SNIFF_BYTES, at: Date.now() });
       this.stats.rejected++;
       return { accept: false, reason: st && !st.isFile() ? 'not-a-file' : 'unreadable', size: st?.size ?? 0, mtimeMs: st?.mtimeMs ?? 0 };
     }
@@ -330,7 +332,7 @@ export class Discovery {
       this.rejected.delete(file);
       this.stats.accepted++;
     } else {
-      this.rejected.set(file, { size: h.size, mtimeMs: h.mtimeMs, headLen: h.bytes.length });
+      this.rejected.set(file, { size: h.size, mtimeMs: h.mtimeMs, headLen: h.bytes.length, at: Date.now() });
       this.stats.rejected++;
     }
     return v;

@@ -129,6 +129,22 @@ describe('discovery: FIFOs, maxFiles, re-sniffing', function () {
       clearInterval(t);
     }
   });
+  it('an MLflow run is named from meta.yaml; a FIFO in its place does not block', async function () {
+    const d = tmp();
+    const run = path.join(d, 'mlruns', '0', 'abc123');
+    fs.mkdirSync(path.join(run, 'metrics'), { recursive: true });
+    fs.writeFileSync(path.join(run, 'metrics', 'loss'), '1700000000000 2.5 0\n1700000001000 2.1 1\n');
+    fs.writeFileSync(path.join(run, 'meta.yaml'), "artifact_uri: x\nrun_name: 'bold-fox-7'\n");
+    assert.deepEqual((await loadRuns([d])).map((r) => r.name), ['bold-fox-7']);
+    if (process.platform === 'win32') return;
+    fs.rmSync(path.join(run, 'meta.yaml'));
+    try {
+      execFileSync('mkfifo', [path.join(run, 'meta.yaml')]);
+    } catch {
+      this.skip();
+    }
+    assert.deepEqual((await loadRuns([d])).map((r) => r.name), ['abc123']);
+  });
   it('rejected files do not use up the limit and are not sniffed again while unchanged', async () => {
     const d = tmp();
     for (let i = 0; i < 10; i++) fs.copyFileSync(path.join(FIX, 'not-logs/requirements.txt'), path.join(d, `req${i}.txt`));
@@ -163,7 +179,7 @@ describe('discovery: FIFOs, maxFiles, re-sniffing', function () {
     const d = tmp();
     const f = path.join(d, 'train.out');
     fs.writeFileSync(f, '');
-    const disc = new Discovery();
+    const disc = new Discovery({ resniffMs: 0 });
     assert.deepEqual(await disc.offer([f]), []);
     fs.appendFileSync(f, 'starting\n');
     assert.deepEqual(await disc.offer([f]), []);
@@ -176,6 +192,14 @@ describe('discovery: FIFOs, maxFiles, re-sniffing', function () {
     fs.appendFileSync(big, 'epoch 1 loss=2\n');
     assert.deepEqual(await disc.offer([big]), []);
     assert.equal(disc.stats.sniffed, n, 'not read again: its head cannot have changed');
+    const slow = new Discovery({ resniffMs: 60000 });
+    const g = path.join(d, 'other.out');
+    fs.writeFileSync(g, 'starting\n');
+    assert.deepEqual(await slow.offer([g]), []);
+    fs.appendFileSync(g, 'still starting\n');
+    const m = slow.stats.sniffed;
+    assert.deepEqual(await slow.offer([g]), []);
+    assert.equal(slow.stats.sniffed, m, 'a growing rejected file is not sniffed on every append');
   });
 });
 

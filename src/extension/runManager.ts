@@ -195,7 +195,7 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
 
   /** Hands candidate files to discovery and watches the accepted ones (up to maxFiles watched paths). */
   private async consider(paths: string[]): Promise<void> {
-    const fresh = paths.filter((p) => !this.isIgnored(p) && !this.watcher.runForFile(p) && !this.watchedPaths.has(p));
+    const fresh = paths.filter((p) => !this.isIgnored(p) && !this.watcher.runForFile(p) && !this.watchedPaths.has(p) && this.discovery.matches(p));
     const room = this.settings.watch.maxFiles - this.watchedPaths.size;
     if (fresh.length === 0 || room <= 0) return;
     const found = await this.discovery.offer(fresh, room);

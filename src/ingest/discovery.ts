@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { detectFormat, type FormatName, looksLikeCsvHeader, untilNul } from './detect';
-import { isCandidate, matchGlob, needsSniff } from './globs';
+import { DEFAULT_WATCH_GLOBS, matchGlob, needsSniff } from './globs';
 import { LineReader } from './lines';
 import { JsonlParser } from './parsers/jsonl';
 import { TextParser } from './parsers/text';
@@ -171,7 +171,7 @@ export function judge(file: string, h: Head, overrides: Overrides = [], textPatt
 export interface DiscoveryOptions {
   formatOverrides?: Overrides;
   textPatterns?: readonly string[];
-  /** Extra globs (beyond the defaults) a walked file may match; override globs always count. */
+  /** Globs a candidate must match (default: the default watch globs); override globs always count. */
   include?: readonly string[];
   /** Globs of files/folders never considered. */
   exclude?: readonly string[];
@@ -206,13 +206,13 @@ export class Discovery {
   }
 
   private globs(): string[] {
-    return [...(this.opts.include ?? []), ...(this.opts.formatOverrides ?? []).map((o) => o.glob)];
+    return [...(this.opts.include ?? DEFAULT_WATCH_GLOBS), ...(this.opts.formatOverrides ?? []).map((o) => o.glob)];
   }
 
-  /** True when the path matches the watch globs (defaults, `include`, override globs) and no exclude glob. */
+  /** True when the path matches the watch globs (`include` or the defaults, override globs) and no exclude glob. */
   matches(file: string): boolean {
     if ((this.opts.exclude ?? []).some((g) => matchGlob(g, file))) return false;
-    return isCandidate(file, this.globs());
+    return this.globs().some((g) => matchGlob(g, file));
   }
 
   /** Remembered as not a log, and unchanged in a way that could change that. */

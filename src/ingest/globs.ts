@@ -87,11 +87,6 @@ export function matchGlob(glob: string, filePath: string): boolean {
   return false;
 }
 
-/** True when the file is a candidate under the default globs (or any of `extra`). */
-export function isCandidate(filePath: string, extra: readonly string[] = []): boolean {
-  return DEFAULT_WATCH_GLOBS.some((g) => matchGlob(g, filePath)) || extra.some((g) => matchGlob(g, filePath));
-}
-
 /** True when a candidate must be sniffed (generic name) before it becomes a run. */
 export function needsSniff(filePath: string): boolean {
   const p = slash(filePath);

@@ -87,4 +87,15 @@ export const tests = [
       for (const [, codes] of perRun) assert.equal(new Set(codes).size, codes.length, `doubled finding in a run: ${codes.join(', ')}`);
     },
   },
+  {
+    name: 'checkpoint rotation while VS Code is open: the HF run follows the longest snapshot left, still one run',
+    async fn(vs) {
+      fs.rmSync(vs.file('finetune/output/checkpoint-3000'), { recursive: true });
+      const hf = await vs.waitFor(async () => {
+        const r = await vs.host.eval(`${manager} const r = m.getRun(args.id); return r ? { files: r.files, loss: r.getSeries('loss')?.length ?? 0, runs: m.runs().length } : null;`, { id: vs.file('finetune/output') });
+        return r && r.files[0] === vs.file('finetune/output/checkpoint-2500/trainer_state.json') && r.loss === 250 ? r : undefined;
+      }, 20000, 'checkpoint-2500 followed');
+      assert.equal(hf.runs, 3);
+    },
+  },
 ];

@@ -240,6 +240,29 @@ describe('discovery: one Hugging Face output folder = one run', function () {
     assert.deepEqual(runs[0]!.files, [path.join(FIX, hf.longest)]);
     assert.equal(runs[0]!.series().find((s) => s.key === 'loss')!.length, hf.loss_points);
   });
+  it('checkpoint rotation deletes the followed snapshot: the longest remaining one takes over (live)', async () => {
+    const d = tmp();
+    copyTree(path.join(FIX, 'hf-output'), d);
+    const out = path.join(d, 'output');
+    const w = new LogWatcher({ pollIntervalMs: 50, coalesceMs: 10 });
+    const waitFor = async (cond: () => boolean, what: string): Promise<void> => {
+      const t0 = Date.now();
+      while (!cond()) {
+        if (Date.now() - t0 > 15000) throw new Error(`timed out: ${what}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    };
+    try {
+      await w.add(d);
+      const loss = (): number => w.getRun(out)?.series().find((s) => s.key === 'loss')?.length ?? -1;
+      await waitFor(() => loss() === hf.loss_points, 'the longest snapshot read');
+      fs.rmSync(path.join(out, 'checkpoint-3000'), { recursive: true });
+      await waitFor(() => w.getRun(out)?.files[0] === path.join(out, 'checkpoint-2500', 'trainer_state.json') && loss() === 250, 'checkpoint-2500 followed');
+      assert.equal(w.runs().length, 1);
+    } finally {
+      w.dispose();
+    }
+  });
   it('live order: the event file first (its own run), then the first checkpoint: they merge; a longer snapshot takes over', async () => {
     const d = tmp();
     const out = path.join(d, 'output');

@@ -1,5 +1,4 @@
 // Format detection by file name and content, glob overrides, default watch globs, run grouping.
-import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { matchGlob } from './globs';
 import { looksLikeTfRecord } from './parsers/tfevents';
@@ -115,79 +114,4 @@ export function runRootOf(filePath: string, format: FormatName): { root: string;
     return { root: dir, prefix: '' };
   }
   return { root: filePath, prefix: '' };
-}
-
-/**
- * How a file joins a run. `root` is the run's id: files with the same root are one run (a run can have
- * several files: TensorBoard train/ + validation/, MLflow metric files, later one file per rank).
- * `role`: `primary` — its series are the run's; `snapshot` — one of several copies of the same history
- * (Hugging Face `checkpoint-N/trainer_state.json`: the run follows the longest); `cross-check` — a second
- * source of the same metrics (HF `runs/<name>/events.out.tfevents.*` next to a trainer_state.json), followed
- * but not turned into series, so nothing is reported twice.
- */
-export interface RunGroup {
-  root: string;
-  prefix: string;
-  split?: 'train' | 'val' | 'test';
-  role: 'primary' | 'snapshot' | 'cross-check';
-}
-
-const CHECKPOINT_DIR = /^checkpoint-\d+$/;
-
-/** `<out>/trainer_state.json` or `<out>/checkpoint-N/trainer_state.json` → `<out>`. */
-export function hfOutputDir(stateFile: string): string {
-  const dir = path.dirname(stateFile);
-  return CHECKPOINT_DIR.test(path.basename(dir)) ? path.dirname(dir) : dir;
-}
-
-/** `<out>/runs/<name>/events.out.tfevents.*` → `<out>` (the Trainer's default logging_dir). */
-export function hfRunsParent(eventFile: string): string | undefined {
-  const runDir = path.dirname(eventFile);
-  const runs = path.dirname(runDir);
-  return path.basename(runs) === 'runs' ? path.dirname(runs) : undefined;
-}
-
-/** The trainer_state.json files of `<out>`: its own and those of its checkpoint-N folders (bounded: one readdir, ≤ 256 stats). */
-export async function trainerStatesIn(out: string, firstOnly = false): Promise<string[]> {
-  const isFile = async (p: string): Promise<boolean> => (await fsp.stat(p).catch(() => undefined))?.isFile() ?? false;
-  const found: string[] = [];
-  const own = path.join(out, 'trainer_state.json');
-  if (await isFile(own)) {
-    found.push(own);
-    if (firstOnly) return found;
-  }
-  let names: string[];
-  try {
-    names = await fsp.readdir(out);
-  } catch {
-    return found;
-  }
-  let tried = 0;
-  for (const n of names) {
-    if (!CHECKPOINT_DIR.test(n)) continue;
-    const p = path.join(out, n, 'trainer_state.json');
-    if (await isFile(p)) {
-      found.push(p);
-      if (firstOnly) break;
-    }
-    if (++tried >= 256) break;
-  }
-  return found;
-}
-
-/** True when `<out>` holds a trainer_state.json, directly or in a checkpoint-N folder. */
-export async function holdsTrainerState(out: string): Promise<boolean> {
-  return (await trainerStatesIn(out, true)).length > 0;
-}
-
-/** The run grouping of one file (see RunGroup); touches the file system only for TensorBoard files under `runs/`. */
-export async function groupOf(filePath: string, format: FormatName): Promise<RunGroup> {
-  if (format === 'hf-trainer-state' && path.basename(filePath).toLowerCase() === 'trainer_state.json') {
-    return { root: hfOutputDir(filePath), prefix: '', role: 'snapshot' };
-  }
-  if (format === 'tfevents') {
-    const out = hfRunsParent(filePath);
-    if (out !== undefined && (await holdsTrainerState(out))) return { root: out, prefix: '', role: 'cross-check' };
-  }
-  return { ...runRootOf(filePath, format), role: 'primary' };
 }

@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import { detectFormat, type FormatName, looksLikeCsvHeader, untilNul } from './detect';
+import { detectFormat, type FormatName, looksLikeCsvHeader, runRootOf, untilNul } from './detect';
 import { DEFAULT_WATCH_GLOBS, matchGlob, needsSniff } from './globs';
 import { LineReader } from './lines';
 import { JsonlParser } from './parsers/jsonl';
@@ -346,4 +346,105 @@ export class Discovery {
 
 async function pool(n: number, worker: () => Promise<void>): Promise<void> {
   await Promise.all(Array.from({ length: n }, () => worker()));
+}
+
+// ---- run grouping ----
+
+/**
+ * How a file joins a run. `root` is the run's id: files with the same root are one run (a run can have
+ * several files: TensorBoard train/ + validation/, MLflow metric files, later one file per rank).
+ * `role`: `primary` — its series are the run's; `snapshot` — one of several copies of the same history
+ * (Hugging Face `checkpoint-N/trainer_state.json`: the run follows the longest); `cross-check` — a second
+ * source of the same metrics (HF `runs/<name>/events.out.tfevents.*` next to a trainer_state.json;
+ * detectron2's `log.txt` and event file next to its `metrics.json`), followed but not turned into series,
+ * so nothing is reported twice.
+ */
+export interface RunGroup {
+  root: string;
+  prefix: string;
+  split?: 'train' | 'val' | 'test';
+  role: 'primary' | 'snapshot' | 'cross-check';
+  /** A source other files may be cross-checks of: runs under this folder are regrouped when it appears. */
+  scope?: string;
+}
+
+const CHECKPOINT_DIR = /^checkpoint-\d+$/;
+
+/** `<out>/trainer_state.json` or `<out>/checkpoint-N/trainer_state.json` → `<out>`. */
+export function hfOutputDir(stateFile: string): string {
+  const dir = path.dirname(stateFile);
+  return CHECKPOINT_DIR.test(path.basename(dir)) ? path.dirname(dir) : dir;
+}
+
+/** `<out>/runs/<name>/events.out.tfevents.*` → `<out>` (the Trainer's default logging_dir). */
+export function hfRunsParent(eventFile: string): string | undefined {
+  const runDir = path.dirname(eventFile);
+  const runs = path.dirname(runDir);
+  return path.basename(runs) === 'runs' ? path.dirname(runs) : undefined;
+}
+
+/** The trainer_state.json files of `<out>`: its own and those of its checkpoint-N folders (bounded: one readdir, ≤ 256 stats). */
+export async function trainerStatesIn(out: string, firstOnly = false): Promise<string[]> {
+  const isFile = async (p: string): Promise<boolean> => (await fsp.stat(p).catch(() => undefined))?.isFile() ?? false;
+  const found: string[] = [];
+  const own = path.join(out, 'trainer_state.json');
+  if (await isFile(own)) {
+    found.push(own);
+    if (firstOnly) return found;
+  }
+  let names: string[];
+  try {
+    names = await fsp.readdir(out);
+  } catch {
+    return found;
+  }
+  let tried = 0;
+  for (const n of names) {
+    if (!CHECKPOINT_DIR.test(n)) continue;
+    const p = path.join(out, n, 'trainer_state.json');
+    if (await isFile(p)) {
+      found.push(p);
+      if (firstOnly) break;
+    }
+    if (++tried >= 256) break;
+  }
+  return found;
+}
+
+/** True when `<out>` holds a trainer_state.json, directly or in a checkpoint-N folder. */
+export async function holdsTrainerState(out: string): Promise<boolean> {
+  return (await trainerStatesIn(out, true)).length > 0;
+}
+
+/** The run grouping of one file (see RunGroup); touches the file system only for TensorBoard files under `runs/`. */
+export async function groupOf(filePath: string, format: FormatName): Promise<RunGroup> {
+  const base = path.basename(filePath).toLowerCase();
+  if (format === 'hf-trainer-state' && base === 'trainer_state.json') {
+    return { root: hfOutputDir(filePath), prefix: '', role: 'snapshot', scope: hfOutputDir(filePath) };
+  }
+  if (format === 'tfevents') {
+    const out = hfRunsParent(filePath);
+    if (out !== undefined && (await holdsTrainerState(out))) return { root: out, prefix: '', role: 'cross-check' };
+  }
+  const dir = path.dirname(filePath);
+  if (format === 'jsonl' && base === 'metrics.json') return { root: filePath, prefix: '', role: 'primary', scope: dir };
+  // detectron2 output folder: metrics.json (JSON lines) is the source; log.txt (console) and the
+  // TensorBoard file next to it carry the same EventStorage scalars
+  if ((format === 'text' && base === 'log.txt') || (format === 'tfevents' && runRootOf(filePath, format).root === dir)) {
+    const metrics = path.join(dir, 'metrics.json');
+    if (await isJsonLinesLog(metrics)) return { root: metrics, prefix: '', role: 'cross-check' };
+  }
+  return { ...runRootOf(filePath, format), role: 'primary' };
+}
+
+/** True when `file` is a regular file whose first lines are JSON lines with a numeric metric (bounded read). */
+async function isJsonLinesLog(file: string): Promise<boolean> {
+  const h = await readHead(file, 16384);
+  return h !== undefined && headLooksLikeLog('jsonl', h.bytes);
+}
+
+/** The primary source files of a run root that cross-checks wait for (HF: its trainer_state.json files; detectron2: metrics.json). */
+export async function primarySourcesOf(root: string): Promise<{ path: string; format: FormatName }[]> {
+  if (path.basename(root).toLowerCase() === 'metrics.json') return (await isJsonLinesLog(root)) ? [{ path: root, format: 'jsonl' }] : [];
+  return (await trainerStatesIn(root)).map((p) => ({ path: p, format: 'hf-trainer-state' as const }));
 }

@@ -4,8 +4,8 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import type { LogitRecord, RunUpdate, RunView, Split } from '../core/model';
-import { detectFormat, type FormatName, groupOf, trainerStatesIn } from './detect';
-import { Discovery, readHead } from './discovery';
+import { detectFormat, type FormatName } from './detect';
+import { Discovery, groupOf, primarySourcesOf, readHead } from './discovery';
 import { Follower, type RestartReason } from './follower';
 import { LineReader } from './lines';
 import { CsvParser } from './parsers/csv';
@@ -268,8 +268,6 @@ export class LogWatcher {
         this.dropFile(r, active, false);
         r.store.replaceFile(active.path, abs);
       }
-      // event files of this output folder that became runs of their own before the state existed
-      await this.regroupCrossChecks(root);
     } else if (group.role === 'cross-check') {
       return this.addCrossCheck(r, abs, format, prefix, split ?? 'none');
     }
@@ -308,6 +306,8 @@ export class LogWatcher {
     );
     r.files.set(abs, fsState);
     this.fileToRun.set(abs, r);
+    // files of this folder that became runs of their own before this source existed join as cross-checks
+    if (group.scope) await this.regroup(group.scope, root);
     await fsState.follower.start();
     if (this.opts.watch === false) fsState.reader?.finish();
     return r.store;
@@ -342,19 +342,24 @@ export class LogWatcher {
     await fsState.follower.start();
     if (this.opts.watch === false) fsState.reader.finish();
     // the event file was asked for first: its run's primary source is the trainer_state.json
-    if (r.files.size === 0 && !r.snapshots) for (const st of await trainerStatesIn(r.store.root)) await this.addFile(st, 'hf-trainer-state');
+    if (r.files.size === 0 && !r.snapshots) for (const p of await primarySourcesOf(r.store.root)) await this.addFile(p.path, p.format);
     return r.visible ? r.store : undefined;
   }
 
-  /** Event files under `<root>/runs/` that were added as runs of their own join the HF run at `root` as cross-checks. */
-  private async regroupCrossChecks(root: string): Promise<void> {
-    const under = path.join(root, 'runs') + path.sep;
+  /** Runs under `scope` whose files now all group as cross-checks of `root` are removed and re-added into it. */
+  private async regroup(scope: string, root: string): Promise<void> {
     for (const [id, run] of [...this.runsById]) {
-      if (id === root || !id.startsWith(under) || run.snapshots) continue;
-      const files = [...run.files.keys()];
-      if (!files.every((f) => run.files.get(f)!.format === 'tfevents')) continue;
+      if (id === root || run.snapshots || (id !== scope && !id.startsWith(scope + path.sep))) continue;
+      const files = [...run.files.values()].map((f) => ({ path: f.path, format: f.format }));
+      if (files.length === 0) continue;
+      let all = true;
+      for (const f of files) {
+        const g = await groupOf(f.path, f.format);
+        if (g.role !== 'cross-check' || g.root !== root) all = false;
+      }
+      if (!all || this.runsById.get(id) !== run) continue;
       this.remove(id);
-      for (const f of files) await this.addFile(f, 'tfevents');
+      for (const f of files) await this.addFile(f.path, f.format);
     }
   }
 

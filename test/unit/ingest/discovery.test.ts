@@ -291,18 +291,48 @@ describe('discovery: one Hugging Face output folder = one run', function () {
 
 describe('discovery: real folders through loadRuns', function () {
   this.timeout(30000);
-  it('a folder scan finds detectron2 metrics.json and its console log.txt (values match pandas / re)', async () => {
-    const runs = await loadRuns([path.join(FIX, 'detectron2')]);
-    const byName = new Map(runs.map((r) => [path.basename(r.root), r]));
-    const m = byName.get('metrics.json')!.series().find((s) => s.key === 'total_loss')!;
-    assert.equal(m.length, EXPECTED.detectron2_metrics.total_loss_points);
-    assert.equal(m.step(m.length - 1), EXPECTED.detectron2_metrics.last_iteration);
-    assert.equal(m.value(m.length - 1), EXPECTED.detectron2_metrics.last_total_loss);
-    const c = byName.get('log.txt')!.series().find((s) => s.key === 'total_loss')!;
-    assert.equal(c.length, EXPECTED.detectron2_console.total_loss_points);
-    assert.equal(c.step(c.length - 1), EXPECTED.detectron2_console.last_iter);
-    assert.equal(c.value(c.length - 1), EXPECTED.detectron2_console.last_total_loss);
-    assert.equal(c.provenance(0).line, EXPECTED.detectron2_console.first_line);
+  it('a detectron2 output folder is one run: metrics.json, with log.txt kept as its cross-check (values match pandas / re)', async () => {
+    const w = new LogWatcher({ watch: false } as never);
+    try {
+      await w.add(path.join(FIX, 'detectron2'));
+      const metrics = path.join(FIX, 'detectron2/output/metrics.json');
+      assert.deepEqual(w.runs().map((r) => r.id), [metrics]);
+      const m = w.runs()[0]!.series().find((s) => s.key === 'total_loss')!;
+      assert.equal(m.length, EXPECTED.detectron2_metrics.total_loss_points);
+      assert.equal(m.step(m.length - 1), EXPECTED.detectron2_metrics.last_iteration);
+      assert.equal(m.value(m.length - 1), EXPECTED.detectron2_metrics.last_total_loss);
+      assert.equal(w.runForFile(path.join(FIX, 'detectron2/output/log.txt'))?.id, metrics);
+      const c = w.crossCheck(metrics)!.series().find((s) => s.key === 'total_loss')!;
+      assert.equal(c.length, EXPECTED.detectron2_console.total_loss_points);
+      assert.equal(c.step(c.length - 1), EXPECTED.detectron2_console.last_iter);
+      assert.equal(c.value(c.length - 1), EXPECTED.detectron2_console.last_total_loss);
+      assert.equal(c.provenance(0).line, EXPECTED.detectron2_console.first_line);
+    } finally {
+      w.dispose();
+    }
+  });
+  it('detectron2 live order: log.txt first (its own run), then metrics.json: one run', async () => {
+    const d = tmp();
+    const out = path.join(d, 'output');
+    fs.mkdirSync(out);
+    fs.copyFileSync(path.join(FIX, 'detectron2/output/log.txt'), path.join(out, 'log.txt'));
+    const w = new LogWatcher({ watch: false } as never);
+    try {
+      await w.add(path.join(out, 'log.txt'));
+      assert.deepEqual(w.runs().map((r) => r.id), [path.join(out, 'log.txt')]);
+      fs.copyFileSync(path.join(FIX, 'detectron2/output/metrics.json'), path.join(out, 'metrics.json'));
+      await w.add(path.join(out, 'metrics.json'));
+      assert.deepEqual(w.runs().map((r) => r.id), [path.join(out, 'metrics.json')]);
+      assert.ok(w.crossCheck(path.join(out, 'metrics.json')));
+    } finally {
+      w.dispose();
+    }
+  });
+  it('a log.txt next to a metrics.json that is not JSON lines stays a run of its own', async () => {
+    const d = tmp();
+    fs.writeFileSync(path.join(d, 'metrics.json'), '{\n  "accuracy": 0.9\n}\n');
+    fs.copyFileSync(path.join(FIX, 'detectron2/output/log.txt'), path.join(d, 'log.txt'));
+    assert.deepEqual((await loadRuns([d])).map((r) => r.id), [path.join(d, 'log.txt')]);
   });
   it('a folder of non-logs gives no run', async () => {
     assert.deepEqual(await loadRuns([path.join(FIX, 'not-logs')]), []);

@@ -194,9 +194,10 @@ export class LogWatcher {
   private async scanFolder(dir: string): Promise<RunView | undefined> {
     const files = (await this.discovery.walk(dir)).filter((f) => !this.fileToRun.has(f));
     const found = await this.discovery.offer(files);
-    // snapshots of a Hugging Face run: the longest first, so the others are only remembered
-    found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    found.sort((a, b) => (a.format === 'hf-trainer-state' && b.format === 'hf-trainer-state' ? b.size - a.size : 0));
+    // trainer_state.json snapshots first, the longest first (the others are then only remembered, and
+    // the event files join an existing run); then the rest by path
+    const hf = (f: { format: FormatName }): number => (f.format === 'hf-trainer-state' ? 0 : 1);
+    found.sort((a, b) => hf(a) - hf(b) || (hf(a) === 0 ? b.size - a.size : 0) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     let first: RunView | undefined;
     for (const f of found) {
       const r = await this.addFile(f.path, f.format);

@@ -359,7 +359,8 @@ export class LogWatcher {
         if (g.role !== 'cross-check' || g.root !== root) all = false;
       }
       if (!all || this.runsById.get(id) !== run) continue;
-      this.remove(id);
+      // only this run's files: its id may be a folder that also holds the new source
+      this.removeFiles([...run.files.keys(), ...(run.cross ?? []).map((c) => c.file.path)]);
       for (const f of files) await this.addFile(f.path, f.format);
     }
   }
@@ -396,9 +397,10 @@ export class LogWatcher {
     return true;
   }
 
-  /** The hidden cross-check store of a run (HF event files), if any. */
-  crossCheck(runId: string): RunView | undefined {
-    return this.runsById.get(runId)?.cross?.[0]?.shadow.store;
+  /** The hidden cross-check store of a run (of `file`, else its first cross-check file), if any. */
+  crossCheck(runId: string, file?: string): RunView | undefined {
+    const cross = this.runsById.get(runId)?.cross ?? [];
+    return (file === undefined ? cross[0] : cross.find((c) => c.file.path === path.resolve(file)))?.shadow.store;
   }
 
   private makeReader(format: FormatName, sink: Sink, file: string, prefix: string, hint: Split): ByteParser {
@@ -550,6 +552,11 @@ export class LogWatcher {
     if (run) targets.push(...run.files.keys());
     if (run?.cross) targets.push(...run.cross.map((c) => c.file.path));
     if (run?.snapshots) targets.push(...run.snapshots.keys());
+    this.removeFiles(targets);
+  }
+
+  /** Stops following these files; a run left without a followed file is removed (update with removed: true). */
+  private removeFiles(targets: readonly string[]): void {
     for (const t of new Set(targets)) {
       const r = this.fileToRun.get(t);
       if (!r) continue;

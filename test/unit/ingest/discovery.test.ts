@@ -302,7 +302,11 @@ describe('discovery: real folders through loadRuns', function () {
       assert.equal(m.step(m.length - 1), EXPECTED.detectron2_metrics.last_iteration);
       assert.equal(m.value(m.length - 1), EXPECTED.detectron2_metrics.last_total_loss);
       assert.equal(w.runForFile(path.join(FIX, 'detectron2/output/log.txt'))?.id, metrics);
-      const c = w.crossCheck(metrics)!.series().find((s) => s.key === 'total_loss')!;
+      assert.equal(w.runs()[0]!.files.length, 1, 'one followed file');
+      const ev = path.join(FIX, 'detectron2/output/events.out.tfevents.1756567228.fuyx.3133512.0');
+      assert.equal(w.runForFile(ev)?.id, metrics, 'the event file is a cross-check too');
+      assert.ok((w.crossCheck(metrics, ev)?.series().length ?? 0) > 0);
+      const c = w.crossCheck(metrics, path.join(FIX, 'detectron2/output/log.txt'))!.series().find((s) => s.key === 'total_loss')!;
       assert.equal(c.length, EXPECTED.detectron2_console.total_loss_points);
       assert.equal(c.step(c.length - 1), EXPECTED.detectron2_console.last_iter);
       assert.equal(c.value(c.length - 1), EXPECTED.detectron2_console.last_total_loss);
@@ -324,6 +328,26 @@ describe('discovery: real folders through loadRuns', function () {
       await w.add(path.join(out, 'metrics.json'));
       assert.deepEqual(w.runs().map((r) => r.id), [path.join(out, 'metrics.json')]);
       assert.ok(w.crossCheck(path.join(out, 'metrics.json')));
+    } finally {
+      w.dispose();
+    }
+  });
+  it('detectron2 live order: the event file first (a run whose id is the folder), then metrics.json: one run, nothing else removed', async () => {
+    const d = tmp();
+    const out = path.join(d, 'output');
+    fs.mkdirSync(out);
+    const evName = 'events.out.tfevents.1756567228.fuyx.3133512.0';
+    fs.copyFileSync(path.join(FIX, 'detectron2/output', evName), path.join(out, evName));
+    const w = new LogWatcher({ watch: false } as never);
+    try {
+      await w.add(path.join(out, evName));
+      assert.deepEqual(w.runs().map((r) => r.id), [out]);
+      fs.copyFileSync(path.join(FIX, 'detectron2/output/metrics.json'), path.join(out, 'metrics.json'));
+      await w.add(path.join(out, 'metrics.json'));
+      const metrics = path.join(out, 'metrics.json');
+      assert.deepEqual(w.runs().map((r) => r.id), [metrics]);
+      assert.equal(w.runs()[0]!.series().find((s) => s.key === 'total_loss')!.length, EXPECTED.detectron2_metrics.total_loss_points);
+      assert.ok(w.crossCheck(metrics, path.join(out, evName)));
     } finally {
       w.dispose();
     }

@@ -643,7 +643,9 @@ async function runName(root: string, file: string, format: FormatName): Promise<
       const m = meta ? /^run_name:\s*(.+)$/m.exec(new TextDecoder().decode(meta.bytes)) : null;
       if (m) return m[1]!.trim().replace(/^['"]|['"]$/g, '');
     }
-    return path.basename(root);
+    // a run created by a cross-check file is named after its source (detectron2 output/metrics.json)
+    const rb = path.basename(root);
+    return GENERIC_NAMES.has(rb.toLowerCase()) ? `${path.basename(path.dirname(root))}/${rb}` : rb;
   }
   const base = path.basename(file);
   return GENERIC_NAMES.has(base.toLowerCase()) ? `${path.basename(path.dirname(file))}/${base}` : base;

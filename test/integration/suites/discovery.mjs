@@ -1,5 +1,5 @@
 // Discovery in a real VS Code: a workspace with a console log (`logs/train.out`), a detectron2
-// `output/metrics.json` (JSON lines), a Hugging Face output folder (six checkpoint-N/trainer_state.json
+// `output/metrics.json` (JSON lines) with its log.txt and event file, a Hugging Face output folder (six checkpoint-N/trainer_state.json
 // snapshots + runs/<name>/events.out.tfevents.*) and files that are not training logs. The workspace
 // activates LossWatch by itself, the Training Runs view shows exactly three runs, and no diagnostic is
 // reported twice. All files are real (test/fixtures/real-discovery/PROVENANCE.md).
@@ -30,6 +30,8 @@ function hfFiles() {
 export const files = {
   'logs/train.out': read('detectron2/output/log.txt'), // a detectron2 console log, saved as train.out
   'output/metrics.json': read('detectron2/output/metrics.json'),
+  'output/log.txt': read('detectron2/output/log.txt'), // the same training's console log: a cross-check
+  'output/events.out.tfevents.1756567228.fuyx.3133512.0': read('detectron2/output/events.out.tfevents.1756567228.fuyx.3133512.0'),
   ...hfFiles(), // finetune/output/checkpoint-N/trainer_state.json, finetune/output/runs/…/events.out.tfevents.…
   'requirements.txt': read('not-logs/requirements.txt'),
   'wandb/debug.log': read('not-logs/debug.log'),
@@ -53,10 +55,14 @@ export const tests = [
       const hf = await vs.host.eval(`${manager} const r = m.getRun(args.id); return { files: r.files, loss: r.getSeries('loss')?.length ?? 0 };`, { id: vs.file('finetune/output') });
       assert.deepEqual(hf.files, [vs.file('finetune/output/checkpoint-3000/trainer_state.json')], 'the longest snapshot is followed');
       assert.equal(hf.loss, 300);
-      for (const f of ['requirements.txt', 'wandb/debug.log', 'wandb/output.log', 'notes.csv', 'finetune/output/checkpoint-500/trainer_state.json']) {
+      const owner = {
+        'finetune/output/checkpoint-500/trainer_state.json': 'finetune/output',
+        'output/log.txt': 'output/metrics.json',
+        'output/events.out.tfevents.1756567228.fuyx.3133512.0': 'output/metrics.json',
+      };
+      for (const f of ['requirements.txt', 'wandb/debug.log', 'wandb/output.log', 'notes.csv', ...Object.keys(owner)]) {
         const run = await vs.host.eval(`${manager} return m.runForFile(args.f)?.id ?? null;`, { f: vs.file(f) });
-        if (f.startsWith('finetune/')) assert.equal(run, vs.file('finetune/output'), `${f} is a snapshot of the HF run`);
-        else assert.equal(run, null, `${f} is not a run`);
+        assert.equal(run, owner[f] ? vs.file(owner[f]) : null, owner[f] ? `${f} belongs to ${owner[f]}` : `${f} is not a run`);
       }
     },
   },
@@ -81,7 +87,7 @@ export const tests = [
       const ds = (await vs.diagnostics()).filter((d) => d.source === 'LossWatch');
       const keys = ds.map((d) => `${d.file}:${d.line}:${d.code}:${d.message}`);
       assert.equal(new Set(keys).size, keys.length, `doubled: ${keys.filter((k, i) => keys.indexOf(k) !== i).join('\n')}`);
-      const bad = ds.filter((d) => d.file.includes(`${path.sep}runs${path.sep}`) || (d.file.includes('checkpoint-') && !d.file.includes('checkpoint-3000')));
+      const bad = ds.filter((d) => d.file.includes(`${path.sep}runs${path.sep}`) || (d.file.includes('checkpoint-') && !d.file.includes('checkpoint-3000')) || d.file === vs.file('output/log.txt') || d.file.includes('tfevents'));
       assert.deepEqual(bad, []);
       const perRun = await vs.host.eval(`${manager} return m.allFindings().map((f) => [f.runId, f.findings.map((x) => x.code + '@' + x.line).sort()]);`);
       for (const [, codes] of perRun) assert.equal(new Set(codes).size, codes.length, `doubled finding in a run: ${codes.join(', ')}`);

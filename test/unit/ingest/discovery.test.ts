@@ -345,7 +345,7 @@ describe('discovery: real folders through loadRuns', function () {
       fs.copyFileSync(path.join(FIX, 'detectron2/output/metrics.json'), path.join(out, 'metrics.json'));
       await w.add(path.join(out, 'metrics.json'));
       const metrics = path.join(out, 'metrics.json');
-      assert.deepEqual(w.runs().map((r) => r.id), [metrics]);
+      assert.deepEqual(w.runs().map((r) => [r.id, r.name]), [[metrics, 'output/metrics.json']]);
       assert.equal(w.runs()[0]!.series().find((s) => s.key === 'total_loss')!.length, EXPECTED.detectron2_metrics.total_loss_points);
       assert.ok(w.crossCheck(metrics, path.join(out, evName)));
     } finally {

@@ -163,8 +163,12 @@ export function judge(file: string, h: Head, overrides: Overrides = [], textPatt
   const format = detectFormat(file, h.bytes, overrides as { glob: string; format: FormatName }[]);
   const base = { size: h.size, mtimeMs: h.mtimeMs };
   if (!format) return { accept: false, reason: untilNul(h.bytes).length === 0 ? 'empty' : 'not-a-log', ...base };
-  if (overrides.some((o) => matchGlob(o.glob, file)) || !needsSniff(file)) return { accept: true, format, ...base };
-  if (untilNul(h.bytes).length === 0) return { accept: false, reason: 'empty', ...base };
+  const empty = untilNul(h.bytes).length === 0;
+  if (overrides.some((o) => matchGlob(o.glob, file))) return { accept: true, format, ...base };
+  // an empty `training.log` may become a Keras CSV or console text: decide when its first line is there
+  if (empty && /\.(log|txt|out)$/i.test(file)) return { accept: false, reason: 'empty', ...base };
+  if (!needsSniff(file)) return { accept: true, format, ...base };
+  if (empty) return { accept: false, reason: 'empty', ...base };
   return headLooksLikeLog(format, h.bytes, textPatterns) ? { accept: true, format, ...base } : { accept: false, reason: 'not-a-log', ...base };
 }
 

@@ -185,6 +185,11 @@ describe('discovery: FIFOs, maxFiles, re-sniffing', function () {
     assert.deepEqual(await disc.offer([f]), []);
     fs.appendFileSync(f, 'epoch 1 step 10 loss=2.5\n');
     assert.deepEqual((await disc.offer([f])).map((x) => x.format), ['text']);
+    const keras = path.join(d, 'training.log');
+    fs.writeFileSync(keras, '');
+    assert.deepEqual(await disc.offer([keras]), [], 'an empty training.log waits for its first line');
+    fs.appendFileSync(keras, 'epoch,accuracy,loss\n');
+    assert.deepEqual((await disc.offer([keras])).map((x) => x.format), ['csv'], 'then it is a Keras CSV, not console text');
     const big = path.join(d, 'big.log');
     fs.writeFileSync(big, 'x'.repeat(SNIFF_BYTES + 10) + '\n');
     assert.deepEqual(await disc.offer([big]), []);

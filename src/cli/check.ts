@@ -1,5 +1,5 @@
 // losswatch check <paths or globs…> [--format text|json|github]: runs the loss checks on logs.
-// Exit code: 1 if any finding is an error, 0 otherwise, 2 on usage / input errors.
+// Exit code: 1 if any finding is an error, 0 otherwise, 2 on usage / input errors or no log found.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkRunAsync, CHECKS, type CheckOptions } from '../core/checks/index';
@@ -20,7 +20,8 @@ options:
   --list                      list the check codes and their default severities
   -h, --help                  this help
 
-exit status: 1 if any error was found, 0 otherwise, 2 on bad usage or unreadable input.`;
+exit status: 1 if any error was found, 0 otherwise, 2 on bad usage, unreadable input or when no
+training log was found in the given paths.`;
 
 type Format = 'text' | 'json' | 'github';
 const LEVELS = new Set(['error', 'warning', 'information', 'hint', 'off']);
@@ -242,6 +243,10 @@ export async function run(argv: string[]): Promise<number> {
       `losswatch check: ${runs.length} run${runs.length === 1 ? '' : 's'}, ${errors} error${errors === 1 ? '' : 's'}, ${count('warning')} warning${count('warning') === 1 ? '' : 's'}, ${count('information') + count('hint')} note${count('information') + count('hint') === 1 ? '' : 's'}\n`,
     );
   }
-  if (runs.length === 0) process.stderr.write('losswatch check: no training logs found in the given paths\n');
+  if (runs.length === 0) {
+    // like ESLint's "No files matching the pattern": a CI step that checks nothing must not pass
+    process.stderr.write(`losswatch check: no training logs found in ${args.inputs.map((i) => `'${i}'`).join(', ')} (nothing was checked)\n`);
+    return 2;
+  }
   return errors > 0 ? 1 : 0;
 }

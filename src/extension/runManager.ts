@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Finding, LogitRecord, RunUpdate, RunView } from '../core/model';
-import { LogWatcher, matchGlob, type IngestOptions, type FormatName } from '../ingest';
+import { Discovery, LogWatcher, matchGlob, type IngestOptions, type FormatName } from '../ingest';
 import { RunChecker, configureSidecars, pendingSummaries, type CheckOptions } from '../core/checks';
 import type { RunManagerApi } from './api';
 import type { Settings } from './config';
@@ -48,6 +48,8 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
   /** Paths added by the user or discovered; kept so a settings change can rebuild the watcher. */
   private readonly watchedPaths = new Set<string>();
   private readonly ignored = new Set<string>();
+  /** Decides which workspace files are runs (globs, then sniffing); remembers rejected files. */
+  private discovery: Discovery;
 
   constructor(
     private settings: Settings,
@@ -57,6 +59,19 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
     applySidecarSettings(settings);
     this.watcher = new LogWatcher(ingestOptions(settings, workerScript));
     this.watcherSub = this.watcher.onUpdate((u) => this.handleUpdate(u));
+    this.discovery = this.makeDiscovery();
+  }
+
+  private makeDiscovery(): Discovery {
+    const s = this.settings;
+    return new Discovery({ formatOverrides: s.formatOverrides as { glob: string; format: FormatName }[], textPatterns: s.textPatterns, include: s.watch.include, exclude: s.watch.exclude });
+  }
+
+  /** Stopped by the user: the path itself or a file inside a stopped run folder. */
+  private isIgnored(p: string): boolean {
+    if (this.ignored.has(p)) return true;
+    for (const i of this.ignored) if (p.startsWith(i + path.sep)) return true;
+    return false;
   }
 
   // ---- RunManagerApi ----
@@ -103,6 +118,7 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
   async watch(fsPath: string): Promise<RunView | undefined> {
     const p = path.resolve(fsPath);
     this.ignored.delete(p);
+    this.discovery.forget(p);
     this.watchedPaths.add(p);
     try {
       const run = await this.watcher.add(p);
@@ -121,9 +137,10 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
     if (!auto || include.length === 0 || !vscode.workspace.workspaceFolders?.length) return;
     await this.scan();
     const maybeWatch = (uri: vscode.Uri): void => {
-      if (this.ignored.has(uri.fsPath) || this.watcher.runForFile(uri.fsPath)) return;
+      const p = uri.fsPath;
+      if (this.isIgnored(p) || this.watcher.runForFile(p) || this.watchedPaths.has(p)) return;
       if (this.watchedPaths.size >= this.settings.watch.maxFiles) return;
-      void this.watch(uri.fsPath);
+      void this.consider([p]);
     };
     for (const glob of include) {
       // Changes count too: a file created inside a folder that is itself new can be missed by the
@@ -166,17 +183,27 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
       const { include, exclude, maxFiles } = this.settings.watch;
       const excludeGlob = exclude.length ? `{${exclude.join(',')}}` : undefined;
       const includeGlob = include.length === 1 ? include[0] : `{${include.join(',')}}`;
-      const uris = await vscode.workspace.findFiles(includeGlob, excludeGlob, maxFiles);
-      uris.sort((a, b) => a.fsPath.localeCompare(b.fsPath));
-      for (const uri of uris) {
-        if (this.ignored.has(uri.fsPath) || this.watcher.runForFile(uri.fsPath)) continue;
-        if (this.watchedPaths.size >= maxFiles && !this.watchedPaths.has(uri.fsPath)) break;
-        await this.watch(uri.fsPath);
-      }
+      // generic names (*.txt, *.csv, …) match far more files than are logs: search wider than maxFiles,
+      // discovery sniffs them newest first and only accepted logs count against maxFiles
+      const uris = await vscode.workspace.findFiles(includeGlob, excludeGlob, Math.max(maxFiles * 20, 5000));
+      await this.consider(uris.map((u) => u.fsPath));
     } catch (err) {
       this.log.appendLine(`workspace scan failed: ${err instanceof Error ? err.message : String(err)}`);
     } finally {
       this.scanning = false;
+    }
+  }
+
+  /** Hands candidate files to discovery and watches the accepted ones (up to maxFiles watched paths). */
+  private async consider(paths: string[]): Promise<void> {
+    const fresh = paths.filter((p) => !this.isIgnored(p) && !this.watcher.runForFile(p) && !this.watchedPaths.has(p) && this.discovery.matches(p));
+    const room = this.settings.watch.maxFiles - this.watchedPaths.size;
+    if (fresh.length === 0 || room <= 0) return;
+    const found = await this.discovery.offer(fresh, room);
+    for (const f of found) {
+      if (this.watchedPaths.size >= this.settings.watch.maxFiles) break;
+      if (this.isIgnored(f.path) || this.watcher.runForFile(f.path)) continue;
+      await this.watch(f.path);
     }
   }
 
@@ -196,6 +223,7 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
       this.wrapped.clear();
       this.watcher = new LogWatcher(ingestOptions(settings, this.workerScript));
       this.watcherSub = this.watcher.onUpdate((u) => this.handleUpdate(u));
+      this.discovery = this.makeDiscovery();
       for (const p of paths) await this.watch(p);
       await this.discover();
     } else {

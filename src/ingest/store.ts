@@ -644,6 +644,12 @@ export class RunStore implements RunView {
     return i;
   }
 
+  /** Gives file `from`'s slot to `to` (a longer copy of the same history replaces it; its points were dropped). */
+  replaceFile(from: string, to: string): void {
+    const i = this.fileRefs.findIndex((f) => f.path === from);
+    if (i >= 0 && !this.hasFile(to)) this.fileRefs[i] = { ...this.fileRefs[i]!, path: to };
+  }
+
   hasFile(path: string): boolean {
     return this.fileRefs.some((f) => f.path === path);
   }

@@ -96,13 +96,13 @@ export const tests = [
   {
     name: 'commands: watch a file, export diagnostics, disable a check, stop watching',
     async fn(vs) {
-      const csv = vs.file('history.csv'); // not matched by the default globs: watched by command
+      const csv = vs.file('history.dat'); // a Keras CSV under a name no default glob matches: watched by command
       const m = `const m = vscode.extensions.getExtension('losswatch.losswatch').exports.manager;`;
       assert.equal(await vs.host.eval(`${m} return !!m.runForFile(args.csv);`, { csv }), false, 'not watched before the command');
       const runId = await vs.host.eval(`return vscode.commands.executeCommand('losswatch.watchFile', vscode.Uri.file(args.csv));`, { csv });
       assert.ok(runId, 'watchFile returns the run id');
       const d = await vs.waitFor(async () => ours(await vs.diagnostics(), csv).find((x) => x.code === 'non-finite-loss'), 15000, 'non-finite-loss in the Keras CSV');
-      assert.equal(d.line, 4, 'the nan row is line 4 of history.csv');
+      assert.equal(d.line, 4, 'the nan row is line 4 of history.dat');
       const out = vs.file('exported.json');
       await vs.host.eval(`return vscode.commands.executeCommand('losswatch.exportDiagnostics', vscode.Uri.file(args.out));`, { out });
       const rows = JSON.parse(fs.readFileSync(out, 'utf8'));

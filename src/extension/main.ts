@@ -27,7 +27,7 @@ export interface LossWatchApi {
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<LossWatchApi> {
-  const log = vscode.window.createOutputChannel('LossWatch');
+  const log = vscode.window.createOutputChannel('LossWatch', { log: true });
   const manager = new RunManager(readSettings(), context.asAbsolutePath(path.join('dist', 'ingest-worker.js')), log);
   const docsFile = vscode.Uri.joinPath(context.extensionUri, 'docs', 'diagnostics.md');
   const collection = vscode.languages.createDiagnosticCollection('losswatch');
@@ -115,12 +115,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<LossWa
     if (file) await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: true });
   });
 
+  register(COMMANDS.showLog, () => log.show(true));
+
   context.subscriptions.push(
     log,
     manager,
     collection,
     runsView,
-    new StatusBar(manager),
+    new StatusBar(manager, { problems: () => manager.problems(), onDidChangeProblems: manager.onDidChangeProblems, showLogCommand: COMMANDS.showLog }),
     vscode.window.createTreeView('losswatch.runs', { treeDataProvider: runsView, showCollapseAll: true }),
     vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, new LossWatchCodeActions(manager), {
       providedCodeActionKinds: LossWatchCodeActions.kinds,
@@ -132,7 +134,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<LossWa
     vscode.workspace.onDidChangeWorkspaceFolders(() => void manager.discover()),
   );
 
-  void manager.discover().catch((err: unknown) => log.appendLine(`discovery failed: ${String(err)}`));
+  void manager.discover().catch((err: unknown) => log.error(`discovery failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
   return { manager };
 }
 

@@ -54,10 +54,10 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
   constructor(
     private settings: Settings,
     private readonly workerScript: string | undefined,
-    private readonly log: vscode.OutputChannel,
+    private readonly log: vscode.LogOutputChannel,
   ) {
     applySidecarSettings(settings);
-    this.watcher = new LogWatcher(ingestOptions(settings, workerScript));
+    this.watcher = new LogWatcher(this.withErrorReporting(ingestOptions(settings, workerScript)));
     this.watcherSub = this.watcher.onUpdate((u) => this.handleUpdate(u));
     this.discovery = this.makeDiscovery();
   }
@@ -122,10 +122,13 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
     this.watchedPaths.add(p);
     try {
       const run = await this.watcher.add(p);
-      if (run) this.recheck(run.id);
+      if (run) {
+        this.log.info(`watching ${p} (${run.format}, run ${run.name})`);
+        this.recheck(run.id);
+      } else this.log.info(`${p}: no training log recognised`);
       return run ? this.wrap(run) : undefined;
     } catch (err) {
-      this.log.appendLine(`cannot watch ${p}: ${err instanceof Error ? err.message : String(err)}`);
+      this.reportProblem(`cannot watch ${p}`, err);
       return undefined;
     }
   }
@@ -188,7 +191,7 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
       const uris = await vscode.workspace.findFiles(includeGlob, excludeGlob, Math.max(maxFiles * 20, 5000));
       await this.consider(uris.map((u) => u.fsPath));
     } catch (err) {
-      this.log.appendLine(`workspace scan failed: ${err instanceof Error ? err.message : String(err)}`);
+      this.reportProblem('workspace scan failed', err);
     } finally {
       this.scanning = false;
     }
@@ -221,7 +224,7 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
       this.watcherSub.dispose();
       this.watcher.dispose();
       this.wrapped.clear();
-      this.watcher = new LogWatcher(ingestOptions(settings, this.workerScript));
+      this.watcher = new LogWatcher(this.withErrorReporting(ingestOptions(settings, this.workerScript)));
       this.watcherSub = this.watcher.onUpdate((u) => this.handleUpdate(u));
       this.discovery = this.makeDiscovery();
       for (const p of paths) await this.watch(p);
@@ -248,6 +251,7 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
     this.watcher.dispose();
     this.updateEmitter.dispose();
     this.findingsEmitter.dispose();
+    this.problemEmitter.dispose();
   }
 
   // ---- internals ----
@@ -273,7 +277,12 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
     this.checkers.delete(runId);
     const w = this.wrap(run);
     w.sync();
-    this.setFindings(runId, this.checkerFor(runId).update(run));
+    try {
+      this.setFindings(runId, this.checkerFor(runId).update(run));
+    } catch (err) {
+      this.reportProblem(`checks failed on ${run.root}`, err, runId);
+      this.checkers.delete(runId);
+    }
     this.whenSummarized(run);
   }
 
@@ -289,14 +298,19 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
     const w = this.wrap(run);
     const extra = w.sync();
     let findings: readonly Finding[];
+    let checked = true;
     try {
       findings = this.checkerFor(u.runId).update(run, u);
     } catch (err) {
-      this.log.appendLine(`checks failed on ${run.root}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-      findings = [];
+      checked = false;
+      // Keep what the Problems panel shows (the last good findings) and say what failed: the output
+      // channel has the stack, the status bar a warning state until the next successful check.
+      this.reportProblem(`checks failed on ${run.root}`, err, u.runId);
+      this.checkers.delete(u.runId); // the tracker state may be inconsistent: start afresh next time
+      findings = this.findingsByRun.get(u.runId) ?? [];
     }
     this.updateEmitter.fire(extra.length ? { ...u, appended: [...u.appended, ...extra] } : u);
-    this.setFindings(u.runId, findings);
+    this.setFindings(u.runId, findings, checked);
     this.whenSummarized(run);
   }
 
@@ -304,17 +318,57 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
   private whenSummarized(run: RunView): void {
     const pending = pendingSummaries(run.logitRecords());
     if (!pending) return;
-    void pending.then(() => {
-      if (this.watcher.getRun(run.id) !== run) return;
-      const extra = this.wrap(run).sync();
-      this.setFindings(run.id, this.checkerFor(run.id).update(run));
-      if (extra.length) this.updateEmitter.fire({ runId: run.id, reset: false, appended: extra, logitRecordsFrom: run.logitRecords().length });
-    });
+    this.summariesInFlight++;
+    void pending
+      .then(() => {
+        if (this.watcher.getRun(run.id) !== run) return;
+        const extra = this.wrap(run).sync();
+        this.setFindings(run.id, this.checkerFor(run.id).update(run));
+        if (extra.length) this.updateEmitter.fire({ runId: run.id, reset: false, appended: extra, logitRecordsFrom: run.logitRecords().length });
+      })
+      .catch((err: unknown) => this.reportProblem(`checking the logged batches of ${run.root} failed`, err, run.id))
+      .finally(() => this.summariesInFlight--);
   }
 
-  private setFindings(runId: string, findings: readonly Finding[]): void {
+  /** `checked`: the findings come from a check that ran through (clears the run's internal error). */
+  private setFindings(runId: string, findings: readonly Finding[], checked = true): void {
+    if (checked && this.problemRuns.delete(runId)) this.problemEmitter.fire();
     this.findingsByRun.set(runId, findings);
     this.findingsEmitter.fire({ runId });
+  }
+
+  /** Sidecar summaries being read (the "settled" signal waits for them). */
+  private summariesInFlight = 0;
+
+  /**
+   * Where reading and checking stand, for tests and benches: every followed file with the bytes read
+   * (settled when equal to its size on disk, not busy and no update pending) and the summaries in flight.
+   */
+  readState(): { files: ReturnType<LogWatcher['readState']>; summariesInFlight: number; scanning: boolean } {
+    return { files: this.watcher.readState(), summariesInFlight: this.summariesInFlight, scanning: this.scanning };
+  }
+
+  // ---- internal errors: visible, never swallowed ----
+  private readonly problemEmitter = new vscode.EventEmitter<void>();
+  /** Fires when the set of runs with an internal error changes (the status bar shows a warning state). */
+  readonly onDidChangeProblems = this.problemEmitter.event;
+  /** run id ('' for errors not tied to a run) → the last internal error's message. */
+  private readonly problemRuns = new Map<string, string>();
+
+  /** Internal errors that are still current (a later successful check of the run clears its entry). */
+  problems(): readonly string[] {
+    return [...this.problemRuns.values()];
+  }
+
+  private reportProblem(what: string, err: unknown, runId = ''): void {
+    const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    this.log.error(`${what}: ${detail}`);
+    this.problemRuns.set(runId, `${what}: ${err instanceof Error ? err.message : String(err)}`);
+    this.problemEmitter.fire();
+  }
+
+  private withErrorReporting(o: IngestOptions): IngestOptions {
+    return { ...o, onListenerError: (err, runId) => this.reportProblem(`an update of run ${runId} failed`, err, runId) };
   }
 
   private forget(runId: string, announce: boolean): void {

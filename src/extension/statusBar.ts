@@ -34,8 +34,13 @@ export class StatusBar implements vscode.Disposable {
   private lastUpdatedRunId: string | undefined;
   private readonly subs: vscode.Disposable[] = [];
 
-  constructor(private readonly manager: RunManagerApi) {
+  constructor(
+    private readonly manager: RunManagerApi,
+    /** Internal errors (checks that threw, failed reads): shown as a warning state until they clear. */
+    private readonly internal?: { problems(): readonly string[]; readonly onDidChangeProblems: vscode.Event<void>; readonly showLogCommand: string },
+  ) {
     this.item.name = 'LossWatch';
+    if (internal) this.subs.push(internal.onDidChangeProblems(() => this.render()));
     this.subs.push(
       manager.onDidUpdateRun((u) => {
         if (!u.removed) this.lastUpdatedRunId = u.runId;
@@ -60,6 +65,18 @@ export class StatusBar implements vscode.Disposable {
   }
 
   render(): void {
+    const problems = this.internal?.problems() ?? [];
+    if (problems.length > 0 && this.internal) {
+      // An internal error outranks a run's health: the user must know the checks may be incomplete.
+      const tip = new vscode.MarkdownString(undefined, true);
+      tip.appendText(`LossWatch: ${problems.length} internal error(s) — results may be incomplete.\n${problems.slice(0, 5).join('\n')}\nClick to open the LossWatch log.`);
+      this.item.text = `$(warning) LossWatch: internal error`;
+      this.item.tooltip = tip;
+      this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+      this.item.command = { title: 'Open the LossWatch log', command: this.internal.showLogCommand };
+      this.item.show();
+      return;
+    }
     const run = this.currentRun();
     if (!run) {
       this.item.hide();

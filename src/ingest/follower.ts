@@ -91,6 +91,10 @@ export class Follower {
   private buf: Uint8Array;
   private buf2: Uint8Array | undefined; // read-ahead buffer (allocated for multi-slice reads only)
   private running: Promise<void> | undefined;
+  /** A read pass is running or queued (tests and the extension's "settled" signal). */
+  get busy(): boolean {
+    return this.running !== undefined || this.again;
+  }
   private again = false;
   private disposed = false;
   private present = false;

@@ -32,6 +32,11 @@ export interface IngestOptions {
   workerScript?: string;
   /** Burst coalescing window for update events, default 100. */
   coalesceMs?: number;
+  /**
+   * Told when an update listener throws (the watcher goes on with the other listeners and later
+   * updates): the extension logs it and shows a warning state. Default: `console.error`.
+   */
+  onListenerError?: (err: unknown, runId: string) => void;
 }
 
 interface InternalOptions extends IngestOptions {
@@ -536,8 +541,13 @@ export class LogWatcher {
     for (const l of [...this.listeners]) {
       try {
         l(u);
-      } catch {
-        /* a listener's failure must not stop the watcher */
+      } catch (err) {
+        // a listener's failure must not stop the watcher, and must not go unseen
+        try {
+          (this.opts.onListenerError ?? ((e: unknown) => console.error('LossWatch: update listener failed', e)))(err, u.runId);
+        } catch {
+          /* the reporter itself failed: nothing more can be done here */
+        }
       }
     }
   }
@@ -623,6 +633,21 @@ export class LogWatcher {
       for (const c of r.cross ?? []) c.file.follower.dispose();
     }
     this.listeners.clear();
+  }
+
+  /**
+   * What has been read of every followed file (cross-check files included): a file is settled when its
+   * size on disk equals `offset`, its follower is not `busy` and its run has no update `pending`.
+   */
+  readState(): { file: string; runId: string; offset: number; busy: boolean; pending: boolean }[] {
+    const out: { file: string; runId: string; offset: number; busy: boolean; pending: boolean }[] = [];
+    for (const r of this.runsById.values()) {
+      const id = r.store.id;
+      const add = (f: FileState, owner: RunState) => out.push({ file: f.path, runId: id, offset: f.follower.offset, busy: f.follower.busy, pending: owner.timer !== undefined });
+      for (const f of r.files.values()) add(f, r);
+      for (const c of r.cross ?? []) add(c.file, r);
+    }
+    return out;
   }
 
   /** Counters of the followers (tests, bench). */

@@ -412,6 +412,31 @@ function makeVS({ page, host, dirs, server, ext, outputDir, cleanup, name }) {
     outputDir,
     startupMs: 0,
     waitFor,
+    /**
+     * Waits until LossWatch has read every watched file to its end and checked it: each file's bytes
+     * read equal its size on disk, no read pass is running, no update or sidecar summary is pending, no
+     * workspace scan is running — twice in a row. Returns the read state. Use it before asserting
+     * that something is absent (a healthy run has no warning).
+     */
+    async settled(timeoutMs = 30000, minFiles = 1) {
+      let stable = 0;
+      return waitFor(
+        async () => {
+          const st = await host.eval("const e = vscode.extensions.getExtension('losswatch.losswatch'); const m = e && e.exports && e.exports.manager; return m ? m.readState() : null;");
+          if (!st) return undefined;
+          const ok =
+            !st.scanning &&
+            st.summariesInFlight === 0 &&
+            st.files.length >= minFiles &&
+            st.files.every((f) => !f.busy && !f.pending && fs.existsSync(f.file) && fs.statSync(f.file).size === f.offset);
+          stable = ok ? stable + 1 : 0;
+          return stable >= 2 ? st : undefined;
+        },
+        timeoutMs,
+        'LossWatch to read and check every watched file',
+        100,
+      );
+    },
     /** Absolute path of a file in the workspace copy. */
     file: (rel) => path.join(dirs.workspaceDir, rel),
     /** Appends text to a workspace file (creating it), like a training process would. */

@@ -16,6 +16,15 @@ export const tests = [
       const file = vs.file('train.jsonl');
       // Wait until the run is known (the status bar names it), then check the diagnostics.
       await vs.waitFor(async () => (await vs.host.eval(`return vscode.extensions.getExtension('losswatch.losswatch').exports.manager.runs().length`)) > 0, 20000, 'the run to be watched');
+      // Every byte read and checked (not merely registered): only then is "no warning" a finding.
+      const st = await vs.settled();
+      assert.ok(st.files.some((f) => f.file === file && f.offset === fs.statSync(file).size), 'train.jsonl read to its end');
+      const lossLines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => /"loss"/.test(l) && !/"logits"/.test(l)).length;
+      const points = await vs.host.eval(
+        `const m = vscode.extensions.getExtension('losswatch.losswatch').exports.manager; const r = m.runForFile(args.file); const s = r && r.series().find((x) => x.role === 'train_loss' && !x.key.startsWith('recomputed/')); return s ? s.length : 0;`,
+        { file },
+      );
+      assert.equal(points, lossLines, 'the checks saw every loss point of the file');
       const bad = ours(await vs.diagnostics(), file).filter((d) => d.severity === 'error' || d.severity === 'warning');
       assert.deepEqual(bad, []);
     },

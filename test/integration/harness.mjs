@@ -63,6 +63,14 @@ function slug(s) {
 }
 
 /** Polls `fn` until it returns a truthy value (returned) or throws after `timeoutMs` with the last error/value. */
+/** Thrown by `vs.skip(reason)`: the runner counts the test as skipped (never as passed). */
+export class SkipTest extends Error {
+  constructor(reason) {
+    super(reason);
+    this.skipped = true;
+  }
+}
+
 export async function waitFor(fn, timeoutMs = 15000, what = 'condition', intervalMs = 150) {
   const end = Date.now() + timeoutMs;
   let last;
@@ -412,6 +420,10 @@ function makeVS({ page, host, dirs, server, ext, outputDir, cleanup, name }) {
     outputDir,
     startupMs: 0,
     waitFor,
+    /** Ends the test as skipped (a precondition such as torch is missing); counted apart from passes. */
+    skip: (reason) => {
+      throw new SkipTest(reason);
+    },
     /** Absolute path of a file in the workspace copy. */
     file: (rel) => path.join(dirs.workspaceDir, rel),
     /** Appends text to a workspace file (creating it), like a training process would. */

@@ -341,8 +341,11 @@ export async function startVSCode(opts = {}) {
     if (!opts.keep && !process.env.LOSSWATCH_KEEP_TMP) fs.rmSync(base, { recursive: true, force: true });
   };
   try {
-    fs.mkdirSync(dirs.workspaceDir, { recursive: true });
-    if (opts.workspace) {
+    if (opts.workspaceInPlace) {
+      // benches: open a large generated folder where it is instead of copying it
+      dirs.workspaceDir = path.resolve(opts.workspaceInPlace);
+    } else fs.mkdirSync(dirs.workspaceDir, { recursive: true });
+    if (opts.workspace && !opts.workspaceInPlace) {
       const src = path.isAbsolute(opts.workspace) ? opts.workspace : path.join(workspacesDir, opts.workspace);
       if (!fs.existsSync(src)) throw new Error(`harness: workspace ${src} does not exist`);
       fs.cpSync(src, dirs.workspaceDir, { recursive: true });

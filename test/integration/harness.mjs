@@ -63,6 +63,14 @@ function slug(s) {
 }
 
 /** Polls `fn` until it returns a truthy value (returned) or throws after `timeoutMs` with the last error/value. */
+/** Thrown by `vs.skip(reason)`: the runner counts the test as skipped (never as passed). */
+export class SkipTest extends Error {
+  constructor(reason) {
+    super(reason);
+    this.skipped = true;
+  }
+}
+
 export async function waitFor(fn, timeoutMs = 15000, what = 'condition', intervalMs = 150) {
   const end = Date.now() + timeoutMs;
   let last;
@@ -333,8 +341,11 @@ export async function startVSCode(opts = {}) {
     if (!opts.keep && !process.env.LOSSWATCH_KEEP_TMP) fs.rmSync(base, { recursive: true, force: true });
   };
   try {
-    fs.mkdirSync(dirs.workspaceDir, { recursive: true });
-    if (opts.workspace) {
+    if (opts.workspaceInPlace) {
+      // benches: open a large generated folder where it is instead of copying it
+      dirs.workspaceDir = path.resolve(opts.workspaceInPlace);
+    } else fs.mkdirSync(dirs.workspaceDir, { recursive: true });
+    if (opts.workspace && !opts.workspaceInPlace) {
       const src = path.isAbsolute(opts.workspace) ? opts.workspace : path.join(workspacesDir, opts.workspace);
       if (!fs.existsSync(src)) throw new Error(`harness: workspace ${src} does not exist`);
       fs.cpSync(src, dirs.workspaceDir, { recursive: true });
@@ -436,6 +447,10 @@ function makeVS({ page, host, dirs, server, ext, outputDir, cleanup, name }) {
         'LossWatch to read and check every watched file',
         100,
       );
+    },
+    /** Ends the test as skipped (a precondition such as torch is missing); counted apart from passes. */
+    skip: (reason) => {
+      throw new SkipTest(reason);
     },
     /** Absolute path of a file in the workspace copy. */
     file: (rel) => path.join(dirs.workspaceDir, rel),

@@ -62,6 +62,7 @@ async function loadSuites() {
 
 let passed = 0;
 let failed = 0;
+let skipped = 0;
 
 async function runSuite(suite) {
   console.log(`\n${suite.name} (${suite.file})`);
@@ -85,6 +86,11 @@ async function runSuite(suite) {
         passed++;
         console.log(`  ✓ ${t.name} (${fmtMs(Date.now() - t0)})`);
       } catch (e) {
+        if (e?.skipped) {
+          skipped++;
+          console.log(`  - ${t.name} (skipped: ${e.message})`);
+          continue;
+        }
         failed++;
         anyFailed = true;
         const shot = await vs.screenshot(`FAILED-${t.name}`).catch(() => undefined);
@@ -117,12 +123,12 @@ async function main() {
   }
   for (const s of suites) await runSuite(s);
   console.log(`\n(${suites.length} suite(s) in ${fmtMs(Date.now() - t0)}; screenshots and logs under test-output/integration/)`);
-  console.log(`integration: ${passed} passed, ${failed} failed`);
+  console.log(`integration: ${passed} passed, ${failed} failed, ${skipped} skipped`);
   process.exit(failed ? 1 : 0);
 }
 
 main().catch((e) => {
   console.log(errText(e));
-  console.log(`integration: ${passed} passed, ${failed + 1} failed`);
+  console.log(`integration: ${passed} passed, ${failed + 1} failed, ${skipped} skipped`);
   process.exit(1);
 });

@@ -5,7 +5,7 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import type { LogitRecord, RunUpdate, RunView, Split } from '../core/model';
 import { DEFAULT_WATCH_GLOBS, detectFormat, type FormatName, matchGlob, runRootOf } from './detect';
-import { Follower, type RestartReason } from './follower';
+import { Follower, openRegular, type RestartReason } from './follower';
 import { LineReader } from './lines';
 import { CsvParser } from './parsers/csv';
 import { HfTrainerStateParser } from './parsers/hf';
@@ -31,6 +31,8 @@ export interface IngestOptions {
   workerScript?: string;
   /** Burst coalescing window for update events, default 100. */
   coalesceMs?: number;
+  /** Whole-file formats (trainer_state.json) larger than this many bytes are not read; default 256 MiB. */
+  maxWholeBytes?: number;
 }
 
 interface InternalOptions extends IngestOptions {
@@ -222,7 +224,7 @@ export class LogWatcher {
   private async addFileNow(abs: string): Promise<RunView | undefined> {
     let head: Uint8Array;
     try {
-      const fh = await fsp.open(abs, 'r');
+      const fh = await openRegular(abs); // never a FIFO/device: an open of a FIFO would hang
       try {
         const b = new Uint8Array(65536);
         const { bytesRead } = await fh.read(b, 0, b.length, 0);
@@ -274,7 +276,7 @@ export class LogWatcher {
           : undefined,
         ioError: (m) => sink.error(m),
       },
-      { pollIntervalMs: this.opts.pollIntervalMs, whole, watch: this.opts.watch },
+      { pollIntervalMs: this.opts.pollIntervalMs, whole, watch: this.opts.watch, maxWholeBytes: this.opts.maxWholeBytes },
     );
     r.files.set(abs, fsState);
     this.fileToRun.set(abs, r);
@@ -300,7 +302,7 @@ export class LogWatcher {
     }
   }
 
-  private applyWhole(r: RunState, f: FileState, content: Uint8Array): void {
+  private applyWhole(r: RunState, f: FileState, content: Uint8Array): string | undefined {
     const pts: { key: string; hint: Split; step: number; value: number; wall: number; epoch: number; line: number }[] = [];
     const keys: { key: string; hint: Split }[] = [];
     const errors: { m: string; line?: number; rec?: number }[] = [];
@@ -312,7 +314,8 @@ export class LogWatcher {
       error: (m, line, record) => errors.push({ m, line, rec: record }),
       meta: (k, v) => meta.push([k, v]),
     };
-    if (!new HfTrainerStateParser().parseWhole(content, rec)) return; // mid-write or empty: wait for the next change
+    const hf = new HfTrainerStateParser();
+    if (!hf.parseWhole(content, rec)) return hf.incomplete; // mid-write or empty: the follower retries, then reports
     const known = f.known ?? [];
     let prefixOk = known.length <= pts.length;
     for (let i = 0; prefixOk && i < known.length; i++) {
@@ -341,6 +344,7 @@ export class LogWatcher {
     ec.clear();
     for (const e of errors) ec.add(e.line, e.rec, e.m);
     for (const [k, v] of meta) r.store.meta[k] = v;
+    return undefined;
   }
 
   /** Drops all data of the run and re-reads every other file of it from byte 0 (resolves when read). */

@@ -2,6 +2,7 @@
 // first and last step and value), so a parse can be checked from a shell.
 import type { RunView } from '../core/model';
 import { loadRuns } from '../ingest/index';
+import { escapeJson, escapeText } from './escape';
 
 const USAGE = `usage: losswatch series <paths…> [--format json|text]
 
@@ -41,8 +42,8 @@ function describe(run: RunView): { id: string; name: string; format: string; fil
 }
 
 function clean(s: string): string {
-  // log-provided names are untrusted: no control characters in the terminal
-  return s.replace(/[\x00-\x1f\x7f]/g, '?');
+  // log-provided names are untrusted: no control or bidi characters in the terminal
+  return escapeText(s);
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -78,7 +79,7 @@ export async function run(argv: string[]): Promise<number> {
   const runs = await loadRuns(paths);
   const rows = runs.map(describe);
   if (format === 'json') {
-    process.stdout.write(JSON.stringify({ runs: rows }, null, 2) + '\n');
+    process.stdout.write(escapeJson(JSON.stringify({ runs: rows }, null, 2)) + '\n');
   } else {
     if (rows.length === 0) process.stdout.write('no training logs found\n');
     for (const r of rows) {

@@ -33,7 +33,7 @@ function strings(v: unknown, fallback: string[]): string[] {
 export function readSettings(): Settings {
   const c = vscode.workspace.getConfiguration('losswatch');
   const rawSev = c.get<Record<string, unknown>>('checks.severity') ?? {};
-  const severities: Record<string, Severity | 'off'> = {};
+  const severities = Object.create(null) as Record<string, Severity | 'off'>; // codes come from settings files
   for (const [code, s] of Object.entries(rawSev)) {
     if (typeof s === 'string' && SEVERITIES.has(s)) severities[code] = s as Severity | 'off';
   }

@@ -7,7 +7,7 @@ export interface Classified {
   readonly split: Split;
 }
 
-const SPLIT_WORDS: Record<string, Split> = {
+const SPLIT_WORDS: Record<string, Split> = { __proto__: null as unknown as Split, // no prototype: keys come from logs (`constructor`)
   train: 'train',
   training: 'train',
   trn: 'train',

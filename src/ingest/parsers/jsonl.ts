@@ -16,6 +16,7 @@ interface Slot {
   ownSplit: boolean; // the key itself names a split (val_loss): a `split` field does not prefix it
   lastSplit: string | undefined; // cache: the series id for the last split value seen
   lastId: number;
+  seen: number; // stamp of the last fast() line that had this key (a repeated key goes to the slow path)
 }
 
 const MAX_FIELDS = 256;
@@ -68,6 +69,7 @@ export class JsonlParser implements LineParser {
   private dEpoch = 0;
   private dWall = 0;
   private dLine = 0;
+  private stamp = 0;
 
   constructor(
     private readonly sink: Sink,
@@ -328,6 +330,7 @@ export class JsonlParser implements LineParser {
     let split: string | undefined;
     let fi = 0; // field index within the line
     let numeric = true; // every value a number (the line can become the template)
+    const stamp = ++this.stamp;
     for (;;) {
       while (i < e && (b[i] === 32 || b[i] === 9)) i++;
       if (b[i] === 125 && fi === 0) {
@@ -364,6 +367,8 @@ export class JsonlParser implements LineParser {
       if (!same) slot = this.findSlot(b, ks, ke, fi);
       const sl = slot!;
       if (sl.kind === 'logit') return false;
+      if (sl.seen === stamp) return false; // repeated key: the slow path keeps the last value, as JSON.parse
+      sl.seen = stamp;
       if (fi >= MAX_FIELDS) numeric = false;
       else this.vs[fi] = i;
       const c = b[i];
@@ -519,6 +524,7 @@ export class JsonlParser implements LineParser {
       ownSplit: explicitSplit(key) !== undefined,
       lastSplit: undefined,
       lastId: -1,
+      seen: 0,
     };
     this.slots[fi] = slot;
     return slot;

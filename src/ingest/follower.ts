@@ -142,6 +142,30 @@ function watchDir(dir: string, cb: (name: string | null) => void): () => void {
   };
 }
 
+/**
+ * The first `max` bytes of a small side file (MLflow meta.yaml) as UTF-8, or undefined when it is missing
+ * or not a regular file. Synchronous but never blocking: O_NONBLOCK open, fstat check, one bounded read
+ * (a FIFO or /dev/zero under that name would otherwise hang or exhaust memory).
+ */
+export function readSmallRegularSync(file: string, max: number): string | undefined {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+  try {
+    if (!fs.fstatSync(fd).isFile()) return undefined;
+    const b = Buffer.alloc(max);
+    const n = fs.readSync(fd, b, 0, max, 0);
+    return b.toString('utf8', 0, n);
+  } catch {
+    return undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export class Follower {
   /** Bytes of the current file consumed so far. */
   offset = 0;

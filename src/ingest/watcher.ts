@@ -5,7 +5,7 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import type { LogitRecord, RunUpdate, RunView, Split } from '../core/model';
 import { DEFAULT_WATCH_GLOBS, detectFormat, type FormatName, matchGlob, runRootOf } from './detect';
-import { Follower, openRegular, type RestartReason } from './follower';
+import { Follower, openRegular, readSmallRegularSync, type RestartReason } from './follower';
 import { LineReader } from './lines';
 import { CsvParser } from './parsers/csv';
 import { HfTrainerStateParser } from './parsers/hf';
@@ -511,7 +511,7 @@ function runName(root: string, file: string, format: FormatName): string {
   if (root !== file) {
     if (format === 'mlflow') {
       try {
-        const meta = fs.readFileSync(path.join(root, 'meta.yaml'), 'utf8');
+        const meta = readSmallRegularSync(path.join(root, 'meta.yaml'), 64 << 10) ?? ''; // never a FIFO/device
         const m = /^run_name:\s*(.+)$/m.exec(meta);
         if (m) return m[1]!.trim().replace(/^['"]|['"]$/g, '');
       } catch {

@@ -231,4 +231,14 @@ describe('security: FIFOs and other non-regular files', function () {
     const one = await cli(['series', path.join(dir, 'pipe.jsonl')], { timeoutMs: 30000 });
     assert.equal(one.timedOut, false, 'CLI hung on a FIFO given by name');
   });
+
+  it('an MLflow run whose meta.yaml is a FIFO: named after its folder, nothing hangs', async () => {
+    const run = path.join(dir, 'mlruns', '0', 'abc123');
+    fs.mkdirSync(path.join(run, 'metrics'), { recursive: true });
+    fs.writeFileSync(path.join(run, 'metrics', 'loss'), '1700000000000 1.5 1\n');
+    assert.ok(mkfifo(path.join(run, 'meta.yaml')));
+    const runs = await Promise.race([loadRuns([run]), new Promise<'hung'>((r) => setTimeout(() => r('hung'), 10000))]);
+    assert.notEqual(runs, 'hung');
+    assert.deepEqual((runs as { name: string }[]).map((r) => r.name), ['abc123']);
+  });
 });

@@ -99,3 +99,31 @@ describe('security: JSONL repeated keys and CSV export cells', () => {
     for (const s of ['loss', 'val/loss', 'a=b', 'x-1']) assert.equal(csvCell(s), s);
   });
 });
+
+describe('security: prototype-member names in the dashboard', () => {
+  it('series named __proto__ / constructor / toString reach the frame and the CSV export', async () => {
+    const { DashboardSession } = await import('../../src/extension/dashboardCore');
+    const { DEFAULT_STATE } = await import('../../src/shared/messages');
+    const { FakeManager, FakeRun, FakeSeries } = await import('../unit/dashboard/fake');
+    const m = new FakeManager();
+    const run = new FakeRun('__proto__', 'constructor', '/ws/toString.jsonl');
+    for (const n of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      const s = run.add(new FakeSeries(n, 'train_loss', '/ws/toString.jsonl'));
+      for (let i = 0; i < 5; i++) s.push(i, i + n.length);
+    }
+    m.list.push(run);
+    const posted: { type: string; series?: { key: string }[] }[] = [];
+    const session = new DashboardSession(m, { post: (msg) => posted.push(JSON.parse(JSON.stringify(msg))), openFile: () => undefined, save: () => undefined, warn: () => undefined }, DEFAULT_STATE, {
+      now: () => 0,
+      setTimeout: () => 0,
+      clearTimeout: () => undefined,
+    });
+    session.handleMessage({ type: 'ready', state: null, columns: 100 });
+    const frame = posted.find((p) => p.type === 'frame');
+    assert.ok(frame, JSON.stringify(posted.map((p) => p.type)));
+    const keys = frame.series!.map((s) => s.key).sort();
+    assert.deepEqual(keys, ['__proto__', 'constructor', 'hasOwnProperty', 'toString']);
+    const csv = session.csv();
+    for (const n of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) assert.match(csv, new RegExp(`^constructor,${n},4,4,`, 'm'));
+  });
+});

@@ -34,6 +34,15 @@ export function maskedCrc(b: Uint8Array, s = 0, e = b.length): number {
  */
 export const MAX_RECORD = 64 << 20;
 
+const ZERO_LEN_CRC = maskedCrc(new Uint8Array(8));
+
+/** The masked CRC-32C at q + 8 matches the length at q (a zero length, common in zero-filled data, is a constant). */
+function lenCrcOk(b: Uint8Array, dv: DataView, q: number, lo: number, hi = 0): boolean {
+  const c = dv.getUint32(q + 8, true);
+  if (lo === 0 && hi === 0) return c === ZERO_LEN_CRC;
+  return c === maskedCrc(b, q, q + 8);
+}
+
 /** Checks that `head` starts with a valid TFRecord header (used by format detection). */
 export function looksLikeTfRecord(head: Uint8Array): boolean {
   if (head.length < 12) return false;
@@ -87,7 +96,7 @@ export class TfEventsParser implements ByteParser {
     if (dv.getUint32(q + 4, true) !== 0) return -1;
     const lo = dv.getUint32(q, true);
     if (lo > MAX_RECORD) return -1;
-    return dv.getUint32(q + 8, true) === maskedCrc(this.buf, q, q + 8) ? lo : -1;
+    return lenCrcOk(this.buf, dv, q, lo) ? lo : -1;
   }
 
   /**
@@ -114,7 +123,21 @@ export class TfEventsParser implements ByteParser {
     while (this.len - p >= 12) {
       const hi = dv.getUint32(p + 4, true);
       const lo = dv.getUint32(p, true);
-      const lenOk = dv.getUint32(p + 8, true) === maskedCrc(b, p, p + 8);
+      if (this.resyncing) {
+        // scanning for the next valid header: cheap tests first, the CRC only when they pass
+        if (hi !== 0) {
+          // every header whose high length word covers its last non-zero byte j is invalid: next try j - 3
+          let j = p + 7;
+          while (b[j] === 0) j--;
+          p = j - 3;
+          continue;
+        }
+        if (lo > MAX_RECORD || !lenCrcOk(b, dv, p, lo)) {
+          p++;
+          continue;
+        }
+      }
+      const lenOk = lenCrcOk(b, dv, p, lo, hi);
       if (!lenOk || hi !== 0 || lo > MAX_RECORD) {
         if (!this.resyncing) {
           const why = lenOk ? `length ${hi * 2 ** 32 + lo} bytes exceeds the ${MAX_RECORD >> 20} MiB limit` : 'corrupt record header (length CRC mismatch)';

@@ -166,6 +166,51 @@ export function readSmallRegularSync(file: string, max: number): string | undefi
   }
 }
 
+// ---- shared safety polls ----
+// One timer per interval for all followers; each tick re-checks at most SAFETY_BATCH of them, round-robin:
+// with thousands of followed files a timer and a stat per file per second would keep the thread pool busy
+// forever. Up to SAFETY_BATCH files each is still checked every interval; more share the ticks.
+const SAFETY_BATCH = 256;
+interface SafetyGroup {
+  list: Follower[];
+  next: number;
+  timer: NodeJS.Timeout;
+}
+const safetyGroups = new Map<number, SafetyGroup>();
+
+function addSafety(ms: number, f: Follower): () => void {
+  let g = safetyGroups.get(ms);
+  if (!g) {
+    const group: SafetyGroup = {
+      list: [],
+      next: 0,
+      timer: setInterval(() => {
+        const n = Math.min(SAFETY_BATCH, group.list.length);
+        for (let k = 0; k < n; k++) {
+          if (group.next >= group.list.length) group.next = 0;
+          group.list[group.next++]!.trigger();
+        }
+      }, ms),
+    };
+    group.timer.unref?.();
+    g = group;
+    safetyGroups.set(ms, g);
+  }
+  g.list.push(f);
+  const group = g;
+  return () => {
+    const i = group.list.indexOf(f);
+    if (i >= 0) {
+      group.list.splice(i, 1);
+      if (group.next > i) group.next--;
+    }
+    if (group.list.length === 0) {
+      clearInterval(group.timer);
+      if (safetyGroups.get(ms) === group) safetyGroups.delete(ms);
+    }
+  };
+}
+
 export class Follower {
   /** Bytes of the current file consumed so far. */
   offset = 0;
@@ -190,7 +235,7 @@ export class Follower {
   private disposed = false;
   private present = false;
   private timer: NodeJS.Timeout | undefined;
-  private safety: NodeJS.Timeout | undefined;
+  private safety: (() => void) | undefined;
   private unwatch: (() => void) | undefined;
   private kick: NodeJS.Immediate | undefined;
   private first = true;
@@ -226,10 +271,7 @@ export class Follower {
         if (name === null || name === base) this.trigger();
       });
       const safety = this.opts.safetyPollMs ?? 1000;
-      if (safety > 0) {
-        this.safety = setInterval(() => this.trigger(), safety);
-        this.safety.unref?.();
-      }
+      if (safety > 0) this.safety = addSafety(safety, this);
     }
   }
 
@@ -538,7 +580,8 @@ export class Follower {
   dispose(): void {
     this.disposed = true;
     if (this.timer) clearInterval(this.timer);
-    if (this.safety) clearInterval(this.safety);
+    this.safety?.();
+    this.safety = undefined;
     if (this.kick) clearImmediate(this.kick);
     if (this.retry) clearTimeout(this.retry);
     this.unwatch?.();

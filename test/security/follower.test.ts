@@ -162,6 +162,31 @@ describe('security: read buffers are sized to the file', function () {
     }
   });
 
+  it('1,000 followed files in watch mode share the safety stat: at most 256 re-checks per interval, not one per file', async () => {
+    const dir = tmpDir();
+    const followers: Follower[] = [];
+    try {
+      const n = 1000;
+      for (let i = 0; i < n; i++) fs.writeFileSync(path.join(dir, `f${i}.jsonl`), '{"step": 1, "loss": 1}\n');
+      for (let i = 0; i < n; i++) {
+        const fo = new Follower(path.join(dir, `f${i}.jsonl`), { data: () => undefined, restart: () => undefined, gone: () => undefined, settled: () => undefined }, { safetyPollMs: 50 });
+        await fo.start();
+        followers.push(fo);
+      }
+      const passes = (): number => followers.reduce((a, f) => a + f.stats.passes, 0);
+      const p0 = passes();
+      const t0 = Date.now();
+      await new Promise((r) => setTimeout(r, 600));
+      const ticks = (Date.now() - t0) / 50 + 2;
+      const extra = passes() - p0;
+      assert.ok(extra <= 256 * ticks, `${extra} safety passes in ${Date.now() - t0} ms`);
+      assert.ok(extra > 0, 'the safety stat still runs');
+    } finally {
+      for (const fo of followers) fo.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a growing file still arrives whole and in order (buffer grows geometrically up to the chunk size)', async () => {
     const dir = tmpDir();
     try {

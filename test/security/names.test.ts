@@ -36,28 +36,29 @@ describe('security: prototype-member names from logs', function () {
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  for (const sub of ['jsonl', 'csv', 'hf', 'mlruns']) {
-    it(`${sub}: \`losswatch series\` (json and text) and \`check\` do not crash; every name is a series`, async () => {
-      const target = path.join(dir, sub);
-      const r = await cli(['series', '--format', 'json', target]);
-      assert.equal(r.code, 0, r.err);
-      const j = JSON.parse(r.out) as SeriesJson;
-      assert.equal(j.runs.length, 1);
-      const keys = new Set(j.runs[0]!.series.map((s) => s.key));
-      for (const n of NAMES) assert.ok([...keys].some((k) => k === n || k.endsWith(`/${n}`) || k.startsWith(`${n}/`)), `${sub}: no series ${n} in ${[...keys].join(', ')}`);
-      for (const s of j.runs[0]!.series) {
-        assert.equal(typeof s.split, 'string', `${s.key}: split ${JSON.stringify(s.split)}`);
+  it('jsonl, csv, hf, mlruns: `losswatch series` (json and text) and `check` (json, github) do not crash; every name is a series', async () => {
+    const subs = ['jsonl', 'csv', 'hf', 'mlruns'];
+    const targets = subs.map((sub) => path.join(dir, sub));
+    const r = await cli(['series', '--format', 'json', ...targets]);
+    assert.equal(r.code, 0, r.err);
+    const j = JSON.parse(r.out) as SeriesJson;
+    assert.deepEqual(j.runs.map((x) => x.format).sort(), ['csv', 'hf-trainer-state', 'jsonl', 'mlflow']);
+    for (const run of j.runs) {
+      const keys = new Set(run.series.map((s) => s.key));
+      for (const n of NAMES) assert.ok([...keys].some((k) => k === n || k.endsWith(`/${n}`) || k.startsWith(`${n}/`)), `${run.format}: no series ${n} in ${[...keys].join(', ')}`);
+      for (const s of run.series) {
+        assert.equal(typeof s.split, 'string', `${run.format} ${s.key}: split ${JSON.stringify(s.split)}`);
         assert.equal(typeof s.points, 'number');
       }
-      const t = await cli(['series', target]);
-      assert.equal(t.code, 0, t.err);
-      for (const format of ['json', 'github']) {
-        const c = await cli(['check', '--format', format, target]);
-        assert.ok(c.code === 0 || c.code === 1, `check --format ${format}: exit ${c.code}: ${c.err}`);
-        if (format === 'json') assert.ok(Array.isArray(JSON.parse(c.out)));
-      }
-    });
-  }
+    }
+    const t = await cli(['series', ...targets]);
+    assert.equal(t.code, 0, t.err);
+    for (const format of ['json', 'github']) {
+      const c = await cli(['check', '--format', format, ...targets]);
+      assert.ok(c.code === 0 || c.code === 1, `check --format ${format}: exit ${c.code}: ${c.err}`);
+      if (format === 'json') assert.ok(Array.isArray(JSON.parse(c.out)));
+    }
+  });
 
   it('loaded directly: values per name are the logged ones; metadata named __proto__ is data, not a prototype', async () => {
     const [hf] = await loadRuns([path.join(dir, 'hf', 'trainer_state.json')]);

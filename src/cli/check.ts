@@ -147,6 +147,11 @@ export function resolveInputs(inputs: readonly string[], cwd = process.cwd()): s
   for (const input of inputs) {
     const abs = path.resolve(cwd, input);
     if (fs.existsSync(abs)) {
+      const st = fs.statSync(abs); // a stat never blocks, an open of a FIFO would
+      if (!st.isFile() && !st.isDirectory()) {
+        process.stderr.write(`losswatch check: ${escapeText(input)}: not a regular file (FIFO, socket or device): not read\n`);
+        continue;
+      }
       out.push(abs);
     } else if (GLOB_CHARS.test(input)) {
       const found = expandGlob(input, cwd);

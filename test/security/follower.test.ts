@@ -255,6 +255,10 @@ describe('security: FIFOs and other non-regular files', function () {
     assert.deepEqual(j.runs.map((x) => x.name), ['ok.jsonl']);
     const one = await cli(['series', path.join(dir, 'pipe.jsonl')], { timeoutMs: 30000 });
     assert.equal(one.timedOut, false, 'CLI hung on a FIFO given by name');
+    const chk = await cli(['check', path.join(dir, 'pipe.jsonl'), path.join(dir, 'ok.jsonl')], { timeoutMs: 30000 });
+    assert.equal(chk.timedOut, false, 'check hung on a FIFO given by name');
+    assert.match(chk.err, /pipe\.jsonl: not a regular file \(FIFO, socket or device\): not read/);
+    assert.match(chk.err, /1 run\b/);
   });
 
   it('an MLflow run whose meta.yaml is a FIFO: named after its folder, nothing hangs', async () => {

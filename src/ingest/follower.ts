@@ -225,6 +225,7 @@ export class Follower {
   private buf2: Uint8Array = EMPTY; // read-ahead buffer (multi-slice reads only)
   private readonly chunk: number;
   private reportedKind = false;
+  private openReported = '';
   private retry: NodeJS.Timeout | undefined;
   private wholeTries = 0;
   private wholeKey = '';
@@ -398,8 +399,10 @@ export class Follower {
         this.fh = await openRegular(this.path);
       } catch (e) {
         if (e instanceof NotRegularFileError) this.reportKind(st, e.message);
+        else if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.reportOpen(e); // EACCES, EMFILE…: say so, retry later
         return; // vanished in between; next pass
       }
+      this.openReported = '';
       if (this.disposed) {
         await this.closeFh();
         return;
@@ -438,6 +441,13 @@ export class Follower {
     }
     this.first = false;
     if (delivered) this.hooks.settled();
+  }
+
+  private reportOpen(e: unknown): void {
+    const msg = `${this.path}: cannot open: ${e instanceof Error ? e.message : String(e)}`;
+    if (msg === this.openReported) return;
+    this.openReported = msg;
+    this.hooks.ioError?.(msg);
   }
 
   private reportKind(st: fs.Stats, message?: string): void {

@@ -107,6 +107,28 @@ describe('security: whole-file formats (trainer_state.json)', function () {
     assert.match(cut[0]!.parseErrors()[0]!.firstMessage, /unreadable: not valid JSON \(unexpected end/);
   });
 
+  it('a trainer_state.json that cannot be opened (EACCES) is reported, not ignored', async () => {
+    const f = path.join(dir, 'noperm', 'trainer_state.json');
+    fs.mkdirSync(path.dirname(f));
+    fs.writeFileSync(f, '{"log_history": []}');
+    // running as root, chmod 000 would not stop the read: make open() fail as it would for a user
+    const fspm = require('node:fs/promises') as { open: (...a: unknown[]) => Promise<unknown> };
+    const orig = fspm.open;
+    fspm.open = async (...a: unknown[]) => {
+      if (a[0] === f && typeof a[1] === 'number') throw Object.assign(new Error(`EACCES: permission denied, open '${f}'`), { code: 'EACCES' });
+      return orig(...a);
+    };
+    try {
+      const errors: string[] = [];
+      const fo = new Follower(f, { data: () => undefined, whole: () => undefined, restart: () => undefined, gone: () => undefined, settled: () => undefined, ioError: (m) => errors.push(m) }, { whole: true, watch: false });
+      await fo.start();
+      fo.dispose();
+      assert.deepEqual(errors, [`${f}: cannot open: EACCES: permission denied, open '${f}'`]);
+    } finally {
+      fspm.open = orig;
+    }
+  });
+
   it('watch mode: a file that stays cut short is reported after the quiet-period retries; fixing it clears the error', async () => {
     const f = path.join(dir, 'live', 'trainer_state.json');
     fs.mkdirSync(path.dirname(f));

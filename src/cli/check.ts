@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { checkRunAsync, CHECKS, type CheckOptions } from '../core/checks/index';
 import type { Finding, Severity } from '../core/model';
 import { globToRegExp, loadRuns } from '../ingest/index';
+import { escapeJson, escapeText, ghData, ghProp } from './escape';
 
 const USAGE = `usage: losswatch check <paths or globs…> [options]
 
@@ -147,6 +148,11 @@ export function resolveInputs(inputs: readonly string[], cwd = process.cwd()): s
   for (const input of inputs) {
     const abs = path.resolve(cwd, input);
     if (fs.existsSync(abs)) {
+      const st = fs.statSync(abs); // a stat never blocks, an open of a FIFO would
+      if (!st.isFile() && !st.isDirectory()) {
+        process.stderr.write(`losswatch check: ${escapeText(input)}: not a regular file (FIFO, socket or device): not read\n`);
+        continue;
+      }
       out.push(abs);
     } else if (GLOB_CHARS.test(input)) {
       const found = expandGlob(input, cwd);
@@ -168,14 +174,6 @@ function oneLine(s: string): string {
   return s.replace(/\s*[\r\n]+\s*/g, ' ');
 }
 
-/** GitHub workflow-command escaping (data and property values). */
-function ghData(s: string): string {
-  return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-}
-function ghProp(s: string): string {
-  return ghData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
-}
-
 export function formatFindings(findings: readonly Finding[], format: Format, cwd = process.cwd()): string {
   const rows = findings.map((f) => ({
     file: display(f.file, cwd),
@@ -187,7 +185,7 @@ export function formatFindings(findings: readonly Finding[], format: Format, cwd
     related: f.related ?? [],
   }));
   if (format === 'json') {
-    return JSON.stringify(rows.map(({ related: _r, ...r }) => r), null, 2) + '\n';
+    return escapeJson(JSON.stringify(rows.map(({ related: _r, ...r }) => r), null, 2)) + '\n';
   }
   if (format === 'github') {
     const kind: Record<Severity, string> = { error: 'error', warning: 'warning', information: 'notice', hint: 'notice' };
@@ -197,8 +195,9 @@ export function formatFindings(findings: readonly Finding[], format: Format, cwd
   }
   let out = '';
   for (const r of rows) {
-    out += `${r.file}:${r.line}:${r.column}: ${r.severity} ${r.code}: ${r.message}\n`;
-    for (const rel of r.related) out += `    related: ${display(rel.file, cwd)}${rel.line !== undefined ? `:${rel.line}` : ''}: ${oneLine(rel.message)}\n`;
+    // file names and messages are untrusted: control and bidi characters escaped (no forged lines)
+    out += `${escapeText(r.file)}:${r.line}:${r.column}: ${r.severity} ${r.code}: ${escapeText(r.message)}\n`;
+    for (const rel of r.related) out += `    related: ${escapeText(display(rel.file, cwd))}${rel.line !== undefined ? `:${rel.line}` : ''}: ${escapeText(oneLine(rel.message))}\n`;
   }
   return out;
 }
@@ -220,7 +219,7 @@ export async function run(argv: string[]): Promise<number> {
     inputs = resolveInputs(args.inputs);
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`losswatch check: ${e.message}\n${USAGE}\n`);
+      process.stderr.write(`losswatch check: ${escapeText(e.message)}\n${USAGE}\n`);
       return 2;
     }
     throw e;
@@ -229,7 +228,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     runs = await loadRuns(inputs);
   } catch (e) {
-    process.stderr.write(`losswatch check: cannot read the logs: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(`losswatch check: cannot read the logs: ${escapeText(e instanceof Error ? e.message : String(e))}\n`);
     return 2;
   }
   const findings: Finding[] = [];

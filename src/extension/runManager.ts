@@ -19,6 +19,7 @@ export function ingestOptions(s: Settings, workerScript?: string): IngestOptions
     pollIntervalMs: s.pollIntervalMs > 0 ? s.pollIntervalMs : undefined,
     formatOverrides: s.formatOverrides as { glob: string; format: FormatName }[],
     textPatterns: s.textPatterns,
+    maxWholeBytes: s.limits.wholeFileMiB * 2 ** 20,
     workerScript,
     coalesceMs: 100,
   };

@@ -33,6 +33,7 @@ export class StatusBar implements vscode.Disposable {
   private focusedRunId: string | undefined;
   private lastUpdatedRunId: string | undefined;
   private readonly subs: vscode.Disposable[] = [];
+  private notice: string | undefined;
 
   constructor(
     private readonly manager: RunManagerApi,
@@ -64,6 +65,12 @@ export class StatusBar implements vscode.Disposable {
     return this.manager.runs()[0];
   }
 
+  /** A note shown in the tooltip (e.g. workspace settings ignored in Restricted Mode); undefined clears it. */
+  setNotice(text: string | undefined): void {
+    this.notice = text;
+    this.render();
+  }
+
   render(): void {
     const problems = this.internal?.problems() ?? [];
     if (problems.length > 0 && this.internal) {
@@ -79,7 +86,15 @@ export class StatusBar implements vscode.Disposable {
     }
     const run = this.currentRun();
     if (!run) {
-      this.item.hide();
+      if (!this.notice) {
+        this.item.hide();
+        return;
+      }
+      this.item.text = '$(shield) LossWatch';
+      this.item.tooltip = new vscode.MarkdownString(undefined, true).appendText(`LossWatch\n${this.notice}`);
+      this.item.backgroundColor = undefined;
+      this.item.command = undefined;
+      this.item.show();
       return;
     }
     const findings = this.manager.findings(run.id);
@@ -94,7 +109,7 @@ export class StatusBar implements vscode.Disposable {
     const errors = findings.filter((f) => f.severity === 'error').length;
     const warnings = findings.filter((f) => f.severity === 'warning').length;
     const tip = new vscode.MarkdownString(undefined, true);
-    tip.appendText(`LossWatch — ${run.name}\n${errors} error(s), ${warnings} warning(s)\n${run.root}\nClick to open the dashboard.`);
+    tip.appendText(`LossWatch — ${run.name}\n${errors} error(s), ${warnings} warning(s)\n${run.root}\nClick to open the dashboard.${this.notice ? `\n\n${this.notice}` : ''}`);
     this.item.tooltip = tip;
     this.item.backgroundColor =
       health === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : health === 'warning' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;

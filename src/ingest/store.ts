@@ -597,7 +597,7 @@ export class RunStore implements RunView {
   format: string;
   generation = 0;
   /** Run metadata that is not a step point (HF `train_loss`, `train_runtime`, …). */
-  readonly meta: Record<string, number | string> = {};
+  readonly meta: Record<string, number | string> = Object.create(null) as Record<string, number | string>; // keys come from logs (`__proto__`)
   private readonly fileRefs: FileRef[] = [];
   private readonly seriesMap = new Map<string, SeriesStore>();
   private seriesList: SeriesStore[] = [];

@@ -37,6 +37,8 @@ export interface IngestOptions {
    * updates): the extension logs it and shows a warning state. Default: `console.error`.
    */
   onListenerError?: (err: unknown, runId: string) => void;
+  /** Whole-file formats (trainer_state.json) larger than this many bytes are not read; default 256 MiB. */
+  maxWholeBytes?: number;
 }
 
 interface InternalOptions extends IngestOptions {
@@ -308,7 +310,7 @@ export class LogWatcher {
           : undefined,
         ioError: (m) => sink.error(m),
       },
-      { pollIntervalMs: this.opts.pollIntervalMs, whole, watch: this.opts.watch },
+      { pollIntervalMs: this.opts.pollIntervalMs, whole, watch: this.opts.watch, maxWholeBytes: this.opts.maxWholeBytes },
     );
     r.files.set(abs, fsState);
     this.fileToRun.set(abs, r);
@@ -425,7 +427,7 @@ export class LogWatcher {
     }
   }
 
-  private applyWhole(r: RunState, f: FileState, content: Uint8Array): void {
+  private applyWhole(r: RunState, f: FileState, content: Uint8Array): string | undefined {
     const pts: { key: string; hint: Split; step: number; value: number; wall: number; epoch: number; line: number }[] = [];
     const keys: { key: string; hint: Split }[] = [];
     const errors: { m: string; line?: number; rec?: number }[] = [];
@@ -437,7 +439,8 @@ export class LogWatcher {
       error: (m, line, record) => errors.push({ m, line, rec: record }),
       meta: (k, v) => meta.push([k, v]),
     };
-    if (!new HfTrainerStateParser().parseWhole(content, rec)) return; // mid-write or empty: wait for the next change
+    const hf = new HfTrainerStateParser();
+    if (!hf.parseWhole(content, rec)) return hf.incomplete; // mid-write or empty: the follower retries, then reports
     const known = f.known ?? [];
     let prefixOk = known.length <= pts.length;
     for (let i = 0; prefixOk && i < known.length; i++) {
@@ -466,6 +469,7 @@ export class LogWatcher {
     ec.clear();
     for (const e of errors) ec.add(e.line, e.rec, e.m);
     for (const [k, v] of meta) r.store.meta[k] = v;
+    return undefined;
   }
 
   /** Drops all data of the run and re-reads every other file of it from byte 0 (resolves when read). */

@@ -10,6 +10,7 @@
 //   workspace?: string             folder under test/integration/workspaces/ (or absolute) to copy
 //   files?: { [rel]: string }      extra files created in the workspace copy before VS Code starts
 //   settings?: object              VS Code settings (user + workspace)
+//   untrusted?: boolean            leave the workspace untrusted (workspace trust on, never granted)
 //   env?: object                   environment of the server / extension host
 //   timeoutMs?: number             per-test timeout (default 60000)
 //   tests: [{ name, fn: async (vs) => void }]   run in order against the same window
@@ -68,7 +69,7 @@ async function runSuite(suite) {
   console.log(`\n${suite.name} (${suite.file})`);
   let vs;
   try {
-    vs = await startVSCode({ name: suite.name, workspace: suite.workspace, files: suite.files, settings: suite.settings, env: suite.env });
+    vs = await startVSCode({ name: suite.name, workspace: suite.workspace, files: suite.files, settings: suite.settings, env: suite.env, untrusted: suite.untrusted });
   } catch (e) {
     console.log(`  ✗ VS Code did not start: every test of this suite fails`);
     console.log(errText(e));

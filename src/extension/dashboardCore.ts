@@ -13,10 +13,14 @@ import {
   type Marker,
   type Range,
   type RunMeta,
+  type RunStatus,
+  type RunSummary,
   type SeriesPatch,
   type SeriesWindow,
 } from '../shared/messages';
 import { SeriesCache } from './dashboardData';
+import { ColorAssigner } from '../shared/palette';
+import { namedInput, RunNamer } from '../ingest/runNames';
 
 /** The part of RunManagerApi the dashboard reads (events are subscribed by the vscode glue). */
 export type DashboardManager = Pick<RunManagerApi, 'runs' | 'getRun' | 'findings' | 'isWatchedFile'>;
@@ -27,6 +31,8 @@ export interface DashboardHooks {
   openFile(file: string, line: number | null): void;
   save(kind: 'csv' | 'png', suggestedName: string, data: Uint8Array): void;
   warn(message: string): void;
+  /** Workspace folder paths, for run names relative to them (src/ingest/runNames.ts). */
+  folders?(): readonly string[];
 }
 
 export interface Clock {
@@ -46,6 +52,8 @@ export const UPDATE_INTERVAL_MS = 100;
 /** Follow mode rebuilds the grid once the data outgrows this many times the chart width. */
 const GRID_SLACK = 2;
 const MAX_MARKERS = 500;
+/** Minimum interval between two run-summary updates (status icons, comparison table). */
+const RUNS_INTERVAL_MS = 1000;
 const CSV_MAX_ROWS = 5_000_000;
 
 interface Tail {
@@ -59,7 +67,10 @@ export class DashboardSession {
   private seq = 0;
   private ready = false;
   private readonly caches = new Map<string, SeriesCache>();
-  private readonly colors = new Map<string, number>();
+  private readonly colors = new ColorAssigner();
+  private readonly namer = new RunNamer();
+  /** Host clock of the last update per run (run selector: sort by last update). */
+  private readonly updated = new Map<string, number>();
   private grid: Grid | null = null;
   private range: Range | null = null;
   private readonly tails = new Map<string, Tail>();
@@ -68,6 +79,8 @@ export class DashboardSession {
   private timer: unknown = null;
   private lastFlush = -Infinity;
   private runsSignature = '';
+  private runsStructure = '';
+  private runsSentAt = -Infinity;
   private pendingFocus: { runId?: string; step?: number } | null = null;
   private disposed = false;
 
@@ -188,6 +201,7 @@ export class DashboardSession {
 
   onRunUpdate(u: RunUpdate): void {
     if (this.disposed) return;
+    this.updated.set(u.runId, this.clock.now());
     const list = this.pending.get(u.runId) ?? [];
     list.push(u);
     this.pending.set(u.runId, list);
@@ -264,26 +278,87 @@ export class DashboardSession {
 
   // ---------------------------------------------------------------- frames and patches
 
-  private colorOf(runId: string): number {
-    let c = this.colors.get(runId);
-    if (c === undefined) {
-      c = this.colors.size;
-      this.colors.set(runId, c);
+  /** Display names (shortest unique path) and folder groups of all runs. */
+  names(): Map<string, { name: string; group: string }> {
+    return this.namer.of(this.manager.runs().map(namedInput), this.hooks.folders?.() ?? []);
+  }
+
+  private status(runId: string): RunStatus {
+    let st: RunStatus = 'ok';
+    for (const f of this.manager.findings(runId)) {
+      if (f.severity === 'error') return 'error';
+      if (f.severity === 'warning') st = 'warning';
     }
-    return c;
+    return st;
+  }
+
+  private summary(run: RunView): RunSummary {
+    const all = run.series().filter((s) => s.length > 0);
+    const fin = (v: number): number | null => (Number.isFinite(v) ? v : null);
+    const last = (s: SeriesView | undefined): number | null => {
+      if (!s) return null;
+      for (let i = s.length - 1; i >= 0 && i >= s.length - 64; i--) if (Number.isFinite(s.value(i))) return s.value(i);
+      return null;
+    };
+    const train = all.find((s) => s.role === 'train_loss' && !s.key.startsWith('recomputed/'));
+    const val = all.find((s) => s.role === 'val_loss');
+    const lr = all.find((s) => s.role === 'learning_rate');
+    const main = train ?? val ?? all.reduce<SeriesView | undefined>((a, s) => (!a || s.length > a.length ? s : a), undefined);
+    let best: number | null = null;
+    let bestStep: number | null = null;
+    if (val) {
+      // Validation series are short (one point per evaluation); the cache keeps this incremental-free scan cheap.
+      const c = this.cache(run, val);
+      for (let i = 0; i < c.n; i++) {
+        const v = c.ys[i];
+        if (Number.isFinite(v) && (best === null || v < best)) {
+          best = v;
+          bestStep = fin(val.step(i));
+        }
+      }
+    }
+    return {
+      points: main?.length ?? 0,
+      lastStep: main ? fin(main.step(main.length - 1)) : null,
+      lastTrainLoss: last(train),
+      lastValLoss: last(val),
+      bestValLoss: best,
+      bestValStep: bestStep,
+      lastLr: last(lr),
+      updated: this.updated.get(run.id) ?? 0,
+    };
   }
 
   private sendRuns(force: boolean): void {
-    const runs: RunMeta[] = this.manager.runs().map((r) => ({
-      id: r.id,
-      name: r.name,
-      format: r.format,
-      color: this.colorOf(r.id),
-      series: r.series().map((s) => ({ key: s.key, name: s.name, role: s.role, split: s.split })),
-    }));
+    const names = this.names();
+    const list = this.manager.runs();
+    this.colors.retain(new Set(list.map((r) => r.id)));
+    const runs: RunMeta[] = list.map((r) => {
+      const n = names.get(r.id) ?? { name: r.name, group: '' };
+      return {
+        id: r.id,
+        name: n.name,
+        group: n.group,
+        format: r.format,
+        color: this.colors.colorOf(r.id, n.name),
+        status: this.status(r.id),
+        summary: this.summary(r),
+        series: r.series().map((s) => ({ key: s.key, name: s.name, role: s.role, split: s.split })),
+      };
+    });
+    // Structure (runs, names, series) goes out at once; changed figures (status, summary) at most once a
+    // second while data streams in, so 200 live runs do not resend the selector 10 times a second.
+    const structure = JSON.stringify(runs.map((r) => [r.id, r.name, r.group, r.color, r.format, r.series]));
     const sig = JSON.stringify(runs);
     if (!force && sig === this.runsSignature) return;
+    const now = this.clock.now();
+    if (!force && structure === this.runsStructure && now - this.runsSentAt < RUNS_INTERVAL_MS) {
+      this.schedule();
+      return;
+    }
     this.runsSignature = sig;
+    this.runsStructure = structure;
+    this.runsSentAt = now;
     this.hooks.post({ type: 'runs', runs });
   }
 
@@ -504,6 +579,7 @@ export class DashboardSession {
     const lines = ['run,series,index,step,epoch,wall_ms,x,value,smoothed'];
     const range = this.range;
     let rows = 0;
+    const names = this.names();
     for (const c of this.selectedSeries()) {
       const col = c.x(this.state.xAxis);
       const sm = this.state.smoothing > 0 ? c.smoothed(this.state.smoothing) : null;
@@ -512,7 +588,7 @@ export class DashboardSession {
         if (range && !(x >= range.min && x <= range.max)) continue;
         const s = c.series;
         lines.push(
-          [csvCell(c.run.name), csvCell(s.key), i, num(s.step(i)), num(s.epoch(i)), num(s.wall(i)), num(x), num(c.ys[i]), sm ? num(sm[i]) : '']
+          [csvCell(names.get(c.run.id)?.name ?? c.run.name), csvCell(s.key), i, num(s.step(i)), num(s.epoch(i)), num(s.wall(i)), num(x), num(c.ys[i]), sm ? num(sm[i]) : '']
             .join(','),
         );
         rows++;
@@ -531,8 +607,11 @@ function num(v: number): string {
   return Number.isNaN(v) ? 'NaN' : v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : String(v);
 }
 
-/** Quotes a CSV cell and defuses spreadsheet formulas in names that come from logs. */
+/**
+ * Quotes a CSV cell and defuses spreadsheet formulas in names that come from logs (OWASP CSV injection):
+ * a leading = + - @, TAB, CR, LF, space, NUL, BOM or fullwidth ＝ ＋ － ＠ gets a leading apostrophe.
+ */
 export function csvCell(s: string): string {
-  const t = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+  const t = /^[=+\-@\t\r\n \u0000\ufeff\uff1d\uff0b\uff0d\uff20]/.test(s) ? `'${s}` : s;
   return /[",\n\r]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
 }

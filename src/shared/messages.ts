@@ -54,12 +54,34 @@ export interface SeriesMeta {
   readonly split: Split;
 }
 
+export type RunStatus = 'ok' | 'warning' | 'error';
+
+/** Per-run figures for the run selector and the comparison table (null = not logged / not finite). */
+export interface RunSummary {
+  /** Records of the main loss series (the longest series when there is no loss). */
+  readonly points: number;
+  readonly lastStep: number | null;
+  readonly lastTrainLoss: number | null;
+  readonly lastValLoss: number | null;
+  readonly bestValLoss: number | null;
+  readonly bestValStep: number | null;
+  readonly lastLr: number | null;
+  /** Host clock (ms) of the last update of the run seen by the dashboard; 0 before any. */
+  readonly updated: number;
+}
+
 export interface RunMeta {
   readonly id: string;
+  /** Shortest unique name (src/ingest/runNames.ts). */
   readonly name: string;
+  /** Folder part of the path not in the name ('' at the top of the workspace folder). */
+  readonly group: string;
   readonly format: string;
-  /** Palette index: one colour per run, everywhere. */
+  /** Palette index (src/shared/palette.ts): one colour per run, everywhere. */
   readonly color: number;
+  /** Worst severity of the run's findings. */
+  readonly status: RunStatus;
+  readonly summary: RunSummary;
   readonly series: readonly SeriesMeta[];
 }
 

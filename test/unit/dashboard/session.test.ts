@@ -1,3 +1,4 @@
+import type { Finding } from '../../../src/core/model';
 import assert from 'node:assert/strict';
 import { DashboardSession, csvCell, type Clock, type DashboardHooks } from '../../../src/extension/dashboardCore';
 import { DEFAULT_STATE, parseWebviewMessage, type DashboardState, type HostMessage } from '../../../src/shared/messages';
@@ -212,7 +213,45 @@ describe('dashboard: host session (dashboardCore.ts)', () => {
     assert.equal(frames(t.posted).length, 2);
     t.session.handleMessage({ type: 'exportCsv' });
     const csv = new TextDecoder().decode(t.saved[0][2]);
-    assert.match(csv.split('\n')[1], /^"?<img src=x onerror=alert\(1\)>"?,train\/loss,0,0,0,1700000000000,0,2,/);
+    // Runs are named by their shortest unique path (/ws/run1.jsonl → run1), not by the log's own name.
+    assert.match(csv.split('\n')[1], /^run1,train\/loss,0,0,0,1700000000000,0,2,/);
     assert.equal(csvCell('=cmd()'), "'=cmd()");
+  });
+
+  it('CSV cells neutralise formula injection (= + - @ TAB CR LF space NUL BOM fullwidth) and quote', () => {
+    for (const lead of ['=', '+', '-', '@', '\t', '\r', ' ', '\u0000', '\ufeff', '\uff1d', '\uff0b', '\uff0d', '\uff20']) {
+      const cell = csvCell(`${lead}HYPERLINK("x")`);
+      const body = cell.startsWith('"') ? cell.slice(1, -1).replace(/""/g, '"') : cell;
+      assert.ok(body.startsWith(`'${lead}`), JSON.stringify([lead, cell]));
+    }
+    assert.equal(csvCell('a,b'), '"a,b"');
+    assert.equal(csvCell('plain'), 'plain');
+  });
+
+  it('runs message: short unique names, folder groups, distinct colours, status and summary', () => {
+    const m = new FakeManager();
+    const mk = (id: string, root: string) => {
+      const r = new FakeRun(id, 'train.jsonl', root);
+      const l = r.add(new FakeSeries('loss', 'train_loss', root));
+      const v = r.add(new FakeSeries('val_loss', 'val_loss', root));
+      for (let i = 0; i < 10; i++) {
+        l.push(i * 10, 2 - i / 10);
+        v.push(i * 10, i === 5 ? 0.5 : 1 + Math.abs(i - 5) / 10);
+      }
+      m.list.push(r);
+      return r;
+    };
+    mk('a', '/ws/a/x/train.jsonl');
+    const b = mk('b', '/ws/b/x/train.jsonl');
+    mk('c', '/ws/sweep/lr_0.001_seed3/train.jsonl');
+    b.findingsList.push(...[{ code: 'overfitting', severity: 'warning', message: 'm', file: '/ws/b/x/train.jsonl', line: 3, step: 30 }] as Finding[]);
+    const posted: HostMessage[] = [];
+    const s = new DashboardSession(m, { post: (x) => posted.push(JSON.parse(JSON.stringify(x))), openFile() {}, save() {}, warn() {}, folders: () => ['/ws'] }, DEFAULT_STATE, new ManualClock());
+    s.handleMessage({ type: 'ready', state: null, columns: 100 });
+    const runs = (posted.find((p) => p.type === 'runs') as Extract<HostMessage, { type: 'runs' }>).runs;
+    assert.deepEqual(runs.map((r) => [r.name, r.group]), [['a/x', ''], ['b/x', ''], ['lr_0.001_seed3', 'sweep']]);
+    assert.equal(new Set(runs.map((r) => r.color)).size, 3);
+    assert.deepEqual(runs.map((r) => r.status), ['ok', 'warning', 'ok']);
+    assert.deepEqual(runs[0].summary, { points: 10, lastStep: 90, lastTrainLoss: 2 - 0.9, lastValLoss: 1.4, bestValLoss: 0.5, bestValStep: 50, lastLr: null, updated: 0 });
   });
 });

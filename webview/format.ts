@@ -101,12 +101,14 @@ export function fmtX(axis: XAxis, v: number): string {
     case 'epoch':
       return fmtNumber(v);
     case 'step':
+    case 'relstep':
       return Number.isInteger(v) ? String(v) : fmtNumber(v);
   }
 }
 
 export const X_LABEL: Record<XAxis, string> = {
   step: 'step',
+  relstep: 'relative step',
   epoch: 'epoch',
   wall: 'wall time',
   relative: 'relative time',

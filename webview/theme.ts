@@ -1,4 +1,6 @@
-// Colours from VS Code theme variables (light, dark, high contrast), re-read on theme changes.
+// Colours from VS Code theme variables (light, dark, high contrast), re-read on theme changes; run colours
+// from the 20-colour palettes of src/shared/palette.ts (checked for contrast on light and dark backgrounds).
+import { PALETTE_DARK, PALETTE_LIGHT } from '../src/shared/palette';
 
 export interface Theme {
   readonly kind: 'light' | 'dark' | 'high-contrast' | 'high-contrast-light';
@@ -48,16 +50,8 @@ export function readTheme(): Theme {
   const fb = light ? FALLBACK_LIGHT : FALLBACK_DARK;
   const hc = kind.startsWith('high-contrast');
   const fg = v('--vscode-editor-foreground', v('--vscode-foreground', light ? '#333333' : '#cccccc'));
-  const palette = [
-    v('--vscode-charts-blue', fb[0]),
-    v('--vscode-charts-red', fb[1]),
-    v('--vscode-charts-green', fb[2]),
-    v('--vscode-charts-yellow', fb[3]),
-    v('--vscode-charts-purple', fb[4]),
-    v('--vscode-charts-orange', fb[5]),
-    fb[6],
-    fb[7],
-  ];
+  // Run colours: the palette for the theme's background (VS Code's chart blue and red come first).
+  const palette = light ? PALETTE_LIGHT : PALETTE_DARK;
   return {
     kind,
     fg,

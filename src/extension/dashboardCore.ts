@@ -5,8 +5,8 @@ import type { Finding, RunUpdate, RunView, SeriesView } from '../core/model';
 import type { RunManagerApi } from './api';
 import { downsample, makeGrid, tOf, type Grid } from '../shared/downsample';
 import {
+  AUTO_RECOMPUTED_RUNS,
   DEFAULT_STATE,
-  panelOf,
   parseWebviewMessage,
   type DashboardState,
   type HostMessage,
@@ -21,6 +21,8 @@ import {
 import { SeriesCache } from './dashboardData';
 import { ColorAssigner } from '../shared/palette';
 import { namedInput, RunNamer } from '../ingest/runNames';
+import { cardOf } from '../shared/cards';
+import { compileRunFilter, filterText } from '../shared/runFilter';
 
 /** The part of RunManagerApi the dashboard reads (events are subscribed by the vscode glue). */
 export type DashboardManager = Pick<RunManagerApi, 'runs' | 'getRun' | 'findings' | 'isWatchedFile'>;
@@ -52,6 +54,20 @@ export const UPDATE_INTERVAL_MS = 100;
 /** Follow mode rebuilds the grid once the data outgrows this many times the chart width. */
 const GRID_SLACK = 2;
 const MAX_MARKERS = 500;
+/**
+ * Points a frame may carry in total (min/max per column, raw and smoothed). Up to ~50 series every pixel
+ * column of a card gets its own min/max; beyond, columns get wider so 200 runs × 20 k points still paint
+ * within a second (at 200 runs the curves overlap anyway; zooming in refines).
+ */
+export const MAX_FRAME_POINTS = 400_000;
+const MIN_FRAME_COLUMNS = 100;
+
+/** Grid columns for a frame of `series` series on cards `columns` pixels wide. */
+export function frameColumns(columns: number, series: number, smooth: boolean): number {
+  const perColumn = 2 * (smooth ? 2 : 1) * Math.max(1, series);
+  return Math.max(Math.min(columns, MIN_FRAME_COLUMNS), Math.min(columns, Math.floor(MAX_FRAME_POINTS / perColumn)));
+}
+
 /** Minimum interval between two run-summary updates (status icons, comparison table). */
 const RUNS_INTERVAL_MS = 1000;
 const CSV_MAX_ROWS = 5_000_000;
@@ -64,6 +80,8 @@ interface Tail {
 export class DashboardSession {
   state: DashboardState;
   private columns = 800;
+  /** Columns of the current frame's grid (fewer than the card's pixels when many series are drawn). */
+  private frameColumns = 800;
   private seq = 0;
   private ready = false;
   private readonly caches = new Map<string, SeriesCache>();
@@ -134,6 +152,9 @@ export class DashboardSession {
         return;
       case 'exportCsv':
         this.hooks.save('csv', 'losswatch.csv', new TextEncoder().encode(this.csv()));
+        return;
+      case 'exportTable':
+        this.hooks.save('csv', 'losswatch-runs.csv', new TextEncoder().encode(this.tableCsv(msg.runIds)));
         return;
       case 'exportPng': {
         const bin = atob(msg.dataUrl.slice('data:image/png;base64,'.length));
@@ -232,20 +253,35 @@ export class DashboardSession {
 
   // ---------------------------------------------------------------- data selection
 
+  /** Runs ticked in the selector that match its filter (the same matcher as the webview's). */
   private selectedRuns(): RunView[] {
     const all = this.manager.runs();
-    const ids = this.state.runIds;
-    return ids === null ? [...all] : all.filter((r) => ids.includes(r.id));
+    const ids = this.state.runIds === null ? null : new Set(this.state.runIds);
+    let out = ids === null ? [...all] : all.filter((r) => ids.has(r.id));
+    if (this.state.filter !== '') {
+      const m = compileRunFilter(this.state.filter, this.state.filterRegex);
+      const names = this.names();
+      out = m.ok ? out.filter((r) => m.test(filterText(names.get(r.id) ?? { name: r.name, group: '' }))) : [];
+    }
+    return out;
   }
 
-  private shown(s: SeriesView): boolean {
-    return panelOf(s.role) !== null || s.key === this.state.other;
+  /** Recomputed cross-entropy shown: as set, or automatically up to AUTO_RECOMPUTED_RUNS selected runs. */
+  private recomputedOn(): boolean {
+    return this.state.recomputed ?? this.selectedRuns().length <= AUTO_RECOMPUTED_RUNS;
+  }
+
+  private shown(s: SeriesView, recomputed = this.recomputedOn()): boolean {
+    if (s.key.startsWith('recomputed/') && !recomputed) return false;
+    return !this.state.collapsed.includes(cardOf(s).id);
   }
 
   private selectedSeries(): SeriesCache[] {
     const out: SeriesCache[] = [];
-    for (const run of this.selectedRuns()) {
-      for (const s of run.series()) if (this.shown(s)) out.push(this.cache(run, s));
+    const runs = this.selectedRuns();
+    const recomputed = this.state.recomputed ?? runs.length <= AUTO_RECOMPUTED_RUNS;
+    for (const run of runs) {
+      for (const s of run.series()) if (this.shown(s, recomputed)) out.push(this.cache(run, s));
     }
     return out;
   }
@@ -373,7 +409,7 @@ export class DashboardSession {
       from,
       sorted: col.sorted,
       edges: from === 0,
-      maxColumns: this.columns * (GRID_SLACK + 2) + 8,
+      maxColumns: this.frameColumns * (GRID_SLACK + 2) + 8,
     };
     const raw = downsample(xs, ys, opts);
     let smooth: SeriesWindow['smooth'] = null;
@@ -404,7 +440,8 @@ export class DashboardSession {
     this.grid = null;
     this.range = range;
     if (range) {
-      const grid = makeGrid(range.min, range.max, this.columns, this.state.xLog);
+      this.frameColumns = frameColumns(this.columns, series.length, this.state.smoothing > 0);
+      const grid = makeGrid(range.min, range.max, this.frameColumns, this.state.xLog);
       this.grid = grid;
       for (const c of series) {
         const { tailFrom, ...w } = this.window(c, grid, range, follow);
@@ -467,7 +504,7 @@ export class DashboardSession {
       if (!ext) return;
       if (ext.min < range.min) return this.sendFrame(null);
       const tMax = tOf(ext.max, grid.log);
-      if (tMax > grid.t0 + grid.width * this.columns * GRID_SLACK) return this.sendFrame(null);
+      if (tMax > grid.t0 + grid.width * this.frameColumns * GRID_SLACK) return this.sendFrame(null);
       range = { min: range.min, max: ext.max };
       this.range = range;
     }
@@ -514,6 +551,7 @@ export class DashboardSession {
       candidates[0];
     if (!s || s.length === 0) return null;
     if (this.state.xAxis === 'step') return step;
+    // Other axes: the x of the point logged at that step.
     const c = this.cache(run, s);
     const i = c.indexOfStep(step);
     if (i < 0) return null;
@@ -573,6 +611,24 @@ export class DashboardSession {
   }
 
   // ---------------------------------------------------------------- export
+
+  /** The run comparison table (one row per run, in the given order; unknown ids skipped). */
+  tableCsv(order: readonly string[]): string {
+    const names = this.names();
+    const byId = new Map(this.manager.runs().map((r) => [r.id, r]));
+    const cell = (v: number | null): string => (v === null ? '' : num(v));
+    const lines = ['run,folder,status,steps,last_step,last_val_loss,best_val_loss,best_val_step,last_train_loss,lr'];
+    for (const id of order) {
+      const r = byId.get(id);
+      if (!r) continue;
+      const n = names.get(id) ?? { name: r.name, group: '' };
+      const m = this.summary(r);
+      lines.push(
+        [csvCell(n.name), csvCell(n.group), this.status(id), m.points, cell(m.lastStep), cell(m.lastValLoss), cell(m.bestValLoss), cell(m.bestValStep), cell(m.lastTrainLoss), cell(m.lastLr)].join(','),
+      );
+    }
+    return lines.join('\n') + '\n';
+  }
 
   /** Full-resolution CSV of the visible x-range of the shown series. */
   csv(): string {

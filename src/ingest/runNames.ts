@@ -2,7 +2,8 @@
 // `nan/train.jsonl` → `nan`, `sweep/lr_0.001_seed3/metrics.csv` → `lr_0.001_seed3`, two `seed1` folders
 // in `a/` and `b/` → `a/seed1`, `b/seed1`. Pure (no `vscode`, no file system): the dashboard, the
 // Training Runs view, the status bar and diagnostics messages all name runs through this module.
-import * as path from 'node:path';
+// No `node:path` either: the module also runs in the browser (webview benchmark) and must treat POSIX and
+// Windows paths alike.
 
 export interface NamedRunInput {
   readonly id: string;
@@ -35,18 +36,33 @@ function segments(p: string): string[] {
   return p.split(/[\\/]+/).filter((s) => s !== '' && s !== '.');
 }
 
+function norm(p: string): string {
+  const s = p.replace(/\\/g, '/').replace(/\/+$/, '');
+  // Windows drive letters and paths compare case-insensitively.
+  return /^[A-Za-z]:\//.test(s) ? s.toLowerCase() : s;
+}
+
+function basename(p: string): string {
+  const parts = segments(p);
+  return parts.length > 0 ? parts[parts.length - 1] : p;
+}
+
 /** Path of `root` relative to the innermost workspace folder containing it (else the absolute path). */
 function relative(root: string, folders: readonly string[]): { folder: string | null; parts: string[] } {
+  const r = norm(root);
   let best: string | null = null;
+  let bestLen = -1;
   for (const f of folders) {
-    const rel = path.relative(f, root);
-    if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) {
-      if (best === null || f.length > best.length) best = f;
+    const nf = norm(f);
+    if ((r === nf || r.startsWith(nf + '/')) && nf.length > bestLen) {
+      best = f;
+      bestLen = nf.length;
     }
   }
   if (best === null) return { folder: null, parts: segments(root) };
-  const rel = path.relative(best, root);
-  return { folder: best, parts: rel === '' ? [path.basename(best)] : segments(rel) };
+  // Slice the original (not lower-cased) path: names keep their case.
+  const rest = root.replace(/\\/g, '/').replace(/\/+$/, '').slice(bestLen + 1);
+  return { folder: best, parts: rest === '' ? [basename(best)] : segments(rest) };
 }
 
 function stemOf(base: string): string {
@@ -102,7 +118,7 @@ export function runNames(runs: readonly NamedRunInput[], folders: readonly strin
     }
     if (folder !== null) {
       // The same relative path in two workspace folders.
-      names.push(`${path.basename(folder)}: ${names[names.length - 1] ?? base}`);
+      names.push(`${basename(folder)}: ${names[names.length - 1] ?? base}`);
       groups.push('');
     }
     if (names.length === 0) {

@@ -1,6 +1,6 @@
 import type { Finding } from '../../../src/core/model';
 import assert from 'node:assert/strict';
-import { DashboardSession, csvCell, type Clock, type DashboardHooks } from '../../../src/extension/dashboardCore';
+import { DashboardSession, csvCell, frameColumns, MAX_FRAME_POINTS, type Clock, type DashboardHooks } from '../../../src/extension/dashboardCore';
 import { DEFAULT_STATE, parseWebviewMessage, type DashboardState, type HostMessage } from '../../../src/shared/messages';
 import { FakeManager, FakeRun, FakeSeries } from './fake';
 
@@ -80,13 +80,28 @@ describe('dashboard: host session (dashboardCore.ts)', () => {
     assert.ok(loss.raw.y.includes(2 / (1 + 500 / 100) + 10), 'spike kept');
     assert.ok(loss.smooth && loss.smooth.x.length > 0);
     assert.deepEqual(loss.nonFinite.map((n) => [n.kind, n.index]), [['nan', 1234]]);
-    // The "other" metric is not shown until picked.
-    assert.ok(!f.series.some((s) => s.key === EVIL));
+    // Every metric has its own card: the unrecognised one too.
+    assert.ok(f.series.some((s) => s.key === EVIL));
     assert.deepEqual(f.markers.map((m) => m.code).sort(), ['best-step', 'loss-spike']);
     const best = f.markers.find((m) => m.code === 'best-step')!;
     assert.equal(best.step, 600);
     // Messages are JSON-safe (posted copies went through JSON): NaN would have become null.
     for (const s of f.series) assert.ok(s.raw.y.every((y) => typeof y === 'number' && Number.isFinite(y)));
+    // A collapsed card gets no data; the filter and the recomputed switch narrow what is sent.
+    t.session.handleMessage({ type: 'view', seq: 1, state: { ...DEFAULT_STATE, collapsed: [`m:${EVIL}`, 'loss'] }, columns: 400 });
+    const g = frames(t.posted).at(-1)!;
+    assert.deepEqual(g.series.map((s) => s.key), []);
+    t.session.handleMessage({ type: 'view', seq: 2, state: { ...DEFAULT_STATE, filter: 'nomatch' }, columns: 400 });
+    assert.deepEqual(frames(t.posted).at(-1)!.series, []);
+    t.session.handleMessage({ type: 'view', seq: 3, state: { ...DEFAULT_STATE, filter: 'RUN[0-9]$', filterRegex: true }, columns: 400 });
+    assert.equal(frames(t.posted).at(-1)!.series.length, 3);
+  });
+
+  it('many series share a point budget: columns shrink, never below 100', () => {
+    assert.equal(frameColumns(1200, 3, true), 1200);
+    assert.ok(frameColumns(1200, 600, true) * 2 * 2 * 600 <= MAX_FRAME_POINTS || frameColumns(1200, 600, true) === 100);
+    assert.equal(frameColumns(1200, 100_000, true), 100);
+    assert.equal(frameColumns(60, 100_000, true), 60);
   });
 
   it('smoothing is computed on full-resolution data before downsampling', () => {

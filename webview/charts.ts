@@ -90,8 +90,8 @@ function tickLabel(ticks: Array<{ value: number }>, index: number, log: boolean)
  * 200 runs costs microseconds per series. Hover never redraws the chart: the crosshair goes on an overlay
  * canvas and the tooltip is HTML.
  */
-function nearestItems(chart: Chart, px: number): Array<{ ds: DS; index: number }> {
-  const items: Array<{ ds: DS; index: number }> = [];
+function nearestItems(chart: Chart, px: number): Array<{ ds: DS; di: number; index: number }> {
+  const items: Array<{ ds: DS; di: number; index: number }> = [];
   chart.data.datasets.forEach((_, di) => {
     const ds = chart.data.datasets[di] as DS;
     if (ds.lw.kind === 'iso' || !chart.isDatasetVisible(di)) return;
@@ -114,7 +114,7 @@ function nearestItems(chart: Chart, px: number): Array<{ ds: DS; index: number }
       best = a < 0 ? b : b < 0 ? a : Math.abs((els[a].x as number) - px) <= Math.abs((els[b].x as number) - px) ? a : b;
     }
     if (ds.lw.kind === 'nf' && Math.abs((els[best].x as number) - px) > 8) return;
-    items.push({ ds, index: best });
+    items.push({ ds, di, index: best });
   });
   return items;
 }
@@ -206,9 +206,10 @@ export class Panel {
   ) {
     this.chart = new Chart<'line', Pt[]>(canvas, { type: 'line', data: { datasets: [] }, options: this.options() });
     (this.chart as unknown as { $lwPanel: Panel }).$lwPanel = this;
-    this.overlay = document.createElement('canvas');
-    this.overlay.className = 'overlay';
+    this.overlay = document.createElement('div');
+    this.overlay.className = 'crosshair';
     this.overlay.setAttribute('aria-hidden', 'true');
+    this.overlay.hidden = true;
     canvas.after(this.overlay);
     canvas.addEventListener('mousemove', (e) => {
       const r = canvas.getBoundingClientRect();
@@ -217,14 +218,13 @@ export class Panel {
     canvas.addEventListener('mouseleave', () => this.unhover());
   }
 
-  /** Crosshair layer over the chart (hover draws here, never on the chart). */
-  private readonly overlay: HTMLCanvasElement;
+  /** Crosshair: a positioned 1 px line over the chart (hover never redraws the chart). */
+  private readonly overlay: HTMLDivElement;
 
   private unhover(): void {
     this.tip.hidden = true;
     this.tooltipRows = [];
-    const o = this.overlay;
-    o.getContext('2d')?.clearRect(0, 0, o.width, o.height);
+    this.overlay.hidden = true;
   }
 
   /**
@@ -253,7 +253,7 @@ export class Panel {
     let snap = items[0];
     let d = Infinity;
     for (const it of items) {
-      const e = this.chart.getDatasetMeta(this.chart.data.datasets.indexOf(it.ds)).data[it.index];
+      const e = this.chart.getDatasetMeta(it.di).data[it.index];
       const dd = Math.abs((e.x as number) - px);
       if (dd < d) {
         d = dd;
@@ -267,27 +267,16 @@ export class Panel {
 
   private drawCrosshair(x: number | null): void {
     const o = this.overlay;
-    const c = this.canvas;
-    const ratio = window.devicePixelRatio || 1;
-    const w = Math.round(c.clientWidth * ratio);
-    const h = Math.round(c.clientHeight * ratio);
-    if (o.width !== w || o.height !== h) {
-      o.width = w;
-      o.height = h;
+    if (x === null) {
+      o.hidden = true;
+      return;
     }
-    const ctx = o.getContext('2d');
-    if (!ctx) return;
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-    ctx.clearRect(0, 0, c.clientWidth, c.clientHeight);
-    if (x === null) return;
     const { top, bottom } = this.chart.chartArea;
-    ctx.strokeStyle = this.theme.muted;
-    ctx.lineWidth = 1;
-    ctx.setLineDash([3, 3]);
-    ctx.beginPath();
-    ctx.moveTo(Math.round(x) + 0.5, top);
-    ctx.lineTo(Math.round(x) + 0.5, bottom);
-    ctx.stroke();
+    o.hidden = false;
+    o.style.left = `${Math.round(x)}px`;
+    o.style.top = `${Math.round(top)}px`;
+    o.style.height = `${Math.round(bottom - top)}px`;
+    o.style.borderLeftColor = this.theme.muted;
   }
 
   /** Log y as the user set it for this card, else the card's default. */
@@ -653,7 +642,7 @@ export class Panel {
   tooltipRows: Array<{ runId: string; run: string; series: string; value: number | string }> = [];
 
   /** The legend-tooltip: one row per series at the hovered x (smoothed value, raw in brackets), sorted by value. */
-  private renderTooltip(items: Array<{ ds: DS; index: number }>, x: number, px: number): void {
+  private renderTooltip(items: Array<{ ds: DS; di: number; index: number }>, x: number, px: number): void {
     const tip = this.tip;
     interface Row {
       ref: SeriesRef;

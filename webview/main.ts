@@ -285,6 +285,10 @@ function markerCard(m: Marker): string {
 
 // ------------------------------------------------------------------ data
 
+const styled = new Map<string, string>();
+let themeGen = 0;
+const styleKey = (): string => `${themeGen}/${store.state.xAxis}/${store.state.xLog}/${store.state.ignoreOutliers}/${JSON.stringify(store.state.yLog)}`;
+
 function renderFrame(f: Extract<HostMessage, { type: 'frame' }>): void {
   lastFrame = f;
   dispatchRestore(f.state);
@@ -305,7 +309,12 @@ function renderFrame(f: Extract<HostMessage, { type: 'frame' }>): void {
     const wasEmpty = !v.hasData;
     v.hasData = items.length > 0;
     if (!v.hasData && wasEmpty) continue; // nothing drawn, nothing to draw
-    v.panel.restyle(theme, store.state);
+    // Axis types and colours change rarely: restyle only then (a restyle redraws the chart).
+    const key = styleKey();
+    if (styled.get(id) !== key) {
+      v.panel.restyle(theme, store.state);
+      styled.set(id, key);
+    }
     v.panel.setHighlightRun(hl);
     v.panel.setFrame(
       items,
@@ -450,6 +459,7 @@ window.addEventListener('message', (ev: MessageEvent) => {
 
 onThemeChange(() => {
   theme = readTheme();
+  themeGen++;
   selector.recolor();
   cards.restyle(theme, store.state);
   compare.render(drawnRuns());

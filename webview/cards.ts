@@ -83,9 +83,14 @@ export class Cards {
       this.store.state,
       {
         ...this.events,
-        yScale: ({ autoLog, clipped }) => {
+        yScale: ({ autoLog, clipped, ownX }) => {
           // Written only when it changes: no DOM work (style/layout) on every live frame.
-          const text = `${autoLog ? 'log y (auto)' : ''}${autoLog && clipped ? '; ' : ''}${clipped ? `${clipped} outlier${clipped === 1 ? '' : 's'} clipped` : ''}`;
+          const parts: string[] = [];
+          if (autoLog) parts.push('log y (auto)');
+          if (clipped) parts.push(`${clipped} outlier${clipped === 1 ? '' : 's'} clipped`);
+          if (ownX.length) parts.push(`${ownX.length <= 2 ? ownX.join(', ') : `${ownX.length} runs`}: per epoch, top axis (no steps logged)`);
+          const text = parts.join('; ');
+          note.title = text;
           if (note.textContent !== text) note.textContent = text;
           if (logY.indeterminate !== autoLog) logY.indeterminate = autoLog;
         },

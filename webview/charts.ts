@@ -56,7 +56,7 @@ export interface PanelEvents {
   /** A finding glyph was clicked: it becomes the selected finding (its vertical line is drawn). */
   selectMarker?(m: Marker): void;
   /** After each render: whether log y was switched on automatically, and how many points are clipped. */
-  yScale?(info: { autoLog: boolean; clipped: number }): void;
+  yScale?(info: { autoLog: boolean; clipped: number; ownX: string[] }): void;
 }
 
 /** A line break (Chart.js skips points with y NaN when spanGaps is false). */
@@ -72,6 +72,8 @@ interface Entry {
   iso: DS;
   /** Gap threshold (t-space), fixed per frame. */
   gap: number;
+  /** Drawn on the card's own top x axis (a per-epoch run among per-step runs). */
+  ownX: boolean;
 }
 
 /** Tick labels are formatted per axis (consistent style and digits), once per tick array. */
@@ -123,6 +125,10 @@ function nearestItems(chart: Chart, px: number): Array<{ ds: DS; di: number; ind
 const GLYPH = 5;
 const glyphs: Plugin<'line'> = {
   id: 'lwGlyphs',
+  beforeDatasetsDraw(chart) {
+    const panel = (chart as unknown as { $lwPanel?: Panel }).$lwPanel;
+    panel?.drawEnvelopes();
+  },
   afterDatasetsDraw(chart) {
     const panel = (chart as unknown as { $lwPanel?: Panel }).$lwPanel;
     panel?.drawGlyphs();
@@ -285,9 +291,9 @@ export class Panel {
   }
 
   /** Series currently drawn (for tests, the table view and CSV). */
-  series(): Array<{ ref: SeriesRef; raw: Pt[]; smooth: Pt[] | null; nf: Pt[] }> {
+  series(): Array<{ ref: SeriesRef; raw: Pt[]; smooth: Pt[] | null; nf: Pt[]; ownX: boolean }> {
     const real = (pts: Pt[]): Pt[] => pts.filter((p) => !isBreak(p));
-    return [...this.byKey.values()].map((s) => ({ ref: s.ref, raw: real(s.raw.data), smooth: s.smooth ? real(s.smooth.data) : null, nf: s.nf.data }));
+    return [...this.byKey.values()].map((s) => ({ ref: s.ref, raw: real(s.raw.data), smooth: s.smooth ? real(s.smooth.data) : null, nf: s.nf.data, ownX: s.ownX }));
   }
 
   private options(): ChartOptions<'line'> {
@@ -327,6 +333,17 @@ export class Panel {
           border: { color: t.grid },
         },
         edge: { type: 'linear', axis: 'y', position: 'right', display: false, min: 0, max: 1 },
+        // Runs logged per epoch only, among runs logged per step: their own x, on top (see the card note).
+        x2: {
+          type: 'linear',
+          axis: 'x',
+          position: 'top',
+          display: 'auto',
+          title: { display: true, text: 'epoch (runs logged per epoch)', color: t.muted },
+          ticks: { color: t.fg, maxRotation: 0, autoSkip: true },
+          grid: { drawOnChartArea: false, color: t.grid },
+          border: { color: t.grid },
+        },
       },
       plugins: {
         // No legend: the hover tooltip lists the runs (sorted by value) and the run selector has the colour
@@ -463,7 +480,9 @@ export class Panel {
       order: 1,
       lw: { kind: 'iso', runId: ref.runId, key: ref.key },
     };
-    const e: Entry = { ref, raw: rawDs, smooth, nf, iso, gap };
+    const ownX = w.ownX === true;
+    if (ownX) for (const ds of [rawDs, smooth, nf, iso]) if (ds) (ds as { xAxisID?: string }).xAxisID = 'x2';
+    const e: Entry = { ref, raw: rawDs, smooth, nf, iso, gap, ownX };
     this.emphasis(e);
     return e;
   }
@@ -550,7 +569,69 @@ export class Panel {
     main.borderColor = faded ? withAlpha(e.ref.color, 0.18) : e.ref.color;
     main.borderWidth = strong ? t.lineWidth * 2 : t.lineWidth;
     main.order = strong ? 0 : e.smooth ? 1 : 2;
-    if (e.smooth) e.raw.borderColor = withAlpha(e.ref.color, faded ? 0.06 : hc ? 0.45 : 0.25);
+    if (e.smooth) e.raw.borderColor = this.state.envelope ? 'rgba(0, 0, 0, 0)' : withAlpha(e.ref.color, faded ? 0.06 : hc ? 0.45 : 0.25);
+  }
+
+  /**
+   * Min/max envelope (option): the raw points (already min/max per column from the host) as a filled band
+   * per pixel column behind the smoothed curve; breaks (gaps, non-finite) split the band.
+   */
+  drawEnvelopes(): void {
+    if (!this.state.envelope) return;
+    const c = this.chart;
+    const ctx = c.ctx;
+    const area = c.chartArea;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(area.left, area.top, area.right - area.left, area.bottom - area.top);
+    ctx.clip();
+    c.data.datasets.forEach((d, di) => {
+      const ds = d as DS;
+      if (ds.lw.kind !== 'raw') return;
+      const e = this.byKey.get(`${ds.lw.runId}\u0000${ds.lw.key}`);
+      if (!e || !e.smooth) return;
+      const els = c.getDatasetMeta(di).data;
+      const cols: Array<{ x: number; lo: number; hi: number } | null> = [];
+      let cur: { x: number; lo: number; hi: number } | null = null;
+      for (let j = 0; j < els.length; j++) {
+        if (isBreak(ds.data[j])) {
+          if (cur) cols.push(cur);
+          cur = null;
+          cols.push(null);
+          continue;
+        }
+        const x = Math.round(els[j].x as number);
+        const y = els[j].y as number;
+        if (!Number.isFinite(y)) continue;
+        if (cur && cur.x === x) {
+          if (y < cur.lo) cur.lo = y;
+          if (y > cur.hi) cur.hi = y;
+        } else {
+          if (cur) cols.push(cur);
+          cur = { x, lo: y, hi: y };
+        }
+      }
+      if (cur) cols.push(cur);
+      ctx.fillStyle = withAlpha(e.ref.color, this.highlightRun !== null && this.highlightRun !== e.ref.runId ? 0.05 : 0.22);
+      let seg: Array<{ x: number; lo: number; hi: number }> = [];
+      const flushSeg = (): void => {
+        if (seg.length > 0) {
+          ctx.beginPath();
+          ctx.moveTo(seg[0].x - 0.5, seg[0].lo - 0.5);
+          for (const p of seg) ctx.lineTo(p.x, p.lo - 0.5);
+          for (let k = seg.length - 1; k >= 0; k--) ctx.lineTo(seg[k].x, seg[k].hi + 0.5);
+          ctx.closePath();
+          ctx.fill();
+        }
+        seg = [];
+      };
+      for (const col of cols) {
+        if (col === null) flushSeg();
+        else seg.push(col);
+      }
+      flushSeg();
+    });
+    ctx.restore();
   }
 
   /** Selects a finding by its identity (null: none); its vertical line is drawn. */
@@ -628,13 +709,18 @@ export class Panel {
     this.placeTip(px);
   }
 
+  /** Beside the cursor, on the side with more room; no layout read (a hover must not force a reflow). */
   private placeTip(px: number): void {
     const tip = this.tip;
     tip.hidden = false;
-    const w = this.canvas.clientWidth;
-    const tw = tip.offsetWidth;
-    const left = px + 14 + tw > w ? Math.max(0, px - 14 - tw) : px + 14;
-    tip.style.left = `${Math.round(left)}px`;
+    const w = this.chart.width;
+    if (px > w / 2) {
+      tip.style.left = 'auto';
+      tip.style.right = `${Math.round(w - px + 14)}px`;
+    } else {
+      tip.style.right = 'auto';
+      tip.style.left = `${Math.round(px + 14)}px`;
+    }
     tip.style.top = `${Math.round(this.chart.chartArea?.top ?? 0)}px`;
   }
 
@@ -730,11 +816,13 @@ export class Panel {
     let k = 0;
     for (const e of this.byKey.values()) {
       if (!shown(e)) continue;
+      const lo = e.ownX ? -Infinity : xMin;
+      const hi = e.ownX ? Infinity : xMax;
       for (const ds of e.smooth ? [e.raw, e.smooth] : [e.raw]) {
         const d = ds.data;
         for (let j = 0; j < d.length; j++) {
           const p = d[j];
-          if (p.x >= xMin && p.x <= xMax && p.y - p.y === 0) buf[k++] = p.y;
+          if (p.x >= lo && p.x <= hi && p.y - p.y === 0) buf[k++] = p.y;
         }
       }
       // Dots for points that have no neighbour to draw a line to (e.g. one record after a gap).
@@ -772,7 +860,8 @@ export class Panel {
       delete y.max;
       if (y.ticks) delete y.ticks.stepSize;
     }
-    this.events.yScale?.({ autoLog, clipped: range?.clipped ?? 0 });
+    const own = [...new Set([...this.byKey.values()].filter((e) => e.ownX).map((e) => e.ref.run))];
+    this.events.yScale?.({ autoLog, clipped: range?.clipped ?? 0, ownX: own });
   }
 
   private ybuf = new Float64Array(0);
@@ -845,6 +934,7 @@ export class Panel {
     const data = this.chart.data;
     this.chart.options = this.options();
     this.chart.data = data;
+    for (const e of this.byKey.values()) this.emphasis(e);
     this.setAnnotations(this.highlight);
     this.setRange(this.range);
     this.render();

@@ -48,6 +48,7 @@ const xLog = el('input', { type: 'checkbox', id: 'lw-x-log' });
 const outliers = el('input', { type: 'checkbox', id: 'lw-outliers' });
 const smoothing = el('input', { type: 'range', id: 'lw-smoothing', min: '0', max: '0.999', step: '0.001' });
 const smoothingOut = el('output', { for: 'lw-smoothing', id: 'lw-smoothing-value' });
+const envelope = el('input', { type: 'checkbox', id: 'lw-envelope' });
 const cardSearch = el('input', { type: 'search', id: 'lw-card-search', placeholder: 'Search cards', 'aria-label': 'Search metric cards', maxlength: '200' });
 const resetBtn = el('button', { id: 'lw-reset', type: 'button', title: 'Reset zoom and follow the tail (key 0)' }, 'Reset zoom');
 const compareBtn = el('button', { id: 'lw-compare-btn', type: 'button', 'aria-pressed': 'false', title: 'Table of the drawn runs' }, 'Compare');
@@ -82,6 +83,7 @@ const main = el(
     el('label', { for: 'lw-smoothing' }, 'Smooth '),
     smoothing,
     smoothingOut,
+    el('label', { class: 'check', title: 'Draw the raw data as a min/max band behind the smoothed curve' }, envelope, ' band'),
     cardSearch,
     resetBtn,
     compareBtn,
@@ -185,7 +187,7 @@ store.subscribe((v, a) => {
       break;
   }
   syncControls();
-  if (a.type === 'setYLog' || a.type === 'setIgnoreOutliers') {
+  if (a.type === 'setYLog' || a.type === 'setIgnoreOutliers' || a.type === 'setEnvelope') {
     cards.restyle(theme, v.state);
     return;
   }
@@ -205,6 +207,7 @@ function syncControls(): void {
   xAxisSel.value = st.xAxis;
   xLog.checked = st.xLog;
   outliers.checked = st.ignoreOutliers;
+  envelope.checked = st.envelope;
   smoothing.value = String(st.smoothing);
   smoothingOut.textContent = st.smoothing.toFixed(3);
   tableBtn.setAttribute('aria-pressed', String(st.table));
@@ -220,6 +223,7 @@ xAxisSel.addEventListener('change', () => {
 });
 xLog.addEventListener('change', () => dispatch({ type: 'setXLog', on: xLog.checked }));
 outliers.addEventListener('change', () => dispatch({ type: 'setIgnoreOutliers', on: outliers.checked }));
+envelope.addEventListener('change', () => dispatch({ type: 'setEnvelope', on: envelope.checked }));
 smoothing.addEventListener('input', () => {
   const v = Math.min(0.999, Math.max(0, Number(smoothing.value)));
   smoothingOut.textContent = v.toFixed(3);
@@ -287,7 +291,7 @@ function markerCard(m: Marker): string {
 
 const styled = new Map<string, string>();
 let themeGen = 0;
-const styleKey = (): string => `${themeGen}/${store.state.xAxis}/${store.state.xLog}/${store.state.ignoreOutliers}/${JSON.stringify(store.state.yLog)}`;
+const styleKey = (): string => `${themeGen}/${store.state.xAxis}/${store.state.xLog}/${store.state.ignoreOutliers}/${store.state.envelope}/${JSON.stringify(store.state.yLog)}`;
 
 function renderFrame(f: Extract<HostMessage, { type: 'frame' }>): void {
   lastFrame = f;

@@ -36,6 +36,7 @@ export type Action =
   | { readonly type: 'setSmoothing'; readonly weight: number }
   | { readonly type: 'setRange'; readonly range: Range | null }
   | { readonly type: 'setIgnoreOutliers'; readonly on: boolean }
+  | { readonly type: 'setEnvelope'; readonly on: boolean }
   | { readonly type: 'toggleTable' }
   | { readonly type: 'toggleCompare' }
   | { readonly type: 'toggleCard'; readonly card: string }
@@ -94,6 +95,8 @@ export function reduce(v: ViewState, a: Action): ViewState {
       return st({ range: a.range && a.range.min < a.range.max ? a.range : null });
     case 'setIgnoreOutliers':
       return st({ ignoreOutliers: a.on });
+    case 'setEnvelope':
+      return st({ envelope: a.on });
     case 'toggleTable':
       return st({ table: !v.state.table });
     case 'toggleCompare':

@@ -46,7 +46,7 @@ export function installTestHooks(c: HookContext): void {
         title: v.info.title,
         group: v.info.group,
         hidden: v.section.hidden || v.body.hidden,
-        series: v.panel.series().map((s) => ({ runId: s.ref.runId, key: s.ref.key, label: s.ref.label, color: s.ref.color, dash: s.ref.dash, raw: s.raw.length, smooth: s.smooth?.length ?? 0, nonFinite: s.nf.map((n) => ({ x: n.x, kind: n.kind, index: n.i })) })),
+        series: v.panel.series().map((s) => ({ runId: s.ref.runId, run: s.ref.run, key: s.ref.key, label: s.ref.label, color: s.ref.color, dash: s.ref.dash, ownX: s.ownX, raw: s.raw.length, smooth: s.smooth?.length ?? 0, nonFinite: s.nf.map((n) => ({ x: n.x, kind: n.kind, index: n.i })) })),
         markers: v.panel.markersShown().map((m) => ({ code: m.code, x: m.x, step: m.step, runId: m.runId })),
         xRange: { min: v.panel.chart.scales.x?.min, max: v.panel.chart.scales.x?.max },
         yRange: { min: v.panel.chart.scales.y?.min, max: v.panel.chart.scales.y?.max, type: v.panel.chart.scales.y?.type },

@@ -89,6 +89,8 @@ export class DashboardSession {
   private readonly namer = new RunNamer();
   /** Host clock of the last update per run (run selector: sort by last update). */
   private readonly updated = new Map<string, number>();
+  /** Drawn runs on their own x (per-epoch runs among per-step runs on a step axis). */
+  private readonly ownX = new Set<string>();
   private grid: Grid | null = null;
   private range: Range | null = null;
   private readonly tails = new Map<string, Tail>();
@@ -299,10 +301,49 @@ export class DashboardSession {
     return c;
   }
 
+  /**
+   * Runs logged per epoch only: every sampled point has a finite epoch and a step equal to it (the
+   * reader numbered the records by epoch). Their steps mean nothing next to runs logged per step.
+   */
+  private epochOnly(run: RunView): boolean {
+    let seen = 0;
+    for (const s of run.series()) {
+      const n = s.length;
+      for (let i = 0; i < n && i < 32; i++) {
+        const j = i < 16 ? i : n - 1 - (i - 16);
+        if (j < 0) break;
+        const e = s.epoch(j);
+        if (!Number.isFinite(e) || s.step(j) !== e) return false;
+        seen++;
+      }
+    }
+    return seen > 0;
+  }
+
+  /** On step axes: the drawn runs logged per epoch only, when other drawn runs are logged per step. */
+  private computeOwnX(runs: readonly RunView[]): void {
+    this.ownX.clear();
+    if (this.state.xAxis !== 'step' && this.state.xAxis !== 'relstep') return;
+    const epochOnly = runs.filter((r) => this.epochOnly(r));
+    if (epochOnly.length === 0 || epochOnly.length === runs.length) return;
+    for (const r of epochOnly) this.ownX.add(r.id);
+  }
+
+  /** A window of a run drawn on its own x: its own extent and grid, always whole. */
+  private ownWindow(c: SeriesCache): SeriesWindow | null {
+    const ext = c.extent(this.state.xAxis, this.state.xLog);
+    if (!ext) return null;
+    const hi = ext.max > ext.min ? ext.max : ext.min + 1;
+    const grid = makeGrid(ext.min, hi, this.frameColumns, this.state.xLog);
+    const { tailFrom: _t, ...w } = this.window(c, grid, { min: ext.min, max: hi }, true);
+    return { ...w, ownX: true };
+  }
+
   private dataExtent(): Range | null {
     let min = Infinity;
     let max = -Infinity;
     for (const c of this.selectedSeries()) {
+      if (this.ownX.has(c.run.id)) continue;
       const e = c.extent(this.state.xAxis, this.state.xLog);
       if (e) {
         min = Math.min(min, e.min);
@@ -432,6 +473,7 @@ export class DashboardSession {
   private sendFrame(highlight: { runId: string; x: number; step: number } | null): void {
     if (!this.ready || this.disposed) return;
     const series = this.selectedSeries();
+    this.computeOwnX(this.selectedRuns());
     const follow = this.state.range === null;
     let range = this.state.range ?? this.dataExtent();
     if (range && this.state.xLog && !(range.min > 0)) range = this.dataExtent();
@@ -444,6 +486,11 @@ export class DashboardSession {
       const grid = makeGrid(range.min, range.max, this.frameColumns, this.state.xLog);
       this.grid = grid;
       for (const c of series) {
+        if (this.ownX.has(c.run.id)) {
+          const w = this.ownWindow(c);
+          if (w) windows.push(w);
+          continue;
+        }
         const { tailFrom, ...w } = this.window(c, grid, range, follow);
         windows.push(w);
         if (follow && c.x(this.state.xAxis).sorted) this.tails.set(cacheKey(c.run.id, c.series.key), { from: Math.max(0, tailFrom) });
@@ -510,6 +557,11 @@ export class DashboardSession {
     }
     const patches: SeriesPatch[] = [];
     for (const [id, { c, from }] of touched) {
+      if (this.ownX.has(c.run.id)) {
+        const w = this.ownWindow(c);
+        if (w) patches.push({ ...w, cutX: null });
+        continue;
+      }
       const col = c.x(this.state.xAxis);
       const tail = this.tails.get(id);
       if (follow && tail && col.sorted && tail.from < c.n) {

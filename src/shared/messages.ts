@@ -42,6 +42,8 @@ export interface DashboardState {
   readonly recomputed: boolean | null;
   /** The run comparison table is shown. */
   readonly compare: boolean;
+  /** Draw the raw data as a min/max band (per pixel column) behind the smoothed curve, instead of a faint line. */
+  readonly envelope: boolean;
 }
 
 export const AUTO_RECOMPUTED_RUNS = 10;
@@ -62,6 +64,7 @@ export const DEFAULT_STATE: DashboardState = {
   pinned: [],
   recomputed: null,
   compare: false,
+  envelope: false,
 };
 
 export interface SeriesMeta {
@@ -119,6 +122,11 @@ export interface SeriesWindow {
   readonly length: number;
   /** Points not plottable on this axis (no epoch/time, or x <= 0 on a log axis). */
   readonly skipped: number;
+  /**
+   * On a step axis, a run logged per epoch only (its records carry no step of their own, so it cannot be
+   * placed on the other runs' steps): drawn on its own x (epochs, the card's top axis).
+   */
+  readonly ownX?: boolean;
 }
 
 export interface SeriesPatch extends SeriesWindow {
@@ -261,6 +269,7 @@ export function parseState(raw: unknown): DashboardState {
     pinned: opt(raw.pinned, [], (v) => strList(v, 'state.pinned', LIMITS.cards)),
     recomputed: opt(raw.recomputed, null, (v) => (v === null ? null : bool(v, 'state.recomputed'))),
     compare: opt(raw.compare, false, (v) => bool(v, 'state.compare')),
+    envelope: opt(raw.envelope, false, (v) => bool(v, 'state.envelope')),
   };
 }
 

@@ -69,6 +69,11 @@ export const tests = [
       assert.ok(fold.loss.bottom <= fold.h && fold.loss.height >= 150, `loss chart above the fold: ${JSON.stringify(fold)}`);
       assert.ok(fold.lr.bottom <= fold.h, 'the learning-rate chart too');
       assert.ok(fold.runs.right <= fold.loss.left, 'the run selector is beside the charts');
+      // The per-epoch Keras run cannot be placed on steps: its own (top) x axis, said on the card.
+      const keras = loss.series.filter((s) => s.run === 'keras');
+      assert.ok(keras.length > 0 && keras.every((s) => s.ownX), JSON.stringify(keras));
+      assert.ok(loss.series.filter((s) => s.run !== 'keras').every((s) => !s.ownX));
+      assert.match(loss.note, /keras: per epoch, top axis/);
       await vs.screenshot('mixed-dark');
     },
   },

@@ -97,6 +97,29 @@ describe('dashboard: host session (dashboardCore.ts)', () => {
     assert.equal(frames(t.posted).at(-1)!.series.length, 3);
   });
 
+  it('a run logged per epoch only goes on its own x next to runs logged per step', () => {
+    const m = new FakeManager();
+    const a = new FakeRun('steps', 'a', '/ws/a/train.jsonl');
+    const la = a.add(new FakeSeries('loss', 'train_loss', '/ws/a/train.jsonl'));
+    for (let i = 0; i < 1000; i++) la.push(i * 10, 2 - i / 1000, NaN, i / 100);
+    const k = new FakeRun('epochs', 'k', '/ws/keras/metrics.csv');
+    const lk = k.add(new FakeSeries('loss', 'train_loss', '/ws/keras/metrics.csv'));
+    for (let e = 0; e < 30; e++) lk.push(e, 1.5 - e / 30, NaN, e);
+    m.list.push(a, k);
+    const posted: HostMessage[] = [];
+    const s = new DashboardSession(m, { post: (x) => posted.push(JSON.parse(JSON.stringify(x))), openFile() {}, save() {}, warn() {} }, DEFAULT_STATE, new ManualClock());
+    s.handleMessage({ type: 'ready', state: null, columns: 300 });
+    let f = frames(posted).at(-1)!;
+    assert.equal(f.series.find((w) => w.runId === 'epochs')!.ownX, true);
+    assert.equal(f.series.find((w) => w.runId === 'steps')!.ownX, undefined);
+    assert.equal(f.series.find((w) => w.runId === 'epochs')!.raw.x.length, 30, 'all epochs kept (own grid)');
+    assert.equal(f.range!.max, 9990, 'the step range ignores the per-epoch run');
+    // On the epoch axis every run shares x.
+    s.handleMessage({ type: 'view', seq: 1, state: { ...DEFAULT_STATE, xAxis: 'epoch' }, columns: 300 });
+    f = frames(posted).at(-1)!;
+    assert.ok(f.series.every((w) => !w.ownX));
+  });
+
   it('many series share a point budget: columns shrink, never below 100', () => {
     assert.equal(frameColumns(1200, 3, true), 1200);
     assert.ok(frameColumns(1200, 600, true) * 2 * 2 * 600 <= MAX_FRAME_POINTS || frameColumns(1200, 600, true) === 100);

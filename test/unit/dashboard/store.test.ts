@@ -16,6 +16,8 @@ describe('dashboard: view store, cards, run filter', () => {
     v = reduce(v, { type: 'setYLog', card: 'grad_norm', on: true });
     assert.deepEqual(v.state.yLog, {}, 'the default is not stored');
     v = reduce(v, { type: 'setYLog', card: 'loss', on: true });
+    v = reduce(v, { type: 'setEnvelope', on: true });
+    assert.equal(v.state.envelope, true);
     assert.deepEqual(v.state.collapsed, ['lr']);
     assert.deepEqual(v.state.pinned, ['m:g1_loss']);
     assert.deepEqual(v.state.yLog, { loss: true });

@@ -134,8 +134,9 @@ const files = {
 };
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--headless'] });
-async function openPage(query) {
+async function openPage(query, beforeGoto) {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  if (beforeGoto) await beforeGoto(page);
   page.on('pageerror', (e) => console.error('page error:', e.message));
   page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') console.error('page console:', m.text()); });
   await page.route('http://bench.invalid/**', (route) => {
@@ -158,6 +159,19 @@ async function openPage(query) {
   });
   await page.goto(`http://bench.invalid/index.html?${query}`);
   return page;
+}
+
+/** --profile: self time per function (use with a non-minified build). */
+function printProfile(profile, what) {
+  const self = new Map();
+  const dt = profile.timeDeltas;
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  for (let i = 0; i < profile.samples.length; i++) {
+    const n = byId.get(profile.samples[i]);
+    const k = `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber}`;
+    self.set(k, (self.get(k) ?? 0) + (dt[i] ?? 0) / 1000);
+  }
+  console.log(`-- profile: ${what}\n` + [...self].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([k, v]) => `${v.toFixed(1)} ms  ${k}`).join('\n'));
 }
 
 const fmt = (v) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
@@ -246,18 +260,30 @@ if (want('many')) {
   const first = [];
   let hover = null;
   for (let rep = 0; rep < 2; rep++) {
-    const page = await openPage(`scenario=many&n=20000&runs=${RUNS}`);
+    let cdp0 = null;
+    const page = await openPage(`scenario=many&n=20000&runs=${RUNS}`, rep === 0 && process.argv.includes('--profile') ? async (pg) => {
+      cdp0 = await pg.context().newCDPSession(pg);
+      await cdp0.send('Profiler.enable');
+      await cdp0.send('Profiler.start');
+    } : undefined);
     const t = await page.evaluate(async () => {
       const painted = await window.__painted;
       const b = window.__bench;
       return { host: b.tFramePosted - b.tReady, readyToPaint: painted - b.tReady, loadToPaint: painted - b.genMs, bytes: b.bytes.reduce((a, x) => a + x, 0), webviewJs: window.__losswatch.lastRenderMs() };
     });
     first.push(t);
+    if (cdp0) printProfile((await cdp0.send('Profiler.stop')).profile, 'first paint');
     if (rep === 1 && SHOT) {
       fs.mkdirSync(SHOT, { recursive: true });
       await page.screenshot({ path: path.join(SHOT, 'many.png') });
       await page.evaluate(() => window.__losswatch.hover('loss', 9000));
       await page.screenshot({ path: path.join(SHOT, 'many-hover.png') });
+    }
+    let cdp = null;
+    if (rep === 1 && process.argv.includes('--profile')) {
+      cdp = await page.context().newCDPSession(page);
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.start');
     }
     if (rep === 1) {
       hover = await page.evaluate(async () => {
@@ -275,6 +301,7 @@ if (want('many')) {
         return { median: ms[ms.length >> 1], max: ms[ms.length - 1], p95: ms[Math.floor(ms.length * 0.95)], rows };
       });
     }
+    if (cdp) printProfile((await cdp.send('Profiler.stop')).profile, 'hover');
     await page.close();
   }
   const best = first.sort((a, b) => a.loadToPaint - b.loadToPaint)[0];

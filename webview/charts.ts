@@ -92,13 +92,14 @@ function tickLabel(ticks: Array<{ value: number }>, index: number, log: boolean)
  * 200 runs costs microseconds per series. Hover never redraws the chart: the crosshair goes on an overlay
  * canvas and the tooltip is HTML.
  */
-function nearestItems(chart: Chart, px: number): Array<{ ds: DS; di: number; index: number }> {
-  const items: Array<{ ds: DS; di: number; index: number }> = [];
-  chart.data.datasets.forEach((_, di) => {
-    const ds = chart.data.datasets[di] as DS;
-    if (ds.lw.kind === 'iso' || !chart.isDatasetVisible(di)) return;
-    const els = chart.getDatasetMeta(di).data;
-    if (els.length === 0) return;
+function nearestItems(chart: Chart, px: number): Array<{ ds: DS; els: Array<{ x: unknown }>; index: number }> {
+  const items: Array<{ ds: DS; els: Array<{ x: unknown }>; index: number }> = [];
+  // One pass over the visible metas (chart.getDatasetMeta(i) scans every meta: quadratic over 1,000+ datasets).
+  for (const meta of chart.getSortedVisibleDatasetMetas()) {
+    const ds = chart.data.datasets[meta.index] as DS;
+    if (!ds || ds.lw.kind === 'iso') continue;
+    const els = meta.data;
+    if (els.length === 0) continue;
     let lo = 0;
     let hi = els.length - 1;
     while (lo < hi) {
@@ -112,12 +113,12 @@ function nearestItems(chart: Chart, px: number): Array<{ ds: DS; di: number; ind
       // A line break: the nearest real neighbour instead.
       const a = best > 0 && !isBreak(ds.data[best - 1]) ? best - 1 : -1;
       const b = best + 1 < els.length && !isBreak(ds.data[best + 1]) ? best + 1 : -1;
-      if (a < 0 && b < 0) return;
+      if (a < 0 && b < 0) continue;
       best = a < 0 ? b : b < 0 ? a : Math.abs((els[a].x as number) - px) <= Math.abs((els[b].x as number) - px) ? a : b;
     }
-    if (ds.lw.kind === 'nf' && Math.abs((els[best].x as number) - px) > 8) return;
-    items.push({ ds, di, index: best });
-  });
+    if (ds.lw.kind === 'nf' && Math.abs((els[best].x as number) - px) > 8) continue;
+    items.push({ ds, els, index: best });
+  }
   return items;
 }
 
@@ -136,6 +137,20 @@ const glyphs: Plugin<'line'> = {
 };
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Tooltip, zoomPlugin, annotationPlugin, glyphs);
+
+// Chart.js 4 finds a dataset's meta by scanning every meta (`_metasets.filter(...)`), and calls it for
+// every dataset on each update: quadratic, ~0.5 s per frame with 200 runs (1,600 datasets). Metas are
+// kept at their dataset's index; take that one when it is the right meta, else fall back (measured with
+// `npm run bench:webview -- --profile`).
+{
+  const proto = Chart.prototype as unknown as { getDatasetMeta(i: number): unknown; _metasets?: unknown };
+  const scan = proto.getDatasetMeta;
+  proto.getDatasetMeta = function (this: { data: { datasets: unknown[] }; _metasets: Array<{ _dataset: unknown } | undefined> }, i: number) {
+    const m = this._metasets[i];
+    if (m && m._dataset === this.data.datasets[i]) return m;
+    return scan.call(this, i);
+  };
+}
 
 /** Most rows in the hover tooltip; the rest is counted. */
 export const TOOLTIP_ROWS = 15;
@@ -259,7 +274,7 @@ export class Panel {
     let snap = items[0];
     let d = Infinity;
     for (const it of items) {
-      const e = this.chart.getDatasetMeta(it.di).data[it.index];
+      const e = it.els[it.index];
       const dd = Math.abs((e.x as number) - px);
       if (dd < d) {
         d = dd;
@@ -585,12 +600,12 @@ export class Panel {
     ctx.beginPath();
     ctx.rect(area.left, area.top, area.right - area.left, area.bottom - area.top);
     ctx.clip();
-    c.data.datasets.forEach((d, di) => {
-      const ds = d as DS;
-      if (ds.lw.kind !== 'raw') return;
+    for (const meta of c.getSortedVisibleDatasetMetas()) {
+      const ds = c.data.datasets[meta.index] as DS;
+      if (!ds || ds.lw.kind !== 'raw') continue;
       const e = this.byKey.get(`${ds.lw.runId}\u0000${ds.lw.key}`);
-      if (!e || !e.smooth) return;
-      const els = c.getDatasetMeta(di).data;
+      if (!e || !e.smooth) continue;
+      const els = meta.data;
       const cols: Array<{ x: number; lo: number; hi: number } | null> = [];
       let cur: { x: number; lo: number; hi: number } | null = null;
       for (let j = 0; j < els.length; j++) {
@@ -630,7 +645,7 @@ export class Panel {
         else seg.push(col);
       }
       flushSeg();
-    });
+    }
     ctx.restore();
   }
 
@@ -728,7 +743,7 @@ export class Panel {
   tooltipRows: Array<{ runId: string; run: string; series: string; value: number | string }> = [];
 
   /** The legend-tooltip: one row per series at the hovered x (smoothed value, raw in brackets), sorted by value. */
-  private renderTooltip(items: Array<{ ds: DS; di: number; index: number }>, x: number, px: number): void {
+  private renderTooltip(items: Array<{ ds: DS; index: number }>, x: number, px: number): void {
     const tip = this.tip;
     interface Row {
       ref: SeriesRef;

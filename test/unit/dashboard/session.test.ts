@@ -290,6 +290,9 @@ describe('dashboard: host session (dashboardCore.ts)', () => {
     assert.deepEqual(runs.map((r) => [r.name, r.group]), [['a/x', ''], ['b/x', ''], ['lr_0.001_seed3', 'sweep']]);
     assert.equal(new Set(runs.map((r) => r.color)).size, 3);
     assert.deepEqual(runs.map((r) => r.status), ['ok', 'warning', 'ok']);
+    s.handleMessage({ type: 'exportTable', runIds: ['c', 'a', 'nope'] });
+    assert.equal(s.tableCsv(['c', 'a']).split('\n')[0], 'run,folder,status,steps,last_step,last_val_loss,best_val_loss,best_val_step,last_train_loss,lr');
+    assert.deepEqual(s.tableCsv(['c', 'a']).split('\n').slice(1, 3).map((l) => l.split(',').slice(0, 8).join(',')), ['lr_0.001_seed3,sweep,ok,10,90,1.4,0.5,50', 'a/x,,ok,10,90,1.4,0.5,50']);
     assert.deepEqual(runs[0].summary, { points: 10, lastStep: 90, lastTrainLoss: 2 - 0.9, lastValLoss: 1.4, bestValLoss: 0.5, bestValStep: 50, lastLr: null, updated: 0 });
   });
 });

@@ -14,6 +14,7 @@
 import * as esbuild from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -374,8 +375,12 @@ console.log(JSON.stringify(out));
   platform: 'node',
   target: 'node20',
 });
-const sizes = spawnSync(process.execPath, ['--input-type=module', '-e', sizesJs.outputFiles[0].text], { cwd: root, encoding: 'utf8' });
-if (sizes.status !== 0) throw new Error(sizes.stderr);
+// Through a temp file: the bundle is too large for a command-line argument (E2BIG).
+const sizesFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lw-bench-')), 'sizes.mjs');
+fs.writeFileSync(sizesFile, sizesJs.outputFiles[0].text);
+const sizes = spawnSync(process.execPath, [sizesFile], { cwd: root, encoding: 'utf8' });
+fs.rmSync(path.dirname(sizesFile), { recursive: true, force: true });
+if (sizes.status !== 0) throw new Error(sizes.error ? String(sizes.error) : sizes.stderr);
 const sz = JSON.parse(sizes.stdout.trim().split('\n').at(-1));
 for (const [n, frame, mean, max] of sz) {
   rows.push(['bytes vs run length', `3 x ${n.toLocaleString('en')} pts, 1200 px`, 'frame / update mean / update max', `${frame} / ${mean} / ${max}`]);

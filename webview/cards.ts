@@ -83,11 +83,12 @@ export class Cards {
       this.store.state,
       {
         ...this.events,
-        yScale: ({ autoLog, clipped, ownX }) => {
+        yScale: ({ autoLog, clipped, ownX, rawHidden }) => {
           // Written only when it changes: no DOM work (style/layout) on every live frame.
           const parts: string[] = [];
           if (autoLog) parts.push('log y (auto)');
           if (clipped) parts.push(`${clipped} outlier${clipped === 1 ? '' : 's'} clipped`);
+          if (rawHidden) parts.push('smoothed only (many curves)');
           if (ownX.length) parts.push(`${ownX.length <= 2 ? ownX.join(', ') : `${ownX.length} runs`}: per epoch, top axis (no steps logged)`);
           const text = parts.join('; ');
           note.title = text;

@@ -56,7 +56,7 @@ export interface PanelEvents {
   /** A finding glyph was clicked: it becomes the selected finding (its vertical line is drawn). */
   selectMarker?(m: Marker): void;
   /** After each render: whether log y was switched on automatically, and how many points are clipped. */
-  yScale?(info: { autoLog: boolean; clipped: number; ownX: string[] }): void;
+  yScale?(info: { autoLog: boolean; clipped: number; ownX: string[]; rawHidden: boolean }): void;
 }
 
 /** A line break (Chart.js skips points with y NaN when spanGaps is false). */
@@ -151,6 +151,9 @@ Chart.register(LineController, LineElement, PointElement, LinearScale, Logarithm
     return scan.call(this, i);
   };
 }
+
+/** Smoothed curves in a card above which the raw curves behind them are not drawn. */
+export const RAW_CURVES_MAX = 60;
 
 /** Most rows in the hover tooltip; the rest is counted. */
 export const TOOLTIP_ROWS = 15;
@@ -503,13 +506,22 @@ export class Panel {
   }
 
   private datasetsOf(e: Entry): DS[] {
+    if (e.smooth && this.rawHidden) return [e.smooth, e.nf, e.iso];
     return e.smooth ? [e.raw, e.smooth, e.nf, e.iso] : [e.raw, e.nf, e.iso];
   }
+
+  /**
+   * More than RAW_CURVES_MAX smoothed curves in a card: the faint raw curves are not drawn (200 overlapping
+   * raw curves are noise, and they double the drawing work); the tooltip then shows smoothed values and
+   * clicks still open the nearest raw point.
+   */
+  rawHidden = false;
 
   /** Replaces everything (a frame) and renders. */
   setFrame(items: Array<{ ref: SeriesRef; w: SeriesWindow }>, markers: Marker[], highlight: { x: number; step: number } | null, range: { min: number; max: number } | null): void {
     this.byKey.clear();
     this.setRange(range);
+    this.rawHidden = items.length > RAW_CURVES_MAX && items.every((i) => i.w.smooth !== null);
     const datasets: DS[] = [];
     for (const { ref, w } of items) {
       const e = this.makeEntry(ref, w);
@@ -876,7 +888,7 @@ export class Panel {
       if (y.ticks) delete y.ticks.stepSize;
     }
     const own = [...new Set([...this.byKey.values()].filter((e) => e.ownX).map((e) => e.ref.run))];
-    this.events.yScale?.({ autoLog, clipped: range?.clipped ?? 0, ownX: own });
+    this.events.yScale?.({ autoLog, clipped: range?.clipped ?? 0, ownX: own, rawHidden: this.rawHidden });
   }
 
   private ybuf = new Float64Array(0);

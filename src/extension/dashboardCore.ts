@@ -59,7 +59,7 @@ const MAX_MARKERS = 500;
  * column of a card gets its own min/max; beyond, columns get wider so 200 runs × 20 k points still paint
  * within a second (at 200 runs the curves overlap anyway; zooming in refines).
  */
-export const MAX_FRAME_POINTS = 400_000;
+export const MAX_FRAME_POINTS = 300_000;
 const MIN_FRAME_COLUMNS = 100;
 
 /** Grid columns for a frame of `series` series on cards `columns` pixels wide. */

@@ -61,4 +61,21 @@ describe('run names', () => {
     assert.equal(namer.of([i], [W]), m1);
     assert.equal(m1.get('r')!.name, 'a');
   });
+  // Real folder layouts of public repositories (paths only):
+  //   Jan21/Krohn-Rhodes-RNN@e24f55cf77fc35ac26970f872880e0c575304d14:lightning_logs/version_{0,2,3,7,8}/metrics.csv
+  //   0x90Vold/Plant-Disease-Detection@819dcb9809052e838d429d630990f284b62e6a0c:runs/detect/{train,train2}/results.csv
+  it('real layouts: Lightning versions and YOLO runs', () => {
+    const lightning = [0, 2, 3, 7, 8].map((v) => file(`lightning_logs/version_${v}/metrics.csv`));
+    const yolo = [file('runs/detect/train/results.csv'), file('runs/detect/train2/results.csv')];
+    const r = runNames([...lightning, ...yolo], [W]);
+    assert.deepEqual([...r.values()].map((n) => `${n.group}|${n.name}`), [
+      'lightning_logs|version_0',
+      'lightning_logs|version_2',
+      'lightning_logs|version_3',
+      'lightning_logs|version_7',
+      'lightning_logs|version_8',
+      'runs/detect|train',
+      'runs/detect|train2',
+    ]);
+  });
 });

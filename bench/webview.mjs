@@ -27,6 +27,7 @@ const arg = (name, def) => {
 const POINTS = arg('--points', 1_000_000);
 const SECONDS = arg('--seconds', 5);
 const RUNS = arg('--runs', 200);
+const MANY_POINTS = arg('--many-points', 20000);
 // --only first|live|sizes|many: one section (while iterating); --shot DIR: screenshots of the many-runs page.
 const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
 const SHOT = process.argv.includes('--shot') ? process.argv[process.argv.indexOf('--shot') + 1] : null;
@@ -262,7 +263,7 @@ if (want('many')) {
   let hover = null;
   for (let rep = 0; rep < 2; rep++) {
     let cdp0 = null;
-    const page = await openPage(`scenario=many&n=20000&runs=${RUNS}`, rep === 0 && process.argv.includes('--profile') ? async (pg) => {
+    const page = await openPage(`scenario=many&n=${MANY_POINTS}&runs=${RUNS}`, rep === 0 && process.argv.includes('--profile') ? async (pg) => {
       cdp0 = await pg.context().newCDPSession(pg);
       await cdp0.send('Profiler.enable');
       await cdp0.send('Profiler.start');
@@ -306,7 +307,7 @@ if (want('many')) {
     await page.close();
   }
   const best = first.sort((a, b) => a.loadToPaint - b.loadToPaint)[0];
-  const label = `${RUNS} runs x 20,000 pts (x2 series)`;
+  const label = `${RUNS} runs x ${MANY_POINTS.toLocaleString('en')} pts (x2 series)`;
   rows.push(['many runs', label, 'host compute (ms)', fmt(best.host)]);
   rows.push(['many runs', label, 'webview frame handling, JS (ms)', fmt(best.webviewJs)]);
   rows.push(['many runs', label, 'ready → painted (ms)', fmt(best.readyToPaint)]);

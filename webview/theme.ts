@@ -21,8 +21,21 @@ const FALLBACK_LIGHT = ['#1a85ff', '#e51400', '#388a34', '#bf8803', '#652d90', '
 
 let probe: CanvasRenderingContext2D | null = null;
 
-/** Normalises any CSS colour to rgba(r,g,b,a) with the given alpha. */
+const alphaCache = new Map<string, string>();
+
+/** Normalises any CSS colour to rgba(r,g,b,a) with the given alpha (memoised: called per curve and frame). */
 export function withAlpha(color: string, alpha: number): string {
+  const key = `${color}|${alpha}`;
+  let out = alphaCache.get(key);
+  if (out === undefined) {
+    out = parseAlpha(color, alpha);
+    if (alphaCache.size > 4096) alphaCache.clear();
+    alphaCache.set(key, out);
+  }
+  return out;
+}
+
+function parseAlpha(color: string, alpha: number): string {
   probe ??= document.createElement('canvas').getContext('2d');
   if (!probe) return color;
   probe.fillStyle = '#000';

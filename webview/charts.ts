@@ -303,6 +303,11 @@ export class Panel {
     o.style.borderLeftColor = this.theme.muted;
   }
 
+  /** The theme and state this chart was last styled with (a restyle is needed when they differ). */
+  styledWith(): { theme: Theme; state: DashboardState } {
+    return { theme: this.theme, state: this.state };
+  }
+
   /** Log y as the user set it for this card, else the card's default. */
   private logY(): boolean {
     return this.state.yLog[this.id] ?? defaultYLog(this.id);

@@ -289,9 +289,8 @@ function markerCard(m: Marker): string {
 
 // ------------------------------------------------------------------ data
 
-const styled = new Map<string, string>();
-let themeGen = 0;
-const styleKey = (): string => `${themeGen}/${store.state.xAxis}/${store.state.xLog}/${store.state.ignoreOutliers}/${store.state.envelope}/${JSON.stringify(store.state.yLog)}`;
+/** What a chart's styling depends on: axes, scales and band (not the data). */
+const styleKey = (st: typeof store.state): string => `${st.xAxis}/${st.xLog}/${st.ignoreOutliers}/${st.envelope}/${JSON.stringify(st.yLog)}`;
 
 function renderFrame(f: Extract<HostMessage, { type: 'frame' }>): void {
   lastFrame = f;
@@ -314,11 +313,8 @@ function renderFrame(f: Extract<HostMessage, { type: 'frame' }>): void {
     v.hasData = items.length > 0;
     if (!v.hasData && wasEmpty) continue; // nothing drawn, nothing to draw
     // Axis types and colours change rarely: restyle only then (a restyle redraws the chart).
-    const key = styleKey();
-    if (styled.get(id) !== key) {
-      v.panel.restyle(theme, store.state);
-      styled.set(id, key);
-    }
+    const was = v.panel.styledWith();
+    if (was.theme !== theme || styleKey(was.state) !== styleKey(store.state)) v.panel.restyle(theme, store.state);
     v.panel.setHighlightRun(hl);
     v.panel.setFrame(
       items,
@@ -463,7 +459,6 @@ window.addEventListener('message', (ev: MessageEvent) => {
 
 onThemeChange(() => {
   theme = readTheme();
-  themeGen++;
   selector.recolor();
   cards.restyle(theme, store.state);
   compare.render(drawnRuns());

@@ -303,11 +303,6 @@ export class Panel {
     o.style.borderLeftColor = this.theme.muted;
   }
 
-  /** The theme and state this chart was last styled with (a restyle is needed when they differ). */
-  styledWith(): { theme: Theme; state: DashboardState } {
-    return { theme: this.theme, state: this.state };
-  }
-
   /** Log y as the user set it for this card, else the card's default. */
   private logY(): boolean {
     return this.state.yLog[this.id] ?? defaultYLog(this.id);
@@ -960,7 +955,7 @@ export class Panel {
   }
 
   /** Applies a new state/theme (axes types, colours) without touching the data. */
-  restyle(theme: Theme, state: DashboardState): void {
+  restyle(theme: Theme, state: DashboardState, render = true): void {
     this.theme = theme;
     this.state = state;
     const data = this.chart.data;
@@ -969,7 +964,7 @@ export class Panel {
     for (const e of this.byKey.values()) this.emphasis(e);
     this.setAnnotations(this.highlight);
     this.setRange(this.range);
-    this.render();
+    if (render) this.render();
   }
 
   destroy(): void {

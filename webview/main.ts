@@ -289,9 +289,6 @@ function markerCard(m: Marker): string {
 
 // ------------------------------------------------------------------ data
 
-/** What a chart's styling depends on: axes, scales and band (not the data). */
-const styleKey = (st: typeof store.state): string => `${st.xAxis}/${st.xLog}/${st.ignoreOutliers}/${st.envelope}/${JSON.stringify(st.yLog)}`;
-
 function renderFrame(f: Extract<HostMessage, { type: 'frame' }>): void {
   lastFrame = f;
   dispatchRestore(f.state);
@@ -312,9 +309,10 @@ function renderFrame(f: Extract<HostMessage, { type: 'frame' }>): void {
     const wasEmpty = !v.hasData;
     v.hasData = items.length > 0;
     if (!v.hasData && wasEmpty) continue; // nothing drawn, nothing to draw
-    // Axis types and colours change rarely: restyle only then (a restyle redraws the chart).
-    const was = v.panel.styledWith();
-    if (was.theme !== theme || styleKey(was.state) !== styleKey(store.state)) v.panel.restyle(theme, store.state);
+    // Fresh chart options for every frame (they hold the x range, axis types and callbacks; reusing them
+    // across frames left a card on its old x range after a reset, which the integration suite caught),
+    // without a redraw of its own: setFrame draws once.
+    v.panel.restyle(theme, store.state, false);
     v.panel.setHighlightRun(hl);
     v.panel.setFrame(
       items,

@@ -8,10 +8,13 @@
 //  2. live appends at 10 Hz to 3 series x 100 000 points: longest frame (Long Animation Frames API and
 //     requestAnimationFrame gaps), bytes per update
 //  3. host→webview bytes per frame / per live update vs run length (must not grow with the run)
-// Options: --points N, --seconds S (live duration), --no-build
+//  4. many runs: first paint of 200 runs x 20 000 points (budget 1 s after the panel opens), hover tooltip
+//     (budget 16 ms), filtering the run selector of 1 000 runs (substring and regex; budget 50 ms)
+// Options: --points N, --seconds S (live duration), --runs R (many-runs scenario), --no-build
 import * as esbuild from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -23,9 +26,15 @@ const arg = (name, def) => {
 };
 const POINTS = arg('--points', 1_000_000);
 const SECONDS = arg('--seconds', 5);
+const RUNS = arg('--runs', 200);
+const MANY_POINTS = arg('--many-points', 20000);
+// --only first|live|sizes|many: one section (while iterating); --shot DIR: screenshots of the many-runs page.
+const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
+const SHOT = process.argv.includes('--shot') ? process.argv[process.argv.indexOf('--shot') + 1] : null;
+const want = (k) => ONLY === null || ONLY === k;
 
 if (!process.argv.includes('--no-build')) {
-  const r = spawnSync(process.execPath, ['scripts/build.mjs', '--production'], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['scripts/build.mjs', '--production', '--test-hooks'], { cwd: root, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`build failed:\n${r.stdout}${r.stderr}`);
 }
 
@@ -46,13 +55,31 @@ const series = [];
 const tGen0 = performance.now();
 let seed = 12345;
 const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296);
-for (let k = 0; k < nSeries; k++) {
+if (scenario === 'many' || scenario === 'filter') {
+  // Runs in sweep folders: loss every step, val loss every 200 steps, lr every step.
+  const nRuns = Number(q.get('runs'));
+  for (let r = 0; r < nRuns; r++) {
+    const root = '/ws/sweep' + (r % 5) + '/lr_' + (1 + (r % 7)) + 'e-4_seed' + r + '/metrics.jsonl';
+    const fr = new FakeRun('run-' + r, 'metrics.jsonl', root);
+    const loss = fr.add(new FakeSeries('train/loss', 'train_loss', root));
+    const val = fr.add(new FakeSeries('val/loss', 'val_loss', root));
+    const lr = fr.add(new FakeSeries('lr', 'learning_rate', root));
+    const scale = 0.5 + (r % 17) / 10;
+    for (let i = 0; i < n; i++) {
+      loss.push(i, scale * Math.exp(-i / (n / 3)) + 0.1 * rnd() + 0.05, NaN, NaN, i + 1);
+      lr.push(i, 1e-3 * (1 - i / n), NaN, NaN, i + 1);
+      if (i % 200 === 0) val.push(i, scale * Math.exp(-i / (n / 2)) + 0.2, NaN, NaN, i + 1);
+    }
+    manager.list.push(fr);
+  }
+}
+for (let k = 0; k < nSeries && scenario !== 'many' && scenario !== 'filter'; k++) {
   const s = run.add(new FakeSeries(specs[k][0], specs[k][1], '/bench/run.jsonl'));
   for (let i = 0; i < n; i++) s.push(i, 2 * Math.exp(-i / (n / 3)) + 0.1 * rnd() + (i % 9973 === 0 ? 3 : 0), NaN, NaN, i + 1);
   if (n > 1000) s.values[Math.floor(n / 2)] = NaN;
   series.push(s);
 }
-manager.list.push(run);
+if (scenario !== 'many' && scenario !== 'filter') manager.list.push(run);
 const bench = (window.__bench = { genMs: performance.now() - tGen0, bytes: [], patchBytes: [], tReady: 0, tFramePosted: 0, hostMs: [] });
 let session;
 const post = (m) => {
@@ -62,7 +89,7 @@ const post = (m) => {
   if (m.type === 'frame' && !bench.tFramePosted) bench.tFramePosted = performance.now();
   window.postMessage(JSON.parse(json), '*');
 };
-session = new DashboardSession(manager, { post, openFile() {}, save() {}, warn(w) { console.warn(w); } }, { ...DEFAULT_STATE, smoothing: 0.6 });
+session = new DashboardSession(manager, { post, openFile() {}, save() {}, warn(w) { console.warn(w); }, folders: () => ['/ws'] }, { ...DEFAULT_STATE, smoothing: 0.6 });
 let saved;
 window.acquireVsCodeApi = () => ({
   postMessage: (m) => setTimeout(() => {
@@ -109,8 +136,9 @@ const files = {
 };
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--headless'] });
-async function openPage(query) {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+async function openPage(query, beforeGoto) {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  if (beforeGoto) await beforeGoto(page);
   page.on('pageerror', (e) => console.error('page error:', e.message));
   page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') console.error('page console:', m.text()); });
   await page.route('http://bench.invalid/**', (route) => {
@@ -135,11 +163,24 @@ async function openPage(query) {
   return page;
 }
 
+/** --profile: self time per function (use with a non-minified build). */
+function printProfile(profile, what) {
+  const self = new Map();
+  const dt = profile.timeDeltas;
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  for (let i = 0; i < profile.samples.length; i++) {
+    const n = byId.get(profile.samples[i]);
+    const k = `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber}`;
+    self.set(k, (self.get(k) ?? 0) + (dt[i] ?? 0) / 1000);
+  }
+  console.log(`-- profile: ${what}\n` + [...self].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([k, v]) => `${v.toFixed(1)} ms  ${k}`).join('\n'));
+}
+
 const fmt = (v) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
 const rows = [];
 
 // 1. First render.
-{
+if (want('first')) {
   const runsOf = [];
   for (let rep = 0; rep < 3; rep++) {
     const page = await openPage(`scenario=first&n=${POINTS}&series=1`);
@@ -170,7 +211,7 @@ const rows = [];
 }
 
 // 2. Live appends.
-{
+if (want('live')) {
   const page = await openPage(`scenario=live&n=100000&series=3`);
   await page.evaluate(() => window.__painted);
   await page.evaluate(() => {
@@ -216,9 +257,94 @@ const rows = [];
   rows.push(['live 10 Hz', '', 'budget: no frame longer than (ms)', '50']);
   await page.close();
 }
+// 4. Many runs: first paint, hover, filter.
+if (want('many')) {
+  const first = [];
+  let hover = null;
+  for (let rep = 0; rep < 2; rep++) {
+    let cdp0 = null;
+    const page = await openPage(`scenario=many&n=${MANY_POINTS}&runs=${RUNS}`, rep === 0 && process.argv.includes('--profile') ? async (pg) => {
+      cdp0 = await pg.context().newCDPSession(pg);
+      await cdp0.send('Profiler.enable');
+      await cdp0.send('Profiler.start');
+    } : undefined);
+    const t = await page.evaluate(async () => {
+      const painted = await window.__painted;
+      const b = window.__bench;
+      return { host: b.tFramePosted - b.tReady, readyToPaint: painted - b.tReady, loadToPaint: painted - b.genMs, bytes: b.bytes.reduce((a, x) => a + x, 0), webviewJs: window.__losswatch.lastRenderMs() };
+    });
+    first.push(t);
+    if (cdp0) printProfile((await cdp0.send('Profiler.stop')).profile, 'first paint');
+    if (rep === 1 && SHOT) {
+      fs.mkdirSync(SHOT, { recursive: true });
+      await page.screenshot({ path: path.join(SHOT, 'many.png') });
+      await page.evaluate(() => window.__losswatch.hover('loss', 9000));
+      await page.screenshot({ path: path.join(SHOT, 'many-hover.png') });
+    }
+    let cdp = null;
+    if (rep === 1 && process.argv.includes('--profile')) {
+      cdp = await page.context().newCDPSession(page);
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.start');
+    }
+    if (rep === 1) {
+      hover = await page.evaluate(async () => {
+        const lw = window.__losswatch;
+        const ms = [];
+        let rows = 0;
+        for (let k = 0; k < 40; k++) {
+          const x = 500 + k * 450;
+          const h = lw.hover('loss', x);
+          ms.push(h.ms);
+          rows = Math.max(rows, h.rows.length);
+          await new Promise((r) => requestAnimationFrame(() => r()));
+        }
+        ms.sort((a, b) => a - b);
+        return { median: ms[ms.length >> 1], max: ms[ms.length - 1], p95: ms[Math.floor(ms.length * 0.95)], rows };
+      });
+    }
+    if (cdp) printProfile((await cdp.send('Profiler.stop')).profile, 'hover');
+    await page.close();
+  }
+  const best = first.sort((a, b) => a.loadToPaint - b.loadToPaint)[0];
+  const label = `${RUNS} runs x ${MANY_POINTS.toLocaleString('en')} pts (x2 series)`;
+  rows.push(['many runs', label, 'host compute (ms)', fmt(best.host)]);
+  rows.push(['many runs', label, 'webview frame handling, JS (ms)', fmt(best.webviewJs)]);
+  rows.push(['many runs', label, 'ready → painted (ms)', fmt(best.readyToPaint)]);
+  rows.push(['many runs', label, 'page start → painted (ms; best of 2)', fmt(best.loadToPaint)]);
+  rows.push(['many runs', label, 'host→webview bytes', String(best.bytes)]);
+  rows.push(['many runs', '', 'budget: first paint (ms)', '1000']);
+  rows.push(['hover tooltip', label, 'loss card: median / p95 / max (ms), rows', `${fmt(hover.median)} / ${fmt(hover.p95)} / ${fmt(hover.max)}, ${hover.rows} series`]);
+  rows.push(['hover tooltip', '', 'budget (ms)', '16']);
+  const page = await openPage(`scenario=filter&n=100&runs=1000`);
+  const f = await page.evaluate(async () => {
+    await window.__painted;
+    const lw = window.__losswatch;
+    // Whole update: the dispatch (selector, cards, comparison) until the next paint.
+    const time = async (filter, regex) => {
+      const t0 = performance.now();
+      lw.dispatch({ type: 'setFilter', filter, regex });
+      const sync = performance.now() - t0;
+      await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+      return { ms: performance.now() - t0, sync, selectorMs: lw.filterMs(), shown: lw.runs().filter((r) => r.visible).length };
+    };
+    const out = [];
+    for (const [text, re] of [['seed1', false], ['sweep2/lr_[25]e-4_seed\\d*7$', true], ['', false]]) {
+      const a = [];
+      for (let k = 0; k < 5; k++) a.push(await time(text, re));
+      a.sort((x, y) => x.ms - y.ms);
+      out.push({ text, re, ...a[2] });
+    }
+    return out;
+  });
+  for (const x of f) rows.push(['filter runs', '1,000 runs', `${x.re ? 'regex' : 'substring'} ${JSON.stringify(x.text)}: to next paint / JS / selector pass (ms), shown`, `${fmt(x.ms)} / ${fmt(x.sync)} / ${fmt(x.selectorMs)}, ${x.shown}`]);
+  rows.push(['filter runs', '', 'budget (ms)', '50']);
+  await page.close();
+}
 await browser.close();
 
 // 3. Message size vs run length (host only, in Node; the same session code bundled for Node).
+if (want('sizes')) {
 const sizesJs = await esbuild.build({
   stdin: { contents: `
 import { DashboardSession } from './src/extension/dashboardCore';
@@ -253,13 +379,18 @@ console.log(JSON.stringify(out));
   platform: 'node',
   target: 'node20',
 });
-const sizes = spawnSync(process.execPath, ['--input-type=module', '-e', sizesJs.outputFiles[0].text], { cwd: root, encoding: 'utf8' });
-if (sizes.status !== 0) throw new Error(sizes.stderr);
+// Through a temp file: the bundle is too large for a command-line argument (E2BIG).
+const sizesFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lw-bench-')), 'sizes.mjs');
+fs.writeFileSync(sizesFile, sizesJs.outputFiles[0].text);
+const sizes = spawnSync(process.execPath, [sizesFile], { cwd: root, encoding: 'utf8' });
+fs.rmSync(path.dirname(sizesFile), { recursive: true, force: true });
+if (sizes.status !== 0) throw new Error(sizes.error ? String(sizes.error) : sizes.stderr);
 const sz = JSON.parse(sizes.stdout.trim().split('\n').at(-1));
 for (const [n, frame, mean, max] of sz) {
   rows.push(['bytes vs run length', `3 x ${n.toLocaleString('en')} pts, 1200 px`, 'frame / update mean / update max', `${frame} / ${mean} / ${max}`]);
 }
+}
 
 const w = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => r[c].length)));
-console.log('\nLossWatch dashboard benchmark (headless Chromium, real dist/webview.js, 1280x900 viewport)\n');
+console.log('\nLossWatch dashboard benchmark (headless Chromium, real dist/webview.js, 1400x900 viewport)\n');
 for (const r of rows) console.log(r.map((c, i) => c.padEnd(w[i])).join('  '));

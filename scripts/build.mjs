@@ -4,6 +4,8 @@ import * as esbuild from 'esbuild';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
+// Test hooks (webview/testHooks.ts) are compiled into development builds and `--test-hooks` builds only.
+const testHooks = !production || process.argv.includes('--test-hooks');
 
 const common = {
   bundle: true,
@@ -48,6 +50,7 @@ const builds = [
     platform: 'browser',
     format: 'iife',
     target: 'es2022',
+    define: { __LW_TEST__: String(testHooks) },
   },
 ];
 

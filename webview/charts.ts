@@ -1,9 +1,9 @@
-// One Chart.js chart per panel. Data arrives already downsampled (host side); this file only maps it to
-// datasets, applies append patches in place, draws non-finite markers at the top edge, finding markers
-// as annotation lines, and a crosshair tooltip listing every series at the hovered x.
+// One Chart.js chart per metric card. Data arrives already downsampled (host side); this file only maps it
+// to datasets, applies append patches in place, draws non-finite markers at the top edge, findings as small
+// glyphs on the x axis (one vertical line only for the selected finding), and a crosshair tooltip that is
+// the legend: every visible run's value at the hovered x, sorted by value (like TensorBoard).
 import {
   Chart,
-  Interaction,
   LineController,
   LineElement,
   LinearScale,
@@ -12,14 +12,14 @@ import {
   Tooltip,
   type ChartDataset,
   type ChartOptions,
-  type InteractionItem,
   type Plugin,
 } from 'chart.js';
-import { getRelativePosition } from 'chart.js/helpers';
 import zoomPlugin from 'chartjs-plugin-zoom';
 import annotationPlugin, { type AnnotationOptions } from 'chartjs-plugin-annotation';
 import type { NonFiniteMark } from '../src/shared/downsample';
-import type { DashboardState, Marker, PanelId, SeriesPatch, SeriesWindow } from '../src/shared/messages';
+import type { DashboardState, Marker, SeriesPatch, SeriesWindow } from '../src/shared/messages';
+import { defaultYLog } from '../src/shared/cards';
+import { clear, el } from './dom';
 import { gapThreshold, withBreaks } from '../src/shared/gaps';
 import { AUTO_LOG_DECADES, niceRange, yRange } from '../src/shared/yrange';
 import { fmtNumber, fmtTicks, fmtX, X_LABEL } from './format';
@@ -38,6 +38,9 @@ export interface SeriesRef {
   readonly runId: string;
   readonly key: string;
   readonly label: string;
+  /** Run name and series name, for the tooltip. */
+  readonly run: string;
+  readonly series: string;
   readonly color: string;
   readonly dash: number[];
 }
@@ -50,8 +53,10 @@ export interface PanelEvents {
   range(min: number, max: number): void;
   openPoint(runId: string, key: string, index: number): void;
   openMarker(m: Marker): void;
+  /** A finding glyph was clicked: it becomes the selected finding (its vertical line is drawn). */
+  selectMarker?(m: Marker): void;
   /** After each render: whether log y was switched on automatically, and how many points are clipped. */
-  yScale?(info: { autoLog: boolean; clipped: number }): void;
+  yScale?(info: { autoLog: boolean; clipped: number; ownX: string[]; rawHidden: boolean }): void;
 }
 
 /** A line break (Chart.js skips points with y NaN when spanGaps is false). */
@@ -67,6 +72,8 @@ interface Entry {
   iso: DS;
   /** Gap threshold (t-space), fixed per frame. */
   gap: number;
+  /** Drawn on the card's own top x axis (a per-epoch run among per-step runs). */
+  ownX: boolean;
 }
 
 /** Tick labels are formatted per axis (consistent style and digits), once per tick array. */
@@ -80,65 +87,85 @@ function tickLabel(ticks: Array<{ value: number }>, index: number, log: boolean)
   return labels[index] ?? fmtNumber(ticks[index]?.value ?? NaN);
 }
 
-// Crosshair interaction: the nearest point (by x) of every visible line dataset.
-const MODE = 'lwX';
-(Interaction.modes as unknown as Record<string, unknown>)[MODE] = function (chart: Chart, e: Event): InteractionItem[] {
-  const pos = getRelativePosition(e as never, chart as never);
-  const items: InteractionItem[] = [];
-  chart.data.datasets.forEach((_, di) => {
-    if (!chart.isDatasetVisible(di)) return;
-    const meta = chart.getDatasetMeta(di);
+/**
+ * The nearest point (by x pixel) of every line dataset: binary search per dataset, so a hover over
+ * 200 runs costs microseconds per series. Hover never redraws the chart: the crosshair goes on an overlay
+ * canvas and the tooltip is HTML.
+ */
+function nearestItems(chart: Chart, px: number): Array<{ ds: DS; els: Array<{ x: unknown }>; index: number }> {
+  const items: Array<{ ds: DS; els: Array<{ x: unknown }>; index: number }> = [];
+  // One pass over the visible metas (chart.getDatasetMeta(i) scans every meta: quadratic over 1,000+ datasets).
+  for (const meta of chart.getSortedVisibleDatasetMetas()) {
+    const ds = chart.data.datasets[meta.index] as DS;
+    if (!ds || ds.lw.kind === 'iso') continue;
     const els = meta.data;
-    if (els.length === 0) return;
+    if (els.length === 0) continue;
     let lo = 0;
     let hi = els.length - 1;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if ((els[mid].x as number) < pos.x) lo = mid + 1;
+      if ((els[mid].x as number) < px) lo = mid + 1;
       else hi = mid;
     }
     let best = lo;
-    if (lo > 0 && Math.abs((els[lo - 1].x as number) - pos.x) < Math.abs((els[lo].x as number) - pos.x)) best = lo - 1;
-    const ds = chart.data.datasets[di] as DS;
-    if (ds.lw.kind === 'iso') return;
+    if (lo > 0 && Math.abs((els[lo - 1].x as number) - px) < Math.abs((els[lo].x as number) - px)) best = lo - 1;
     if (isBreak(ds.data[best])) {
       // A line break: the nearest real neighbour instead.
       const a = best > 0 && !isBreak(ds.data[best - 1]) ? best - 1 : -1;
       const b = best + 1 < els.length && !isBreak(ds.data[best + 1]) ? best + 1 : -1;
-      if (a < 0 && b < 0) return;
-      best = a < 0 ? b : b < 0 ? a : Math.abs((els[a].x as number) - pos.x) <= Math.abs((els[b].x as number) - pos.x) ? a : b;
+      if (a < 0 && b < 0) continue;
+      best = a < 0 ? b : b < 0 ? a : Math.abs((els[a].x as number) - px) <= Math.abs((els[b].x as number) - px) ? a : b;
     }
-    if (ds.lw.kind === 'nf' && Math.abs((els[best].x as number) - pos.x) > 8) return;
-    items.push({ element: els[best], datasetIndex: di, index: best });
-  });
+    if (ds.lw.kind === 'nf' && Math.abs((els[best].x as number) - px) > 8) continue;
+    items.push({ ds, els, index: best });
+  }
   return items;
-};
+}
 
-const crosshair: Plugin<'line'> = {
-  id: 'lwCrosshair',
+/** Findings as small triangles standing on the x axis (drawn after the curves, hit-tested by Panel). */
+const GLYPH = 5;
+const glyphs: Plugin<'line'> = {
+  id: 'lwGlyphs',
+  beforeDatasetsDraw(chart) {
+    const panel = (chart as unknown as { $lwPanel?: Panel }).$lwPanel;
+    panel?.drawEnvelopes();
+  },
   afterDatasetsDraw(chart) {
-    const active = chart.tooltip?.getActiveElements() ?? [];
-    if (active.length === 0) return;
-    const x = chart.tooltip!.caretX;
-    const { top, bottom } = chart.chartArea;
-    const ctx = chart.ctx;
-    ctx.save();
-    ctx.strokeStyle = (chart.options.plugins as { lwCrosshair?: { color?: string } }).lwCrosshair?.color ?? '#888';
-    ctx.lineWidth = 1;
-    ctx.setLineDash([3, 3]);
-    ctx.beginPath();
-    ctx.moveTo(x, top);
-    ctx.lineTo(x, bottom);
-    ctx.stroke();
-    ctx.restore();
+    const panel = (chart as unknown as { $lwPanel?: Panel }).$lwPanel;
+    panel?.drawGlyphs();
   },
 };
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Tooltip, zoomPlugin, annotationPlugin, crosshair);
+Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Tooltip, zoomPlugin, annotationPlugin, glyphs);
+
+// Chart.js 4 finds a dataset's meta by scanning every meta (`_metasets.filter(...)`), and calls it for
+// every dataset on each update: quadratic, ~0.5 s per frame with 200 runs (1,600 datasets). Metas are
+// kept at their dataset's index; take that one when it is the right meta, else fall back (measured with
+// `npm run bench:webview -- --profile`).
+{
+  const proto = Chart.prototype as unknown as { getDatasetMeta(i: number): unknown; _metasets?: unknown };
+  const scan = proto.getDatasetMeta;
+  proto.getDatasetMeta = function (this: { data: { datasets: unknown[] }; _metasets: Array<{ _dataset: unknown } | undefined> }, i: number) {
+    const m = this._metasets[i];
+    if (m && m._dataset === this.data.datasets[i]) return m;
+    return scan.call(this, i);
+  };
+}
+
+/** Smoothed curves in a card above which the raw curves behind them are not drawn. */
+export const RAW_CURVES_MAX = 60;
+
+/** Most rows in the hover tooltip; the rest is counted. */
+export const TOOLTIP_ROWS = 15;
 
 function sevColor(theme: Theme, m: Marker): string {
   if (m.kind === 'best') return theme.palette[2];
   return m.severity === 'error' ? theme.error : m.severity === 'warning' ? theme.warning : theme.info;
+}
+
+/** Identity of a finding across frames. */
+export function markerId(m: Marker): string {
+  return `${m.runId}\u0000${m.kind}\u0000${m.code}\u0000${m.step}\u0000${m.seriesKey ?? ''}`;
 }
 
 /** Index of the first point with x >= v (points sorted by x). */
@@ -179,8 +206,12 @@ function nfPoints(marks: readonly NonFiniteMark[]): Pt[] {
 export class Panel {
   readonly chart: Chart<'line', Pt[]>;
   private byKey = new Map<string, Entry>();
-  /** Series hidden from the legend (run id + key), kept across frames. */
-  private readonly hiddenKeys = new Set<string>();
+  /** Run whose curves are emphasised (comparison table click); null = none. */
+  private highlightRun: string | null = null;
+  /** The selected finding (its vertical line is drawn), as `${runId}\0${code}\0${step}`. */
+  private selectedMarker: string | null = null;
+  /** Glyph positions of the last draw, for hover and click. */
+  private glyphPos: Array<{ x: number; m: Marker }> = [];
   /** Log y chosen automatically (loss panel, data spanning > AUTO_LOG_DECADES decades, outliers ignored). */
   private autoLog = false;
   private dirty = false;
@@ -189,19 +220,98 @@ export class Panel {
   private highlight: { x: number; step: number } | null = null;
 
   constructor(
-    readonly id: PanelId,
+    readonly id: string,
     readonly canvas: HTMLCanvasElement,
     private theme: Theme,
     private state: DashboardState,
     private readonly events: PanelEvents,
+    /** Positioned tooltip box (a sibling of the canvas). */
+    readonly tip: HTMLElement = document.createElement('div'),
   ) {
     this.chart = new Chart<'line', Pt[]>(canvas, { type: 'line', data: { datasets: [] }, options: this.options() });
+    (this.chart as unknown as { $lwPanel: Panel }).$lwPanel = this;
+    this.overlay = document.createElement('div');
+    this.overlay.className = 'crosshair';
+    this.overlay.setAttribute('aria-hidden', 'true');
+    this.overlay.hidden = true;
+    canvas.after(this.overlay);
+    canvas.addEventListener('mousemove', (e) => {
+      const r = canvas.getBoundingClientRect();
+      this.hoverAt(e.clientX - r.left, e.clientY - r.top);
+    });
+    canvas.addEventListener('mouseleave', () => this.unhover());
+  }
+
+  /** Crosshair: a positioned 1 px line over the chart (hover never redraws the chart). */
+  private readonly overlay: HTMLDivElement;
+
+  private unhover(): void {
+    this.tip.hidden = true;
+    this.tooltipRows = [];
+    this.overlay.hidden = true;
+  }
+
+  /**
+   * Hover at a canvas position (CSS px): finding glyph → its tooltip; else the crosshair and the
+   * legend-tooltip of every series at that x. Cheap: binary searches and at most TOOLTIP_ROWS table rows.
+   */
+  hoverAt(px: number, py: number): void {
+    const area = this.chart.chartArea;
+    if (!area || px < area.left || px > area.right || py < area.top - 4 || py > area.bottom + GLYPH * 2) {
+      this.unhover();
+      return;
+    }
+    const m = this.glyphAt(px, py);
+    this.canvas.style.cursor = m ? 'pointer' : '';
+    if (m) {
+      this.showMarkerTip(m, px);
+      this.drawCrosshair(null);
+      return;
+    }
+    const items = nearestItems(this.chart, px);
+    if (items.length === 0) {
+      this.unhover();
+      return;
+    }
+    // Snap to the nearest drawn point's x.
+    let snap = items[0];
+    let d = Infinity;
+    for (const it of items) {
+      const e = it.els[it.index];
+      const dd = Math.abs((e.x as number) - px);
+      if (dd < d) {
+        d = dd;
+        snap = it;
+      }
+    }
+    const sx = this.chart.scales.x.getPixelForValue(snap.ds.data[snap.index].x);
+    this.renderTooltip(items, snap.ds.data[snap.index].x, sx);
+    this.drawCrosshair(sx);
+  }
+
+  private drawCrosshair(x: number | null): void {
+    const o = this.overlay;
+    if (x === null) {
+      o.hidden = true;
+      return;
+    }
+    const { top, bottom } = this.chart.chartArea;
+    o.hidden = false;
+    o.style.left = `${Math.round(x)}px`;
+    o.style.top = `${Math.round(top)}px`;
+    o.style.height = `${Math.round(bottom - top)}px`;
+    o.style.borderLeftColor = this.theme.muted;
+  }
+
+  /** Log y as the user set it for this card, else the card's default. */
+  private logY(): boolean {
+    return this.state.yLog[this.id] ?? defaultYLog(this.id);
   }
 
   /** Series currently drawn (for tests, the table view and CSV). */
-  series(): Array<{ ref: SeriesRef; raw: Pt[]; smooth: Pt[] | null; nf: Pt[] }> {
+  series(): Array<{ ref: SeriesRef; raw: Pt[]; smooth: Pt[] | null; nf: Pt[]; ownX: boolean }> {
     const real = (pts: Pt[]): Pt[] => pts.filter((p) => !isBreak(p));
-    return [...this.byKey.values()].map((s) => ({ ref: s.ref, raw: real(s.raw.data), smooth: s.smooth ? real(s.smooth.data) : null, nf: s.nf.data }));
+    return [...this.byKey.values()].map((s) => ({ ref: s.ref, raw: real(s.raw.data), smooth: s.smooth ? real(s.smooth.data) : null, nf: s.nf.data, ownX: s.ownX }));
   }
 
   private options(): ChartOptions<'line'> {
@@ -216,8 +326,11 @@ export class Panel {
       maintainAspectRatio: false,
       // Gaps in the data and non-finite regions are line breaks (points with y NaN), never bridged.
       spanGaps: false,
-      interaction: { mode: MODE as 'nearest', intersect: false },
+      // Chart.js handles clicks only: hover is Panel.hoverAt (no chart redraw per mouse move).
+      events: ['click'],
       onClick: (e) => this.click(e.native),
+      // Room under the axis for the finding glyphs.
+      layout: { padding: { bottom: 2 } },
       scales: {
         x: {
           type: st.xLog ? 'logarithmic' : 'linear',
@@ -232,29 +345,29 @@ export class Panel {
           border: { color: t.grid },
         },
         y: {
-          type: st.yLog[this.id] || this.autoLog ? 'logarithmic' : 'linear',
-          ticks: { color: t.fg, callback: (_v, i, ticks) => tickLabel(ticks, i, st.yLog[this.id] || this.autoLog) },
+          type: this.logY() || this.autoLog ? 'logarithmic' : 'linear',
+          ticks: { color: t.fg, callback: (_v, i, ticks) => tickLabel(ticks, i, this.logY() || this.autoLog) },
           grid: { color: t.grid },
           border: { color: t.grid },
         },
         edge: { type: 'linear', axis: 'y', position: 'right', display: false, min: 0, max: 1 },
+        // Runs logged per epoch only, among runs logged per step: their own x, on top (see the card note).
+        x2: {
+          type: 'linear',
+          axis: 'x',
+          position: 'top',
+          display: 'auto',
+          title: { display: true, text: 'epoch (runs logged per epoch)', color: t.muted },
+          ticks: { color: t.fg, maxRotation: 0, autoSkip: true },
+          grid: { drawOnChartArea: false, color: t.grid },
+          border: { color: t.grid },
+        },
       },
       plugins: {
-        // The legend is HTML next to the chart (main.ts): text for screen readers, buttons for the
-        // keyboard, no canvas space taken from the plot and no legend layout on every live frame.
+        // No legend: the hover tooltip lists the runs (sorted by value) and the run selector has the colour
+        // key, so 200 runs take no space from the plot.
         legend: { display: false },
-        tooltip: {
-          animation: false,
-          callbacks: {
-            title: (items) => (items.length ? fmtX(axis, (items[0].raw as Pt).x) : ''),
-            label: (item) => {
-              const ds = item.dataset as DS;
-              const p = item.raw as Pt;
-              if (ds.lw.kind === 'nf') return `${ds.label}: ${p.kind === 'nan' ? 'NaN' : p.kind === '+inf' ? '+Inf' : '-Inf'}${(p.count ?? 1) > 1 ? ` ×${p.count}` : ''}`;
-              return `${ds.label}${ds.lw.kind === 'raw' && this.byKey.get(`${ds.lw.runId}\u0000${ds.lw.key}`)?.smooth ? ' (raw)' : ''}: ${fmtNumber(p.y)}`;
-            },
-          },
-        },
+        tooltip: { enabled: false },
         zoom: {
           zoom: {
             wheel: { enabled: true, modifierKey: 'ctrl' },
@@ -266,7 +379,6 @@ export class Panel {
           pan: { enabled: true, mode: 'x', modifierKey: 'shift', onPanComplete: ({ chart }) => this.emitRange(chart) },
         },
         annotation: { annotations: {} },
-        ...{ lwCrosshair: { color: t.muted } },
       },
     } as ChartOptions<'line'>;
   }
@@ -278,6 +390,15 @@ export class Panel {
 
   private click(native: Event | null): void {
     if (!native) return;
+    const ev = native as MouseEvent;
+    const r = this.canvas.getBoundingClientRect();
+    const g = this.glyphAt(ev.clientX - r.left, ev.clientY - r.top);
+    if (g) {
+      this.selectMarker(g);
+      this.events.selectMarker?.(g);
+      this.events.openMarker(g);
+      return;
+    }
     const hits = this.chart.getElementsAtEventForMode(native, 'nearest', { intersect: true }, false);
     for (const h of hits) {
       const ds = this.chart.data.datasets[h.datasetIndex] as DS;
@@ -377,19 +498,30 @@ export class Panel {
       order: 1,
       lw: { kind: 'iso', runId: ref.runId, key: ref.key },
     };
-    const hidden = this.hiddenKeys.has(`${ref.runId}\u0000${ref.key}`);
-    for (const ds of [rawDs, smooth, nf, iso]) if (ds) ds.hidden = hidden;
-    return { ref, raw: rawDs, smooth, nf, iso, gap };
+    const ownX = w.ownX === true;
+    if (ownX) for (const ds of [rawDs, smooth, nf, iso]) if (ds) (ds as { xAxisID?: string }).xAxisID = 'x2';
+    const e: Entry = { ref, raw: rawDs, smooth, nf, iso, gap, ownX };
+    this.emphasis(e);
+    return e;
   }
 
   private datasetsOf(e: Entry): DS[] {
+    if (e.smooth && this.rawHidden) return [e.smooth, e.nf, e.iso];
     return e.smooth ? [e.raw, e.smooth, e.nf, e.iso] : [e.raw, e.nf, e.iso];
   }
+
+  /**
+   * More than RAW_CURVES_MAX smoothed curves in a card: the faint raw curves are not drawn (200 overlapping
+   * raw curves are noise, and they double the drawing work); the tooltip then shows smoothed values and
+   * clicks still open the nearest raw point.
+   */
+  rawHidden = false;
 
   /** Replaces everything (a frame) and renders. */
   setFrame(items: Array<{ ref: SeriesRef; w: SeriesWindow }>, markers: Marker[], highlight: { x: number; step: number } | null, range: { min: number; max: number } | null): void {
     this.byKey.clear();
     this.setRange(range);
+    this.rawHidden = items.length > RAW_CURVES_MAX && items.every((i) => i.w.smooth !== null);
     const datasets: DS[] = [];
     for (const { ref, w } of items) {
       const e = this.makeEntry(ref, w);
@@ -446,21 +578,223 @@ export class Panel {
     this.dirty = true;
   }
 
-  /** Legend entries, in drawing order. */
-  legend(): Array<{ id: string; label: string; color: string; dash: number[]; hidden: boolean }> {
-    return [...this.byKey.entries()].map(([id, e]) => ({ id, label: e.ref.label, color: e.ref.color, dash: e.ref.dash, hidden: this.hiddenKeys.has(id) }));
+  /** Emphasises one run's curves (thicker), fades the others; null restores all. */
+  setHighlightRun(runId: string | null): void {
+    if (runId === this.highlightRun) return;
+    this.highlightRun = runId;
+    for (const e of this.byKey.values()) this.emphasis(e);
+    this.dirty = true;
   }
 
-  /** Shows or hides a series (legend button); returns whether it is now shown. */
-  toggleSeries(id: string): boolean {
-    const shown = this.hiddenKeys.has(id);
-    if (shown) this.hiddenKeys.delete(id);
-    else this.hiddenKeys.add(id);
-    const e = this.byKey.get(id);
-    if (e) for (const ds of this.datasetsOf(e)) ds.hidden = !shown;
+  private emphasis(e: Entry): void {
+    const t = this.theme;
+    const hc = t.kind.startsWith('high-contrast');
+    const h = this.highlightRun;
+    const faded = h !== null && e.ref.runId !== h;
+    const strong = h !== null && e.ref.runId === h;
+    const main = e.smooth ?? e.raw;
+    main.borderColor = faded ? withAlpha(e.ref.color, 0.18) : e.ref.color;
+    main.borderWidth = strong ? t.lineWidth * 2 : t.lineWidth;
+    main.order = strong ? 0 : e.smooth ? 1 : 2;
+    if (e.smooth) e.raw.borderColor = this.state.envelope ? 'rgba(0, 0, 0, 0)' : withAlpha(e.ref.color, faded ? 0.06 : hc ? 0.45 : 0.25);
+  }
+
+  /**
+   * Min/max envelope (option): the raw points (already min/max per column from the host) as a filled band
+   * per pixel column behind the smoothed curve; breaks (gaps, non-finite) split the band.
+   */
+  drawEnvelopes(): void {
+    if (!this.state.envelope) return;
+    const c = this.chart;
+    const ctx = c.ctx;
+    const area = c.chartArea;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(area.left, area.top, area.right - area.left, area.bottom - area.top);
+    ctx.clip();
+    for (const meta of c.getSortedVisibleDatasetMetas()) {
+      const ds = c.data.datasets[meta.index] as DS;
+      if (!ds || ds.lw.kind !== 'raw') continue;
+      const e = this.byKey.get(`${ds.lw.runId}\u0000${ds.lw.key}`);
+      if (!e || !e.smooth) continue;
+      const els = meta.data;
+      const cols: Array<{ x: number; lo: number; hi: number } | null> = [];
+      let cur: { x: number; lo: number; hi: number } | null = null;
+      for (let j = 0; j < els.length; j++) {
+        if (isBreak(ds.data[j])) {
+          if (cur) cols.push(cur);
+          cur = null;
+          cols.push(null);
+          continue;
+        }
+        const x = Math.round(els[j].x as number);
+        const y = els[j].y as number;
+        if (!Number.isFinite(y)) continue;
+        if (cur && cur.x === x) {
+          if (y < cur.lo) cur.lo = y;
+          if (y > cur.hi) cur.hi = y;
+        } else {
+          if (cur) cols.push(cur);
+          cur = { x, lo: y, hi: y };
+        }
+      }
+      if (cur) cols.push(cur);
+      ctx.fillStyle = withAlpha(e.ref.color, this.highlightRun !== null && this.highlightRun !== e.ref.runId ? 0.05 : 0.22);
+      let seg: Array<{ x: number; lo: number; hi: number }> = [];
+      const flushSeg = (): void => {
+        if (seg.length > 0) {
+          ctx.beginPath();
+          ctx.moveTo(seg[0].x - 0.5, seg[0].lo - 0.5);
+          for (const p of seg) ctx.lineTo(p.x, p.lo - 0.5);
+          for (let k = seg.length - 1; k >= 0; k--) ctx.lineTo(seg[k].x, seg[k].hi + 0.5);
+          ctx.closePath();
+          ctx.fill();
+        }
+        seg = [];
+      };
+      for (const col of cols) {
+        if (col === null) flushSeg();
+        else seg.push(col);
+      }
+      flushSeg();
+    }
+    ctx.restore();
+  }
+
+  /** Selects a finding by its identity (null: none); its vertical line is drawn. */
+  selectMarker(m: Marker | null): void {
+    const id = m ? markerId(m) : null;
+    if (id === this.selectedMarker) return;
+    this.selectedMarker = id;
+    this.setAnnotations(this.highlight);
     this.dirty = true;
-    this.render();
-    return shown;
+  }
+
+  /** Draws the finding glyphs on the x axis (called by the glyph plugin after the curves). */
+  drawGlyphs(): void {
+    const c = this.chart;
+    const x = c.scales.x;
+    const area = c.chartArea;
+    if (!x || !area) return;
+    const ctx = c.ctx;
+    const hc = this.theme.kind.startsWith('high-contrast');
+    this.glyphPos = [];
+    ctx.save();
+    for (const m of this.markers) {
+      const px = x.getPixelForValue(m.x);
+      if (!(px >= area.left - 1 && px <= area.right + 1)) continue;
+      this.glyphPos.push({ x: px, m });
+      const sel = this.selectedMarker === markerId(m);
+      const size = sel ? GLYPH + 2 : GLYPH;
+      const y = area.bottom;
+      ctx.beginPath();
+      if (m.kind === 'best') {
+        // Best validation step: a small diamond.
+        ctx.moveTo(px, y - size * 2);
+        ctx.lineTo(px + size * 0.8, y - size);
+        ctx.lineTo(px, y);
+        ctx.lineTo(px - size * 0.8, y - size);
+      } else {
+        ctx.moveTo(px, y - size * 1.7);
+        ctx.lineTo(px + size, y);
+        ctx.lineTo(px - size, y);
+      }
+      ctx.closePath();
+      ctx.fillStyle = sevColor(this.theme, m);
+      ctx.fill();
+      ctx.lineWidth = hc || sel ? 1.5 : 1;
+      ctx.strokeStyle = this.theme.bg;
+      ctx.stroke();
+    }
+    ctx.restore();
+  }
+
+  /** The glyph under a canvas position (CSS px), if any. */
+  glyphAt(px: number, py: number): Marker | null {
+    const area = this.chart.chartArea;
+    if (!area || py < area.bottom - GLYPH * 3 || py > area.bottom + GLYPH) return null;
+    let best: Marker | null = null;
+    let bestD = GLYPH + 2;
+    for (const g of this.glyphPos) {
+      const d = Math.abs(g.x - px);
+      if (d <= bestD) {
+        bestD = d;
+        best = g.m;
+      }
+    }
+    return best;
+  }
+
+  private showMarkerTip(m: Marker, px: number): void {
+    const tip = this.tip;
+    clear(tip);
+    tip.append(
+      el('div', { class: 'tip-title' }, `${m.kind === 'best' ? 'best' : m.severity === 'information' ? 'info' : m.severity}: ${m.code} at step ${m.step}`),
+      el('div', { class: 'tip-msg' }, m.message.length > 300 ? `${m.message.slice(0, 300)}…` : m.message),
+      el('div', { class: 'tip-more' }, m.file ? 'Click to select it and open the log line.' : 'Click to select it.'),
+    );
+    this.placeTip(px);
+  }
+
+  /** Beside the cursor, on the side with more room; no layout read (a hover must not force a reflow). */
+  private placeTip(px: number): void {
+    const tip = this.tip;
+    tip.hidden = false;
+    const w = this.chart.width;
+    if (px > w / 2) {
+      tip.style.left = 'auto';
+      tip.style.right = `${Math.round(w - px + 14)}px`;
+    } else {
+      tip.style.right = 'auto';
+      tip.style.left = `${Math.round(px + 14)}px`;
+    }
+    tip.style.top = `${Math.round(this.chart.chartArea?.top ?? 0)}px`;
+  }
+
+  /** Last tooltip rows (for tests): run, series, shown value. */
+  tooltipRows: Array<{ runId: string; run: string; series: string; value: number | string }> = [];
+
+  /** The legend-tooltip: one row per series at the hovered x (smoothed value, raw in brackets), sorted by value. */
+  private renderTooltip(items: Array<{ ds: DS; index: number }>, x: number, px: number): void {
+    const tip = this.tip;
+    interface Row {
+      ref: SeriesRef;
+      smooth: number | null;
+      raw: number | null;
+      nf: string | null;
+    }
+    const rows = new Map<string, Row>();
+    for (const dp of items) {
+      const ds = dp.ds;
+      const id = `${ds.lw.runId}\u0000${ds.lw.key}`;
+      const e = this.byKey.get(id);
+      if (!e) continue;
+      const p = ds.data[dp.index];
+      let r = rows.get(id);
+      if (!r) rows.set(id, (r = { ref: e.ref, smooth: null, raw: null, nf: null }));
+      if (ds.lw.kind === 'nf') r.nf = `${p.kind === 'nan' ? 'NaN' : p.kind === '+inf' ? '+Inf' : '-Inf'}${(p.count ?? 1) > 1 ? ` ×${p.count}` : ''}`;
+      else if (ds.lw.kind === 'smooth') r.smooth = p.y;
+      else r.raw = p.y;
+    }
+    const val = (r: Row): number => (r.nf !== null ? Infinity : (r.smooth ?? r.raw ?? -Infinity));
+    const list = [...rows.values()].sort((a, b) => val(b) - val(a));
+    this.tooltipRows = list.map((r) => ({ runId: r.ref.runId, run: r.ref.run, series: r.ref.series, value: r.nf ?? r.smooth ?? r.raw ?? NaN }));
+    clear(tip);
+    tip.append(el('div', { class: 'tip-title' }, `${X_LABEL[this.state.xAxis]} ${fmtX(this.state.xAxis, x)}`));
+    const table = el('table', { class: 'tip-rows' });
+    for (const r of list.slice(0, TOOLTIP_ROWS)) {
+      const sw = el('span', { class: 'tip-swatch' });
+      sw.style.borderTopColor = r.ref.color;
+      sw.style.borderTopStyle = r.ref.dash.length === 0 ? 'solid' : r.ref.dash[0] <= 2 ? 'dotted' : 'dashed';
+      const value = r.nf ?? (r.smooth !== null ? fmtNumber(r.smooth) : r.raw !== null ? fmtNumber(r.raw) : '');
+      const raw = r.nf === null && r.smooth !== null && r.raw !== null ? ` (${fmtNumber(r.raw)})` : '';
+      const tr = el('tr', {}, el('td', {}, sw), el('td', { class: 'tip-name' }, r.ref.label), el('td', { class: 'tip-val' }, value + raw));
+      if (this.highlightRun === r.ref.runId) tr.className = 'tip-hl';
+      table.append(tr);
+    }
+    tip.append(table);
+    if (list.length > TOOLTIP_ROWS) tip.append(el('div', { class: 'tip-more' }, `+${list.length - TOOLTIP_ROWS} more`));
+    this.placeTip(px);
   }
 
   /** x of the line breaks of every curve (for tests). */
@@ -503,17 +837,19 @@ export class Panel {
     const xMax = r ? r.max : Infinity;
     let n = 0;
     for (const e of this.byKey.values()) n += e.raw.data.length + (e.smooth?.data.length ?? 0);
-    const shown = (e: Entry): boolean => !e.raw.hidden;
+    const shown = (_e: Entry): boolean => true;
     if (this.ybuf.length < n) this.ybuf = new Float64Array(Math.max(n, this.ybuf.length * 2));
     const buf = this.ybuf;
     let k = 0;
     for (const e of this.byKey.values()) {
       if (!shown(e)) continue;
+      const lo = e.ownX ? -Infinity : xMin;
+      const hi = e.ownX ? Infinity : xMax;
       for (const ds of e.smooth ? [e.raw, e.smooth] : [e.raw]) {
         const d = ds.data;
         for (let j = 0; j < d.length; j++) {
           const p = d[j];
-          if (p.x >= xMin && p.x <= xMax && p.y - p.y === 0) buf[k++] = p.y;
+          if (p.x >= lo && p.x <= hi && p.y - p.y === 0) buf[k++] = p.y;
         }
       }
       // Dots for points that have no neighbour to draw a line to (e.g. one record after a gap).
@@ -525,7 +861,7 @@ export class Panel {
       }
     }
     const values = [buf.subarray(0, k)];
-    const userLog = st.yLog[this.id];
+    const userLog = this.logY();
     let autoLog = false;
     // Log axes round outward to a whole mantissa already: pad less.
     let range = yRange(values, { ignoreOutliers: st.ignoreOutliers, log: userLog, pad: userLog ? 0.02 : 0.05 });
@@ -551,7 +887,8 @@ export class Panel {
       delete y.max;
       if (y.ticks) delete y.ticks.stepSize;
     }
-    this.events.yScale?.({ autoLog, clipped: range?.clipped ?? 0 });
+    const own = [...new Set([...this.byKey.values()].filter((e) => e.ownX).map((e) => e.ref.run))];
+    this.events.yScale?.({ autoLog, clipped: range?.clipped ?? 0, ownX: own, rawHidden: this.rawHidden });
   }
 
   private ybuf = new Float64Array(0);
@@ -575,19 +912,20 @@ export class Panel {
     this.highlight = highlight;
     const t = this.theme;
     const ann: Record<string, AnnotationOptions> = {};
-    this.markers.forEach((m, k) => {
-      const color = sevColor(t, m);
-      ann[`m${k}`] = {
+    const sel = this.selectedMarker !== null ? this.markers.find((m) => markerId(m) === this.selectedMarker) : undefined;
+    if (sel) {
+      const color = sevColor(t, sel);
+      ann.selected = {
         type: 'line',
-        xMin: m.x,
-        xMax: m.x,
+        xMin: sel.x,
+        xMax: sel.x,
         borderColor: color,
-        borderWidth: (m.kind === 'best' ? 1.5 : 1.25) * (t.kind.startsWith('high-contrast') ? 1.6 : 1),
-        borderDash: m.kind === 'best' ? [2, 3] : [6, 4],
+        borderWidth: 1.5 * (t.kind.startsWith('high-contrast') ? 1.6 : 1),
+        borderDash: sel.kind === 'best' ? [2, 3] : [6, 4],
         adjustScaleRange: false,
         label: {
-          display: false,
-          content: `${m.code} @ ${m.step}`,
+          display: true,
+          content: `${sel.code} @ ${sel.step}`,
           position: 'start',
           backgroundColor: withAlpha(t.bg, 0.9),
           color: t.fg,
@@ -595,17 +933,8 @@ export class Panel {
           borderWidth: 1,
           font: { size: 11 },
         },
-        enter: (ctx) => {
-          (ctx.element.label!.options as { display: boolean }).display = true;
-          return true;
-        },
-        leave: (ctx) => {
-          (ctx.element.label!.options as { display: boolean }).display = false;
-          return true;
-        },
-        click: () => this.events.openMarker(m),
       } as AnnotationOptions;
-    });
+    }
     if (highlight) {
       ann.highlight = {
         type: 'line',
@@ -626,15 +955,16 @@ export class Panel {
   }
 
   /** Applies a new state/theme (axes types, colours) without touching the data. */
-  restyle(theme: Theme, state: DashboardState): void {
+  restyle(theme: Theme, state: DashboardState, render = true): void {
     this.theme = theme;
     this.state = state;
     const data = this.chart.data;
     this.chart.options = this.options();
     this.chart.data = data;
+    for (const e of this.byKey.values()) this.emphasis(e);
     this.setAnnotations(this.highlight);
     this.setRange(this.range);
-    this.render();
+    if (render) this.render();
   }
 
   destroy(): void {

@@ -51,6 +51,9 @@ export function fmtTicks(values: readonly number[], log = false): string[] {
       const has5 = pos.some((v) => Math.abs(mant(v) - 5) < 5e-5);
       const ks = has5 ? [1, 2, 5, 10] : [1, 2, 4, 10];
       keep = (m) => ks.some((k) => Math.abs(m - k) < 1e-5 * k);
+    } else if (pos.length > 8) {
+      // Under a decade with many ticks (1, 1.1, 1.2 … 4): label whole mantissas only, or they pile up.
+      keep = (m) => Math.abs(m - Math.round(m)) < 1e-6 * m;
     }
   }
   return values.map((v) => {
@@ -101,12 +104,14 @@ export function fmtX(axis: XAxis, v: number): string {
     case 'epoch':
       return fmtNumber(v);
     case 'step':
+    case 'relstep':
       return Number.isInteger(v) ? String(v) : fmtNumber(v);
   }
 }
 
 export const X_LABEL: Record<XAxis, string> = {
   step: 'step',
+  relstep: 'relative step',
   epoch: 'epoch',
   wall: 'wall time',
   relative: 'relative time',

@@ -1,4 +1,6 @@
-// Colours from VS Code theme variables (light, dark, high contrast), re-read on theme changes.
+// Colours from VS Code theme variables (light, dark, high contrast), re-read on theme changes; run colours
+// from the 20-colour palettes of src/shared/palette.ts (checked for contrast on light and dark backgrounds).
+import { PALETTE_DARK, PALETTE_LIGHT } from '../src/shared/palette';
 
 export interface Theme {
   readonly kind: 'light' | 'dark' | 'high-contrast' | 'high-contrast-light';
@@ -19,8 +21,21 @@ const FALLBACK_LIGHT = ['#1a85ff', '#e51400', '#388a34', '#bf8803', '#652d90', '
 
 let probe: CanvasRenderingContext2D | null = null;
 
-/** Normalises any CSS colour to rgba(r,g,b,a) with the given alpha. */
+const alphaCache = new Map<string, string>();
+
+/** Normalises any CSS colour to rgba(r,g,b,a) with the given alpha (memoised: called per curve and frame). */
 export function withAlpha(color: string, alpha: number): string {
+  const key = `${color}|${alpha}`;
+  let out = alphaCache.get(key);
+  if (out === undefined) {
+    out = parseAlpha(color, alpha);
+    if (alphaCache.size > 4096) alphaCache.clear();
+    alphaCache.set(key, out);
+  }
+  return out;
+}
+
+function parseAlpha(color: string, alpha: number): string {
   probe ??= document.createElement('canvas').getContext('2d');
   if (!probe) return color;
   probe.fillStyle = '#000';
@@ -48,16 +63,8 @@ export function readTheme(): Theme {
   const fb = light ? FALLBACK_LIGHT : FALLBACK_DARK;
   const hc = kind.startsWith('high-contrast');
   const fg = v('--vscode-editor-foreground', v('--vscode-foreground', light ? '#333333' : '#cccccc'));
-  const palette = [
-    v('--vscode-charts-blue', fb[0]),
-    v('--vscode-charts-red', fb[1]),
-    v('--vscode-charts-green', fb[2]),
-    v('--vscode-charts-yellow', fb[3]),
-    v('--vscode-charts-purple', fb[4]),
-    v('--vscode-charts-orange', fb[5]),
-    fb[6],
-    fb[7],
-  ];
+  // Run colours: the palette for the theme's background (VS Code's chart blue and red come first).
+  const palette = light ? PALETTE_LIGHT : PALETTE_DARK;
   return {
     kind,
     fg,

@@ -5,18 +5,24 @@ import type { Finding, RunUpdate, RunView, SeriesView } from '../core/model';
 import type { RunManagerApi } from './api';
 import { downsample, makeGrid, tOf, type Grid } from '../shared/downsample';
 import {
+  AUTO_RECOMPUTED_RUNS,
   DEFAULT_STATE,
-  panelOf,
   parseWebviewMessage,
   type DashboardState,
   type HostMessage,
   type Marker,
   type Range,
   type RunMeta,
+  type RunStatus,
+  type RunSummary,
   type SeriesPatch,
   type SeriesWindow,
 } from '../shared/messages';
 import { SeriesCache } from './dashboardData';
+import { ColorAssigner } from '../shared/palette';
+import { namedInput, RunNamer } from '../ingest/runNames';
+import { cardOf } from '../shared/cards';
+import { compileRunFilter, filterText } from '../shared/runFilter';
 
 /** The part of RunManagerApi the dashboard reads (events are subscribed by the vscode glue). */
 export type DashboardManager = Pick<RunManagerApi, 'runs' | 'getRun' | 'findings' | 'isWatchedFile'>;
@@ -27,6 +33,8 @@ export interface DashboardHooks {
   openFile(file: string, line: number | null): void;
   save(kind: 'csv' | 'png', suggestedName: string, data: Uint8Array): void;
   warn(message: string): void;
+  /** Workspace folder paths, for run names relative to them (src/ingest/runNames.ts). */
+  folders?(): readonly string[];
 }
 
 export interface Clock {
@@ -46,6 +54,22 @@ export const UPDATE_INTERVAL_MS = 100;
 /** Follow mode rebuilds the grid once the data outgrows this many times the chart width. */
 const GRID_SLACK = 2;
 const MAX_MARKERS = 500;
+/**
+ * Points a frame may carry in total (min/max per column, raw and smoothed). Up to ~50 series every pixel
+ * column of a card gets its own min/max; beyond, columns get wider so 200 runs × 20 k points still paint
+ * within a second (at 200 runs the curves overlap anyway; zooming in refines).
+ */
+export const MAX_FRAME_POINTS = 300_000;
+const MIN_FRAME_COLUMNS = 100;
+
+/** Grid columns for a frame of `series` series on cards `columns` pixels wide. */
+export function frameColumns(columns: number, series: number, smooth: boolean): number {
+  const perColumn = 2 * (smooth ? 2 : 1) * Math.max(1, series);
+  return Math.max(Math.min(columns, MIN_FRAME_COLUMNS), Math.min(columns, Math.floor(MAX_FRAME_POINTS / perColumn)));
+}
+
+/** Minimum interval between two run-summary updates (status icons, comparison table). */
+const RUNS_INTERVAL_MS = 1000;
 const CSV_MAX_ROWS = 5_000_000;
 
 interface Tail {
@@ -56,10 +80,17 @@ interface Tail {
 export class DashboardSession {
   state: DashboardState;
   private columns = 800;
+  /** Columns of the current frame's grid (fewer than the card's pixels when many series are drawn). */
+  private frameColumns = 800;
   private seq = 0;
   private ready = false;
   private readonly caches = new Map<string, SeriesCache>();
-  private readonly colors = new Map<string, number>();
+  private readonly colors = new ColorAssigner();
+  private readonly namer = new RunNamer();
+  /** Host clock of the last update per run (run selector: sort by last update). */
+  private readonly updated = new Map<string, number>();
+  /** Drawn runs on their own x (per-epoch runs among per-step runs on a step axis). */
+  private readonly ownX = new Set<string>();
   private grid: Grid | null = null;
   private range: Range | null = null;
   private readonly tails = new Map<string, Tail>();
@@ -68,6 +99,8 @@ export class DashboardSession {
   private timer: unknown = null;
   private lastFlush = -Infinity;
   private runsSignature = '';
+  private runsStructure = '';
+  private runsSentAt = -Infinity;
   private pendingFocus: { runId?: string; step?: number } | null = null;
   private disposed = false;
 
@@ -121,6 +154,9 @@ export class DashboardSession {
         return;
       case 'exportCsv':
         this.hooks.save('csv', 'losswatch.csv', new TextEncoder().encode(this.csv()));
+        return;
+      case 'exportTable':
+        this.hooks.save('csv', 'losswatch-runs.csv', new TextEncoder().encode(this.tableCsv(msg.runIds)));
         return;
       case 'exportPng': {
         const bin = atob(msg.dataUrl.slice('data:image/png;base64,'.length));
@@ -188,6 +224,7 @@ export class DashboardSession {
 
   onRunUpdate(u: RunUpdate): void {
     if (this.disposed) return;
+    this.updated.set(u.runId, this.clock.now());
     const list = this.pending.get(u.runId) ?? [];
     list.push(u);
     this.pending.set(u.runId, list);
@@ -218,20 +255,35 @@ export class DashboardSession {
 
   // ---------------------------------------------------------------- data selection
 
+  /** Runs ticked in the selector that match its filter (the same matcher as the webview's). */
   private selectedRuns(): RunView[] {
     const all = this.manager.runs();
-    const ids = this.state.runIds;
-    return ids === null ? [...all] : all.filter((r) => ids.includes(r.id));
+    const ids = this.state.runIds === null ? null : new Set(this.state.runIds);
+    let out = ids === null ? [...all] : all.filter((r) => ids.has(r.id));
+    if (this.state.filter !== '') {
+      const m = compileRunFilter(this.state.filter, this.state.filterRegex);
+      const names = this.names();
+      out = m.ok ? out.filter((r) => m.test(filterText(names.get(r.id) ?? { name: r.name, group: '' }))) : [];
+    }
+    return out;
   }
 
-  private shown(s: SeriesView): boolean {
-    return panelOf(s.role) !== null || s.key === this.state.other;
+  /** Recomputed cross-entropy shown: as set, or automatically up to AUTO_RECOMPUTED_RUNS selected runs. */
+  private recomputedOn(): boolean {
+    return this.state.recomputed ?? this.selectedRuns().length <= AUTO_RECOMPUTED_RUNS;
+  }
+
+  private shown(s: SeriesView, recomputed = this.recomputedOn()): boolean {
+    if (s.key.startsWith('recomputed/') && !recomputed) return false;
+    return !this.state.collapsed.includes(cardOf(s).id);
   }
 
   private selectedSeries(): SeriesCache[] {
     const out: SeriesCache[] = [];
-    for (const run of this.selectedRuns()) {
-      for (const s of run.series()) if (this.shown(s)) out.push(this.cache(run, s));
+    const runs = this.selectedRuns();
+    const recomputed = this.state.recomputed ?? runs.length <= AUTO_RECOMPUTED_RUNS;
+    for (const run of runs) {
+      for (const s of run.series()) if (this.shown(s, recomputed)) out.push(this.cache(run, s));
     }
     return out;
   }
@@ -249,10 +301,49 @@ export class DashboardSession {
     return c;
   }
 
+  /**
+   * Runs logged per epoch only: every sampled point has a finite epoch and a step equal to it (the
+   * reader numbered the records by epoch). Their steps mean nothing next to runs logged per step.
+   */
+  private epochOnly(run: RunView): boolean {
+    let seen = 0;
+    for (const s of run.series()) {
+      const n = s.length;
+      for (let i = 0; i < n && i < 32; i++) {
+        const j = i < 16 ? i : n - 1 - (i - 16);
+        if (j < 0) break;
+        const e = s.epoch(j);
+        if (!Number.isFinite(e) || s.step(j) !== e) return false;
+        seen++;
+      }
+    }
+    return seen > 0;
+  }
+
+  /** On step axes: the drawn runs logged per epoch only, when other drawn runs are logged per step. */
+  private computeOwnX(runs: readonly RunView[]): void {
+    this.ownX.clear();
+    if (this.state.xAxis !== 'step' && this.state.xAxis !== 'relstep') return;
+    const epochOnly = runs.filter((r) => this.epochOnly(r));
+    if (epochOnly.length === 0 || epochOnly.length === runs.length) return;
+    for (const r of epochOnly) this.ownX.add(r.id);
+  }
+
+  /** A window of a run drawn on its own x: its own extent and grid, always whole. */
+  private ownWindow(c: SeriesCache): SeriesWindow | null {
+    const ext = c.extent(this.state.xAxis, this.state.xLog);
+    if (!ext) return null;
+    const hi = ext.max > ext.min ? ext.max : ext.min + 1;
+    const grid = makeGrid(ext.min, hi, this.frameColumns, this.state.xLog);
+    const { tailFrom: _t, ...w } = this.window(c, grid, { min: ext.min, max: hi }, true);
+    return { ...w, ownX: true };
+  }
+
   private dataExtent(): Range | null {
     let min = Infinity;
     let max = -Infinity;
     for (const c of this.selectedSeries()) {
+      if (this.ownX.has(c.run.id)) continue;
       const e = c.extent(this.state.xAxis, this.state.xLog);
       if (e) {
         min = Math.min(min, e.min);
@@ -264,26 +355,87 @@ export class DashboardSession {
 
   // ---------------------------------------------------------------- frames and patches
 
-  private colorOf(runId: string): number {
-    let c = this.colors.get(runId);
-    if (c === undefined) {
-      c = this.colors.size;
-      this.colors.set(runId, c);
+  /** Display names (shortest unique path) and folder groups of all runs. */
+  names(): Map<string, { name: string; group: string }> {
+    return this.namer.of(this.manager.runs().map(namedInput), this.hooks.folders?.() ?? []);
+  }
+
+  private status(runId: string): RunStatus {
+    let st: RunStatus = 'ok';
+    for (const f of this.manager.findings(runId)) {
+      if (f.severity === 'error') return 'error';
+      if (f.severity === 'warning') st = 'warning';
     }
-    return c;
+    return st;
+  }
+
+  private summary(run: RunView): RunSummary {
+    const all = run.series().filter((s) => s.length > 0);
+    const fin = (v: number): number | null => (Number.isFinite(v) ? v : null);
+    const last = (s: SeriesView | undefined): number | null => {
+      if (!s) return null;
+      for (let i = s.length - 1; i >= 0 && i >= s.length - 64; i--) if (Number.isFinite(s.value(i))) return s.value(i);
+      return null;
+    };
+    const train = all.find((s) => s.role === 'train_loss' && !s.key.startsWith('recomputed/'));
+    const val = all.find((s) => s.role === 'val_loss');
+    const lr = all.find((s) => s.role === 'learning_rate');
+    const main = train ?? val ?? all.reduce<SeriesView | undefined>((a, s) => (!a || s.length > a.length ? s : a), undefined);
+    let best: number | null = null;
+    let bestStep: number | null = null;
+    if (val) {
+      // Validation series are short (one point per evaluation); the cache keeps this incremental-free scan cheap.
+      const c = this.cache(run, val);
+      for (let i = 0; i < c.n; i++) {
+        const v = c.ys[i];
+        if (Number.isFinite(v) && (best === null || v < best)) {
+          best = v;
+          bestStep = fin(val.step(i));
+        }
+      }
+    }
+    return {
+      points: main?.length ?? 0,
+      lastStep: main ? fin(main.step(main.length - 1)) : null,
+      lastTrainLoss: last(train),
+      lastValLoss: last(val),
+      bestValLoss: best,
+      bestValStep: bestStep,
+      lastLr: last(lr),
+      updated: this.updated.get(run.id) ?? 0,
+    };
   }
 
   private sendRuns(force: boolean): void {
-    const runs: RunMeta[] = this.manager.runs().map((r) => ({
-      id: r.id,
-      name: r.name,
-      format: r.format,
-      color: this.colorOf(r.id),
-      series: r.series().map((s) => ({ key: s.key, name: s.name, role: s.role, split: s.split })),
-    }));
+    const names = this.names();
+    const list = this.manager.runs();
+    this.colors.retain(new Set(list.map((r) => r.id)));
+    const runs: RunMeta[] = list.map((r) => {
+      const n = names.get(r.id) ?? { name: r.name, group: '' };
+      return {
+        id: r.id,
+        name: n.name,
+        group: n.group,
+        format: r.format,
+        color: this.colors.colorOf(r.id, n.name),
+        status: this.status(r.id),
+        summary: this.summary(r),
+        series: r.series().map((s) => ({ key: s.key, name: s.name, role: s.role, split: s.split })),
+      };
+    });
+    // Structure (runs, names, series) goes out at once; changed figures (status, summary) at most once a
+    // second while data streams in, so 200 live runs do not resend the selector 10 times a second.
+    const structure = JSON.stringify(runs.map((r) => [r.id, r.name, r.group, r.color, r.format, r.series]));
     const sig = JSON.stringify(runs);
     if (!force && sig === this.runsSignature) return;
+    const now = this.clock.now();
+    if (!force && structure === this.runsStructure && now - this.runsSentAt < RUNS_INTERVAL_MS) {
+      this.schedule();
+      return;
+    }
     this.runsSignature = sig;
+    this.runsStructure = structure;
+    this.runsSentAt = now;
     this.hooks.post({ type: 'runs', runs });
   }
 
@@ -298,7 +450,7 @@ export class DashboardSession {
       from,
       sorted: col.sorted,
       edges: from === 0,
-      maxColumns: this.columns * (GRID_SLACK + 2) + 8,
+      maxColumns: this.frameColumns * (GRID_SLACK + 2) + 8,
     };
     const raw = downsample(xs, ys, opts);
     let smooth: SeriesWindow['smooth'] = null;
@@ -321,6 +473,7 @@ export class DashboardSession {
   private sendFrame(highlight: { runId: string; x: number; step: number } | null): void {
     if (!this.ready || this.disposed) return;
     const series = this.selectedSeries();
+    this.computeOwnX(this.selectedRuns());
     const follow = this.state.range === null;
     let range = this.state.range ?? this.dataExtent();
     if (range && this.state.xLog && !(range.min > 0)) range = this.dataExtent();
@@ -329,9 +482,15 @@ export class DashboardSession {
     this.grid = null;
     this.range = range;
     if (range) {
-      const grid = makeGrid(range.min, range.max, this.columns, this.state.xLog);
+      this.frameColumns = frameColumns(this.columns, series.length, this.state.smoothing > 0);
+      const grid = makeGrid(range.min, range.max, this.frameColumns, this.state.xLog);
       this.grid = grid;
       for (const c of series) {
+        if (this.ownX.has(c.run.id)) {
+          const w = this.ownWindow(c);
+          if (w) windows.push(w);
+          continue;
+        }
         const { tailFrom, ...w } = this.window(c, grid, range, follow);
         windows.push(w);
         if (follow && c.x(this.state.xAxis).sorted) this.tails.set(cacheKey(c.run.id, c.series.key), { from: Math.max(0, tailFrom) });
@@ -392,12 +551,17 @@ export class DashboardSession {
       if (!ext) return;
       if (ext.min < range.min) return this.sendFrame(null);
       const tMax = tOf(ext.max, grid.log);
-      if (tMax > grid.t0 + grid.width * this.columns * GRID_SLACK) return this.sendFrame(null);
+      if (tMax > grid.t0 + grid.width * this.frameColumns * GRID_SLACK) return this.sendFrame(null);
       range = { min: range.min, max: ext.max };
       this.range = range;
     }
     const patches: SeriesPatch[] = [];
     for (const [id, { c, from }] of touched) {
+      if (this.ownX.has(c.run.id)) {
+        const w = this.ownWindow(c);
+        if (w) patches.push({ ...w, cutX: null });
+        continue;
+      }
       const col = c.x(this.state.xAxis);
       const tail = this.tails.get(id);
       if (follow && tail && col.sorted && tail.from < c.n) {
@@ -439,6 +603,7 @@ export class DashboardSession {
       candidates[0];
     if (!s || s.length === 0) return null;
     if (this.state.xAxis === 'step') return step;
+    // Other axes: the x of the point logged at that step.
     const c = this.cache(run, s);
     const i = c.indexOfStep(step);
     if (i < 0) return null;
@@ -499,11 +664,30 @@ export class DashboardSession {
 
   // ---------------------------------------------------------------- export
 
+  /** The run comparison table (one row per run, in the given order; unknown ids skipped). */
+  tableCsv(order: readonly string[]): string {
+    const names = this.names();
+    const byId = new Map(this.manager.runs().map((r) => [r.id, r]));
+    const cell = (v: number | null): string => (v === null ? '' : num(v));
+    const lines = ['run,folder,status,steps,last_step,last_val_loss,best_val_loss,best_val_step,last_train_loss,lr'];
+    for (const id of order) {
+      const r = byId.get(id);
+      if (!r) continue;
+      const n = names.get(id) ?? { name: r.name, group: '' };
+      const m = this.summary(r);
+      lines.push(
+        [csvCell(n.name), csvCell(n.group), this.status(id), m.points, cell(m.lastStep), cell(m.lastValLoss), cell(m.bestValLoss), cell(m.bestValStep), cell(m.lastTrainLoss), cell(m.lastLr)].join(','),
+      );
+    }
+    return lines.join('\n') + '\n';
+  }
+
   /** Full-resolution CSV of the visible x-range of the shown series. */
   csv(): string {
     const lines = ['run,series,index,step,epoch,wall_ms,x,value,smoothed'];
     const range = this.range;
     let rows = 0;
+    const names = this.names();
     for (const c of this.selectedSeries()) {
       const col = c.x(this.state.xAxis);
       const sm = this.state.smoothing > 0 ? c.smoothed(this.state.smoothing) : null;
@@ -512,7 +696,7 @@ export class DashboardSession {
         if (range && !(x >= range.min && x <= range.max)) continue;
         const s = c.series;
         lines.push(
-          [csvCell(c.run.name), csvCell(s.key), i, num(s.step(i)), num(s.epoch(i)), num(s.wall(i)), num(x), num(c.ys[i]), sm ? num(sm[i]) : '']
+          [csvCell(names.get(c.run.id)?.name ?? c.run.name), csvCell(s.key), i, num(s.step(i)), num(s.epoch(i)), num(s.wall(i)), num(x), num(c.ys[i]), sm ? num(sm[i]) : '']
             .join(','),
         );
         rows++;
@@ -532,10 +716,11 @@ function num(v: number): string {
 }
 
 /**
- * Formula triggers of spreadsheets (also fullwidth forms, which some convert), possibly after leading
- * whitespace, NUL or a BOM (trimmed on import); or a cell starting with TAB, CR, LF, NUL or BOM.
+ * Formula triggers of spreadsheets (OWASP CSV injection; also fullwidth forms, which some convert), possibly
+ * after leading whitespace, NUL or a BOM (trimmed on import); or a cell starting with TAB, CR, LF, space,
+ * NUL or BOM: such a cell gets a leading apostrophe.
  */
-const FORMULA = /^[\s\0\ufeff]*[=+\-@\uff1d\uff0b\uff0d\uff20]|^[\t\r\n\0\ufeff]/;
+const FORMULA = /^[\s\0\ufeff]*[=+\-@\uff1d\uff0b\uff0d\uff20]|^[\t\r\n \0\ufeff]/;
 
 /** Quotes a CSV cell and defuses spreadsheet formulas in names that come from logs. */
 export function csvCell(s: string): string {

@@ -42,12 +42,28 @@ export function runOrigin(run: RunView): number {
   return origin;
 }
 
+/** First step of a run (relative-step axis: every run starts at 0): the smallest first finite step of its series. */
+export function runStepOrigin(run: RunView): number {
+  let origin = Infinity;
+  for (const s of run.series()) {
+    for (let i = 0; i < s.length && i < 64; i++) {
+      const v = s.step(i);
+      if (Number.isFinite(v)) {
+        if (v < origin) origin = v;
+        break;
+      }
+    }
+  }
+  return Number.isFinite(origin) ? origin : 0;
+}
+
 export class SeriesCache {
   n = 0;
   ys: Float64Array = new Float64Array(0);
   private readonly xcols = new Map<XAxis, XColumn>();
   private ema: Ema | null = null;
   private origin = NaN;
+  private stepOrigin = NaN;
 
   constructor(
     readonly run: RunView,
@@ -81,6 +97,8 @@ export class SeriesCache {
         return s.wall(i);
       case 'relative':
         return (s.wall(i) - this.origin) / 1000;
+      case 'relstep':
+        return s.step(i) - this.stepOrigin;
     }
   }
 
@@ -104,6 +122,7 @@ export class SeriesCache {
     let col = this.xcols.get(axis);
     if (!col) {
       if (axis === 'relative' && Number.isNaN(this.origin)) this.origin = runOrigin(this.run);
+      if (axis === 'relstep' && Number.isNaN(this.stepOrigin)) this.stepOrigin = runStepOrigin(this.run);
       col = { xs: new Float64Array(0), n: 0, sorted: true };
       this.xcols.set(axis, col);
       this.extendX(axis, col);

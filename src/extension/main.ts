@@ -7,7 +7,7 @@ import { COMMANDS } from './api';
 import { disableCheck, ignoredUntrusted, readSettings } from './config';
 import { DiagnosticsPublisher } from './diagnostics';
 import { RunManager } from './runManager';
-import { StatusBar } from './statusBar';
+import { displayName, StatusBar } from './statusBar';
 import { RunsView, type RunsNode } from './runsView';
 import { LossWatchCodeActions } from './codeActions';
 import { LogitsHover } from './hover';
@@ -59,7 +59,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<LossWa
     const runs = manager.runs();
     if (runs.length <= 1) return runs[0]?.id;
     const pick = await vscode.window.showQuickPick(
-      runs.map((r) => ({ label: r.name, description: r.format, detail: r.root, runId: r.id })),
+      runs.map((r) => ({ label: displayName(manager, r), description: r.format, detail: r.root, runId: r.id })),
       { placeHolder },
     );
     return pick?.runId;

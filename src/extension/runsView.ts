@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { RunView, SeriesView } from '../core/model';
 import type { RunManagerApi } from './api';
 import { COMMANDS } from './api';
-import { formatNumber, healthOf, HEALTH_ICON, mainLoss } from './statusBar';
+import { displayName, formatNumber, healthOf, HEALTH_ICON, mainLoss } from './statusBar';
 
 export type RunsNode = { kind: 'run'; runId: string } | { kind: 'series'; runId: string; key: string };
 
@@ -28,7 +28,10 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   }
 
   getChildren(node?: RunsNode): RunsNode[] {
-    if (!node) return [...this.manager.runs()].sort((a, b) => a.name.localeCompare(b.name)).map((r) => ({ kind: 'run', runId: r.id }));
+    if (!node) {
+      const named = this.manager.runs().map((r) => ({ r, name: displayName(this.manager, r) }));
+      return named.sort((a, b) => a.name.localeCompare(b.name)).map(({ r }) => ({ kind: 'run', runId: r.id }));
+    }
     if (node.kind === 'run') {
       const run = this.manager.getRun(node.runId);
       return run ? run.series().filter((s) => s.length > 0).map((s) => ({ kind: 'series', runId: run.id, key: s.key })) : [];
@@ -43,7 +46,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   }
 
   private runItem(run: RunView): vscode.TreeItem {
-    const item = new vscode.TreeItem(run.name, vscode.TreeItemCollapsibleState.Collapsed);
+    const item = new vscode.TreeItem(displayName(this.manager, run), vscode.TreeItemCollapsibleState.Collapsed);
     const findings = this.manager.findings(run.id);
     const health = healthOf(findings);
     const errors = findings.filter((f) => f.severity === 'error').length;

@@ -3,6 +3,15 @@ import * as vscode from 'vscode';
 import type { Finding, RunView, SeriesView } from '../core/model';
 import { COMMANDS, type RunManagerApi } from './api';
 import { isRecomputedKey } from '../shared/recomputed';
+import { namedInput, RunNamer } from '../ingest/runNames';
+
+const namer = new RunNamer();
+
+/** Shortest unique display name of a run (same names as the dashboard; src/ingest/runNames.ts). */
+export function displayName(manager: Pick<RunManagerApi, 'runs'>, run: RunView): string {
+  const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+  return namer.of(manager.runs().map(namedInput), folders).get(run.id)?.name ?? run.name;
+}
 
 export type Health = 'ok' | 'warning' | 'error';
 
@@ -100,7 +109,8 @@ export class StatusBar implements vscode.Disposable {
     const findings = this.manager.findings(run.id);
     const health = healthOf(findings);
     const loss = mainLoss(run);
-    const parts = [`$(${HEALTH_ICON[health]}) ${run.name}`];
+    const name = displayName(this.manager, run);
+    const parts = [`$(${HEALTH_ICON[health]}) ${name}`];
     if (loss) {
       const i = loss.length - 1;
       parts.push(`step ${formatNumber(loss.step(i))}`, `loss ${formatNumber(loss.value(i))}`);
@@ -109,7 +119,7 @@ export class StatusBar implements vscode.Disposable {
     const errors = findings.filter((f) => f.severity === 'error').length;
     const warnings = findings.filter((f) => f.severity === 'warning').length;
     const tip = new vscode.MarkdownString(undefined, true);
-    tip.appendText(`LossWatch — ${run.name}\n${errors} error(s), ${warnings} warning(s)\n${run.root}\nClick to open the dashboard.${this.notice ? `\n\n${this.notice}` : ''}`);
+    tip.appendText(`LossWatch — ${name}\n${errors} error(s), ${warnings} warning(s)\n${run.root}\nClick to open the dashboard.${this.notice ? `\n\n${this.notice}` : ''}`);
     this.item.tooltip = tip;
     this.item.backgroundColor =
       health === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : health === 'warning' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;

@@ -4,11 +4,11 @@ import type { NonFiniteMark } from './downsample';
 import type { Role, Severity, Split } from '../core/model';
 
 export const VIEW_TYPE = 'losswatch.dashboard';
+/** Card ids are strings (src/shared/cards.ts). */
+export type CardId = string;
 
-export type XAxis = 'step' | 'epoch' | 'wall' | 'relative';
-export const X_AXES: readonly XAxis[] = ['step', 'epoch', 'wall', 'relative'];
-export type PanelId = 'loss' | 'grad' | 'lr' | 'acc' | 'other';
-export const PANEL_IDS: readonly PanelId[] = ['loss', 'grad', 'lr', 'acc', 'other'];
+export type XAxis = 'step' | 'relstep' | 'epoch' | 'wall' | 'relative';
+export const X_AXES: readonly XAxis[] = ['step', 'relstep', 'epoch', 'wall', 'relative'];
 
 export interface Range {
   readonly min: number;
@@ -18,33 +18,53 @@ export interface Range {
 /** Everything the panel remembers across reloads (webview setState + WebviewPanelSerializer). */
 export interface DashboardState {
   readonly version: 1;
-  /** Runs shown; null = every watched run. */
+  /** Runs ticked in the selector; null = every watched run. */
   readonly runIds: readonly string[] | null;
+  /** Run filter (substring, or RE2 regex when filterRegex): only matching runs are drawn. */
+  readonly filter: string;
+  readonly filterRegex: boolean;
   readonly xAxis: XAxis;
   readonly xLog: boolean;
-  readonly yLog: Readonly<Record<PanelId, boolean>>;
+  /** Log y per card id (src/shared/cards.ts); absent = the card's default. */
+  readonly yLog: Readonly<Record<string, boolean>>;
   /** TensorBoard-style EMA weight, 0 … 0.999. */
   readonly smoothing: number;
   /** Visible x-range; null = follow the tail (whole data, growing). */
   readonly range: Range | null;
-  /** Series key shown in the "other metric" panel. */
-  readonly other: string | null;
   readonly table: boolean;
   /** y ranges from robust quantiles of the visible data (TensorBoard's "Ignore outliers in chart scaling"). */
   readonly ignoreOutliers: boolean;
+  /** Collapsed cards (their data is not sent). */
+  readonly collapsed: readonly string[];
+  /** Cards pinned to the top, in pin order. */
+  readonly pinned: readonly string[];
+  /** Recomputed cross-entropy curves in the loss card; null = automatic (on up to AUTO_RECOMPUTED_RUNS runs). */
+  readonly recomputed: boolean | null;
+  /** The run comparison table is shown. */
+  readonly compare: boolean;
+  /** Draw the raw data as a min/max band (per pixel column) behind the smoothed curve, instead of a faint line. */
+  readonly envelope: boolean;
 }
+
+export const AUTO_RECOMPUTED_RUNS = 10;
 
 export const DEFAULT_STATE: DashboardState = {
   version: 1,
   runIds: null,
+  filter: '',
+  filterRegex: false,
   xAxis: 'step',
   xLog: false,
-  yLog: { loss: false, grad: true, lr: false, acc: false, other: false },
+  yLog: {},
   smoothing: 0.6,
   range: null,
-  other: null,
   table: false,
   ignoreOutliers: true,
+  collapsed: [],
+  pinned: [],
+  recomputed: null,
+  compare: false,
+  envelope: false,
 };
 
 export interface SeriesMeta {
@@ -54,12 +74,34 @@ export interface SeriesMeta {
   readonly split: Split;
 }
 
+export type RunStatus = 'ok' | 'warning' | 'error';
+
+/** Per-run figures for the run selector and the comparison table (null = not logged / not finite). */
+export interface RunSummary {
+  /** Records of the main loss series (the longest series when there is no loss). */
+  readonly points: number;
+  readonly lastStep: number | null;
+  readonly lastTrainLoss: number | null;
+  readonly lastValLoss: number | null;
+  readonly bestValLoss: number | null;
+  readonly bestValStep: number | null;
+  readonly lastLr: number | null;
+  /** Host clock (ms) of the last update of the run seen by the dashboard; 0 before any. */
+  readonly updated: number;
+}
+
 export interface RunMeta {
   readonly id: string;
+  /** Shortest unique name (src/ingest/runNames.ts). */
   readonly name: string;
+  /** Folder part of the path not in the name ('' at the top of the workspace folder). */
+  readonly group: string;
   readonly format: string;
-  /** Palette index: one colour per run, everywhere. */
+  /** Palette index (src/shared/palette.ts): one colour per run, everywhere. */
   readonly color: number;
+  /** Worst severity of the run's findings. */
+  readonly status: RunStatus;
+  readonly summary: RunSummary;
   readonly series: readonly SeriesMeta[];
 }
 
@@ -80,6 +122,11 @@ export interface SeriesWindow {
   readonly length: number;
   /** Points not plottable on this axis (no epoch/time, or x <= 0 on a log axis). */
   readonly skipped: number;
+  /**
+   * On a step axis, a run logged per epoch only (its records carry no step of their own, so it cannot be
+   * placed on the other runs' steps): drawn on its own x (epochs, the card's top axis).
+   */
+  readonly ownX?: boolean;
 }
 
 export interface SeriesPatch extends SeriesWindow {
@@ -127,11 +174,14 @@ export type WebviewMessage =
   | { readonly type: 'openSource'; readonly runId: string; readonly seriesKey: string; readonly index: number }
   | { readonly type: 'openFile'; readonly file: string; readonly line: number | null }
   | { readonly type: 'exportCsv' }
+  /** The comparison table as CSV, rows in the given order (run ids). */
+  | { readonly type: 'exportTable'; readonly runIds: readonly string[] }
   | { readonly type: 'exportPng'; readonly name: string; readonly dataUrl: string };
 
 export const LIMITS = {
   string: 4096,
   runIds: 1000,
+  cards: 1000,
   columns: 16384,
   pngBytes: 32 * 1024 * 1024,
 } as const;
@@ -160,7 +210,12 @@ function bool(v: unknown, what: string): boolean {
   return v;
 }
 
-/** Strict check of a state object; throws TypeError naming the first bad field. */
+function strList(v: unknown, what: string, max: number): string[] {
+  if (!Array.isArray(v) || v.length > max) throw new TypeError(`${what} must be an array of at most ${max} strings`);
+  return v.map((r, i) => str(r, `${what}[${i}]`, 512));
+}
+
+/** Strict check of a state object; throws TypeError naming the first bad field. Fields added after 0.1.0 default when absent. */
 export function parseState(raw: unknown): DashboardState {
   if (!isObj(raw)) throw new TypeError('state must be an object');
   if (raw.version !== 1) throw new TypeError('state.version must be 1');
@@ -176,9 +231,14 @@ export function parseState(raw: unknown): DashboardState {
     throw new TypeError(`state.xAxis must be one of ${X_AXES.join(', ')}`);
   }
   if (!isObj(raw.yLog)) throw new TypeError('state.yLog must be an object');
-  const yl = raw.yLog;
-  const yLog = {} as Record<PanelId, boolean>;
-  for (const p of PANEL_IDS) yLog[p] = bool(yl[p], `state.yLog.${p}`);
+  const yLog: Record<string, boolean> = {};
+  const entries = Object.entries(raw.yLog);
+  if (entries.length > LIMITS.cards) throw new TypeError(`state.yLog has more than ${LIMITS.cards} entries`);
+  for (const [k, v] of entries) {
+    str(k, 'state.yLog key', 512);
+    // 0.1.0 panel ids map onto the cards of the same metric.
+    yLog[k === 'grad' ? 'grad_norm' : k === 'acc' ? 'accuracy' : k] = bool(v, `state.yLog.${k.slice(0, 40)}`);
+  }
   const smoothing = raw.smoothing;
   if (typeof smoothing !== 'number' || !(smoothing >= 0 && smoothing <= 0.999)) {
     throw new TypeError('state.smoothing must be a number in [0, 0.999]');
@@ -191,19 +251,25 @@ export function parseState(raw: unknown): DashboardState {
     }
     range = { min: r.min, max: r.max };
   }
-  const other = raw.other === null ? null : str(raw.other, 'state.other');
+  const opt = <T>(v: unknown, def: T, parse: (v: unknown) => T): T => (v === undefined ? def : parse(v));
   return {
     version: 1,
     runIds,
+    filter: opt(raw.filter, '', (v) => str(v, 'state.filter', 500)),
+    filterRegex: opt(raw.filterRegex, false, (v) => bool(v, 'state.filterRegex')),
     xAxis: xAxis as XAxis,
     xLog: bool(raw.xLog, 'state.xLog'),
     yLog,
     smoothing,
     range,
-    other,
     table: bool(raw.table, 'state.table'),
     // Absent in states saved before the option existed: default on.
-    ignoreOutliers: raw.ignoreOutliers === undefined ? true : bool(raw.ignoreOutliers, 'state.ignoreOutliers'),
+    ignoreOutliers: opt(raw.ignoreOutliers, true, (v) => bool(v, 'state.ignoreOutliers')),
+    collapsed: opt(raw.collapsed, [], (v) => strList(v, 'state.collapsed', LIMITS.cards)),
+    pinned: opt(raw.pinned, [], (v) => strList(v, 'state.pinned', LIMITS.cards)),
+    recomputed: opt(raw.recomputed, null, (v) => (v === null ? null : bool(v, 'state.recomputed'))),
+    compare: opt(raw.compare, false, (v) => bool(v, 'state.compare')),
+    envelope: opt(raw.envelope, false, (v) => bool(v, 'state.envelope')),
   };
 }
 
@@ -258,6 +324,10 @@ function parseOrThrow(raw: unknown): WebviewMessage {
       };
     case 'exportCsv':
       return { type: 'exportCsv' };
+    case 'exportTable': {
+      if (!Array.isArray(raw.runIds) || raw.runIds.length > LIMITS.runIds) throw new TypeError(`runIds must be an array of at most ${LIMITS.runIds} strings`);
+      return { type: 'exportTable', runIds: raw.runIds.map((r, i) => str(r, `runIds[${i}]`)) };
+    }
     case 'exportPng': {
       const dataUrl = str(raw.dataUrl, 'dataUrl', LIMITS.pngBytes);
       if (!dataUrl.startsWith('data:image/png;base64,') || !/^[A-Za-z0-9+/=]*$/.test(dataUrl.slice(22))) {
@@ -267,23 +337,5 @@ function parseOrThrow(raw: unknown): WebviewMessage {
     }
     default:
       throw new TypeError(`unknown message type ${JSON.stringify(String(raw.type)).slice(0, 80)}`);
-  }
-}
-
-/** Which panel a series belongs to (null = only when picked in the "other metric" list). */
-export function panelOf(role: Role): PanelId | null {
-  switch (role) {
-    case 'train_loss':
-    case 'val_loss':
-      return 'loss';
-    case 'grad_norm':
-      return 'grad';
-    case 'learning_rate':
-      return 'lr';
-    case 'accuracy':
-    case 'val_accuracy':
-      return 'acc';
-    default:
-      return null;
   }
 }

@@ -2,11 +2,10 @@
 // that the expected series are drawn (data and canvas pixels), markers exist, clicking a marker or a
 // point opens the log at the right line, appended lines appear, "Show in dashboard" zooms to a step,
 // names from logs are inserted as text, and the panel state survives a window reload.
-// Also writes the README screenshots docs/images/dashboard-{dark,light}.png.
+// Screenshots go to test-output/ only (docs/images/ is written by `npm run docs:images`).
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { repoRoot } from '../harness.mjs';
 
 export const name = 'dashboard';
 const EVIL = '<img src=x onerror=alert(1)>';
@@ -85,15 +84,17 @@ export const tests = [
       const byId = Object.fromEntries(ps.map((p) => [p.id, p]));
       const mine = (id) => byId[id].series.filter((s) => s.runId === vs.base.id).map((s) => s.key).sort();
       assert.deepEqual(mine('loss'), ['loss', 'val_loss']);
-      assert.deepEqual(mine('grad'), ['grad_norm']);
+      assert.deepEqual(mine('grad_norm'), ['grad_norm']);
       assert.deepEqual(mine('lr'), ['lr']);
-      assert.deepEqual(mine('acc'), ['val_accuracy']);
+      assert.deepEqual(mine('accuracy'), ['val_accuracy']);
+      // Every other metric has a card of its own (here the one named like HTML).
+      assert.ok(ps.some((p) => p.id === `m:${EVIL}` && p.title === EVIL), ps.map((p) => p.id).join(', '));
       const loss = byId.loss.series.find((s) => s.runId === vs.base.id && s.key === 'loss');
       assert.ok(loss.raw > 50 && loss.smooth > 50, `raw ${loss.raw} / smoothed ${loss.smooth} points drawn`);
       // The NaN is a marker at the top edge, at its step, with its source index.
       assert.deepEqual(loss.nonFinite.map((n) => [n.kind, n.x, n.index]), [['nan', NAN_STEP, NAN_STEP - 1]]);
       const state = await frame.evaluate(() => window.__losswatch.state());
-      assert.equal(state.yLog.grad, true, 'gradient norm panel is log scale by default');
+      assert.equal(byId.grad_norm.yRange.type, 'logarithmic', 'gradient norm card is log scale by default');
       // The NaN region is a line break, never bridged (raw and smoothed curves).
       for (const b of byId.loss.breaks.filter((x) => x.runId === vs.base.id && x.key === 'loss')) {
         assert.ok(b.xs.includes(NAN_STEP), `${b.kind} curve breaks at the NaN step: ${JSON.stringify(b.xs)}`);
@@ -107,18 +108,12 @@ export const tests = [
         for (const t of p.yTicks) assert.doesNotMatch(t, /e\+|\.\d*0e|\.0+$|\.\d*[1-9]0+$/, `${p.id} tick ${t}`);
       }
       assert.ok(byId.lr.yTicks.some((t) => /^\de-4$/.test(t)), `lr ticks: ${byId.lr.yTicks.join(' ')}`);
-      // The legend is HTML (text, keyboard buttons); hiding a series hides its curve.
-      const legend = await frame.locator('[data-panel="loss"] .legend-item').allTextContents();
-      assert.ok(legend.some((t) => t.endsWith('val_loss')) && legend.some((t) => t.endsWith(' loss')), JSON.stringify(legend));
-      const vl = frame.locator('[data-panel="loss"] .legend-item', { hasText: 'val_loss' }).first();
-      await vl.click();
-      assert.equal(await vl.getAttribute('aria-pressed'), 'false');
-      assert.ok(await frame.evaluate(() => {
-        const c = window.__losswatch.chart('loss');
-        return c.data.datasets.filter((d) => d.lw.key === 'val_loss').every((d) => d.hidden === true);
-      }));
-      await vl.click();
-      assert.equal(await vl.getAttribute('aria-pressed'), 'true');
+      // No legend on the chart: the hover tooltip lists the series at the hovered step, sorted by value.
+      assert.equal(await frame.locator('.legend').count(), 0);
+      const tip = await frame.evaluate(() => window.__losswatch.hover('loss', 200));
+      assert.ok(tip.visible && tip.rows.some((r) => r.series === 'val_loss') && tip.rows.some((r) => r.series === 'loss'), JSON.stringify(tip.rows));
+      const vals = tip.rows.map((r) => r.value).filter((v) => typeof v === 'number');
+      for (let i = 1; i < vals.length; i++) assert.ok(vals[i - 1] >= vals[i], `sorted by value: ${vals}`);
       // Turning it off shows the whole range, spike included.
       await frame.locator('#lw-outliers').click();
       await vs.waitFor(async () => ((await panels(frame)).find((p) => p.id === 'loss').yRange.max >= SPIKE ? true : undefined), 10000, 'the full y range');
@@ -133,17 +128,17 @@ export const tests = [
       const frame = vs.frame;
       const res = await frame.evaluate(() => {
         const lw = window.__losswatch;
-        const canvas = document.querySelector('[data-panel="grad"] canvas');
+        const canvas = document.querySelector('[data-panel="grad_norm"] canvas');
         const ctx = canvas.getContext('2d');
         const bg = ctx.getImageData(2, 2, 1, 1).data;
         // Sample the drawn grad-norm points: the curve must have opaque, non-background pixels near them.
-        const s = lw.panels().find((p) => p.id === 'grad').series[0];
+        const s = lw.panels().find((p) => p.id === 'grad_norm').series[0];
         let hits = 0;
         let tried = 0;
-        const all = lw.points('grad', 'smooth');
+        const all = lw.points('grad_norm', 'smooth');
         const pts = all.filter((_, i) => i % Math.max(1, Math.floor(all.length / 40)) === 0);
         for (const [x, y] of pts) {
-          const p = lw.pixel('grad', x, y);
+          const p = lw.pixel('grad_norm', x, y);
           const d = ctx.getImageData(Math.round(p.x) - 2, Math.round(p.y) - 2, 5, 5).data;
           let found = false;
           for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && (Math.abs(d[i] - bg[0]) + Math.abs(d[i + 1] - bg[1]) + Math.abs(d[i + 2] - bg[2]) > 60)) found = true;
@@ -167,9 +162,24 @@ export const tests = [
       const all = await frame.locator('#lw-markers button').evaluateAll((bs) => bs.map((b) => b.dataset.code));
       assert.ok(all.includes('best-step'), `best-step marker present (${all.join(', ')})`);
       assert.ok(all.includes('overfitting'), `overfitting marker present (${all.join(', ')})`);
-      const lossMarkers = (await panels(frame)).find((p) => p.id === 'loss').markers;
+      const lossCard = (await panels(frame)).find((p) => p.id === 'loss');
+      const lossMarkers = lossCard.markers;
       assert.ok(lossMarkers.some((m) => m.code === 'non-finite-loss' && m.step === NAN_STEP), JSON.stringify(lossMarkers));
+      // Findings are glyphs on the x axis: no vertical line until one is selected.
+      assert.deepEqual(lossCard.annotations, []);
+      // The glyph has a tooltip with the finding.
+      const glyph = await frame.evaluate((step) => {
+        const lw = window.__losswatch;
+        const c = lw.chart('loss');
+        const px = c.scales.x.getPixelForValue(step);
+        const card = [...document.querySelectorAll('.panel')].find((p) => p.dataset.panel === 'loss');
+        const panel = c.$lwPanel;
+        panel.hoverAt(px, c.chartArea.bottom - 2);
+        return card.querySelector('.tip').textContent;
+      }, NAN_STEP);
+      assert.match(glyph, /non-finite-loss at step 250/);
       await btn.click();
+      await vs.waitFor(async () => ((await panels(frame)).find((p) => p.id === 'loss').annotations.includes('selected') ? true : undefined), 5000, 'the selected finding drawn as a line');
       const file = path.join(vs.workspaceDir, 'runs/baseline/train.jsonl');
       const ed = await vs.waitFor(async () => {
         const e = await vs.activeEditor();
@@ -207,19 +217,19 @@ export const tests = [
       const frame = await dashboard(vs);
       vs.frame = frame;
       const r = await frame.evaluate((evil) => {
-        const sel = document.getElementById('lw-other');
-        sel.value = evil;
-        sel.dispatchEvent(new Event('change'));
+        const card = [...document.querySelectorAll('.panel')].find((p) => p.dataset.panel === `m:${evil}`);
         return {
           imgs: document.querySelectorAll('img').length,
           text: document.body.innerText.includes(evil),
-          option: [...sel.options].some((o) => o.value === evil && o.textContent === evil),
+          title: card ? card.querySelector('h3').textContent : null,
+          run: window.__losswatch.runs().some((x) => x.name === evil),
         };
       }, EVIL);
       assert.equal(r.imgs, 0, 'no <img> element was created from a name');
-      assert.ok(r.text, 'the run name shows as literal text');
-      assert.ok(r.option, 'the metric name is a literal option');
-      await vs.waitFor(async () => (await panels(frame)).find((p) => p.id === 'other' && p.series.some((s) => s.key === EVIL)), 10000, 'the picked metric drawn');
+      assert.ok(r.text, 'the names show as literal text');
+      assert.equal(r.title, EVIL, 'the metric card title is literal text');
+      assert.ok(r.run, 'the run name is literal text');
+      await vs.waitFor(async () => (await panels(frame)).find((p) => p.id === `m:${EVIL}` && p.series.some((s) => s.key === EVIL)), 10000, 'the metric drawn');
       assert.deepEqual(vs.dialogs, []);
     },
   },
@@ -237,36 +247,46 @@ export const tests = [
       assert.ok(has, 'the appended point is in the loss dataset');
       // No line across the gap from step 400 to 500 (no records in between), in any curve.
       const ps = await panels(frame);
-      for (const id of ['loss', 'grad']) {
+      for (const id of ['loss', 'grad_norm']) {
         const bs = ps.find((p) => p.id === id).breaks.filter((b) => b.runId === vs.base.id && (b.key === 'loss' || b.key === 'grad_norm'));
         assert.ok(bs.length > 0, id);
         for (const b of bs) assert.ok(b.xs.some((x) => x > N && x < N + 100), `${id} ${b.kind} breaks in the gap: ${JSON.stringify(b.xs)}`);
       }
-      // And no pixels of the (red) curve where a bridging line would pass, halfway across the gap.
+      // And no pixels of the curve's colour where a bridging line would pass, across the gap (with a
+      // positive control: the same detector finds the colour on the curve itself).
       const bridged = await frame.evaluate(([from, to]) => {
         const lw = window.__losswatch;
-        const canvas = document.querySelector('[data-panel="grad"] canvas');
+        const canvas = document.querySelector('[data-panel="grad_norm"] canvas');
         const ctx = canvas.getContext('2d');
-        const pts = lw.points('grad', 'smooth');
+        const color = lw.panels().find((p) => p.id === 'grad_norm').series[0].color;
+        const probe = document.createElement('canvas').getContext('2d');
+        probe.fillStyle = color;
+        probe.fillRect(0, 0, 1, 1);
+        const [cr, cg, cb] = probe.getImageData(0, 0, 1, 1).data;
+        const count = (x, y) => {
+          const d = ctx.getImageData(x - 2, y - 2, 5, 5).data;
+          let n = 0;
+          for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && Math.abs(d[i] - cr) + Math.abs(d[i + 1] - cg) + Math.abs(d[i + 2] - cb) < 90) n++;
+          return n;
+        };
+        const pts = lw.points('grad_norm', 'smooth');
         const a = pts.filter((p) => p[0] <= from).at(-1);
         const b = pts.find((p) => p[0] >= to);
-        const pa = lw.pixel('grad', a[0], a[1]);
-        const pb = lw.pixel('grad', b[0], b[1]);
-        let red = 0;
-        for (const t of [0.3, 0.5, 0.7]) {
-          const x = Math.round(pa.x + (pb.x - pa.x) * t);
-          const y = Math.round(pa.y + (pb.y - pa.y) * t);
-          const d = ctx.getImageData(x - 2, y - 2, 5, 5).data;
-          for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && d[i] - d[i + 2] > 80) red++;
-        }
-        return { red, spanGaps: lw.chart('grad').options.spanGaps };
+        const pa = lw.pixel('grad_norm', a[0], a[1]);
+        const pb = lw.pixel('grad_norm', b[0], b[1]);
+        let bridge = 0;
+        for (const t of [0.3, 0.5, 0.7]) bridge += count(Math.round(pa.x + (pb.x - pa.x) * t), Math.round(pa.y + (pb.y - pa.y) * t));
+        const mid = pts[Math.floor(pts.length / 3)];
+        const pm = lw.pixel('grad_norm', mid[0], mid[1]);
+        return { bridge, control: count(Math.round(pm.x), Math.round(pm.y)), spanGaps: lw.chart('grad_norm').options.spanGaps };
       }, [N, N + 100]);
       assert.equal(bridged.spanGaps, false);
-      assert.equal(bridged.red, 0, 'no line drawn across the gap');
+      assert.ok(bridged.control > 0, 'the colour detector sees the curve');
+      assert.equal(bridged.bridge, 0, 'no line drawn across the gap');
     },
   },
   {
-    name: 'screenshots (dark, light, high contrast) for the README',
+    name: 'screenshots (dark, light, high contrast) to test-output',
     async fn(vs) {
       // The dashboard alone in the editor area, showing the baseline run.
       await vs.host.executeCommand('workbench.action.closeAllEditors');
@@ -275,7 +295,7 @@ export const tests = [
       const frame = await dashboard(vs);
       vs.frame = frame;
       await frame.evaluate((keep) => {
-        for (const c of document.querySelectorAll('.runs input')) if (c.value !== keep && c.checked) c.click();
+        for (const c of document.querySelectorAll('#lw-runs .run-row input')) if (c.value !== keep && c.checked) c.click();
       }, vs.base.id);
       await vs.waitFor(async () => {
         const p = await panels(frame);
@@ -291,9 +311,9 @@ export const tests = [
         await vs.host.updateConfig('workbench', 'colorTheme', name, 'workspace');
         await vs.waitFor(() => frame.evaluate((c) => document.body.classList.contains(c), cls), 15000, `${cls} in the webview`);
       };
-      const dark = await shot(path.join(repoRoot, 'docs/images/dashboard-dark.png'));
+      const dark = await shot(path.join(vs.outputDir, 'dashboard-dark.png'));
       await theme('Default Light Modern', 'vscode-light');
-      const light = await shot(path.join(repoRoot, 'docs/images/dashboard-light.png'));
+      const light = await shot(path.join(vs.outputDir, 'dashboard-light.png'));
       for (const f of [dark, light]) assert.ok(fs.statSync(f).size > 30000, `${f} written`);
       await theme('Default High Contrast', 'vscode-high-contrast');
       await shot(path.join(vs.outputDir, 'dashboard-high-contrast.png'));

@@ -43,4 +43,9 @@ describe('dashboard: tick and value formatting (format.ts)', () => {
     assert.equal(fmtNumber(NaN), 'NaN');
     assert.equal(fmtNumber(0), '0');
   });
+  it('log axis under a decade with many ticks labels whole mantissas only', () => {
+    const v = [1, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.7, 1.8, 1.9, 2, 2.5, 3, 4];
+    const l = fmtTicks(v, true);
+    assert.deepEqual(l.filter((x) => x !== ''), ['1', '2', '3', '4']);
+  });
 });

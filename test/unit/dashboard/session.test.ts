@@ -1,5 +1,6 @@
+import type { Finding } from '../../../src/core/model';
 import assert from 'node:assert/strict';
-import { DashboardSession, csvCell, type Clock, type DashboardHooks } from '../../../src/extension/dashboardCore';
+import { DashboardSession, csvCell, frameColumns, MAX_FRAME_POINTS, type Clock, type DashboardHooks } from '../../../src/extension/dashboardCore';
 import { DEFAULT_STATE, parseWebviewMessage, type DashboardState, type HostMessage } from '../../../src/shared/messages';
 import { FakeManager, FakeRun, FakeSeries } from './fake';
 
@@ -79,13 +80,51 @@ describe('dashboard: host session (dashboardCore.ts)', () => {
     assert.ok(loss.raw.y.includes(2 / (1 + 500 / 100) + 10), 'spike kept');
     assert.ok(loss.smooth && loss.smooth.x.length > 0);
     assert.deepEqual(loss.nonFinite.map((n) => [n.kind, n.index]), [['nan', 1234]]);
-    // The "other" metric is not shown until picked.
-    assert.ok(!f.series.some((s) => s.key === EVIL));
+    // Every metric has its own card: the unrecognised one too.
+    assert.ok(f.series.some((s) => s.key === EVIL));
     assert.deepEqual(f.markers.map((m) => m.code).sort(), ['best-step', 'loss-spike']);
     const best = f.markers.find((m) => m.code === 'best-step')!;
     assert.equal(best.step, 600);
     // Messages are JSON-safe (posted copies went through JSON): NaN would have become null.
     for (const s of f.series) assert.ok(s.raw.y.every((y) => typeof y === 'number' && Number.isFinite(y)));
+    // A collapsed card gets no data; the filter and the recomputed switch narrow what is sent.
+    t.session.handleMessage({ type: 'view', seq: 1, state: { ...DEFAULT_STATE, collapsed: [`m:${EVIL}`, 'loss'] }, columns: 400 });
+    const g = frames(t.posted).at(-1)!;
+    assert.deepEqual(g.series.map((s) => s.key), []);
+    t.session.handleMessage({ type: 'view', seq: 2, state: { ...DEFAULT_STATE, filter: 'nomatch' }, columns: 400 });
+    assert.deepEqual(frames(t.posted).at(-1)!.series, []);
+    t.session.handleMessage({ type: 'view', seq: 3, state: { ...DEFAULT_STATE, filter: 'RUN[0-9]$', filterRegex: true }, columns: 400 });
+    assert.equal(frames(t.posted).at(-1)!.series.length, 3);
+  });
+
+  it('a run logged per epoch only goes on its own x next to runs logged per step', () => {
+    const m = new FakeManager();
+    const a = new FakeRun('steps', 'a', '/ws/a/train.jsonl');
+    const la = a.add(new FakeSeries('loss', 'train_loss', '/ws/a/train.jsonl'));
+    for (let i = 0; i < 1000; i++) la.push(i * 10, 2 - i / 1000, NaN, i / 100);
+    const k = new FakeRun('epochs', 'k', '/ws/keras/metrics.csv');
+    const lk = k.add(new FakeSeries('loss', 'train_loss', '/ws/keras/metrics.csv'));
+    for (let e = 0; e < 30; e++) lk.push(e, 1.5 - e / 30, NaN, e);
+    m.list.push(a, k);
+    const posted: HostMessage[] = [];
+    const s = new DashboardSession(m, { post: (x) => posted.push(JSON.parse(JSON.stringify(x))), openFile() {}, save() {}, warn() {} }, DEFAULT_STATE, new ManualClock());
+    s.handleMessage({ type: 'ready', state: null, columns: 300 });
+    let f = frames(posted).at(-1)!;
+    assert.equal(f.series.find((w) => w.runId === 'epochs')!.ownX, true);
+    assert.equal(f.series.find((w) => w.runId === 'steps')!.ownX, undefined);
+    assert.equal(f.series.find((w) => w.runId === 'epochs')!.raw.x.length, 30, 'all epochs kept (own grid)');
+    assert.equal(f.range!.max, 9990, 'the step range ignores the per-epoch run');
+    // On the epoch axis every run shares x.
+    s.handleMessage({ type: 'view', seq: 1, state: { ...DEFAULT_STATE, xAxis: 'epoch' }, columns: 300 });
+    f = frames(posted).at(-1)!;
+    assert.ok(f.series.every((w) => !w.ownX));
+  });
+
+  it('many series share a point budget: columns shrink, never below 100', () => {
+    assert.equal(frameColumns(1200, 3, true), 1200);
+    assert.ok(frameColumns(1200, 600, true) * 2 * 2 * 600 <= MAX_FRAME_POINTS || frameColumns(1200, 600, true) === 100);
+    assert.equal(frameColumns(1200, 100_000, true), 100);
+    assert.equal(frameColumns(60, 100_000, true), 60);
   });
 
   it('smoothing is computed on full-resolution data before downsampling', () => {
@@ -212,7 +251,48 @@ describe('dashboard: host session (dashboardCore.ts)', () => {
     assert.equal(frames(t.posted).length, 2);
     t.session.handleMessage({ type: 'exportCsv' });
     const csv = new TextDecoder().decode(t.saved[0][2]);
-    assert.match(csv.split('\n')[1], /^"?<img src=x onerror=alert\(1\)>"?,train\/loss,0,0,0,1700000000000,0,2,/);
+    // Runs are named by their shortest unique path (/ws/run1.jsonl → run1), not by the log's own name.
+    assert.match(csv.split('\n')[1], /^run1,train\/loss,0,0,0,1700000000000,0,2,/);
     assert.equal(csvCell('=cmd()'), "'=cmd()");
+  });
+
+  it('CSV cells neutralise formula injection (= + - @ TAB CR LF space NUL BOM fullwidth) and quote', () => {
+    for (const lead of ['=', '+', '-', '@', '\t', '\r', ' ', '\u0000', '\ufeff', '\uff1d', '\uff0b', '\uff0d', '\uff20']) {
+      const cell = csvCell(`${lead}HYPERLINK("x")`);
+      const body = cell.startsWith('"') ? cell.slice(1, -1).replace(/""/g, '"') : cell;
+      assert.ok(body.startsWith(`'${lead}`), JSON.stringify([lead, cell]));
+    }
+    assert.equal(csvCell('a,b'), '"a,b"');
+    assert.equal(csvCell('plain'), 'plain');
+  });
+
+  it('runs message: short unique names, folder groups, distinct colours, status and summary', () => {
+    const m = new FakeManager();
+    const mk = (id: string, root: string) => {
+      const r = new FakeRun(id, 'train.jsonl', root);
+      const l = r.add(new FakeSeries('loss', 'train_loss', root));
+      const v = r.add(new FakeSeries('val_loss', 'val_loss', root));
+      for (let i = 0; i < 10; i++) {
+        l.push(i * 10, 2 - i / 10);
+        v.push(i * 10, i === 5 ? 0.5 : 1 + Math.abs(i - 5) / 10);
+      }
+      m.list.push(r);
+      return r;
+    };
+    mk('a', '/ws/a/x/train.jsonl');
+    const b = mk('b', '/ws/b/x/train.jsonl');
+    mk('c', '/ws/sweep/lr_0.001_seed3/train.jsonl');
+    b.findingsList.push(...[{ code: 'overfitting', severity: 'warning', message: 'm', file: '/ws/b/x/train.jsonl', line: 3, step: 30 }] as Finding[]);
+    const posted: HostMessage[] = [];
+    const s = new DashboardSession(m, { post: (x) => posted.push(JSON.parse(JSON.stringify(x))), openFile() {}, save() {}, warn() {}, folders: () => ['/ws'] }, DEFAULT_STATE, new ManualClock());
+    s.handleMessage({ type: 'ready', state: null, columns: 100 });
+    const runs = (posted.find((p) => p.type === 'runs') as Extract<HostMessage, { type: 'runs' }>).runs;
+    assert.deepEqual(runs.map((r) => [r.name, r.group]), [['a/x', ''], ['b/x', ''], ['lr_0.001_seed3', 'sweep']]);
+    assert.equal(new Set(runs.map((r) => r.color)).size, 3);
+    assert.deepEqual(runs.map((r) => r.status), ['ok', 'warning', 'ok']);
+    s.handleMessage({ type: 'exportTable', runIds: ['c', 'a', 'nope'] });
+    assert.equal(s.tableCsv(['c', 'a']).split('\n')[0], 'run,folder,status,steps,last_step,last_val_loss,best_val_loss,best_val_step,last_train_loss,lr');
+    assert.deepEqual(s.tableCsv(['c', 'a']).split('\n').slice(1, 3).map((l) => l.split(',').slice(0, 8).join(',')), ['lr_0.001_seed3,sweep,ok,10,90,1.4,0.5,50', 'a/x,,ok,10,90,1.4,0.5,50']);
+    assert.deepEqual(runs[0].summary, { points: 10, lastStep: 90, lastTrainLoss: 2 - 0.9, lastValLoss: 1.4, bestValLoss: 0.5, bestValStep: 50, lastLr: null, updated: 0 });
   });
 });

@@ -154,6 +154,7 @@ function naive(file) {
   const text = fs.readFileSync(file, 'utf8');
   let n = 0;
   for (const line of text.split('\n')) if (line) n += Object.keys(JSON.parse(line)).length;
+  if (n < 0) throw new Error('unreachable'); // keeps the parse from being optimised away
   return (performance.now() - t0) / 1000;
 }
 

@@ -112,6 +112,7 @@ describe('security: whole-file formats (trainer_state.json)', function () {
     fs.mkdirSync(path.dirname(f));
     fs.writeFileSync(f, '{"log_history": []}');
     // running as root, chmod 000 would not stop the read: make open() fail as it would for a user
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- patches the CommonJS module object (an ESM namespace is read-only)
     const fspm = require('node:fs/promises') as { open: (...a: unknown[]) => Promise<unknown> };
     const orig = fspm.open;
     fspm.open = async (...a: unknown[]) => {

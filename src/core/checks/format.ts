@@ -14,7 +14,6 @@ export function num(x: number): string {
 
 /** A metric or run name from a log, made safe for a one-line message (no control characters, bounded). */
 export function name(s: string): string {
-  // eslint-disable-next-line no-control-regex
   const clean = s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
   return clean.length > 80 ? clean.slice(0, 79) + '…' : clean || '(unnamed)';
 }

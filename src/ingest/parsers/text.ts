@@ -120,7 +120,8 @@ export class TextParser implements LineParser {
     try {
       if (this.patterns.length > 0 && this.userLine(utf8(b, s, e), lineNo)) return;
       if (this.used.length < tk.n) this.used = new Uint8Array(Math.max(tk.n, this.used.length * 2));
-      this.dict(lineNo) || this.keras(lineNo) || this.bar(lineNo) || this.nano(lineNo) || this.generic(lineNo);
+      // the first shape that recognises the line wins
+      if (!this.dict(lineNo) && !this.keras(lineNo) && !this.bar(lineNo) && !this.nano(lineNo)) this.generic(lineNo);
     } finally {
       tk.shrink();
       if (this.used.length > 4096) this.used = new Uint8Array(64);

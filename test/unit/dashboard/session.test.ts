@@ -148,7 +148,7 @@ describe('dashboard: host session (dashboardCore.ts)', () => {
     const t = setup(10_000);
     t.session.handleMessage({ type: 'ready', state: { ...DEFAULT_STATE, smoothing: 0 }, columns: 200 });
     const f0 = frames(t.posted)[0];
-    let pts = f0.series.find((s) => s.key === 'train/loss')!.raw;
+    const pts = f0.series.find((s) => s.key === 'train/loss')!.raw;
     let x = [...pts.x];
     let idx = [...pts.idx];
     for (let round = 0; round < 30; round++) {

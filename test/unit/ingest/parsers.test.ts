@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { LineReader } from '../../../src/ingest/lines';
 import { CsvParser } from '../../../src/ingest/parsers/csv';
@@ -128,7 +129,7 @@ describe('ingest/jsonl', () => {
     assert.match(d!.error ?? '', /ragged/);
   });
   it('reads .npy sidecars relative to the log (in the summary, streamed)', async () => {
-    const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'lw-npy-'));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lw-npy-'));
     const npy = (descr: string, shape: number[], data: Uint8Array): Buffer => {
       let h = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
       while ((10 + h.length + 1) % 64) h += ' ';

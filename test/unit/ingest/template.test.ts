@@ -18,7 +18,7 @@ const layouts: ((n: string, x: string, y: string) => string)[] = [
   (n, x) => `{"step": ${n}, "loss":${x}}`,
   (n, x) => `{"step":${n}, "loss": ${x}}`,
   (n, x) => `{"step": ${n},"loss": ${x}}`,
-  (n, x) => `{"step": ${n}, "loss": "nan"}`,
+  (n) => `{"step": ${n}, "loss": "nan"}`,
   (n, x) => `{"step": ${n}, "loss": ${x}}  `,
   (n, x) => `  {"step": ${n}, "loss": ${x}}`,
   (n, x) => `{"step": ${n}, "loss": ${x}}\r`,

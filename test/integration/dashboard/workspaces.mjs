@@ -57,7 +57,7 @@ export function mixedFiles() {
   return files;
 }
 
-export const MIXED_NAMES = ['a', 'b', 'checkpoint-500', 'groups', 'keras', 'nan', 'version_0'];
+export const MIXED_NAMES = ['a', 'b', 'groups', 'hf', 'keras', 'nan', 'version_0']; // an HF output folder is one run, named by the folder
 
 /** 200 runs of a sweep: sweep{0..4}/lr_{k}e-4_seed{r}/train.jsonl, 300 steps each. */
 export function manyFiles(runs = 200) {

@@ -71,7 +71,7 @@ export const tests = [
     async fn(vs) {
       const status = await vs.waitFor(async () => {
         const items = await vs.page.locator('.statusbar-item').allInnerTexts().catch(() => []);
-        return items.find((t) => t.includes('train.jsonl') && t.includes('loss'));
+        return items.find((t) => /\btrain\b/.test(t) && t.includes('loss')); // the run's short name: train(.jsonl)
       }, 10000, 'the LossWatch status bar item');
       assert.match(status, /loss/);
       const tree = await vs.host.eval(`
@@ -82,9 +82,9 @@ export const tests = [
       assert.equal(tree[0].problems, 1);
       const viewText = await vs.waitFor(async () => {
         const t = await vs.page.locator('.pane-body .monaco-list-row').allInnerTexts().catch(() => []);
-        return t.find((x) => x.includes('train.jsonl'));
+        return t.find((x) => /\btrain\b/.test(x));
       }, 10000, 'the run in the Training Runs view');
-      assert.match(viewText, /train\.jsonl/);
+      assert.match(viewText, /\btrain\b/);
       await vs.screenshot('runs-view');
     },
   },

@@ -75,7 +75,8 @@ export const tests = [
         return t.length >= 3 ? t : undefined;
       }, 15000, 'three rows in the Training Runs view');
       const names = rows.map((t) => t.trim()).sort();
-      assert.deepEqual(names, ['output', 'output/metrics.json', 'train.out'], rows.join(' | '));
+      // shortest unique paths (src/ingest/runNames.ts): the HF output folder, logs/train.out, detectron2's output/
+      assert.deepEqual(names, ['finetune/output', 'logs', 'output/metrics.json'], rows.join(' | '));
       await vs.screenshot('runs-view');
     },
   },

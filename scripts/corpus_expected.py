@@ -5,7 +5,8 @@ Run:  /usr/bin/python3 scripts/corpus_expected.py          (writes test/fixtures
       /usr/bin/python3 scripts/corpus_expected.py --check  (exit 1 if expected.json is stale)
 
 Every case folder under test/fixtures/real/ is walked generically (new folders are picked up without changes
-here), except console/, which has its own reference reader (scripts/console_expected.py) and test. Each log file is read with pandas / json / re and a small TFRecord + protobuf reader
+here). The text logs of console/ are read by that folder's own reference reader (scripts/console_expected.py,
+plain regexes, also independent of the TypeScript code); README/markdown captures there are not logs of a folder. Each log file is read with pandas / json / re and a small TFRecord + protobuf reader
 written from the specs (https://www.tensorflow.org/tutorials/load_data/tfrecord, event.proto, summary.proto,
 tensor.proto, protobuf wire format) -- independently of the TypeScript parsers. For every file the script
 records, per series: the number of points, the first and last (step, value) and the NaN / +-inf counts.
@@ -69,8 +70,9 @@ import pandas as pd
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'test', 'fixtures', 'real'))
 OUT = os.path.join(ROOT, 'expected.json')
-# console/ has its own reference reader (scripts/console_expected.py) and test (test/unit/ingest/text-real.test.ts)
-OWN_READER = {'console'}
+# console/ has its own reference reader of the console shapes (scripts/console_expected.py, also independent of the
+# TypeScript code): its points are used for the text files of that folder, then resumes are applied as everywhere.
+CONSOLE = 'console'
 NOT_LOGS = {'README.md', 'PROVENANCE.md', 'expected.json', 'expected-diagnostics.json', 'known-gaps.json'}
 
 STEP_KEYS = {'step', 'global_step', '_step', 'iteration', 'iter'}
@@ -449,6 +451,27 @@ def read_text(path, acc):
                     acc.add(k, epoch, cell_number(v))
 
 
+def read_console(path, acc):
+    """The points scripts/console_expected.py reads from a console log (the same line split as its main())."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('console_expected', os.path.join(os.path.dirname(os.path.abspath(__file__)), 'console_expected.py'))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    r = mod.Reader()
+    with open(path, 'rb') as f:
+        data = f.read()
+    if data.startswith(b'\xef\xbb\xbf'):
+        data = data[3:]
+    lines = data.decode('utf-8', errors='replace').split('\n')
+    if lines and lines[-1] == '':
+        lines.pop()
+    for i, raw in enumerate(lines):
+        r.line(raw[:-1] if raw.endswith('\r') else raw, i + 1)
+    order = sorted((line, k, step, value) for k, pts in r.points.items() for step, value, line in pts)
+    for _, k, step, value in order:
+        acc.add(k, step, value)
+
+
 # ---------------------------------------------------------------- detection
 def detect(rel, path):
     name = os.path.basename(path)
@@ -495,7 +518,7 @@ def build():
     files = {}
     for case in sorted(os.listdir(ROOT)):
         cdir = os.path.join(ROOT, case)
-        if not os.path.isdir(cdir) or case in OWN_READER:
+        if not os.path.isdir(cdir):
             continue
         for dirpath, dirnames, filenames in os.walk(cdir):
             dirnames.sort()
@@ -516,6 +539,8 @@ def build():
                     read_tfevents(path, acc)
                 elif fmt == 'mlflow':
                     read_mlflow(path, mlflow_key(rel), acc)
+                elif rel.split('/')[0] == CONSOLE:
+                    read_console(path, acc)
                 else:
                     read_text(path, acc)
                 files[rel] = {'format': fmt, 'binary': fmt == 'tfevents', 'bytes': os.path.getsize(path), 'series': acc.series}

@@ -3,8 +3,11 @@ import { spawnSync } from 'node:child_process';
 import { ensureSystemDeps } from './system-deps.mjs';
 
 const steps = [
-  ['type check', 'npx', ['tsc', '-p', '.', '--noEmit']],
-  ['type check (webview)', 'npx', ['tsc', '-p', 'webview', '--noEmit']],
+  // TypeScript 7 (native) type-checks; the `typescript` package itself is 5.9 for typescript-eslint's parser.
+  ['type check', 'node', ['node_modules/typescript-7/bin/tsc', '-p', '.', '--noEmit']],
+  ['type check (webview)', 'node', ['node_modules/typescript-7/bin/tsc', '-p', 'webview', '--noEmit']],
+  ['lint', 'npx', ['eslint', '.', '--max-warnings', '0']],
+  ['format check', 'npx', ['prettier', '--check', '.']],
   ['build', 'node', ['scripts/build.mjs']],
   ['unit tests', 'npx', ['mocha']],
   ['python logger tests', 'python3', ['-m', 'unittest', 'discover', '-s', 'python', '-p', 'test_*.py']],

@@ -1,10 +1,11 @@
 // losswatch check <paths or globs…> [--format text|json|github]: runs the loss checks on logs.
-// Exit code: 1 if any finding is an error, 0 otherwise, 2 on usage / input errors.
+// Exit code: 1 if any finding is an error, 0 otherwise, 2 on usage / input errors or no log found.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkRunAsync, CHECKS, type CheckOptions } from '../core/checks/index';
 import type { Finding, Severity } from '../core/model';
 import { globToRegExp, loadRuns } from '../ingest/index';
+import { escapeJson, escapeText, ghData, ghProp } from './escape';
 
 const USAGE = `usage: losswatch check <paths or globs…> [options]
 
@@ -20,7 +21,8 @@ options:
   --list                      list the check codes and their default severities
   -h, --help                  this help
 
-exit status: 1 if any error was found, 0 otherwise, 2 on bad usage or unreadable input.`;
+exit status: 1 if any error was found, 0 otherwise, 2 on bad usage, unreadable input or when no
+training log was found in the given paths.`;
 
 type Format = 'text' | 'json' | 'github';
 const LEVELS = new Set(['error', 'warning', 'information', 'hint', 'off']);
@@ -146,6 +148,11 @@ export function resolveInputs(inputs: readonly string[], cwd = process.cwd()): s
   for (const input of inputs) {
     const abs = path.resolve(cwd, input);
     if (fs.existsSync(abs)) {
+      const st = fs.statSync(abs); // a stat never blocks, an open of a FIFO would
+      if (!st.isFile() && !st.isDirectory()) {
+        process.stderr.write(`losswatch check: ${escapeText(input)}: not a regular file (FIFO, socket or device): not read\n`);
+        continue;
+      }
       out.push(abs);
     } else if (GLOB_CHARS.test(input)) {
       const found = expandGlob(input, cwd);
@@ -167,14 +174,6 @@ function oneLine(s: string): string {
   return s.replace(/\s*[\r\n]+\s*/g, ' ');
 }
 
-/** GitHub workflow-command escaping (data and property values). */
-function ghData(s: string): string {
-  return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-}
-function ghProp(s: string): string {
-  return ghData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
-}
-
 export function formatFindings(findings: readonly Finding[], format: Format, cwd = process.cwd()): string {
   const rows = findings.map((f) => ({
     file: display(f.file, cwd),
@@ -186,7 +185,7 @@ export function formatFindings(findings: readonly Finding[], format: Format, cwd
     related: f.related ?? [],
   }));
   if (format === 'json') {
-    return JSON.stringify(rows.map(({ related: _r, ...r }) => r), null, 2) + '\n';
+    return escapeJson(JSON.stringify(rows.map(({ related: _r, ...r }) => r), null, 2)) + '\n';
   }
   if (format === 'github') {
     const kind: Record<Severity, string> = { error: 'error', warning: 'warning', information: 'notice', hint: 'notice' };
@@ -196,8 +195,9 @@ export function formatFindings(findings: readonly Finding[], format: Format, cwd
   }
   let out = '';
   for (const r of rows) {
-    out += `${r.file}:${r.line}:${r.column}: ${r.severity} ${r.code}: ${r.message}\n`;
-    for (const rel of r.related) out += `    related: ${display(rel.file, cwd)}${rel.line !== undefined ? `:${rel.line}` : ''}: ${oneLine(rel.message)}\n`;
+    // file names and messages are untrusted: control and bidi characters escaped (no forged lines)
+    out += `${escapeText(r.file)}:${r.line}:${r.column}: ${r.severity} ${r.code}: ${escapeText(r.message)}\n`;
+    for (const rel of r.related) out += `    related: ${escapeText(display(rel.file, cwd))}${rel.line !== undefined ? `:${rel.line}` : ''}: ${escapeText(oneLine(rel.message))}\n`;
   }
   return out;
 }
@@ -219,7 +219,7 @@ export async function run(argv: string[]): Promise<number> {
     inputs = resolveInputs(args.inputs);
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`losswatch check: ${e.message}\n${USAGE}\n`);
+      process.stderr.write(`losswatch check: ${escapeText(e.message)}\n${USAGE}\n`);
       return 2;
     }
     throw e;
@@ -228,7 +228,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     runs = await loadRuns(inputs);
   } catch (e) {
-    process.stderr.write(`losswatch check: cannot read the logs: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(`losswatch check: cannot read the logs: ${escapeText(e instanceof Error ? e.message : String(e))}\n`);
     return 2;
   }
   const findings: Finding[] = [];
@@ -242,6 +242,10 @@ export async function run(argv: string[]): Promise<number> {
       `losswatch check: ${runs.length} run${runs.length === 1 ? '' : 's'}, ${errors} error${errors === 1 ? '' : 's'}, ${count('warning')} warning${count('warning') === 1 ? '' : 's'}, ${count('information') + count('hint')} note${count('information') + count('hint') === 1 ? '' : 's'}\n`,
     );
   }
-  if (runs.length === 0) process.stderr.write('losswatch check: no training logs found in the given paths\n');
+  if (runs.length === 0) {
+    // like ESLint's "No files matching the pattern": a CI step that checks nothing must not pass
+    process.stderr.write(`losswatch check: no training logs found in ${args.inputs.map((i) => `'${i}'`).join(', ')} (nothing was checked)\n`);
+    return 2;
+  }
   return errors > 0 ? 1 : 0;
 }

@@ -5,6 +5,7 @@ import type { RunView } from '../core/model';
 import { summarizeRecords } from '../core/checks/summary';
 import { RunWithRecomputed } from '../core/recomputed';
 import { loadRuns } from '../ingest/index';
+import { escapeJson, escapeText } from './escape';
 
 const USAGE = `usage: losswatch series <paths…> [--format json|text]
 
@@ -56,8 +57,8 @@ function describe(run: RunWithRecomputed): {
 }
 
 function clean(s: string): string {
-  // log-provided names are untrusted: no control characters in the terminal
-  return s.replace(/[\x00-\x1f\x7f]/g, '?');
+  // log-provided names are untrusted: no control or bidi characters in the terminal
+  return escapeText(s);
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -99,7 +100,7 @@ export async function run(argv: string[]): Promise<number> {
     rows.push(describe(w));
   }
   if (format === 'json') {
-    process.stdout.write(JSON.stringify({ runs: rows }, null, 2) + '\n');
+    process.stdout.write(escapeJson(JSON.stringify({ runs: rows }, null, 2)) + '\n');
   } else {
     if (rows.length === 0) process.stdout.write('no training logs found\n');
     for (const r of rows) {

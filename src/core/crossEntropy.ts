@@ -1,4 +1,4 @@
-// Softmax cross-entropy with PyTorch semantics (torch.nn.functional.cross_entropy, torch 1.13 / 2.x),
+// Softmax cross-entropy with PyTorch semantics (torch.nn.functional.cross_entropy; checked against torch 1.13 fixtures),
 // its gradient ∂L/∂z and the gradient's norms. See docs/core.md for the semantics table.
 //
 // Notation per sample position i (n, d…) with logits row z (classes on axis 1):

@@ -18,4 +18,14 @@ export {
   type BceGradResult,
 } from './bce';
 export { asTensor, type TensorInput, type TensorLike, type F64Tensor } from './tensor';
-export { getKernel as getWasmKernel } from './wasm/kernel';
+export { getKernel as getWasmKernel, type ResidentFloat32 } from './wasm/kernel';
+import { getKernel, type ResidentFloat32 } from './wasm/kernel';
+
+/**
+ * A float32 array in the SIMD kernel's own memory (null without WebAssembly SIMD): logits placed there are
+ * read in place by softmaxCrossEntropy / crossEntropyLoss instead of being copied in block by block.
+ * Call `release()` when done with it.
+ */
+export function residentFloat32(length: number): ResidentFloat32 | null {
+  return getKernel()?.residentFloat32(length) ?? null;
+}

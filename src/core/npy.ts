@@ -4,6 +4,7 @@
 // order is native (little endian) and no widening is needed, so a large dump is not copied twice.
 import * as fs from 'node:fs';
 import type { NDArray } from './model';
+import { getKernel, type ResidentFloat32 } from './wasm/kernel';
 
 export class NpyError extends Error {
   constructor(readonly file: string, detail: string) {
@@ -363,11 +364,30 @@ export class NpyStream {
     }
   }
 
-  /** Rows [start, start + count) converted like readNpy (int64 → Float64Array, b1 → 0/1 …). */
-  async readRows(start: number, count: number): Promise<NDArray['data']> {
+  /** Reused kernel-resident block for transient float32 reads (released by close()). */
+  private resident: ResidentFloat32 | undefined;
+
+  /**
+   * Rows [start, start + count) converted like readNpy (int64 → Float64Array, b1 → 0/1 …).
+   * `transient`: the caller is done with the data before its next read from this stream; little-endian
+   * float32 rows are then read straight into a reused block of the SIMD kernel's memory, which the
+   * kernel reads in place (no copy between the file and the kernel).
+   */
+  async readRows(start: number, count: number, transient = false): Promise<NDArray['data']> {
     const per = this.rowSize;
     const n = count * per;
-    const bytes = new Uint8Array(n * this.h.itemSize);
+    let res: Float32Array | undefined;
+    if (transient && this.h.code === 'f4' && isDirect(this.h)) {
+      const k = getKernel();
+      if (k) {
+        if (!this.resident || this.resident.data.length < n) {
+          this.resident?.release();
+          this.resident = k.residentFloat32(n);
+        }
+        res = this.resident.data.length === n ? this.resident.data : this.resident.data.subarray(0, n);
+      }
+    }
+    const bytes = res ? new Uint8Array(res.buffer, res.byteOffset, res.byteLength) : new Uint8Array(n * this.h.itemSize);
     const pos = this.h.dataOffset + start * per * this.h.itemSize;
     let off = 0;
     while (off < bytes.length) {
@@ -375,7 +395,8 @@ export class NpyStream {
       if (bytesRead <= 0) throw new NpyError(this.path, `truncated: the file shrank while it was read (${off} of ${bytes.length} bytes at offset ${pos})`);
       off += bytesRead;
     }
-    if (isDirect(this.h)) return viewOf(this.h.code, bytes.buffer, n);
+    if (res) return res;
+    if (isDirect(this.h)) return viewOf(this.h.code, bytes.buffer as ArrayBuffer, n);
     return convert(this.h, bytes, this.path, n);
   }
 
@@ -386,6 +407,8 @@ export class NpyStream {
   }
 
   async close(): Promise<void> {
+    this.resident?.release();
+    this.resident = undefined;
     await this.fh.close().catch(() => undefined);
   }
 }

@@ -30,4 +30,5 @@ export const COMMANDS = {
   openDocs: 'losswatch.openDocs', // args: code: string
   disableCheck: 'losswatch.disableCheck', // args: code: string
   revealFile: 'losswatch.revealFile',
+  showLog: 'losswatch.showLog',
 } as const;

@@ -531,8 +531,14 @@ function num(v: number): string {
   return Number.isNaN(v) ? 'NaN' : v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : String(v);
 }
 
+/**
+ * Formula triggers of spreadsheets (also fullwidth forms, which some convert), possibly after leading
+ * whitespace, NUL or a BOM (trimmed on import); or a cell starting with TAB, CR, LF, NUL or BOM.
+ */
+const FORMULA = /^[\s\0\ufeff]*[=+\-@\uff1d\uff0b\uff0d\uff20]|^[\t\r\n\0\ufeff]/;
+
 /** Quotes a CSV cell and defuses spreadsheet formulas in names that come from logs. */
 export function csvCell(s: string): string {
-  const t = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+  const t = FORMULA.test(s) ? `'${s}` : s;
   return /[",\n\r]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
 }

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as fs from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { COMMANDS } from './api';
-import { disableCheck, readSettings } from './config';
+import { disableCheck, ignoredUntrusted, readSettings } from './config';
 import { DiagnosticsPublisher } from './diagnostics';
 import { RunManager } from './runManager';
 import { StatusBar } from './statusBar';
@@ -24,10 +24,12 @@ function runIdOf(manager: RunManager, arg: RunArg): string | undefined {
 
 export interface LossWatchApi {
   manager: RunManager;
+  /** Workspace settings ignored while the workspace is untrusted (`losswatch.<key>`). */
+  ignoredSettings(): readonly string[];
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<LossWatchApi> {
-  const log = vscode.window.createOutputChannel('LossWatch');
+  const log = vscode.window.createOutputChannel('LossWatch', { log: true });
   const manager = new RunManager(readSettings(), context.asAbsolutePath(path.join('dist', 'ingest-worker.js')), log);
   const docsFile = vscode.Uri.joinPath(context.extensionUri, 'docs', 'diagnostics.md');
   const collection = vscode.languages.createDiagnosticCollection('losswatch');
@@ -115,25 +117,51 @@ export async function activate(context: vscode.ExtensionContext): Promise<LossWa
     if (file) await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: true });
   });
 
+  register(COMMANDS.showLog, () => log.show(true));
+
+  // Restricted Mode: say once (and again if the list changes) which workspace settings are ignored
+  const statusBar = new StatusBar(manager, { problems: () => manager.problems(), onDidChangeProblems: manager.onDidChangeProblems, showLogCommand: COMMANDS.showLog });
+  let ignored: string[] = [];
+  const reportTrust = async (): Promise<void> => {
+    const now = await ignoredUntrusted().catch(() => []);
+    if (now.join() === ignored.join()) return;
+    ignored = now;
+    const text = now.length ? `The workspace is not trusted: its values of ${now.join(', ')} are ignored until it is trusted (user settings and defaults apply).` : undefined;
+    if (text) log.appendLine(text);
+    statusBar.setNotice(text);
+  };
+  const trustReported = reportTrust();
+
   context.subscriptions.push(
     log,
     manager,
     collection,
     runsView,
-    new StatusBar(manager),
+    statusBar,
     vscode.window.createTreeView('losswatch.runs', { treeDataProvider: runsView, showCollapseAll: true }),
     vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, new LossWatchCodeActions(manager), {
       providedCodeActionKinds: LossWatchCodeActions.kinds,
     }),
     vscode.languages.registerHoverProvider({ scheme: 'file' }, new LogitsHover(manager)),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('losswatch')) void manager.applySettings(readSettings());
+      if (!e.affectsConfiguration('losswatch')) return;
+      void reportTrust();
+      void manager.applySettings(readSettings());
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      if (ignored.length) log.appendLine('The workspace is trusted now: applying its LossWatch settings.');
+      void reportTrust();
+      void manager
+        .applySettings(readSettings())
+        .then(() => manager.discover())
+        .catch((err: unknown) => log.appendLine(`re-scan after workspace trust failed: ${String(err)}`));
     }),
     vscode.workspace.onDidChangeWorkspaceFolders(() => void manager.discover()),
   );
 
-  void manager.discover().catch((err: unknown) => log.appendLine(`discovery failed: ${String(err)}`));
-  return { manager };
+  await trustReported;
+  void manager.discover().catch((err: unknown) => log.error(`discovery failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
+  return { manager, ignoredSettings: () => [...ignored] };
 }
 
 export function deactivate(): void {}

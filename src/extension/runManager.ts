@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Finding, LogitRecord, RunUpdate, RunView } from '../core/model';
-import { LogWatcher, matchGlob, type IngestOptions, type FormatName } from '../ingest';
+import { Discovery, LogWatcher, matchGlob, type IngestOptions, type FormatName } from '../ingest';
 import { RunChecker, configureSidecars, pendingSummaries, type CheckOptions } from '../core/checks';
 import type { RunManagerApi } from './api';
 import type { Settings } from './config';
@@ -19,6 +19,7 @@ export function ingestOptions(s: Settings, workerScript?: string): IngestOptions
     pollIntervalMs: s.pollIntervalMs > 0 ? s.pollIntervalMs : undefined,
     formatOverrides: s.formatOverrides as { glob: string; format: FormatName }[],
     textPatterns: s.textPatterns,
+    maxWholeBytes: s.limits.wholeFileMiB * 2 ** 20,
     workerScript,
     coalesceMs: 100,
   };
@@ -48,15 +49,30 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
   /** Paths added by the user or discovered; kept so a settings change can rebuild the watcher. */
   private readonly watchedPaths = new Set<string>();
   private readonly ignored = new Set<string>();
+  /** Decides which workspace files are runs (globs, then sniffing); remembers rejected files. */
+  private discovery: Discovery;
 
   constructor(
     private settings: Settings,
     private readonly workerScript: string | undefined,
-    private readonly log: vscode.OutputChannel,
+    private readonly log: vscode.LogOutputChannel,
   ) {
     applySidecarSettings(settings);
-    this.watcher = new LogWatcher(ingestOptions(settings, workerScript));
+    this.watcher = new LogWatcher(this.withErrorReporting(ingestOptions(settings, workerScript)));
     this.watcherSub = this.watcher.onUpdate((u) => this.handleUpdate(u));
+    this.discovery = this.makeDiscovery();
+  }
+
+  private makeDiscovery(): Discovery {
+    const s = this.settings;
+    return new Discovery({ formatOverrides: s.formatOverrides as { glob: string; format: FormatName }[], textPatterns: s.textPatterns, include: s.watch.include, exclude: s.watch.exclude });
+  }
+
+  /** Stopped by the user: the path itself or a file inside a stopped run folder. */
+  private isIgnored(p: string): boolean {
+    if (this.ignored.has(p)) return true;
+    for (const i of this.ignored) if (p.startsWith(i + path.sep)) return true;
+    return false;
   }
 
   // ---- RunManagerApi ----
@@ -103,13 +119,17 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
   async watch(fsPath: string): Promise<RunView | undefined> {
     const p = path.resolve(fsPath);
     this.ignored.delete(p);
+    this.discovery.forget(p);
     this.watchedPaths.add(p);
     try {
       const run = await this.watcher.add(p);
-      if (run) this.recheck(run.id);
+      if (run) {
+        this.log.info(`watching ${p} (${run.format}, run ${run.name})`);
+        this.recheck(run.id);
+      } else this.log.info(`${p}: no training log recognised`);
       return run ? this.wrap(run) : undefined;
     } catch (err) {
-      this.log.appendLine(`cannot watch ${p}: ${err instanceof Error ? err.message : String(err)}`);
+      this.reportProblem(`cannot watch ${p}`, err);
       return undefined;
     }
   }
@@ -121,9 +141,10 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
     if (!auto || include.length === 0 || !vscode.workspace.workspaceFolders?.length) return;
     await this.scan();
     const maybeWatch = (uri: vscode.Uri): void => {
-      if (this.ignored.has(uri.fsPath) || this.watcher.runForFile(uri.fsPath)) return;
+      const p = uri.fsPath;
+      if (this.isIgnored(p) || this.watcher.runForFile(p) || this.watchedPaths.has(p)) return;
       if (this.watchedPaths.size >= this.settings.watch.maxFiles) return;
-      void this.watch(uri.fsPath);
+      void this.consider([p]);
     };
     for (const glob of include) {
       // Changes count too: a file created inside a folder that is itself new can be missed by the
@@ -166,17 +187,27 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
       const { include, exclude, maxFiles } = this.settings.watch;
       const excludeGlob = exclude.length ? `{${exclude.join(',')}}` : undefined;
       const includeGlob = include.length === 1 ? include[0] : `{${include.join(',')}}`;
-      const uris = await vscode.workspace.findFiles(includeGlob, excludeGlob, maxFiles);
-      uris.sort((a, b) => a.fsPath.localeCompare(b.fsPath));
-      for (const uri of uris) {
-        if (this.ignored.has(uri.fsPath) || this.watcher.runForFile(uri.fsPath)) continue;
-        if (this.watchedPaths.size >= maxFiles && !this.watchedPaths.has(uri.fsPath)) break;
-        await this.watch(uri.fsPath);
-      }
+      // generic names (*.txt, *.csv, …) match far more files than are logs: search wider than maxFiles,
+      // discovery sniffs them newest first and only accepted logs count against maxFiles
+      const uris = await vscode.workspace.findFiles(includeGlob, excludeGlob, Math.max(maxFiles * 20, 5000));
+      await this.consider(uris.map((u) => u.fsPath));
     } catch (err) {
-      this.log.appendLine(`workspace scan failed: ${err instanceof Error ? err.message : String(err)}`);
+      this.reportProblem('workspace scan failed', err);
     } finally {
       this.scanning = false;
+    }
+  }
+
+  /** Hands candidate files to discovery and watches the accepted ones (up to maxFiles watched paths). */
+  private async consider(paths: string[]): Promise<void> {
+    const fresh = paths.filter((p) => !this.isIgnored(p) && !this.watcher.runForFile(p) && !this.watchedPaths.has(p) && this.discovery.matches(p));
+    const room = this.settings.watch.maxFiles - this.watchedPaths.size;
+    if (fresh.length === 0 || room <= 0) return;
+    const found = await this.discovery.offer(fresh, room);
+    for (const f of found) {
+      if (this.watchedPaths.size >= this.settings.watch.maxFiles) break;
+      if (this.isIgnored(f.path) || this.watcher.runForFile(f.path)) continue;
+      await this.watch(f.path);
     }
   }
 
@@ -194,8 +225,9 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
       this.watcherSub.dispose();
       this.watcher.dispose();
       this.wrapped.clear();
-      this.watcher = new LogWatcher(ingestOptions(settings, this.workerScript));
+      this.watcher = new LogWatcher(this.withErrorReporting(ingestOptions(settings, this.workerScript)));
       this.watcherSub = this.watcher.onUpdate((u) => this.handleUpdate(u));
+      this.discovery = this.makeDiscovery();
       for (const p of paths) await this.watch(p);
       await this.discover();
     } else {
@@ -220,6 +252,7 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
     this.watcher.dispose();
     this.updateEmitter.dispose();
     this.findingsEmitter.dispose();
+    this.problemEmitter.dispose();
   }
 
   // ---- internals ----
@@ -245,7 +278,12 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
     this.checkers.delete(runId);
     const w = this.wrap(run);
     w.sync();
-    this.setFindings(runId, this.checkerFor(runId).update(run));
+    try {
+      this.setFindings(runId, this.checkerFor(runId).update(run));
+    } catch (err) {
+      this.reportProblem(`checks failed on ${run.root}`, err, runId);
+      this.checkers.delete(runId);
+    }
     this.whenSummarized(run);
   }
 
@@ -261,14 +299,19 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
     const w = this.wrap(run);
     const extra = w.sync();
     let findings: readonly Finding[];
+    let checked = true;
     try {
       findings = this.checkerFor(u.runId).update(run, u);
     } catch (err) {
-      this.log.appendLine(`checks failed on ${run.root}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-      findings = [];
+      checked = false;
+      // Keep what the Problems panel shows (the last good findings) and say what failed: the output
+      // channel has the stack, the status bar a warning state until the next successful check.
+      this.reportProblem(`checks failed on ${run.root}`, err, u.runId);
+      this.checkers.delete(u.runId); // the tracker state may be inconsistent: start afresh next time
+      findings = this.findingsByRun.get(u.runId) ?? [];
     }
     this.updateEmitter.fire(extra.length ? { ...u, appended: [...u.appended, ...extra] } : u);
-    this.setFindings(u.runId, findings);
+    this.setFindings(u.runId, findings, checked);
     this.whenSummarized(run);
   }
 
@@ -276,17 +319,57 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
   private whenSummarized(run: RunView): void {
     const pending = pendingSummaries(run.logitRecords());
     if (!pending) return;
-    void pending.then(() => {
-      if (this.watcher.getRun(run.id) !== run) return;
-      const extra = this.wrap(run).sync();
-      this.setFindings(run.id, this.checkerFor(run.id).update(run));
-      if (extra.length) this.updateEmitter.fire({ runId: run.id, reset: false, appended: extra, logitRecordsFrom: run.logitRecords().length });
-    });
+    this.summariesInFlight++;
+    void pending
+      .then(() => {
+        if (this.watcher.getRun(run.id) !== run) return;
+        const extra = this.wrap(run).sync();
+        this.setFindings(run.id, this.checkerFor(run.id).update(run));
+        if (extra.length) this.updateEmitter.fire({ runId: run.id, reset: false, appended: extra, logitRecordsFrom: run.logitRecords().length });
+      })
+      .catch((err: unknown) => this.reportProblem(`checking the logged batches of ${run.root} failed`, err, run.id))
+      .finally(() => this.summariesInFlight--);
   }
 
-  private setFindings(runId: string, findings: readonly Finding[]): void {
+  /** `checked`: the findings come from a check that ran through (clears the run's internal error). */
+  private setFindings(runId: string, findings: readonly Finding[], checked = true): void {
+    if (checked && this.problemRuns.delete(runId)) this.problemEmitter.fire();
     this.findingsByRun.set(runId, findings);
     this.findingsEmitter.fire({ runId });
+  }
+
+  /** Sidecar summaries being read (the "settled" signal waits for them). */
+  private summariesInFlight = 0;
+
+  /**
+   * Where reading and checking stand, for tests and benches: every followed file with the bytes read
+   * (settled when equal to its size on disk, not busy and no update pending) and the summaries in flight.
+   */
+  readState(): { files: ReturnType<LogWatcher['readState']>; summariesInFlight: number; scanning: boolean } {
+    return { files: this.watcher.readState(), summariesInFlight: this.summariesInFlight, scanning: this.scanning };
+  }
+
+  // ---- internal errors: visible, never swallowed ----
+  private readonly problemEmitter = new vscode.EventEmitter<void>();
+  /** Fires when the set of runs with an internal error changes (the status bar shows a warning state). */
+  readonly onDidChangeProblems = this.problemEmitter.event;
+  /** run id ('' for errors not tied to a run) → the last internal error's message. */
+  private readonly problemRuns = new Map<string, string>();
+
+  /** Internal errors that are still current (a later successful check of the run clears its entry). */
+  problems(): readonly string[] {
+    return [...this.problemRuns.values()];
+  }
+
+  private reportProblem(what: string, err: unknown, runId = ''): void {
+    const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    this.log.error(`${what}: ${detail}`);
+    this.problemRuns.set(runId, `${what}: ${err instanceof Error ? err.message : String(err)}`);
+    this.problemEmitter.fire();
+  }
+
+  private withErrorReporting(o: IngestOptions): IngestOptions {
+    return { ...o, onListenerError: (err, runId) => this.reportProblem(`an update of run ${runId} failed`, err, runId) };
   }
 
   private forget(runId: string, announce: boolean): void {

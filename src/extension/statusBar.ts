@@ -33,9 +33,15 @@ export class StatusBar implements vscode.Disposable {
   private focusedRunId: string | undefined;
   private lastUpdatedRunId: string | undefined;
   private readonly subs: vscode.Disposable[] = [];
+  private notice: string | undefined;
 
-  constructor(private readonly manager: RunManagerApi) {
+  constructor(
+    private readonly manager: RunManagerApi,
+    /** Internal errors (checks that threw, failed reads): shown as a warning state until they clear. */
+    private readonly internal?: { problems(): readonly string[]; readonly onDidChangeProblems: vscode.Event<void>; readonly showLogCommand: string },
+  ) {
     this.item.name = 'LossWatch';
+    if (internal) this.subs.push(internal.onDidChangeProblems(() => this.render()));
     this.subs.push(
       manager.onDidUpdateRun((u) => {
         if (!u.removed) this.lastUpdatedRunId = u.runId;
@@ -59,10 +65,36 @@ export class StatusBar implements vscode.Disposable {
     return this.manager.runs()[0];
   }
 
+  /** A note shown in the tooltip (e.g. workspace settings ignored in Restricted Mode); undefined clears it. */
+  setNotice(text: string | undefined): void {
+    this.notice = text;
+    this.render();
+  }
+
   render(): void {
+    const problems = this.internal?.problems() ?? [];
+    if (problems.length > 0 && this.internal) {
+      // An internal error outranks a run's health: the user must know the checks may be incomplete.
+      const tip = new vscode.MarkdownString(undefined, true);
+      tip.appendText(`LossWatch: ${problems.length} internal error(s) — results may be incomplete.\n${problems.slice(0, 5).join('\n')}\nClick to open the LossWatch log.`);
+      this.item.text = `$(warning) LossWatch: internal error`;
+      this.item.tooltip = tip;
+      this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+      this.item.command = { title: 'Open the LossWatch log', command: this.internal.showLogCommand };
+      this.item.show();
+      return;
+    }
     const run = this.currentRun();
     if (!run) {
-      this.item.hide();
+      if (!this.notice) {
+        this.item.hide();
+        return;
+      }
+      this.item.text = '$(shield) LossWatch';
+      this.item.tooltip = new vscode.MarkdownString(undefined, true).appendText(`LossWatch\n${this.notice}`);
+      this.item.backgroundColor = undefined;
+      this.item.command = undefined;
+      this.item.show();
       return;
     }
     const findings = this.manager.findings(run.id);
@@ -77,7 +109,7 @@ export class StatusBar implements vscode.Disposable {
     const errors = findings.filter((f) => f.severity === 'error').length;
     const warnings = findings.filter((f) => f.severity === 'warning').length;
     const tip = new vscode.MarkdownString(undefined, true);
-    tip.appendText(`LossWatch — ${run.name}\n${errors} error(s), ${warnings} warning(s)\n${run.root}\nClick to open the dashboard.`);
+    tip.appendText(`LossWatch — ${run.name}\n${errors} error(s), ${warnings} warning(s)\n${run.root}\nClick to open the dashboard.${this.notice ? `\n\n${this.notice}` : ''}`);
     this.item.tooltip = tip;
     this.item.backgroundColor =
       health === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : health === 'warning' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;

@@ -1,80 +1,14 @@
 // Format detection by file name and content, glob overrides, default watch globs, run grouping.
 import * as path from 'node:path';
+import { matchGlob } from './globs';
 import { looksLikeTfRecord } from './parsers/tfevents';
 
 export type FormatName = 'jsonl' | 'csv' | 'hf-trainer-state' | 'tfevents' | 'mlflow' | 'text';
 
-/** Workspace globs covering every supported format. */
-export const DEFAULT_WATCH_GLOBS: string[] = [
-  '**/*.jsonl',
-  '**/*.ndjson',
-  '**/metrics.csv',
-  '**/results.csv',
-  '**/history.csv',
-  '**/*training*.csv',
-  '**/*log*.csv',
-  '**/*.tsv',
-  '**/trainer_state.json',
-  '**/events.out.tfevents.*',
-  '**/mlruns/*/*/metrics/**',
-  '**/*.log',
-];
-
-const globCache = new Map<string, RegExp>();
-
-/** Glob → RegExp: `**` (any depth), `*`, `?`, `{a,b}`, `[…]`. Paths use '/' separators. */
-export function globToRegExp(glob: string): RegExp {
-  let re = globCache.get(glob);
-  if (re) return re;
-  let out = '';
-  let inBrace = 0;
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*') {
-      if (glob[i + 1] === '*') {
-        i++;
-        if (glob[i + 1] === '/') {
-          i++;
-          out += '(?:.*/)?';
-        } else out += '.*';
-      } else out += '[^/]*';
-    } else if (c === '?') out += '[^/]';
-    else if (c === '{') {
-      inBrace++;
-      out += '(?:';
-    } else if (c === '}' && inBrace > 0) {
-      inBrace--;
-      out += ')';
-    } else if (c === ',' && inBrace > 0) out += '|';
-    else if (c === '[') {
-      const end = glob.indexOf(']', i + 1);
-      if (end < 0) out += '\\[';
-      else {
-        out += '[' + glob.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\') + ']';
-        i = end;
-      }
-    } else out += c.replace(/[.+^$()|\\\]]/g, '\\$&');
-  }
-  try {
-    re = new RegExp('^' + out + '$');
-  } catch {
-    re = /^\b$/; // never matches
-  }
-  globCache.set(glob, re);
-  return re;
-}
+export { DEFAULT_WATCH_GLOBS, globToRegExp, matchGlob } from './globs';
 
 function slash(p: string): string {
   return p.split(path.sep).join('/');
-}
-
-/** True when `glob` matches the absolute path, a path suffix (for `**`-less relative globs) or the basename. */
-export function matchGlob(glob: string, filePath: string): boolean {
-  const p = slash(filePath);
-  const re = globToRegExp(slash(glob));
-  if (re.test(p) || re.test(path.posix.basename(p))) return true;
-  if (!glob.startsWith('/') && !glob.startsWith('**')) return globToRegExp('**/' + slash(glob)).test(p);
-  return false;
 }
 
 /** mlruns/<exp>/<run>/metrics/<key…>: returns the run dir and metric key. */
@@ -94,6 +28,14 @@ function isBinary(head: Uint8Array): boolean {
     if (c < 8 || (c > 13 && c < 32 && c !== 27)) bad++;
   }
   return bad > n / 20;
+}
+
+const TEXT_EXT = /\.(jsonl|ndjson|json|csv|tsv|log|txt|out)$/;
+
+/** The bytes before the first NUL (NUL-padded tails after a crash). */
+export function untilNul(head: Uint8Array): Uint8Array {
+  const z = head.indexOf(0);
+  return z < 0 ? head : head.subarray(0, z);
 }
 
 function firstLine(head: Uint8Array): string {
@@ -134,13 +76,15 @@ export function detectFormat(
   if (lower.startsWith('events.out.tfevents.')) return 'tfevents';
   if (lower === 'trainer_state.json') return 'hf-trainer-state';
   if (mlflowParts(filePath)) return 'mlflow';
+  // known text extensions are never binary: a crash can leave NUL padding, read up to it
+  if (TEXT_EXT.test(lower)) head = untilNul(head);
+  else if (head.length > 0 && isBinary(head)) return looksLikeTfRecord(head) ? 'tfevents' : undefined;
   if (head.length === 0) {
     if (/\.(jsonl|ndjson)$/.test(lower)) return 'jsonl';
     if (/\.(csv|tsv)$/.test(lower)) return 'csv';
     if (/\.(log|txt|out)$/.test(lower)) return 'text';
     return undefined;
   }
-  if (isBinary(head)) return looksLikeTfRecord(head) ? 'tfevents' : undefined;
   const line = firstLine(head);
   if (/\.(jsonl|ndjson)$/.test(lower)) return 'jsonl';
   if (/\.json$/.test(lower)) {

@@ -6,13 +6,22 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 
+// Only regular files are read: a FIFO, socket or device matched as a log would block a reader forever
+// (an `open` of a FIFO waits for a writer and ties up a libuv thread). Files are stat'ed first, opened
+// non-blocking and re-checked with fstat on the descriptor (the path may be swapped in between).
+// Reads are bounded: buffers are sized to the file (at most `chunkBytes`), whole-file formats are read in
+// slices of at most 64 MiB and refused past `maxWholeBytes`.
 export type RestartReason = 'truncated' | 'rewritten' | 'replaced' | 'recreated';
 
 export interface FollowerHooks {
   /** Appended bytes, in order. The buffer is reused after the call returns: copy what you keep. */
   data(chunk: Uint8Array): void;
-  /** Whole-file mode: the complete current content. */
-  whole?(content: Uint8Array): void;
+  /**
+   * Whole-file mode: the complete current content. Returns a reason string when the content is incomplete
+   * (caught mid-write): the file is read again after a quiet period, and if it is still incomplete and
+   * unchanged the reason is reported through `ioError`.
+   */
+  whole?(content: Uint8Array): string | void;
   /** The file restarts from byte 0 (everything read from it before is void). */
   restart(reason: RestartReason): void;
   /** The file was deleted. Following continues: it restarts if the file comes back. */
@@ -33,9 +42,62 @@ export interface FollowerOptions {
   safetyPollMs?: number;
   /** false: read once, never watch (CLI). */
   watch?: boolean;
+  /** Whole-file mode: files larger than this are not read (reported once); default 256 MiB. */
+  maxWholeBytes?: number;
+  /** Whole-file mode: quiet time before an incomplete file is read again; default 1000 ms. */
+  wholeRetryMs?: number;
+}
+
+/** Largest single read (a read length must fit in an int32 and should not pin huge buffers). */
+export const MAX_READ = 64 << 20;
+export const DEFAULT_MAX_WHOLE = 256 << 20;
+const O_NONBLOCK = fs.constants.O_NONBLOCK ?? 0;
+
+function kindOf(st: fs.Stats): string {
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  if (st.isDirectory()) return 'a folder';
+  return 'not a regular file';
+}
+
+export class NotRegularFileError extends Error {
+  readonly code = 'ENOTREG';
+  constructor(file: string, st: fs.Stats) {
+    super(`${file}: ${kindOf(st)}, not a regular file: not read`);
+  }
+}
+
+/**
+ * Opens a regular file for reading without ever blocking: stat first (FIFOs, sockets and devices are
+ * refused), open with O_NONBLOCK (an open of a FIFO swapped in meanwhile returns at once), then fstat on the
+ * descriptor. Throws NotRegularFileError for anything but a regular file, or the fs error.
+ */
+export async function openRegular(file: string): Promise<fsp.FileHandle> {
+  const st = await fsp.stat(file);
+  if (!st.isFile()) throw new NotRegularFileError(file, st);
+  const fh = await fsp.open(file, fs.constants.O_RDONLY | O_NONBLOCK);
+  try {
+    const own = await fh.stat();
+    if (!own.isFile()) throw new NotRegularFileError(file, own);
+  } catch (e) {
+    await fh.close().catch(() => undefined);
+    throw e;
+  }
+  return fh;
 }
 
 const HEAD = 512;
+const EMPTY = new Uint8Array(0);
+/**
+ * An uninitialised byte array (only the bytes a read filled are ever delivered). A plain Uint8Array view,
+ * not a Buffer: parsers rely on Uint8Array semantics (`slice` copies; Buffer's `slice` would share memory).
+ */
+function uninit(n: number): Uint8Array {
+  const b = Buffer.allocUnsafeSlow(n);
+  return new Uint8Array(b.buffer, b.byteOffset, n);
+}
+const mib = (n: number): string => `${(n / (1 << 20)).toFixed(n < 10 << 20 ? 1 : 0)} MiB`;
 
 // ---- shared directory watchers ----
 const dirWatchers = new Map<string, { w: fs.FSWatcher | undefined; subs: Set<(name: string | null) => void> }>();
@@ -80,6 +142,75 @@ function watchDir(dir: string, cb: (name: string | null) => void): () => void {
   };
 }
 
+/**
+ * The first `max` bytes of a small side file (MLflow meta.yaml) as UTF-8, or undefined when it is missing
+ * or not a regular file. Synchronous but never blocking: O_NONBLOCK open, fstat check, one bounded read
+ * (a FIFO or /dev/zero under that name would otherwise hang or exhaust memory).
+ */
+export function readSmallRegularSync(file: string, max: number): string | undefined {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+  try {
+    if (!fs.fstatSync(fd).isFile()) return undefined;
+    const b = Buffer.alloc(max);
+    const n = fs.readSync(fd, b, 0, max, 0);
+    return b.toString('utf8', 0, n);
+  } catch {
+    return undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+// ---- shared safety polls ----
+// One timer per interval for all followers; each tick re-checks at most SAFETY_BATCH of them, round-robin:
+// with thousands of followed files a timer and a stat per file per second would keep the thread pool busy
+// forever. Up to SAFETY_BATCH files each is still checked every interval; more share the ticks.
+const SAFETY_BATCH = 256;
+interface SafetyGroup {
+  list: Follower[];
+  next: number;
+  timer: NodeJS.Timeout;
+}
+const safetyGroups = new Map<number, SafetyGroup>();
+
+function addSafety(ms: number, f: Follower): () => void {
+  let g = safetyGroups.get(ms);
+  if (!g) {
+    const group: SafetyGroup = {
+      list: [],
+      next: 0,
+      timer: setInterval(() => {
+        const n = Math.min(SAFETY_BATCH, group.list.length);
+        for (let k = 0; k < n; k++) {
+          if (group.next >= group.list.length) group.next = 0;
+          group.list[group.next++]!.trigger();
+        }
+      }, ms),
+    };
+    group.timer.unref?.();
+    g = group;
+    safetyGroups.set(ms, g);
+  }
+  g.list.push(f);
+  const group = g;
+  return () => {
+    const i = group.list.indexOf(f);
+    if (i >= 0) {
+      group.list.splice(i, 1);
+      if (group.next > i) group.next--;
+    }
+    if (group.list.length === 0) {
+      clearInterval(group.timer);
+      if (safetyGroups.get(ms) === group) safetyGroups.delete(ms);
+    }
+  };
+}
+
 export class Follower {
   /** Bytes of the current file consumed so far. */
   offset = 0;
@@ -88,14 +219,28 @@ export class Follower {
   private dev = -1;
   private mtimeMs = -1;
   private head: Uint8Array = new Uint8Array(0);
-  private buf: Uint8Array;
-  private buf2: Uint8Array | undefined; // read-ahead buffer (allocated for multi-slice reads only)
+  // read buffers, sized to what is read (at most chunkBytes) and grown geometrically: thousands of small
+  // followed files must not each pin a chunk-sized buffer
+  private buf: Uint8Array = EMPTY;
+  private buf2: Uint8Array = EMPTY; // read-ahead buffer (multi-slice reads only)
+  private readonly chunk: number;
+  private reportedKind = false;
+  private openReported = '';
+  private retry: NodeJS.Timeout | undefined;
+  private wholeTries = 0;
+  private wholeKey = '';
+  private wholeReported = '';
+  private forceWhole = false;
   private running: Promise<void> | undefined;
+  /** A read pass is running or queued (tests and the extension's "settled" signal). */
+  get busy(): boolean {
+    return this.running !== undefined || this.again;
+  }
   private again = false;
   private disposed = false;
   private present = false;
   private timer: NodeJS.Timeout | undefined;
-  private safety: NodeJS.Timeout | undefined;
+  private safety: (() => void) | undefined;
   private unwatch: (() => void) | undefined;
   private kick: NodeJS.Immediate | undefined;
   private first = true;
@@ -107,7 +252,14 @@ export class Follower {
     private readonly hooks: FollowerHooks,
     private readonly opts: FollowerOptions = {},
   ) {
-    this.buf = new Uint8Array(opts.chunkBytes ?? 1 << 20);
+    this.chunk = Math.max(1, Math.min(opts.chunkBytes ?? 1 << 20, MAX_READ));
+  }
+
+  /** A buffer of at least min(need, chunk) bytes (contents undefined: reads overwrite what is delivered). */
+  private sized(b: Uint8Array, need: number): Uint8Array {
+    const want = Math.min(this.chunk, Math.max(1, need));
+    if (b.length >= want) return b;
+    return uninit(Math.min(this.chunk, Math.max(want, b.length * 2)));
   }
 
   /** First read; then watching starts (unless watch: false). */
@@ -124,10 +276,7 @@ export class Follower {
         if (name === null || name === base) this.trigger();
       });
       const safety = this.opts.safetyPollMs ?? 1000;
-      if (safety > 0) {
-        this.safety = setInterval(() => this.trigger(), safety);
-        this.safety.unref?.();
-      }
+      if (safety > 0) this.safety = addSafety(safety, this);
     }
   }
 
@@ -244,13 +393,23 @@ export class Follower {
       }
       return;
     }
-    if (!st.isFile()) return;
+    if (!st.isFile()) {
+      this.reportKind(st);
+      return;
+    }
     if (!this.fh) {
       const wasGone = !this.present && !this.first;
       try {
-        this.fh = await fsp.open(this.path, 'r');
-      } catch {
+        this.fh = await openRegular(this.path);
+      } catch (e) {
+        if (e instanceof NotRegularFileError) this.reportKind(st, e.message);
+        else if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.reportOpen(e); // EACCES, EMFILE…: say so, retry later
         return; // vanished in between; next pass
+      }
+      this.openReported = '';
+      if (this.disposed) {
+        await this.closeFh();
+        return;
       }
       const own = await this.fh.stat();
       this.ino = own.ino;
@@ -280,10 +439,25 @@ export class Follower {
       this.first = false;
     } else if (this.opts.whole) {
       const own = await this.fh.stat();
-      if (own.mtimeMs !== this.mtimeMs || own.size !== this.offset) delivered = (await this.readWhole(own)) || delivered;
+      const force = this.forceWhole;
+      this.forceWhole = false;
+      if (force || own.mtimeMs !== this.mtimeMs || own.size !== this.offset) delivered = (await this.readWhole(own)) || delivered;
     }
     this.first = false;
     if (delivered) this.hooks.settled();
+  }
+
+  private reportOpen(e: unknown): void {
+    const msg = `${this.path}: cannot open: ${e instanceof Error ? e.message : String(e)}`;
+    if (msg === this.openReported) return;
+    this.openReported = msg;
+    this.hooks.ioError?.(msg);
+  }
+
+  private reportKind(st: fs.Stats, message?: string): void {
+    if (this.reportedKind) return;
+    this.reportedKind = true;
+    this.hooks.ioError?.(message ?? new NotRegularFileError(this.path, st).message);
   }
 
   private async restart(reason: RestartReason): Promise<void> {
@@ -313,6 +487,7 @@ export class Follower {
   private async readTo(size: number): Promise<boolean> {
     let any = false;
     // Double buffering: the next slice is read (libuv thread pool) while this one is parsed.
+    this.buf = this.sized(this.buf, size - this.offset);
     let cur = this.buf;
     let next: Promise<{ bytesRead: number }> | undefined;
     const start = (into: Uint8Array, at: number): Promise<{ bytesRead: number }> | undefined => {
@@ -331,8 +506,8 @@ export class Follower {
         if (bytesRead <= 0 || this.disposed || this.offset !== at) break;
         const chunk = cur.subarray(0, bytesRead);
         if (this.offset + bytesRead < size) {
-          const other = (this.buf2 ??= new Uint8Array(this.buf.length));
-          const alt = cur === this.buf ? other : this.buf;
+          if (this.buf2.length < this.buf.length) this.buf2 = uninit(this.buf.length);
+          const alt = cur === this.buf ? this.buf2 : this.buf;
           at = this.offset + bytesRead;
           next = start(alt, at);
           cur = alt;
@@ -361,25 +536,68 @@ export class Follower {
   private async readWhole(own: fs.Stats): Promise<boolean> {
     if (!this.fh) return false;
     const size = own.size;
+    const cap = this.opts.maxWholeBytes ?? DEFAULT_MAX_WHOLE;
+    this.offset = size;
+    this.mtimeMs = own.mtimeMs;
+    if (size > cap) {
+      const msg = `${this.path}: ${mib(size)} is larger than the ${mib(cap)} limit for whole-file formats (setting losswatch.limits.wholeFileMiB): not read`;
+      if (this.wholeReported !== msg) {
+        this.wholeReported = msg;
+        this.hooks.ioError?.(msg);
+      }
+      return true;
+    }
+    // in slices of at most MAX_READ bytes: one read of the whole size fails past 2 GiB (int32 length)
     const out = new Uint8Array(size);
     let at = 0;
-    while (at < size) {
-      const { bytesRead } = await this.fh.read(out, at, size - at, at);
+    while (at < size && !this.disposed) {
+      const { bytesRead } = await this.fh.read(out, at, Math.min(MAX_READ, size - at), at);
       if (bytesRead <= 0) break;
       at += bytesRead;
     }
+    if (this.disposed) return false;
     this.offset = at;
-    this.mtimeMs = own.mtimeMs;
     this.stats.bytes += at;
-    this.hooks.whole?.(out.subarray(0, at));
+    const incomplete = this.hooks.whole?.(out.subarray(0, at));
+    if (typeof incomplete === 'string') this.incompleteWhole(incomplete, `${at}:${own.mtimeMs}`);
+    else {
+      this.wholeTries = 0;
+      this.wholeReported = '';
+    }
     return true;
+  }
+
+  /** An incomplete whole file: read it again after a quiet period; still incomplete and unchanged: report. */
+  private incompleteWhole(reason: string, key: string): void {
+    if (key !== this.wholeKey) {
+      this.wholeKey = key;
+      this.wholeTries = 0;
+    }
+    if (this.opts.watch === false || this.wholeTries >= 2) {
+      const msg = `${this.path}: unreadable: ${reason}`;
+      if (this.wholeReported !== msg) {
+        this.wholeReported = msg;
+        this.hooks.ioError?.(msg);
+      }
+      return;
+    }
+    this.wholeTries++;
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      this.forceWhole = true;
+      this.trigger();
+    }, this.opts.wholeRetryMs ?? 1000);
+    this.retry.unref?.();
   }
 
   dispose(): void {
     this.disposed = true;
     if (this.timer) clearInterval(this.timer);
-    if (this.safety) clearInterval(this.safety);
+    this.safety?.();
+    this.safety = undefined;
     if (this.kick) clearImmediate(this.kick);
+    if (this.retry) clearTimeout(this.retry);
     this.unwatch?.();
     this.unwatch = undefined;
     void this.closeFh();

@@ -3,6 +3,8 @@ export type { FormatName } from './detect';
 export { DEFAULT_WATCH_GLOBS, detectFormat, globToRegExp, matchGlob, runRootOf } from './detect';
 export type { IngestOptions } from './watcher';
 export { LogWatcher, listLogFiles } from './watcher';
+export { Discovery, readHead, sniff, SNIFF_BYTES } from './discovery';
+export { ACTIVATION_EVENTS, WATCH_GLOB_TABLE } from './globs';
 export { loadRuns } from './load';
 export { classify, explicitSplit, splitOf } from './roles';
 export { RunStore, SeriesStore } from './store';

@@ -597,7 +597,7 @@ export class RunStore implements RunView {
   format: string;
   generation = 0;
   /** Run metadata that is not a step point (HF `train_loss`, `train_runtime`, …). */
-  readonly meta: Record<string, number | string> = {};
+  readonly meta: Record<string, number | string> = Object.create(null) as Record<string, number | string>; // keys come from logs (`__proto__`)
   private readonly fileRefs: FileRef[] = [];
   private readonly seriesMap = new Map<string, SeriesStore>();
   private seriesList: SeriesStore[] = [];
@@ -642,6 +642,12 @@ export class RunStore implements RunView {
       this.fileRefs.push({ path, binary });
     }
     return i;
+  }
+
+  /** Gives file `from`'s slot to `to` (a longer copy of the same history replaces it; its points were dropped). */
+  replaceFile(from: string, to: string): void {
+    const i = this.fileRefs.findIndex((f) => f.path === from);
+    if (i >= 0 && !this.hasFile(to)) this.fileRefs[i] = { ...this.fileRefs[i]!, path: to };
   }
 
   hasFile(path: string): boolean {

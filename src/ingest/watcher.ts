@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import type { LogitRecord, RunUpdate, RunView, Split } from '../core/model';
-import { DEFAULT_WATCH_GLOBS, detectFormat, type FormatName, matchGlob, runRootOf } from './detect';
+import { detectFormat, type FormatName } from './detect';
+import { Discovery, groupOf, primarySourcesOf, readHead } from './discovery';
 import { Follower, type RestartReason } from './follower';
 import { LineReader } from './lines';
 import { CsvParser } from './parsers/csv';
@@ -31,6 +32,13 @@ export interface IngestOptions {
   workerScript?: string;
   /** Burst coalescing window for update events, default 100. */
   coalesceMs?: number;
+  /**
+   * Told when an update listener throws (the watcher goes on with the other listeners and later
+   * updates): the extension logs it and shows a warning state. Default: `console.error`.
+   */
+  onListenerError?: (err: unknown, runId: string) => void;
+  /** Whole-file formats (trainer_state.json) larger than this many bytes are not read; default 256 MiB. */
+  maxWholeBytes?: number;
 }
 
 interface InternalOptions extends IngestOptions {
@@ -144,11 +152,15 @@ interface RunState {
   lastEmit: number;
   timer: NodeJS.Timeout | undefined;
   visible: boolean;
+  /** Hugging Face output folder: every trainer_state.json snapshot (path → size); the longest is followed */
+  snapshots?: Map<string, number>;
+  /** files followed only as a cross-check of the primary source (HF `runs/<name>/events.out.tfevents.*`) */
+  cross?: { file: FileState; shadow: RunState }[];
 }
 
 type Listener = (u: RunUpdate) => void;
 
-const GENERIC_NAMES = new Set(['metrics.csv', 'results.csv', 'trainer_state.json', 'history.csv', 'log.txt', 'train.log', 'metrics.jsonl', 'log.jsonl', 'training.log']);
+const GENERIC_NAMES = new Set(['metrics.csv', 'metrics.json', 'results.csv', 'trainer_state.json', 'history.csv', 'log.txt', 'train.log', 'metrics.jsonl', 'log.jsonl', 'training.log']);
 
 export class LogWatcher {
   private readonly runsById = new Map<string, RunState>();
@@ -157,10 +169,12 @@ export class LogWatcher {
   private readonly folders = new Map<string, { dispose(): void }>();
   private readonly adding = new Map<string, Promise<RunView | undefined>>();
   private readonly opts: InternalOptions;
+  private readonly discovery: Discovery;
   private disposed = false;
 
   constructor(options: IngestOptions = {}) {
     this.opts = { ...options };
+    this.discovery = new Discovery({ formatOverrides: options.formatOverrides, textPatterns: options.textPatterns });
   }
 
   /** Start following a log file or a run folder (TensorBoard run dir, MLflow run dir); resolves after the first read. Idempotent. */
@@ -175,16 +189,28 @@ export class LogWatcher {
       return undefined;
     }
     if (st.isDirectory()) {
-      const files = await listLogFiles(abs, this.opts.formatOverrides);
-      let first: RunView | undefined;
-      for (const f of files) {
-        const r = await this.addFile(f);
-        first ??= r;
-      }
+      const first = await this.scanFolder(abs);
       if (this.opts.watch !== false && !this.folders.has(abs)) this.folders.set(abs, this.watchFolder(abs));
       return first;
     }
+    if (!st.isFile()) return undefined; // a FIFO, socket or device is never a log
     return this.addFile(abs);
+  }
+
+  /** Adds the files of `dir` that discovery accepts and that are not followed yet; returns the first run. */
+  private async scanFolder(dir: string): Promise<RunView | undefined> {
+    const files = (await this.discovery.walk(dir)).filter((f) => !this.fileToRun.has(f));
+    const found = await this.discovery.offer(files);
+    // trainer_state.json snapshots first, the longest first (the others are then only remembered, and
+    // the event files join an existing run); then the rest by path
+    const hf = (f: { format: FormatName }): number => (f.format === 'hf-trainer-state' ? 0 : 1);
+    found.sort((a, b) => hf(a) - hf(b) || (hf(a) === 0 ? b.size - a.size : 0) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    let first: RunView | undefined;
+    for (const f of found) {
+      const r = await this.addFile(f.path, f.format);
+      first ??= r;
+    }
+    return first;
   }
 
   private watchFolder(dir: string): { dispose(): void } {
@@ -194,7 +220,7 @@ export class LogWatcher {
       if (busy || this.disposed) return;
       busy = true;
       try {
-        for (const f of await listLogFiles(dir, this.opts.formatOverrides)) if (!this.fileToRun.has(f)) await this.addFile(f);
+        await this.scanFolder(dir);
       } finally {
         busy = false;
       }
@@ -204,7 +230,7 @@ export class LogWatcher {
     return { dispose: () => clearInterval(t) };
   }
 
-  private addFile(abs: string): Promise<RunView | undefined> {
+  private addFile(abs: string, known?: FormatName): Promise<RunView | undefined> {
     if (this.disposed) return Promise.resolve(undefined);
     const existing = this.fileToRun.get(abs);
     if (existing) return Promise.resolve(existing.store);
@@ -212,38 +238,47 @@ export class LogWatcher {
     // follower: two would each append every point (doubled steps) into the same run
     const pending = this.adding.get(abs);
     if (pending) return pending;
-    const p = this.addFileNow(abs).finally(() => {
+    const p = this.addFileNow(abs, known).finally(() => {
       if (this.adding.get(abs) === p) this.adding.delete(abs);
     });
     this.adding.set(abs, p);
     return p;
   }
 
-  private async addFileNow(abs: string): Promise<RunView | undefined> {
-    let head: Uint8Array;
-    try {
-      const fh = await fsp.open(abs, 'r');
-      try {
-        const b = new Uint8Array(65536);
-        const { bytesRead } = await fh.read(b, 0, b.length, 0);
-        head = b.subarray(0, bytesRead);
-      } finally {
-        await fh.close();
-      }
-    } catch {
-      return undefined;
-    }
+  private async addFileNow(abs: string, known?: FormatName): Promise<RunView | undefined> {
+    // regular files only, opened O_NONBLOCK (a FIFO never blocks a thread)
+    const head = await readHead(abs);
+    if (!head) return undefined;
     if (this.disposed) return undefined; // disposed meanwhile: no follower that nobody would stop
-    const format = detectFormat(abs, head, this.opts.formatOverrides);
+    const format = known ?? detectFormat(abs, head.bytes, this.opts.formatOverrides);
     if (!format) return undefined;
-    const { root, prefix, split } = runRootOf(abs, format);
+    const group = await groupOf(abs, format);
+    if (this.disposed || this.fileToRun.has(abs)) return this.fileToRun.get(abs)?.store;
+    const { root, prefix, split } = group;
+    const name = this.runsById.has(root) ? '' : await runName(root, abs, format);
+    if (this.disposed || this.fileToRun.has(abs)) return this.fileToRun.get(abs)?.store;
     let run = this.runsById.get(root);
     if (!run) {
-      const store = new RunStore(root, runName(root, abs, format), root, format);
-      run = { store, files: new Map(), marked: new Map(), flushGen: 0, logitFrom: -1, reset: false, removed: false, errorsChanged: false, lastEmit: 0, timer: undefined, visible: true };
+      run = newRunState(new RunStore(root, name || path.basename(root), root, format));
       this.runsById.set(root, run);
     }
     const r = run;
+    if (group.role === 'snapshot') {
+      // one of the trainer_state.json copies of a Hugging Face run: follow only the longest
+      r.snapshots ??= new Map();
+      r.snapshots.set(abs, head.size);
+      const active = [...r.files.values()].find((f) => f.format === 'hf-trainer-state');
+      if (active && (r.snapshots.get(active.path) ?? 0) >= head.size) {
+        this.fileToRun.set(abs, r);
+        return r.visible ? r.store : undefined;
+      }
+      if (active) {
+        this.dropFile(r, active, false);
+        r.store.replaceFile(active.path, abs);
+      }
+    } else if (group.role === 'cross-check') {
+      return this.addCrossCheck(r, abs, format, prefix, split ?? 'none');
+    }
     const binary = format === 'tfevents';
     const fileIdx = r.store.fileIndex(abs, binary);
     const sink = new FileSink(r, abs, fileIdx, abs);
@@ -261,6 +296,7 @@ export class LogWatcher {
     if (!whole) fsState.reader = this.makeReader(format, sink, abs, prefix, hint);
     else fsState.known = [];
     const useWorker = (format === 'jsonl' || format === 'csv') && !!this.opts.workerScript;
+    if (r.snapshots) r.snapshots.set(abs, head.size);
     fsState.follower = new Follower(
       abs,
       {
@@ -274,13 +310,104 @@ export class LogWatcher {
           : undefined,
         ioError: (m) => sink.error(m),
       },
-      { pollIntervalMs: this.opts.pollIntervalMs, whole, watch: this.opts.watch },
+      { pollIntervalMs: this.opts.pollIntervalMs, whole, watch: this.opts.watch, maxWholeBytes: this.opts.maxWholeBytes },
     );
     r.files.set(abs, fsState);
     this.fileToRun.set(abs, r);
+    // files of this folder that became runs of their own before this source existed join as cross-checks
+    if (group.scope) await this.regroup(group.scope, root);
     await fsState.follower.start();
     if (this.opts.watch === false) fsState.reader?.finish();
     return r.store;
+  }
+
+  /** Follows `abs` into a hidden store of the run: a second source of the same metrics, never a second run. */
+  private async addCrossCheck(r: RunState, abs: string, format: FormatName, prefix: string, hint: Split): Promise<RunView | undefined> {
+    const shadow = newRunState(new RunStore(abs, path.basename(abs), abs, format));
+    const sink = new FileSink(shadow, abs, shadow.store.fileIndex(abs, format === 'tfevents'), abs);
+    const fsState: FileState = { path: abs, format, sink, prefix, hint, gone: false, follower: undefined as unknown as Follower };
+    fsState.reader = this.makeReader(format, sink, abs, prefix, hint);
+    const clear = (): void => {
+      clearRunData(shadow);
+    };
+    fsState.follower = new Follower(
+      abs,
+      {
+        data: (chunk) => fsState.reader!.push(chunk),
+        whole: () => undefined,
+        restart: () => clear(),
+        gone: () => clear(),
+        settled: () => {
+          shadow.marked.clear();
+          shadow.flushGen++;
+        },
+        ioError: (m) => sink.error(m),
+      },
+      { pollIntervalMs: this.opts.pollIntervalMs, whole: false, watch: this.opts.watch },
+    );
+    (r.cross ??= []).push({ file: fsState, shadow });
+    this.fileToRun.set(abs, r);
+    await fsState.follower.start();
+    if (this.opts.watch === false) fsState.reader.finish();
+    // the event file was asked for first: its run's primary source is the trainer_state.json
+    if (r.files.size === 0 && !r.snapshots) for (const p of await primarySourcesOf(r.store.root)) await this.addFile(p.path, p.format);
+    return r.visible ? r.store : undefined;
+  }
+
+  /** Runs under `scope` whose files now all group as cross-checks of `root` are removed and re-added into it. */
+  private async regroup(scope: string, root: string): Promise<void> {
+    for (const [id, run] of [...this.runsById]) {
+      if (id === root || run.snapshots || (id !== scope && !id.startsWith(scope + path.sep))) continue;
+      const files = [...run.files.values()].map((f) => ({ path: f.path, format: f.format }));
+      if (files.length === 0) continue;
+      let all = true;
+      for (const f of files) {
+        const g = await groupOf(f.path, f.format);
+        if (g.role !== 'cross-check' || g.root !== root) all = false;
+      }
+      if (!all || this.runsById.get(id) !== run) continue;
+      // only this run's files: its id may be a folder that also holds the new source
+      this.removeFiles([...run.files.keys(), ...(run.cross ?? []).map((c) => c.file.path)]);
+      for (const f of files) await this.addFile(f.path, f.format);
+    }
+  }
+
+  /** Stops following one file of a run without removing the run (a shorter HF snapshot). */
+  private dropFile(r: RunState, f: FileState, forget: boolean): void {
+    f.follower.dispose();
+    r.files.delete(f.path);
+    if (forget) this.fileToRun.delete(f.path);
+    clearRunData(r);
+    r.reset = true;
+  }
+
+  /** The followed HF snapshot went away (checkpoint rotation): follow the longest one left. */
+  private async promoteSnapshot(r: RunState, gone: FileState): Promise<boolean> {
+    if (!r.snapshots) return false;
+    r.snapshots.delete(gone.path);
+    this.dropFile(r, gone, true);
+    let best: { p: string; size: number } | undefined;
+    for (const p of [...r.snapshots.keys()]) {
+      const st = await fsp.stat(p).catch(() => undefined);
+      if (!st?.isFile()) {
+        r.snapshots.delete(p);
+        this.fileToRun.delete(p);
+        continue;
+      }
+      if (!best || st.size > best.size) best = { p, size: st.size };
+    }
+    if (!best) return false;
+    this.fileToRun.delete(best.p);
+    r.store.replaceFile(gone.path, best.p);
+    await this.addFile(best.p, 'hf-trainer-state');
+    this.schedule(r);
+    return true;
+  }
+
+  /** The hidden cross-check store of a run (of `file`, else its first cross-check file), if any. */
+  crossCheck(runId: string, file?: string): RunView | undefined {
+    const cross = this.runsById.get(runId)?.cross ?? [];
+    return (file === undefined ? cross[0] : cross.find((c) => c.file.path === path.resolve(file)))?.shadow.store;
   }
 
   private makeReader(format: FormatName, sink: Sink, file: string, prefix: string, hint: Split): ByteParser {
@@ -300,7 +427,7 @@ export class LogWatcher {
     }
   }
 
-  private applyWhole(r: RunState, f: FileState, content: Uint8Array): void {
+  private applyWhole(r: RunState, f: FileState, content: Uint8Array): string | undefined {
     const pts: { key: string; hint: Split; step: number; value: number; wall: number; epoch: number; line: number }[] = [];
     const keys: { key: string; hint: Split }[] = [];
     const errors: { m: string; line?: number; rec?: number }[] = [];
@@ -312,7 +439,8 @@ export class LogWatcher {
       error: (m, line, record) => errors.push({ m, line, rec: record }),
       meta: (k, v) => meta.push([k, v]),
     };
-    if (!new HfTrainerStateParser().parseWhole(content, rec)) return; // mid-write or empty: wait for the next change
+    const hf = new HfTrainerStateParser();
+    if (!hf.parseWhole(content, rec)) return hf.incomplete; // mid-write or empty: the follower retries, then reports
     const known = f.known ?? [];
     let prefixOk = known.length <= pts.length;
     for (let i = 0; prefixOk && i < known.length; i++) {
@@ -341,22 +469,15 @@ export class LogWatcher {
     ec.clear();
     for (const e of errors) ec.add(e.line, e.rec, e.m);
     for (const [k, v] of meta) r.store.meta[k] = v;
+    return undefined;
   }
 
   /** Drops all data of the run and re-reads every other file of it from byte 0 (resolves when read). */
   private resetRun(r: RunState, except: FileState | undefined): Promise<void> {
-    r.store.reset();
+    clearRunData(r);
     r.reset = true;
-    r.marked.clear();
-    r.flushGen++;
-    r.logitFrom = -1;
     const rereads: Promise<void>[] = [];
-    for (const f of r.files.values()) {
-      f.sink.clearIds();
-      f.reader?.reset();
-      if (f.known) f.known = [];
-      if (f !== except && !f.gone) rereads.push(f.follower.reread().then(() => this.schedule(r)));
-    }
+    for (const f of r.files.values()) if (f !== except && !f.gone) rereads.push(f.follower.reread().then(() => this.schedule(r)));
     return Promise.all(rereads).then(() => undefined);
   }
 
@@ -374,17 +495,16 @@ export class LogWatcher {
 
   private onGone(r: RunState, f: FileState): void {
     f.gone = true;
+    if (r.snapshots && r.snapshots.size > 1 && f.format === 'hf-trainer-state') {
+      void this.promoteSnapshot(r, f).then((ok) => {
+        if (!ok) this.onGone(r, f);
+      });
+      return;
+    }
     if ([...r.files.values()].every((x) => x.gone)) {
       r.visible = false;
-      r.store.reset();
-      r.marked.clear();
-    r.flushGen++;
+      clearRunData(r);
       r.removed = true;
-      for (const x of r.files.values()) {
-        x.sink.clearIds();
-        x.reader?.reset();
-        if (x.known) x.known = [];
-      }
     } else void this.resetRun(r, f);
   }
 
@@ -425,8 +545,13 @@ export class LogWatcher {
     for (const l of [...this.listeners]) {
       try {
         l(u);
-      } catch {
-        /* a listener's failure must not stop the watcher */
+      } catch (err) {
+        // a listener's failure must not stop the watcher, and must not go unseen
+        try {
+          (this.opts.onListenerError ?? ((e: unknown) => console.error('LossWatch: update listener failed', e)))(err, u.runId);
+        } catch {
+          /* the reporter itself failed: nothing more can be done here */
+        }
       }
     }
   }
@@ -440,21 +565,41 @@ export class LogWatcher {
     for (const f of this.fileToRun.keys()) if (f === abs || f.startsWith(abs + path.sep)) targets.push(f);
     const run = this.runsById.get(abs);
     if (run) targets.push(...run.files.keys());
+    if (run?.cross) targets.push(...run.cross.map((c) => c.file.path));
+    if (run?.snapshots) targets.push(...run.snapshots.keys());
+    this.removeFiles(targets);
+  }
+
+  /** Stops following these files; a run left without a followed file is removed (update with removed: true). */
+  private removeFiles(targets: readonly string[]): void {
     for (const t of new Set(targets)) {
       const r = this.fileToRun.get(t);
       if (!r) continue;
-      const f = r.files.get(t);
-      f?.follower.dispose();
-      r.files.delete(t);
       this.fileToRun.delete(t);
+      r.snapshots?.delete(t);
+      const ci = r.cross?.findIndex((c) => c.file.path === t) ?? -1;
+      if (ci >= 0) {
+        r.cross![ci]!.file.follower.dispose();
+        r.cross!.splice(ci, 1);
+        continue;
+      }
+      const f = r.files.get(t);
+      if (!f) continue; // a snapshot that was not followed
+      f.follower.dispose();
+      r.files.delete(t);
       if (r.files.size === 0) {
         if (r.timer) clearTimeout(r.timer);
         r.timer = undefined;
+        for (const c of r.cross ?? []) {
+          c.file.follower.dispose();
+          this.fileToRun.delete(c.file.path);
+        }
+        for (const p of r.snapshots?.keys() ?? []) if (this.fileToRun.get(p) === r) this.fileToRun.delete(p);
         this.runsById.delete(r.store.id);
         r.removed = true;
         r.reset = false;
         r.marked.clear();
-    r.flushGen++;
+        r.flushGen++;
         this.flush(r);
       } else void this.resetRun(r, undefined);
     }
@@ -489,8 +634,24 @@ export class LogWatcher {
     for (const r of this.runsById.values()) {
       if (r.timer) clearTimeout(r.timer);
       for (const f of r.files.values()) f.follower.dispose();
+      for (const c of r.cross ?? []) c.file.follower.dispose();
     }
     this.listeners.clear();
+  }
+
+  /**
+   * What has been read of every followed file (cross-check files included): a file is settled when its
+   * size on disk equals `offset`, its follower is not `busy` and its run has no update `pending`.
+   */
+  readState(): { file: string; runId: string; offset: number; busy: boolean; pending: boolean }[] {
+    const out: { file: string; runId: string; offset: number; busy: boolean; pending: boolean }[] = [];
+    for (const r of this.runsById.values()) {
+      const id = r.store.id;
+      const add = (f: FileState, owner: RunState) => out.push({ file: f.path, runId: id, offset: f.follower.offset, busy: f.follower.busy, pending: owner.timer !== undefined });
+      for (const f of r.files.values()) add(f, r);
+      for (const c of r.cross ?? []) add(c.file, r);
+    }
+    return out;
   }
 
   /** Counters of the followers (tests, bench). */
@@ -504,48 +665,42 @@ function same(a: number, b: number): boolean {
   return a === b || (a !== a && b !== b);
 }
 
-function runName(root: string, file: string, format: FormatName): string {
+async function runName(root: string, file: string, format: FormatName): Promise<string> {
   if (root !== file) {
     if (format === 'mlflow') {
-      try {
-        const meta = fs.readFileSync(path.join(root, 'meta.yaml'), 'utf8');
-        const m = /^run_name:\s*(.+)$/m.exec(meta);
-        if (m) return m[1]!.trim().replace(/^['"]|['"]$/g, '');
-      } catch {
-        /* no meta.yaml */
-      }
+      // bounded, non-blocking read of a regular file (never a sync read on the extension host's thread)
+      const meta = await readHead(path.join(root, 'meta.yaml'), 16384);
+      const m = meta ? /^run_name:\s*(.+)$/m.exec(new TextDecoder().decode(meta.bytes)) : null;
+      if (m) return m[1]!.trim().replace(/^['"]|['"]$/g, '');
     }
-    return path.basename(root);
+    // a run created by a cross-check file is named after its source (detectron2 output/metrics.json)
+    const rb = path.basename(root);
+    return GENERIC_NAMES.has(rb.toLowerCase()) ? `${path.basename(path.dirname(root))}/${rb}` : rb;
   }
   const base = path.basename(file);
   return GENERIC_NAMES.has(base.toLowerCase()) ? `${path.basename(path.dirname(file))}/${base}` : base;
 }
 
-const SKIP_DIRS = new Set(['node_modules', '.git', '.hg', '.svn', '__pycache__', '.venv', 'venv', '.tox', '.mypy_cache']);
+function newRunState(store: RunStore): RunState {
+  return { store, files: new Map(), marked: new Map(), flushGen: 0, logitFrom: -1, reset: false, removed: false, errorsChanged: false, lastEmit: 0, timer: undefined, visible: true };
+}
 
-/** Log files under `dir` matching DEFAULT_WATCH_GLOBS (or an override glob), sorted. */
+/** Drops every point of the run and the per-file parse state (the files are then read again or gone). */
+function clearRunData(r: RunState): void {
+  r.store.reset();
+  r.marked.clear();
+  r.flushGen++;
+  r.logitFrom = -1;
+  for (const f of r.files.values()) {
+    f.sink.clearIds();
+    f.reader?.reset();
+    if (f.known) f.known = [];
+  }
+}
+
+/** Log files under `dir` that discovery accepts (globs, then sniffing of generic names), sorted. */
 export async function listLogFiles(dir: string, overrides?: IngestOptions['formatOverrides'], maxFiles = 10000): Promise<string[]> {
-  const out: string[] = [];
-  const globs = [...DEFAULT_WATCH_GLOBS, ...(overrides ?? []).map((o) => o.glob)];
-  const walk = async (d: string, depth: number): Promise<void> => {
-    if (depth > 12 || out.length >= maxFiles) return;
-    let ents: fs.Dirent[];
-    try {
-      ents = await fsp.readdir(d, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    ents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const e of ents) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) {
-        if (!SKIP_DIRS.has(e.name)) await walk(p, depth + 1);
-      } else if (e.isFile()) {
-        const rel = path.relative(dir, p).split(path.sep).join('/');
-        if (globs.some((g) => matchGlob(g, p) || matchGlob(g, rel))) out.push(p);
-      }
-    }
-  };
-  await walk(dir, 0);
-  return out;
+  const d = new Discovery({ formatOverrides: overrides });
+  const found = await d.offer(await d.walk(dir, maxFiles));
+  return found.map((f) => f.path).sort();
 }

@@ -54,6 +54,13 @@ export const BASE_SETTINGS = {
   'remote.autoForwardPorts': false, // else the helper's loopback port shows up in the Ports view
 };
 
+/** User settings of an untrusted start (`untrusted: true`): trust enabled, no startup prompt, never clicked. */
+export const UNTRUSTED_SETTINGS = {
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.banner': 'never',
+};
+
 export function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -63,6 +70,14 @@ function slug(s) {
 }
 
 /** Polls `fn` until it returns a truthy value (returned) or throws after `timeoutMs` with the last error/value. */
+/** Thrown by `vs.skip(reason)`: the runner counts the test as skipped (never as passed). */
+export class SkipTest extends Error {
+  constructor(reason) {
+    super(reason);
+    this.skipped = true;
+  }
+}
+
 export async function waitFor(fn, timeoutMs = 15000, what = 'condition', intervalMs = 150) {
   const end = Date.now() + timeoutMs;
   let last;
@@ -114,8 +129,8 @@ export function installExtensions(extensionsDir, { withHelper = true } = {}) {
  * web client reads them, checked with inspect(): globalLocalValue) and, for suite settings, also the
  * workspace's .vscode/settings.json so resource/window-scoped values apply either way.
  */
-export function writeSettings({ userDataDir, workspaceDir }, settings) {
-  const all = { ...BASE_SETTINGS, ...settings };
+export function writeSettings({ userDataDir, workspaceDir }, settings, userOnly = {}) {
+  const all = { ...BASE_SETTINGS, ...userOnly, ...settings };
   const text = JSON.stringify(all, null, 2);
   fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
   fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), text);
@@ -217,9 +232,10 @@ export async function launchBrowser({ headless = true } = {}) {
  * Opens the workbench for `folder`, waits until it is up and clicks through the trust dialog if shown.
  * @param {import('playwright-core').Page} page
  */
-export async function openWorkbench(page, url, { timeoutMs = 60000 } = {}) {
+export async function openWorkbench(page, url, { timeoutMs = 60000, trust: clickTrust = true } = {}) {
   await page.goto(url, { waitUntil: 'domcontentloaded', timeout: timeoutMs });
   await page.waitForSelector('.monaco-workbench', { timeout: timeoutMs });
+  if (!clickTrust) return; // an untrusted start: never click the trust button
   // Trust dialog (only when trust is enabled; BASE_SETTINGS disables it) — click it if it appears soon.
   const trust = page.getByRole('button', { name: 'Yes, I trust the authors' });
   for (let i = 0; i < 6; i++) {
@@ -290,9 +306,10 @@ export class HostClient {
 
 /**
  * Starts VS Code with LossWatch on a temp copy of `workspace`, runs `fn(vs)`, and always cleans up.
- * @param {{ workspace?: string, name?: string, settings?: object, env?: object, outputDir?: string, keep?: boolean, files?: Record<string,string> }} opts
+ * @param {{ workspace?: string, name?: string, settings?: object, env?: object, outputDir?: string, keep?: boolean, files?: Record<string,string>, untrusted?: boolean }} opts
  *   workspace: a folder (absolute, or a name under test/integration/workspaces/); copied to a temp dir.
  *   files: extra files to create in the workspace copy before start ({ 'relative/path': 'content' }).
+ *   untrusted: workspace trust enabled and the workspace left untrusted (Restricted Mode).
  * @param {(vs: VS) => Promise<T>} fn
  * @returns {Promise<T>}
  * @template T
@@ -333,8 +350,11 @@ export async function startVSCode(opts = {}) {
     if (!opts.keep && !process.env.LOSSWATCH_KEEP_TMP) fs.rmSync(base, { recursive: true, force: true });
   };
   try {
-    fs.mkdirSync(dirs.workspaceDir, { recursive: true });
-    if (opts.workspace) {
+    if (opts.workspaceInPlace) {
+      // benches: open a large generated folder where it is instead of copying it
+      dirs.workspaceDir = path.resolve(opts.workspaceInPlace);
+    } else fs.mkdirSync(dirs.workspaceDir, { recursive: true });
+    if (opts.workspace && !opts.workspaceInPlace) {
       const src = path.isAbsolute(opts.workspace) ? opts.workspace : path.join(workspacesDir, opts.workspace);
       if (!fs.existsSync(src)) throw new Error(`harness: workspace ${src} does not exist`);
       fs.cpSync(src, dirs.workspaceDir, { recursive: true });
@@ -346,7 +366,7 @@ export async function startVSCode(opts = {}) {
     }
     const { serverMain } = await setupVSCode({ log: (s) => console.error(s) });
     const ext = installExtensions(dirs.extensionsDir);
-    writeSettings(dirs, opts.settings ?? {});
+    writeSettings(dirs, opts.settings ?? {}, opts.untrusted ? UNTRUSTED_SETTINGS : {});
     const token = randomBytes(16).toString('hex');
     const infoFile = path.join(base, 'host-info.json');
     const server = await startServer({
@@ -376,7 +396,7 @@ export async function startVSCode(opts = {}) {
       }
     });
     page.on('pageerror', (e) => consoleLog.write(`[pageerror] ${e.message}\n`));
-    await openWorkbench(page, server.url(dirs.workspaceDir));
+    await openWorkbench(page, server.url(dirs.workspaceDir), { trust: !opts.untrusted });
     const host = new HostClient(infoFile, token);
     await host.connect();
     const vs = makeVS({ page, host, dirs, server, ext, outputDir, cleanup, name });
@@ -412,6 +432,35 @@ function makeVS({ page, host, dirs, server, ext, outputDir, cleanup, name }) {
     outputDir,
     startupMs: 0,
     waitFor,
+    /**
+     * Waits until LossWatch has read every watched file to its end and checked it: each file's bytes
+     * read equal its size on disk, no read pass is running, no update or sidecar summary is pending, no
+     * workspace scan is running — twice in a row. Returns the read state. Use it before asserting
+     * that something is absent (a healthy run has no warning).
+     */
+    async settled(timeoutMs = 30000, minFiles = 1) {
+      let stable = 0;
+      return waitFor(
+        async () => {
+          const st = await host.eval("const e = vscode.extensions.getExtension('losswatch.losswatch'); const m = e && e.exports && e.exports.manager; return m ? m.readState() : null;");
+          if (!st) return undefined;
+          const ok =
+            !st.scanning &&
+            st.summariesInFlight === 0 &&
+            st.files.length >= minFiles &&
+            st.files.every((f) => !f.busy && !f.pending && fs.existsSync(f.file) && fs.statSync(f.file).size === f.offset);
+          stable = ok ? stable + 1 : 0;
+          return stable >= 2 ? st : undefined;
+        },
+        timeoutMs,
+        'LossWatch to read and check every watched file',
+        100,
+      );
+    },
+    /** Ends the test as skipped (a precondition such as torch is missing); counted apart from passes. */
+    skip: (reason) => {
+      throw new SkipTest(reason);
+    },
     /** Absolute path of a file in the workspace copy. */
     file: (rel) => path.join(dirs.workspaceDir, rel),
     /** Appends text to a workspace file (creating it), like a training process would. */

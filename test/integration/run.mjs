@@ -10,6 +10,7 @@
 //   workspace?: string             folder under test/integration/workspaces/ (or absolute) to copy
 //   files?: { [rel]: string }      extra files created in the workspace copy before VS Code starts
 //   settings?: object              VS Code settings (user + workspace)
+//   untrusted?: boolean            leave the workspace untrusted (workspace trust on, never granted)
 //   env?: object                   environment of the server / extension host
 //   timeoutMs?: number             per-test timeout (default 60000)
 //   tests: [{ name, fn: async (vs) => void }]   run in order against the same window
@@ -62,12 +63,13 @@ async function loadSuites() {
 
 let passed = 0;
 let failed = 0;
+let skipped = 0;
 
 async function runSuite(suite) {
   console.log(`\n${suite.name} (${suite.file})`);
   let vs;
   try {
-    vs = await startVSCode({ name: suite.name, workspace: suite.workspace, files: suite.files, settings: suite.settings, env: suite.env });
+    vs = await startVSCode({ name: suite.name, workspace: suite.workspace, files: suite.files, settings: suite.settings, env: suite.env, untrusted: suite.untrusted });
   } catch (e) {
     console.log(`  ✗ VS Code did not start: every test of this suite fails`);
     console.log(errText(e));
@@ -85,6 +87,11 @@ async function runSuite(suite) {
         passed++;
         console.log(`  ✓ ${t.name} (${fmtMs(Date.now() - t0)})`);
       } catch (e) {
+        if (e?.skipped) {
+          skipped++;
+          console.log(`  - ${t.name} (skipped: ${e.message})`);
+          continue;
+        }
         failed++;
         anyFailed = true;
         const shot = await vs.screenshot(`FAILED-${t.name}`).catch(() => undefined);
@@ -117,12 +124,12 @@ async function main() {
   }
   for (const s of suites) await runSuite(s);
   console.log(`\n(${suites.length} suite(s) in ${fmtMs(Date.now() - t0)}; screenshots and logs under test-output/integration/)`);
-  console.log(`integration: ${passed} passed, ${failed} failed`);
+  console.log(`integration: ${passed} passed, ${failed} failed, ${skipped} skipped`);
   process.exit(failed ? 1 : 0);
 }
 
 main().catch((e) => {
   console.log(errText(e));
-  console.log(`integration: ${passed} passed, ${failed + 1} failed`);
+  console.log(`integration: ${passed} passed, ${failed + 1} failed, ${skipped} skipped`);
   process.exit(1);
 });

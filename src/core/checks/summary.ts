@@ -511,7 +511,8 @@ async function summarizeSidecars(r: LogitRecord, wantCauses: boolean): Promise<R
     while (!q.done) {
       const b = q.value;
       const allZ = oneD || (b.start === 0 && b.count >= (zs ? zs.rows : rowsOf(r.logits)));
-      const z = zs ? (allZ ? (await zs.readAll()).data : await zs.readRows(b.start, b.count)) : sliceRows(r.logits, b.start, b.count, allZ);
+      // a block is consumed before the next read: float32 rows go straight into the kernel's memory
+      const z = zs ? (allZ ? (await zs.readAll()).data : await zs.readRows(b.start, b.count, true)) : sliceRows(r.logits, b.start, b.count, allZ);
       let t: NDArray['data'] | undefined;
       if (b.labels) {
         const allT = allZ || labelsShape.length === 0;

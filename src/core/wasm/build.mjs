@@ -16,7 +16,10 @@ try {
   const out = join(tmp, 'ce.wasm');
   const asc = join(root, 'node_modules', 'assemblyscript', 'bin', 'asc.js');
   execFileSync(process.execPath, [asc, src, '-o', out, '-O3', '--runtime', 'stub', '--noAssert',
-    '--enable', 'simd', '--importMemory', '--initialMemory', '1', '--noExportMemory'], { stdio: 'inherit' });
+    // Shared memory: growing it never detaches views, so kernel-resident arrays (kernelFloat32Array)
+    // stay valid while the kernel's scratch grows. 65536 pages = the 4 GiB wasm32 limit (address space only).
+    '--enable', 'simd', '--enable', 'threads', '--importMemory', '--sharedMemory', '--maximumMemory', '65536',
+    '--initialMemory', '1', '--noExportMemory'], { stdio: 'inherit' });
   const bytes = readFileSync(out);
   const b64 = bytes.toString('base64');
   const lines = b64.match(/.{1,100}/g) ?? [];

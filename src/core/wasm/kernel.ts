@@ -19,6 +19,13 @@ export interface KernelSums {
 
 export interface Kernel {
   /**
+   * A zero-filled float32 array that lives in the kernel's own memory: logits placed there (by the npy
+   * reader, or by a caller that fills it) are read by the kernel in place, without the copy into wasm
+   * memory that other arrays need. `release()` returns the memory for reuse; the array must not be
+   * used afterwards.
+   */
+  residentFloat32(length: number): ResidentFloat32;
+  /**
    * Softmax cross-entropy over float32 logits [n, c] with class-index targets. Targets equal to
    * `ignore` (or negative) are ignored; the others must be integers in [0, c) (the caller validates).
    * `w`: class weights (length c) or null. `lossOut` (length n, optional): per-row w_y·loss, 0 for
@@ -36,6 +43,11 @@ export interface Kernel {
     lossOut: Float64Array | null,
     sqOut: Float64Array | null,
   ): KernelSums;
+}
+
+export interface ResidentFloat32 {
+  readonly data: Float32Array;
+  release(): void;
 }
 
 interface Exports {
@@ -88,11 +100,11 @@ function decodeBase64(b64: string): Uint8Array {
 
 // Minimal typing of the WebAssembly JS API (the project's lib setting does not include it).
 interface WasmMemory {
-  readonly buffer: ArrayBuffer;
+  readonly buffer: ArrayBufferLike;
   grow(pages: number): number;
 }
 interface WasmApi {
-  Memory: new (d: { initial: number }) => WasmMemory;
+  Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (m: object, imports: object) => { readonly exports: unknown };
 }
@@ -102,7 +114,8 @@ const align = (x: number, a: number): number => Math.ceil(x / a) * a;
 function instantiate(): Kernel {
   const WA = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
   if (!WA) throw new Error('WebAssembly unavailable');
-  const memory = new WA.Memory({ initial: 16 });
+  // Shared: growth never detaches existing views (kernel-resident arrays stay valid).
+  const memory = new WA.Memory({ initial: 16, maximum: 65536, shared: true });
   const module = new WA.Module(decodeBase64(CE_WASM_BASE64));
   const instance = new WA.Instance(module, {
     env: {
@@ -114,11 +127,38 @@ function instantiate(): Kernel {
   });
   const ex = instance.exports as unknown as Exports;
   ex.initConstants();
-  const zOff = align(ex.heapBase(), 64); // below: the module's static data (constants, transpose scratch)
+  const heap = new Heap(memory, align(ex.heapBase(), 64)); // below: the module's static data
+  let scratch = { off: 0, bytes: 0 };
+  /** The scratch region (a copied z block, y, w, per-row outputs), grown on demand. */
+  function scratchOf(bytes: number): number {
+    if (bytes > scratch.bytes) {
+      if (scratch.bytes > 0) heap.free(scratch.off, scratch.bytes);
+      const b = align(Math.max(bytes, 2 * scratch.bytes), 65536);
+      scratch = { off: heap.alloc(b), bytes: b };
+    }
+    return scratch.off;
+  }
+  /** byte offset in kernel memory of each live resident array (the array object is the key). */
+  const resident = new WeakMap<Float32Array, number>();
 
-  function ensure(bytes: number): void {
-    const have = memory.buffer.byteLength;
-    if (bytes > have) memory.grow(Math.ceil((bytes - have) / 65536));
+  function residentFloat32(length: number): ResidentFloat32 {
+    if (!(Number.isInteger(length) && length >= 0)) throw new RangeError('kernel: bad resident array length');
+    // +16 bytes: the kernel reads a row's last partial vector past its end
+    const bytes = align(length * 4 + 16, 64);
+    const off = heap.alloc(bytes);
+    const data = new Float32Array(memory.buffer, off, length);
+    data.fill(0);
+    resident.set(data, off);
+    let live = true;
+    return {
+      data,
+      release() {
+        if (!live) return;
+        live = false;
+        resident.delete(data);
+        heap.free(off, bytes);
+      },
+    };
   }
 
   function crossEntropy(
@@ -139,15 +179,19 @@ function instantiate(): Kernel {
     if (n === 0) return sums;
     const rowBytes = c * 4;
     const rows = Math.max(1, Math.min(n, Math.floor(BLOCK_BYTES / rowBytes)));
-    // layout: z block (+16 bytes: a row's last partial vector reads past its end) | y | w | loss | sq | res
-    const yOff = align(zOff + rows * rowBytes + 16, 16);
+    // A resident array is read in place; any other is copied block by block into the scratch region.
+    const zRes = resident.get(z);
+    // layout: z block (+16 bytes: a row's last partial vector reads past its end; none when resident) | y | w | loss | sq | res
+    const zBytes = zRes === undefined ? rows * rowBytes + 16 : 0;
+    const scratchBytes = align(zBytes, 16) + align(rows * 4, 16) + align(w ? c * 8 : 0, 16) + 2 * align(rows * 8, 16) + 64;
+    const zOff = scratchOf(scratchBytes);
+    const yOff = align(zOff + zBytes, 16);
     const wOff = align(yOff + rows * 4, 16);
     const lossOff = align(wOff + (w ? c * 8 : 0), 16);
     const sqOff = align(lossOff + rows * 8, 16);
     const resOff = align(sqOff + rows * 8, 16);
-    ensure(resOff + 64);
     const buf = memory.buffer;
-    const zMem = new Float32Array(buf, zOff, rows * c);
+    const zMem = zRes === undefined ? new Float32Array(buf, zOff, rows * c) : null;
     const yMem = new Int32Array(buf, yOff, rows);
     const lossMem = new Float64Array(buf, lossOff, rows);
     const sqMem = new Float64Array(buf, sqOff, rows);
@@ -161,14 +205,15 @@ function instantiate(): Kernel {
     for (let r0 = 0; r0 < n; r0 += rows) {
       const r1 = Math.min(n, r0 + rows);
       const k = r1 - r0;
-      zMem.set(z.subarray(r0 * c, r1 * c));
+      if (zMem) zMem.set(z.subarray(r0 * c, r1 * c));
+      const zPtr = zMem ? zOff : zRes! + r0 * rowBytes;
       if (direct) yMem.set((y as Int32Array).subarray(r0, r1));
       else for (let i = 0; i < k; i++) {
         const v = y[r0 + i];
         yMem[i] = v === ignore ? -1 : v;
       }
-      if (fused) ex.ceFusedBlock(zOff, k, c, yOff, w ? wOff : 0, lossOut ? lossOff : 0, sqOff, resOff);
-      else ex.ceLossBlock(zOff, k, c, yOff, w ? wOff : 0, lossOut ? lossOff : 0, resOff);
+      if (fused) ex.ceFusedBlock(zPtr, k, c, yOff, w ? wOff : 0, lossOut ? lossOff : 0, sqOff, resOff);
+      else ex.ceLossBlock(zPtr, k, c, yOff, w ? wOff : 0, lossOut ? lossOff : 0, resOff);
       // Neumaier over the blocks' (compensated) sums
       const v = res[0];
       const t = loss + v;
@@ -188,5 +233,55 @@ function instantiate(): Kernel {
     return sums;
   }
 
-  return { crossEntropy };
+  return { crossEntropy, residentFloat32 };
+}
+
+/**
+ * First-fit allocator over the kernel's memory above the module's static data: free ranges are kept
+ * sorted and merged; the memory grows (in 64 KiB pages) when no free range fits. Shared memory, so
+ * growing never invalidates views handed out before.
+ */
+class Heap {
+  private readonly freeList: { off: number; bytes: number }[] = [];
+  private top: number;
+  constructor(
+    private readonly memory: WasmMemory,
+    base: number,
+  ) {
+    this.top = base;
+  }
+  alloc(bytes: number): number {
+    const b = align(Math.max(bytes, 64), 64);
+    for (let i = 0; i < this.freeList.length; i++) {
+      const f = this.freeList[i]!;
+      if (f.bytes >= b) {
+        const off = f.off;
+        if (f.bytes === b) this.freeList.splice(i, 1);
+        else this.freeList[i] = { off: f.off + b, bytes: f.bytes - b };
+        return off;
+      }
+    }
+    const off = this.top;
+    const end = off + b;
+    const have = this.memory.buffer.byteLength;
+    if (end > have) this.memory.grow(Math.ceil((end - have) / 65536)); // throws RangeError past 4 GiB
+    this.top = end;
+    return off;
+  }
+  free(off: number, bytes: number): void {
+    const b = align(Math.max(bytes, 64), 64);
+    let i = 0;
+    while (i < this.freeList.length && this.freeList[i]!.off < off) i++;
+    this.freeList.splice(i, 0, { off, bytes: b });
+    // merge with the next range, then with the previous one
+    const fl = this.freeList;
+    if (i + 1 < fl.length && fl[i]!.off + fl[i]!.bytes === fl[i + 1]!.off) fl.splice(i, 2, { off: fl[i]!.off, bytes: fl[i]!.bytes + fl[i + 1]!.bytes });
+    if (i > 0 && fl[i - 1]!.off + fl[i - 1]!.bytes === fl[i]!.off) fl.splice(i - 1, 2, { off: fl[i - 1]!.off, bytes: fl[i - 1]!.bytes + fl[i]!.bytes });
+    // a free range ending at the top returns to the top
+    const last = this.freeList[this.freeList.length - 1];
+    if (last && last.off + last.bytes === this.top) {
+      this.top = last.off;
+      this.freeList.pop();
+    }
+  }
 }

@@ -1,21 +1,38 @@
 // Hugging Face Trainer `trainer_state.json`: `log_history` entries become points (`loss`, `eval_*`,
 // `grad_norm`, `learning_rate`, …); the final summary entry (`train_loss`, `train_runtime`, …) is run
 // metadata, not a step. The file is rewritten whole at each save: the watcher diffs against what it knows.
-import { parseJson, type JsonValue } from '../json';
+import { JsonError, parseJson, type JsonValue } from '../json';
 import type { Sink, WholeParser } from '../sink';
 import { utf8 } from '../sink';
 
 const SUMMARY_KEYS = ['train_runtime', 'train_samples_per_second', 'train_steps_per_second', 'total_flos'];
 
 export class HfTrainerStateParser implements WholeParser {
+  /** Why the last parseWhole returned false (the content looks cut short: mid-write or truncated). */
+  incomplete: string | undefined;
+
   parseWhole(buf: Uint8Array, sink: Sink): boolean {
+    this.incomplete = undefined;
     const text = utf8(buf).replace(/^\uFEFF/, '');
-    if (text.trim() === '') return false;
+    if (text.trim() === '') {
+      this.incomplete = 'empty file';
+      return false;
+    }
     let o: JsonValue;
     try {
       o = parseJson(text);
-    } catch {
-      return false; // possibly caught mid-write: the caller retries on the next change
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      const pos = e instanceof JsonError ? e.pos : text.length;
+      if (pos >= text.length) {
+        // cut short: possibly caught mid-write, the caller retries (and reports if it stays so)
+        this.incomplete = `not valid JSON (${msg})`;
+        return false;
+      }
+      // an error before the end is not a write in progress (writers only append): report it
+      const line = lineAt(text, pos);
+      sink.error(`line ${line}: not valid JSON: ${msg}`, line);
+      return true;
     }
     if (o === null || typeof o !== 'object' || Array.isArray(o) || !Array.isArray(o.log_history)) {
       sink.error('not a Hugging Face trainer_state.json (no log_history array)', 1);
@@ -52,6 +69,12 @@ export class HfTrainerStateParser implements WholeParser {
     }
     return true;
   }
+}
+
+function lineAt(text: string, pos: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < pos; i = text.indexOf('\n', i + 1)) line++;
+  return line;
 }
 
 /** 1-based line of each element of the top-level "log_history" array (string-aware brace walk). */

@@ -18,6 +18,7 @@ interface Slot {
   lastId: number;
   numeric: boolean; // a number was seen for this key (a later text/boolean value is unreadable)
   timeDecided: boolean; // a time-named key: whether its first number decided wall clock vs metric
+  seen: number; // stamp of the last fast() line that had this key (a repeated key goes to the slow path)
 }
 
 const MAX_KEPT_KEYS = 4096; // per-key state carried from the worker to the main thread
@@ -79,6 +80,7 @@ export class JsonlParser implements LineParser {
   private dEpoch = 0;
   private dWall = 0;
   private dLine = 0;
+  private stamp = 0;
 
   constructor(
     private readonly sink: Sink,
@@ -363,6 +365,7 @@ export class JsonlParser implements LineParser {
     let fi = 0; // field index within the line
     let numeric = true; // every value a number (the line can become the template)
     this.bad = 0;
+    const stamp = ++this.stamp;
     for (;;) {
       while (i < e && (b[i] === 32 || b[i] === 9)) i++;
       if (b[i] === 125 && fi === 0) {
@@ -399,6 +402,8 @@ export class JsonlParser implements LineParser {
       if (!same) slot = this.findSlot(b, ks, ke, fi);
       const sl = slot!;
       if (sl.kind === 'logit') return false;
+      if (sl.seen === stamp) return false; // repeated key: the slow path keeps the last value, as JSON.parse
+      sl.seen = stamp;
       if (fi >= MAX_FIELDS) numeric = false;
       else this.vs[fi] = i;
       const c = b[i];
@@ -566,6 +571,7 @@ export class JsonlParser implements LineParser {
       lastId: -1,
       numeric: false,
       timeDecided: false,
+      seen: 0,
     };
     if (slot.kind === 'time') {
       const wall = this.timeWall.get(key);

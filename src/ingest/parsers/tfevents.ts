@@ -27,7 +27,21 @@ export function maskedCrc(b: Uint8Array, s = 0, e = b.length): number {
   return ((((c >>> 15) | (c << 17)) >>> 0) + 0xa282ead8) >>> 0;
 }
 
-const MAX_RECORD = 512 * 1024 * 1024;
+/**
+ * Largest record accepted (64 MiB). Scalar events are well under 1 KiB and image/histogram/graph events a
+ * few MiB; a larger length is far more likely a corrupt or forged header than data, and waiting for it would
+ * pin that much memory and stall every later record. Larger records are reported and skipped.
+ */
+export const MAX_RECORD = 64 << 20;
+
+const ZERO_LEN_CRC = maskedCrc(new Uint8Array(8));
+
+/** The masked CRC-32C at q + 8 matches the length at q (a zero length, common in zero-filled data, is a constant). */
+function lenCrcOk(b: Uint8Array, dv: DataView, q: number, lo: number, hi = 0): boolean {
+  const c = dv.getUint32(q + 8, true);
+  if (lo === 0 && hi === 0) return c === ZERO_LEN_CRC;
+  return c === maskedCrc(b, q, q + 8);
+}
 
 /** Checks that `head` starts with a valid TFRecord header (used by format detection). */
 export function looksLikeTfRecord(head: Uint8Array): boolean {
@@ -54,27 +68,80 @@ export class TfEventsParser implements ByteParser {
     this.len = 0;
     this.record = 0;
     this.resyncing = false;
+    this.probe = 0;
     this.ids.clear();
   }
 
+  /** Counters for tests: bytes copied while growing/compacting the buffer. */
+  readonly stats = { copied: 0 };
+  /** While a record is incomplete: how far past its header the look-ahead for a later valid record got. */
+  private probe = 0;
+
   push(chunk: Uint8Array): void {
-    if (this.len + chunk.length > this.buf.length) {
-      const nb = new Uint8Array(Math.max(this.len + chunk.length, Math.min(this.buf.length * 2, this.len + chunk.length + (1 << 20))));
+    const need = this.len + chunk.length;
+    if (need > this.buf.length) {
+      // geometric growth: appending a large record slice by slice copies O(size) bytes in total
+      const nb = new Uint8Array(Math.max(need, this.buf.length * 2, 1 << 16));
       nb.set(this.buf.subarray(0, this.len));
+      this.stats.copied += this.len;
       this.buf = nb;
     }
     this.buf.set(chunk, this.len);
     this.len += chunk.length;
+    this.scan(false);
+  }
+
+  /** A valid header at q: high length word 0, length ≤ MAX_RECORD, masked CRC-32C of the length matches. */
+  private header(dv: DataView, q: number): number {
+    if (dv.getUint32(q + 4, true) !== 0) return -1;
+    const lo = dv.getUint32(q, true);
+    if (lo > MAX_RECORD) return -1;
+    return lenCrcOk(this.buf, dv, q, lo) ? lo : -1;
+  }
+
+  /**
+   * The record at p claims more bytes than have arrived. True when a complete valid record (header and data
+   * CRCs both match) starts inside the claimed span: then the length at p is forged or corrupt (a false
+   * match needs two 32-bit CRCs to agree by chance). Scans each byte once while waiting (`probe`).
+   */
+  private laterRecord(dv: DataView, p: number): boolean {
+    let q = p + Math.max(1, this.probe);
+    for (; q + 16 <= this.len; q++) {
+      const m = this.header(dv, q);
+      if (m < 0) continue;
+      if (q + 16 + m > this.len) break; // wait for its data (checked again on the next push)
+      if (dv.getUint32(q + 12 + m, true) === maskedCrc(this.buf, q + 12, q + 12 + m)) return true;
+    }
+    this.probe = q - p;
+    return false;
+  }
+
+  private scan(final: boolean): void {
     const b = this.buf;
     const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
     let p = 0;
     while (this.len - p >= 12) {
-      const lo = dv.getUint32(p, true);
       const hi = dv.getUint32(p + 4, true);
-      const lenCrc = dv.getUint32(p + 8, true);
-      if (lenCrc !== maskedCrc(b, p, p + 8) || hi !== 0 || lo > MAX_RECORD) {
+      const lo = dv.getUint32(p, true);
+      if (this.resyncing) {
+        // scanning for the next valid header: cheap tests first, the CRC only when they pass
+        if (hi !== 0) {
+          // every header whose high length word covers its last non-zero byte j is invalid: next try j - 3
+          let j = p + 7;
+          while (b[j] === 0) j--;
+          p = j - 3;
+          continue;
+        }
+        if (lo > MAX_RECORD || !lenCrcOk(b, dv, p, lo)) {
+          p++;
+          continue;
+        }
+      }
+      const lenOk = lenCrcOk(b, dv, p, lo, hi);
+      if (!lenOk || hi !== 0 || lo > MAX_RECORD) {
         if (!this.resyncing) {
-          this.sink.error(`record ${this.record}: corrupt record header (length CRC mismatch); skipping to the next valid record`, undefined, this.record);
+          const why = lenOk ? `length ${hi * 2 ** 32 + lo} bytes exceeds the ${MAX_RECORD >> 20} MiB limit` : 'corrupt record header (length CRC mismatch)';
+          this.sink.error(`record ${this.record}: ${why}; skipping to the next valid record`, undefined, this.record);
           this.record++;
           this.resyncing = true;
         }
@@ -82,36 +149,57 @@ export class TfEventsParser implements ByteParser {
         continue;
       }
       const n = lo;
-      if (this.len - p < 12 + n + 4) break; // truncated: wait for more bytes
+      if (this.len - p < 12 + n + 4) {
+        if (!final && !this.laterRecord(dv, p)) break; // truncated: wait for more bytes
+        // cut short for good (end of a one-shot read), or a later valid record starts inside it
+        this.sink.error(
+          final ? `record ${this.record}: truncated last record (${this.len - p} of ${n + 16} bytes)` : `record ${this.record}: length ${n} overruns a later valid record (corrupt length); skipping to it`,
+          undefined,
+          this.record,
+        );
+        this.record++;
+        this.resyncing = true;
+        this.probe = 0;
+        p++;
+        continue;
+      }
       this.resyncing = false;
+      this.probe = 0;
       const ds = p + 12;
       const de = ds + n;
       const dataCrc = dv.getUint32(de, true);
       if (dataCrc !== maskedCrc(b, ds, de)) {
         this.sink.error(`record ${this.record}: data CRC mismatch; record skipped`, undefined, this.record);
-      } else {
-        try {
-          this.event(b, ds, de, this.record);
-        } catch (e) {
-          this.sink.error(`record ${this.record}: ${e instanceof Error ? e.message : String(e)}`, undefined, this.record);
-        }
+        // the length may be what is corrupt: look for the next valid header from the byte after this one
+        this.record++;
+        this.resyncing = true;
+        p++;
+        continue;
+      }
+      try {
+        this.event(b, ds, de, this.record);
+      } catch (e) {
+        this.sink.error(`record ${this.record}: ${e instanceof Error ? e.message : String(e)}`, undefined, this.record);
       }
       this.record++;
       p = de + 4;
     }
+    if (final) {
+      if (this.len - p > 0 && !this.resyncing) this.sink.error(`record ${this.record}: truncated last record (${this.len - p} bytes)`, undefined, this.record);
+      this.len = 0;
+      return;
+    }
     // keep the unconsumed tail at the front
     if (p > 0) {
       b.copyWithin(0, p, this.len);
+      this.stats.copied += this.len - p;
       this.len -= p;
     }
     if (this.buf.length > (4 << 20) && this.len < this.buf.length / 4) this.buf = this.buf.slice(0, Math.max(this.len, 1 << 16));
   }
 
   finish(): void {
-    if (this.len > 0) {
-      this.sink.error(`record ${this.record}: truncated last record (${this.len} bytes)`, undefined, this.record);
-      this.len = 0;
-    }
+    if (this.len > 0) this.scan(true);
   }
 
   // ---- protobuf decoding (Event → Summary → Value → TensorProto), by offsets ----

@@ -16,6 +16,15 @@ export const tests = [
       const file = vs.file('train.jsonl');
       // Wait until the run is known (the status bar names it), then check the diagnostics.
       await vs.waitFor(async () => (await vs.host.eval(`return vscode.extensions.getExtension('losswatch.losswatch').exports.manager.runs().length`)) > 0, 20000, 'the run to be watched');
+      // Every byte read and checked (not merely registered): only then is "no warning" a finding.
+      const st = await vs.settled();
+      assert.ok(st.files.some((f) => f.file === file && f.offset === fs.statSync(file).size), 'train.jsonl read to its end');
+      const lossLines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => /"loss"/.test(l) && !/"logits"/.test(l)).length;
+      const points = await vs.host.eval(
+        `const m = vscode.extensions.getExtension('losswatch.losswatch').exports.manager; const r = m.runForFile(args.file); const s = r && r.series().find((x) => x.role === 'train_loss' && !x.key.startsWith('recomputed/')); return s ? s.length : 0;`,
+        { file },
+      );
+      assert.equal(points, lossLines, 'the checks saw every loss point of the file');
       const bad = ours(await vs.diagnostics(), file).filter((d) => d.severity === 'error' || d.severity === 'warning');
       assert.deepEqual(bad, []);
     },
@@ -96,13 +105,13 @@ export const tests = [
   {
     name: 'commands: watch a file, export diagnostics, disable a check, stop watching',
     async fn(vs) {
-      const csv = vs.file('history.csv'); // not matched by the default globs: watched by command
+      const csv = vs.file('history.dat'); // a Keras CSV under a name no default glob matches: watched by command
       const m = `const m = vscode.extensions.getExtension('losswatch.losswatch').exports.manager;`;
       assert.equal(await vs.host.eval(`${m} return !!m.runForFile(args.csv);`, { csv }), false, 'not watched before the command');
       const runId = await vs.host.eval(`return vscode.commands.executeCommand('losswatch.watchFile', vscode.Uri.file(args.csv));`, { csv });
       assert.ok(runId, 'watchFile returns the run id');
       const d = await vs.waitFor(async () => ours(await vs.diagnostics(), csv).find((x) => x.code === 'non-finite-loss'), 15000, 'non-finite-loss in the Keras CSV');
-      assert.equal(d.line, 4, 'the nan row is line 4 of history.csv');
+      assert.equal(d.line, 4, 'the nan row is line 4 of history.dat');
       const out = vs.file('exported.json');
       await vs.host.eval(`return vscode.commands.executeCommand('losswatch.exportDiagnostics', vscode.Uri.file(args.out));`, { out });
       const rows = JSON.parse(fs.readFileSync(out, 'utf8'));

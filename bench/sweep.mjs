@@ -1,0 +1,168 @@
+// npm run bench:sweep — a hyper-parameter sweep opened as a user would, in the real VS Code.
+// Generates the sweep with Python's json.dumps (bench/sweep_writer.py: 17-digit floats, train and val
+// lines interleaved, a string `split` field), then measures, in the same run:
+//   - the CLI: `losswatch check` on the folder (wall time, overfitting warnings found);
+//   - VS Code (test harness, real extension host): time from the workbench being ready to all expected
+//     `overfitting` warnings, extension-host RSS per point after load (minus the RSS of an extension host
+//     with LossWatch active on an empty workspace, measured first), the host round-trip latency
+//     (p50/p95/max of `eval('return 1')` every 100 ms while loading), dashboard first paint with all
+//     runs (open → a chart canvas has pixels), RSS per point with the dashboard open, and the host's
+//     CPU over 20 s of idle after load.
+// Variants (env BENCH_SWEEP): "200x20000" (default; 400 MB, 12 M points) and "1000x2000"; BENCH_SWEEP=all
+// runs both. BENCH_SWEEP_DIR keeps the generated data there (reused if present).
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startVSCode } from '../test/integration/harness.mjs';
+
+const repo = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+const variants = (process.env.BENCH_SWEEP ?? '200x20000') === 'all' ? ['200x20000', '1000x2000'] : [process.env.BENCH_SWEEP ?? '200x20000'];
+const pct = (a, p) => {
+  const s = [...a].sort((x, y) => x - y);
+  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN;
+};
+const ms = (x) => `${Math.round(x)} ms`;
+const sec = (x) => `${(x / 1000).toFixed(1)} s`;
+
+const build = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: repo, stdio: 'ignore' });
+if (build.status !== 0) throw new Error('build failed');
+
+const COUNT_OVERFITTING = `let n = 0;
+for (const [, ds] of vscode.languages.getDiagnostics()) for (const d of ds) if (d.source === 'LossWatch' && (d.code?.value ?? d.code) === 'overfitting') n++;
+return n;`;
+const RSS = `return process.memoryUsage().rss;`;
+const CPU = `const u = process.cpuUsage(); return u.user + u.system;`;
+
+/** Extension-host RSS with LossWatch active on an empty workspace: the baseline for bytes per point. */
+async function baselineRss() {
+  const vs = await startVSCode({ name: 'bench-sweep-baseline', settings: { 'security.workspace.trust.enabled': false } });
+  try {
+    await vs.host.executeCommand('losswatch.recheckAll').catch(() => {});
+    await vs.waitFor(async () => (await vs.host.extension('losswatch.losswatch'))?.isActive || undefined, 30000, 'activation');
+    await new Promise((r) => setTimeout(r, 2000)); // let activation's allocations settle before the reading
+    return await vs.host.eval(RSS);
+  } finally {
+    await vs.close();
+  }
+}
+
+async function firstPaint(vs) {
+  const t0 = performance.now();
+  await vs.host.executeCommand('losswatch.openDashboard');
+  const frame = await vs.webviewFrame({ selector: 'canvas' }, 60000);
+  await vs.waitFor(
+    () =>
+      frame.evaluate(() => {
+        for (const c of document.querySelectorAll('canvas')) {
+          if (!c.width || !c.height) continue;
+          const ctx = c.getContext('2d');
+          const d = ctx?.getImageData(0, 0, c.width, c.height).data;
+          if (!d) continue;
+          for (let i = 3; i < d.length; i += 4 * 97) if (d[i] !== 0) return true;
+        }
+        return false;
+      }) || undefined,
+    60000,
+    'a chart canvas with pixels',
+    50,
+  );
+  return performance.now() - t0;
+}
+
+async function one(variant, baseRss) {
+  const [runs, steps] = variant.split('x').map(Number);
+  const dir = process.env.BENCH_SWEEP_DIR ? path.join(process.env.BENCH_SWEEP_DIR, variant) : fs.mkdtempSync(path.join(os.tmpdir(), `lw-sweep-${variant}-`));
+  const summaryFile = path.join(dir, '.sweep.json');
+  let summary;
+  if (fs.existsSync(summaryFile)) summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8'));
+  else {
+    fs.mkdirSync(dir, { recursive: true });
+    const t0 = performance.now();
+    const w = spawnSync('/usr/bin/python3', [path.join(repo, 'bench/sweep_writer.py'), dir, String(runs), String(steps)], { encoding: 'utf8' });
+    if (w.status !== 0) throw new Error(`sweep writer failed: ${w.stderr}`);
+    summary = JSON.parse(w.stdout);
+    fs.writeFileSync(summaryFile, JSON.stringify(summary));
+    console.log(`generated ${variant}: ${(summary.bytes / 1e6).toFixed(0)} MB, ${summary.points} points in ${sec(performance.now() - t0)}`);
+  }
+  const expected = summary.overfitting.length;
+
+  // CLI
+  const c0 = performance.now();
+  const cli = spawnSync(process.execPath, [path.join(repo, 'dist/cli.js'), 'check', dir, '--format', 'json'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const cliMs = performance.now() - c0;
+  let cliOver = NaN;
+  try {
+    cliOver = JSON.parse(cli.stdout).filter((d) => d.code === 'overfitting').length;
+  } catch {
+    console.warn(`CLI output unreadable (exit ${cli.status}): ${cli.stderr.slice(0, 300)}`);
+  }
+
+  // VS Code
+  const vs = await startVSCode({
+    name: `bench-sweep-${variant}`,
+    workspaceInPlace: dir,
+    settings: { 'losswatch.watch.maxFiles': Math.max(200, runs + 10), 'security.workspace.trust.enabled': false },
+  });
+  const out = { variant, runs, points: summary.points, MB: +(summary.bytes / 1e6).toFixed(0), expected, cliMs, cliOver };
+  try {
+    const lat = [];
+    const t0 = performance.now();
+    let found = 0;
+    let lastCount = 0;
+    const deadline = t0 + 600_000;
+    while (performance.now() < deadline) {
+      const a = performance.now();
+      await vs.host.eval('return 1');
+      lat.push(performance.now() - a);
+      if (lat.length % 5 === 0) {
+        found = await vs.host.eval(COUNT_OVERFITTING);
+        if (found !== lastCount) lastCount = found;
+        if (found >= expected) break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    out.vscodeMs = performance.now() - t0;
+    out.vscodeOver = found;
+    out.latP50 = pct(lat, 50);
+    out.latP95 = pct(lat, 95);
+    out.latMax = Math.max(...lat);
+    const rss = await vs.host.eval(RSS);
+    out.rssMB = rss / 1e6;
+    out.bppLoaded = (rss - baseRss) / summary.points;
+    out.paintMs = await firstPaint(vs);
+    await new Promise((r) => setTimeout(r, 3000));
+    const rss2 = await vs.host.eval(RSS);
+    out.bppDashboard = (rss2 - baseRss) / summary.points;
+    const cpu0 = await vs.host.eval(CPU);
+    const w0 = performance.now();
+    await new Promise((r) => setTimeout(r, 20000));
+    const cpu1 = await vs.host.eval(CPU);
+    out.idleCpuPct = ((cpu1 - cpu0) / 1000 / (performance.now() - w0)) * 100;
+  } finally {
+    await vs.close();
+    if (!process.env.BENCH_SWEEP_DIR) fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return out;
+}
+
+const load = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+const base = await baselineRss();
+const results = [];
+for (const v of variants) results.push(await one(v, base));
+console.log(`\nbench:sweep (2-core machine, load average at start ${load}; baseline extension-host RSS ${(base / 1e6).toFixed(0)} MB)`);
+console.table(
+  results.map((r) => ({
+    sweep: `${r.runs} runs, ${r.MB} MB, ${(r.points / 1e6).toFixed(1)} M points`,
+    'CLI check': `${sec(r.cliMs)} (${r.cliOver}/${r.expected})`,
+    'VS Code → all warnings': `${sec(r.vscodeMs)} (${r.vscodeOver}/${r.expected})`,
+    'ratio VS Code / CLI': `${(r.vscodeMs / r.cliMs).toFixed(2)}×`,
+    'B/point loaded': r.bppLoaded.toFixed(1),
+    'B/point + dashboard': r.bppDashboard.toFixed(1),
+    'round-trip p50/p95/max': `${ms(r.latP50)} / ${ms(r.latP95)} / ${ms(r.latMax)}`,
+    'dashboard first paint': ms(r.paintMs),
+    'idle CPU (20 s)': `${r.idleCpuPct.toFixed(1)} %`,
+  })),
+);
+console.log('goals: VS Code ≤ 1.5 × CLI, CLI ≤ 5 s (200 runs), ≤ 32 B/point with the dashboard open, round-trip p95 ≤ 50 ms, max ≤ 100 ms');

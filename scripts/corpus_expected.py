@@ -38,7 +38,7 @@ Naming convention (the same keys `losswatch series --format json` reports, see d
                name (loss, acc, lr, ppl, grad_norm, f1, ...) on a line with a step/iter/epoch anchor, and
                Keras epoch summaries after `Epoch k/N`, and `Epoch [k/N], Train Loss: x, Val Loss: y` lines, also
                after a logging prefix (`INFO:Epoch 3: Train Loss=x, Val Loss=y`, `| Epoch [003/30] TrainLoss=x`)
-               and `(epoch=20, val_loss=1.05)` notes (step = k; the name is the text before `:`/`=` as printed;
+               and `(epoch=20, val_loss=1.05)` / `saving for epoch:1 @ test accuracy 0.33` notes (step = k; the name is the text before `:`/`=` as printed;
                a leading split word becomes a prefix: `Train Loss` -> Train/Loss, `Train L1 Loss` -> Train/L1 Loss,
                `Val Loss` -> Val/Loss; `TrainLoss`, `val_acc`, `LR`, `Smoothed Validation Loss` stay as printed;
                a trailing % is dropped, the number kept as printed). Anything else in a text file is not a series.
@@ -393,6 +393,7 @@ KERAS_DONE = re.compile(r'^\s*(\d+)/(\d+) (?:\[[=>.]*\]|[━─]+)\s')
 KERAS_PAIR = re.compile(r'(?:^|\s)-\s+([A-Za-z][\w./-]*):\s+(' + NUM + r')(?![\w.])')
 FAIRSEQ = re.compile(r'\| (train|valid) \| epoch (\d+) \|(.*)$')
 EPOCH_LINE = re.compile(r'\b[Ee]poch\s*[=:]?\s*\[?\s*(\d+)\s*(?:/\s*\d+\s*)?\]?\s*[,:]?\s*(.*)$')
+SPLIT_PAIR = re.compile(r'(?<![\w.])(' + '|'.join(SPLIT_WORDS) + r') ([A-Za-z_]+) (' + NUM + r')(?![\w.%])')
 NAMED = re.compile(r'([A-Za-z][A-Za-z0-9 _-]*?)\s*[:=]\s*(' + NUM + r')%?(?![\w.])')
 
 
@@ -443,6 +444,9 @@ def read_text(path, acc):
                 key = text_key(k)
                 if METRIC_NAME.search(key):
                     acc.add(key, int(m.group(1)), cell_number(v))
+            for sp, k, v in SPLIT_PAIR.findall(m.group(2)):
+                if METRIC_NAME.search(k):
+                    acc.add(f'{sp}/{k}', int(m.group(1)), cell_number(v))
             continue
         m = KERAS_DONE.match(line)
         if m and m.group(1) == m.group(2) and 'ETA' not in line and epoch is not None:

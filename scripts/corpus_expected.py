@@ -4,8 +4,9 @@
 Run:  /usr/bin/python3 scripts/corpus_expected.py          (writes test/fixtures/real/expected.json)
       /usr/bin/python3 scripts/corpus_expected.py --check  (exit 1 if expected.json is stale)
 
-Every case folder under test/fixtures/real/ is walked generically (new folders, including console/, are picked
-up without changes here). Each log file is read with pandas / json / re and a small TFRecord + protobuf reader
+Every case folder under test/fixtures/real/ is walked generically (new folders are picked up without changes
+here). The text logs of console/ are read by that folder's own reference reader (scripts/console_expected.py,
+plain regexes, also independent of the TypeScript code); README/markdown captures there are not logs of a folder. Each log file is read with pandas / json / re and a small TFRecord + protobuf reader
 written from the specs (https://www.tensorflow.org/tutorials/load_data/tfrecord, event.proto, summary.proto,
 tensor.proto, protobuf wire format) -- independently of the TypeScript parsers. For every file the script
 records, per series: the number of points, the first and last (step, value) and the NaN / +-inf counts.
@@ -15,7 +16,9 @@ Values that are not finite are written as the strings "NaN", "Infinity", "-Infin
 Naming convention (the same keys `losswatch series --format json` reports, see docs/formats.md):
   csv          one series per column, key = header cell with surrounding blanks removed (YOLO pads them).
                Column roles: step = step|global_step|_step|iteration|iter, epoch = epoch,
-               clock = time|timestamp|wall_time|_timestamp: these are the x axis, not series.
+               clock = time|timestamp|wall_time|_timestamp whose first value is a Unix time after 2000-01-01
+               (seconds or ms) or a date text: these are the x axis, not series. A time-named column of
+               small numbers (YOLO's elapsed seconds) is a metric series.
                Step of a row = its step cell, else its epoch cell, else the 0-based data-row index.
                An empty cell is absent (Lightning's sparse rows); nan/inf cells are points.
                A repeated header line and a blank line are not rows.
@@ -28,26 +31,33 @@ Naming convention (the same keys `losswatch series --format json` reports, see d
   mlflow       mlruns/<exp>/<run>/metrics/<key>: key = path under metrics/, lines `timestamp value step`.
   jsonl        one JSON object per line (detectron2 metrics.json, mmdet *.log.json): nested objects flattened
                with '/', step = step|global_step|_step|iteration|iter, else the 0-based record index;
-               epoch|time|timestamp|wall_time|_timestamp are not series; a split field (split|phase|mode)
+               epoch is not a series, time|timestamp|wall_time|_timestamp are not series when their first
+               value is a wall clock (as for csv; detectron2's per-iteration `time` is a series); a split field (split|phase|mode)
                prefixes the keys: {"mode": "val", "bbox_mAP": 0.3} -> val/bbox_mAP. Strings are ignored.
   text         console logs (nanoGPT, modded-nanoGPT, fairseq, Keras): only numbers next to a metric-like
                name (loss, acc, lr, ppl, grad_norm, f1, ...) on a line with a step/iter/epoch anchor, and
                Keras epoch summaries after `Epoch k/N`, and `Epoch [k/N], Train Loss: x, Val Loss: y` lines, also
                after a logging prefix (`INFO:Epoch 3: Train Loss=x, Val Loss=y`, `| Epoch [003/30] TrainLoss=x`)
-               (step = k; names snake_cased so every spelling of a name is one key: `Train Loss`, `TrainLoss`,
-               `train_loss` -> train_loss, `Validation L1` -> validation_l1, `LR` -> lr;
+               and `(epoch=20, val_loss=1.05)` / `saving for epoch:1 @ test accuracy 0.33` notes (step = k; the name is the text before `:`/`=` as printed;
+               a leading split word becomes a prefix: `Train Loss` -> Train/Loss, `Train L1 Loss` -> Train/L1 Loss,
+               `Val Loss` -> Val/Loss; `TrainLoss`, `val_acc`, `LR`, `Smoothed Validation Loss` stay as printed;
                a trailing % is dropped, the number kept as printed). Anything else in a text file is not a series.
 
 Decisions where the tool's convention is debatable (what a practitioner reading the file by eye expects):
-  * YOLO/detectron2 `time` columns are elapsed or per-iteration seconds, not metrics: they are clock fields,
-    never series (the same as the tool).
+  * YOLO/detectron2 `time` columns are elapsed or per-iteration seconds, not wall clocks: they are series a
+    practitioner may plot (training speed); only a Unix-time column is the x axis.
   * HF `epoch` is the x-axis companion of `step`, not a series; the summary entry's `train_loss` is a run
     average and not a point at the last step.
   * nanoGPT `step N: train loss A, val loss B` lines are evaluations: keys `train/loss` and `val/loss`;
     `iter N: loss X` lines give the per-iteration key `loss`.
-  * A resumed run whose step goes back (a Keras CSVLogger appending a second fit, a restarted script) keeps
-    every row in file order: point counts include both sessions; "first"/"last" are in file order.
-  * Duplicate steps (YOLOv8 TensorBoard logs many batches at the same epoch step) are all points.
+  * A resumed run whose step goes back inside a series (a Keras CSVLogger appending a second fit, a restarted
+    script, a run resumed from a checkpoint) replaces what it overlaps, as TensorBoard purges: when a point's
+    step is below the series' last step (and its epoch did not increase: a per-epoch batch counter is no
+    resume), the points at that step and after it are dropped. "first"/"last" are of the points kept.
+  * Duplicate steps (YOLOv8 TensorBoard logs many batches at the same epoch step, a line logged twice) are all
+    points: an equal step does not go back.
+  * Text: a metric printed with a percent sign (`TrainAcc=75.40%`, `Accuracy on Test set: 31.03%`) is a value
+    (the tool does not read it: a known gap); multi-word names are one series each.
 """
 import json
 import math
@@ -60,33 +70,51 @@ import pandas as pd
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'test', 'fixtures', 'real'))
 OUT = os.path.join(ROOT, 'expected.json')
+# console/ has its own reference reader of the console shapes (scripts/console_expected.py, also independent of the
+# TypeScript code): its points are used for the text files of that folder, then resumes are applied as everywhere.
+CONSOLE = 'console'
 NOT_LOGS = {'README.md', 'PROVENANCE.md', 'expected.json', 'expected-diagnostics.json', 'known-gaps.json'}
 
 STEP_KEYS = {'step', 'global_step', '_step', 'iteration', 'iter'}
 EPOCH_KEYS = {'epoch'}
 TIME_KEYS = {'time', 'timestamp', 'wall_time', '_timestamp'}
+UNIX_2000 = 946684800.0  # 2000-01-01T00:00:00Z in Unix seconds (a value in ms is larger still)
 SPLIT_KEYS = {'split', 'phase', 'mode'}
 SPLIT_WORDS = ('train', 'training', 'val', 'valid', 'validation', 'eval', 'evaluation', 'dev', 'test')
 
 
 # ---------------------------------------------------------------- accumulation
 class Acc:
-    def __init__(self):
-        self.series = {}
+    """Per series, the points in the order they stay after resumes (TensorBoard's purge, see the header)."""
 
-    def add(self, key, step, value):
-        s = self.series.get(key)
-        if s is None:
-            s = self.series[key] = {'points': 0, 'first': None, 'last': None, 'nan': 0, 'inf': 0}
-        s['points'] += 1
-        pt = [num(step), num(value)]
-        if s['first'] is None:
-            s['first'] = pt
-        s['last'] = pt
-        if value != value:
-            s['nan'] += 1
-        elif value in (math.inf, -math.inf):
-            s['inf'] += 1
+    def __init__(self):
+        self.points = {}  # key -> [(step, value, epoch)]
+
+    def add(self, key, step, value, epoch=None):
+        pts = self.points.setdefault(key, [])
+        if pts and step < pts[-1][0]:
+            last_epoch = pts[-1][2]
+            new_epoch = epoch is not None and last_epoch is not None and epoch > last_epoch
+            if not new_epoch:
+                # the run went back: the points at this step and after it are replaced by what follows
+                while pts and pts[-1][0] >= step:
+                    pts.pop()
+        pts.append((step, value, epoch))
+
+    @property
+    def series(self):
+        out = {}
+        for key, pts in self.points.items():
+            nan = sum(1 for _, v, _ in pts if v != v)
+            inf = sum(1 for _, v, _ in pts if v in (math.inf, -math.inf))
+            out[key] = {
+                'points': len(pts),
+                'first': [num(pts[0][0]), num(pts[0][1])],
+                'last': [num(pts[-1][0]), num(pts[-1][1])],
+                'nan': nan,
+                'inf': inf,
+            }
+        return out
 
 
 def num(v):
@@ -100,6 +128,17 @@ def num(v):
     if v.is_integer() and abs(v) < 2**53:
         return int(v)
     return v
+
+
+def is_wall_clock(values):
+    """A time-named column / field is a wall clock when its first value is a Unix time after 2000-01-01
+    (seconds or ms) or a date text; elapsed or per-iteration seconds (YOLO, detectron2) are a metric."""
+    for v in values:
+        if v is None or v == '':
+            continue
+        x = v if isinstance(v, (int, float)) and not isinstance(v, bool) else cell_number(str(v))
+        return x is None or x >= UNIX_2000
+    return True
 
 
 def cell_number(s):
@@ -126,11 +165,14 @@ def read_csv(path, acc):
     for c in cols:
         k = c.lower()
         kinds.append('step' if k in STEP_KEYS else 'epoch' if k in EPOCH_KEYS else 'time' if k in TIME_KEYS else 'metric')
+    rows = [[str(x).strip() for x in raw] for raw in df.itertuples(index=False)]
+    for i, k in enumerate(kinds):
+        if k == 'time' and not is_wall_clock(r[i] for r in rows):
+            kinds[i] = 'metric'  # YOLO's elapsed seconds: a series
     si = kinds.index('step') if 'step' in kinds else -1
     ei = kinds.index('epoch') if 'epoch' in kinds else -1
     row_index = 0
-    for raw in df.itertuples(index=False):
-        cells = [str(x).strip() for x in raw]
+    for cells in rows:
         if all(c == '' for c in cells):
             continue  # a blank line (\r\r\n endings)
         if cells == cols:
@@ -141,12 +183,13 @@ def read_csv(path, acc):
         if step is None:
             step = row_index
         row_index += 1
+        epoch = cell_number(cells[ei]) if si >= 0 and ei >= 0 and cells[ei] != '' else None
         for c, k, v in zip(cols, kinds, cells):
             if k != 'metric' or v == '':
                 continue
             x = cell_number(v)
             if x is not None:
-                acc.add(c, step, x)
+                acc.add(c, step, x, epoch)
 
 
 # ---------------------------------------------------------------- hf trainer_state.json
@@ -162,7 +205,7 @@ def read_hf(path, acc):
         for k, v in e.items():
             if k in ('step', 'epoch') or isinstance(v, bool) or not isinstance(v, (int, float)):
                 continue
-            acc.add(k, step, float(v))
+            acc.add(k, step, float(v), e.get('epoch') if isinstance(e.get('epoch'), (int, float)) else None)
 
 
 # ---------------------------------------------------------------- jsonl
@@ -177,6 +220,7 @@ def flatten(obj, prefix, out):
 
 def read_jsonl(path, acc):
     index = 0
+    clock = {}  # time-named key -> whether it is a wall clock (decided on its first value)
     with open(path, encoding='utf-8', errors='replace') as f:
         for line in f:
             t = line.strip()
@@ -192,25 +236,31 @@ def read_jsonl(path, acc):
             flatten(obj, '', flat)
             step = None
             split = None
+            epoch = None
             for k, v in flat.items():
                 kl = k.lower()
-                if kl in STEP_KEYS and isinstance(v, (int, float)) and not isinstance(v, bool):
+                numeric = isinstance(v, (int, float)) and not isinstance(v, bool)
+                if kl in STEP_KEYS and numeric:
                     step = v
+                if kl in EPOCH_KEYS and numeric:
+                    epoch = v
                 if kl in SPLIT_KEYS and isinstance(v, str):
                     split = v
+                if kl in TIME_KEYS and k not in clock and v is not None:
+                    clock[k] = is_wall_clock([v])
             if step is None:
                 step = index
             index += 1
             for k, v in flat.items():
                 kl = k.lower()
-                if kl in STEP_KEYS or kl in EPOCH_KEYS or kl in TIME_KEYS or kl in SPLIT_KEYS:
+                if kl in STEP_KEYS or kl in EPOCH_KEYS or kl in SPLIT_KEYS or (kl in TIME_KEYS and clock.get(k, True)):
                     continue
                 if isinstance(v, bool) or not isinstance(v, (int, float)):
                     continue
                 key = k
                 if split is not None and not kl.split('/')[0].startswith(SPLIT_WORDS):
                     key = f'{split}/{k}'
-                acc.add(key, step, float(v))
+                acc.add(key, step, float(v), epoch)
 
 
 # ---------------------------------------------------------------- tfevents (TFRecord + protobuf, from the specs)
@@ -342,8 +392,17 @@ KERAS_EPOCH = re.compile(r'^\s*Epoch (\d+)/(\d+)\s*$')
 KERAS_DONE = re.compile(r'^\s*(\d+)/(\d+) (?:\[[=>.]*\]|[━─]+)\s')
 KERAS_PAIR = re.compile(r'(?:^|\s)-\s+([A-Za-z][\w./-]*):\s+(' + NUM + r')(?![\w.])')
 FAIRSEQ = re.compile(r'\| (train|valid) \| epoch (\d+) \|(.*)$')
-EPOCH_LINE = re.compile(r'\bEpoch\s*\[?\s*(\d+)\s*(?:/\s*\d+\s*)?\]?\s*[,:]?\s+(.*)$')
+EPOCH_LINE = re.compile(r'\b[Ee]poch\s*[=:]?\s*\[?\s*(\d+)\s*(?:/\s*\d+\s*)?\]?\s*[,:]?\s*(.*)$')
+SPLIT_PAIR = re.compile(r'(?<![\w.])(' + '|'.join(SPLIT_WORDS) + r') ([A-Za-z_]+) (' + NUM + r')(?![\w.%])')
 NAMED = re.compile(r'([A-Za-z][A-Za-z0-9 _-]*?)\s*[:=]\s*(' + NUM + r')%?(?![\w.])')
+
+
+def text_key(name):
+    """`Train Loss` -> `Train/Loss`, `Train L1 Loss` -> `Train/L1 Loss`, `TrainLoss` and `val_acc` as printed."""
+    words = name.split()
+    if len(words) > 1 and words[0].lower() in SPLIT_WORDS:
+        return words[0] + '/' + ' '.join(words[1:])
+    return ' '.join(words)
 
 
 def read_text(path, acc):
@@ -382,15 +441,39 @@ def read_text(path, acc):
         m = EPOCH_LINE.search(line)
         if m:
             for k, v in NAMED.findall(m.group(2)):
-                key = re.sub(r'[\s_]+', '_', re.sub(r'(?<=[a-z0-9])(?=[A-Z])', '_', k.strip())).lower()
+                key = text_key(k)
                 if METRIC_NAME.search(key):
                     acc.add(key, int(m.group(1)), cell_number(v))
+            for sp, k, v in SPLIT_PAIR.findall(m.group(2)):
+                if METRIC_NAME.search(k):
+                    acc.add(f'{sp}/{k}', int(m.group(1)), cell_number(v))
             continue
         m = KERAS_DONE.match(line)
         if m and m.group(1) == m.group(2) and 'ETA' not in line and epoch is not None:
             for k, v in KERAS_PAIR.findall(line):
                 if METRIC_NAME.search(k):
                     acc.add(k, epoch, cell_number(v))
+
+
+def read_console(path, acc):
+    """The points scripts/console_expected.py reads from a console log (the same line split as its main())."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('console_expected', os.path.join(os.path.dirname(os.path.abspath(__file__)), 'console_expected.py'))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    r = mod.Reader()
+    with open(path, 'rb') as f:
+        data = f.read()
+    if data.startswith(b'\xef\xbb\xbf'):
+        data = data[3:]
+    lines = data.decode('utf-8', errors='replace').split('\n')
+    if lines and lines[-1] == '':
+        lines.pop()
+    for i, raw in enumerate(lines):
+        r.line(raw[:-1] if raw.endswith('\r') else raw, i + 1)
+    order = sorted((line, k, step, value) for k, pts in r.points.items() for step, value, line in pts)
+    for _, k, step, value in order:
+        acc.add(k, step, value)
 
 
 # ---------------------------------------------------------------- detection
@@ -460,6 +543,8 @@ def build():
                     read_tfevents(path, acc)
                 elif fmt == 'mlflow':
                     read_mlflow(path, mlflow_key(rel), acc)
+                elif rel.split('/')[0] == CONSOLE:
+                    read_console(path, acc)
                 else:
                     read_text(path, acc)
                 files[rel] = {'format': fmt, 'binary': fmt == 'tfevents', 'bytes': os.path.getsize(path), 'series': acc.series}

@@ -84,7 +84,9 @@ const PREFIX_RE = /^(train|training|val|valid|validation|eval|evaluation|dev|tes
 const SUFFIX_RE = /^(.+)[_-](train|training|val|valid|validation|eval|test)$/;
 
 function parseKey(key: string): { split: Split | undefined; base: string; lower: string } {
-  const lower = key.toLowerCase();
+  // camelCase and PascalCase words are words too: `ValLoss` → `val_loss`, `TrainAcc` → `train_acc`,
+  // `gradNorm` → `grad_norm` (console logs print such keys); runs of capitals (`LR`, `mAP`) stay one word
+  const lower = key.replace(/([a-z0-9])([A-Z])(?=[a-z])/g, '$1_$2').toLowerCase();
   // Split the key into path parts; look for a split word as a path part or as a `_`-prefix / suffix.
   const parts = lower.split(/[/.]/).filter((p) => p.length > 0);
   let split: Split | undefined;

@@ -106,3 +106,15 @@ describe('ingest: roles of real metric names', () => {
     assert.ok(Date.now() - t0 < 500, `${Date.now() - t0} ms`);
   });
 });
+
+describe('roles: camelCase and PascalCase keys from console logs', () => {
+  it('ValLoss / TrainLoss / valAcc / gradNorm are split words like val_loss', () => {
+    assert.equal(classify('ValLoss').role, 'val_loss');
+    assert.equal(classify('TrainLoss').role, 'train_loss');
+    assert.equal(classify('ValLoss').quantity, classify('TrainLoss').quantity);
+    assert.equal(classify('valAcc').role, 'val_accuracy');
+    assert.equal(classify('gradNorm').role, 'grad_norm');
+    assert.equal(classify('LR').role, 'learning_rate');
+    assert.equal(classify('mAP50').role, 'other');
+  });
+});

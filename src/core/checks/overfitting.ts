@@ -4,6 +4,7 @@
 import type { RunView, SeriesView } from '../model';
 import type { OverfittingOptions } from './options';
 import { MAD_SCALE, mad, median } from './robust';
+import { mannKendallZ } from './divergence';
 import { atPoint, q, relatedAt, indexAtStep, type Draft } from './draft';
 import { at, name, num, plural } from './format';
 
@@ -178,6 +179,14 @@ export class OverfittingTracker {
     const bestLevel = median(this.values.slice(Math.max(0, b - 2), b + 3));
     const recent = median(this.values.slice(Math.max(b + 1, n - p)));
     if (!(recent - bestLevel > this.opts.minDelta + NOISE_SIGMAS * sigma)) return [];
+    // Recovering, not overfitting: after a one-time knock (an instability in training) the validation
+    // loss has been falling again since its peak — a significant downward trend over at least 8
+    // evaluations since the peak (Mann–Kendall, 1 %). Overfitting is a validation loss that keeps rising
+    // or stays up while the training loss falls.
+    let peak = b + 1;
+    for (let k = b + 1; k < n; k++) if (this.values[k]! > this.values[peak]!) peak = k;
+    const sincePeak = this.values.slice(peak, n);
+    if (sincePeak.length >= 8 && mannKendallZ(sincePeak.slice(-64)) < -2.58) return [];
 
     const bi = this.evals[b]!;
     const li = this.evals[last]!;

@@ -439,10 +439,18 @@ window.addEventListener('message', (ev: MessageEvent) => {
       onRuns(m.runs);
       return;
     case 'frame': {
-      if (m.seq < seq) return; // a newer view request is in flight
+      // A newer view request is in flight: drop this older frame — unless it answers "Show in dashboard"
+      // (it carries a highlight): the user's command wins over automatic requests (first layout, run
+      // list), so apply it and ask again with its state; the answers to the older requests are dropped.
+      const focus = m.highlight !== null && m.highlight !== undefined;
+      if (m.seq < seq && !focus) return;
       const t0 = performance.now();
       renderFrame(m);
       lastRenderMs = performance.now() - t0;
+      if (focus && m.seq < seq) {
+        const mySeq = ++seq;
+        post({ type: 'view', seq: mySeq, state: store.state, columns: cards.columns() });
+      }
       return;
     }
     case 'patch':

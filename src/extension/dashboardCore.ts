@@ -102,6 +102,11 @@ export class DashboardSession {
   private runsStructure = '';
   private runsSentAt = -Infinity;
   private pendingFocus: { runId?: string; step?: number } | null = null;
+  /**
+   * The step highlighted by "Show in dashboard", kept while the x range it zoomed to stays: a view
+   * request for the same range (a resize, the webview re-posting its state) keeps the highlight.
+   */
+  private focused: { highlight: { runId: string; x: number; step: number }; range: { min: number; max: number } } | null = null;
   private disposed = false;
 
   constructor(
@@ -136,12 +141,16 @@ export class DashboardSession {
           this.focus(f);
         } else this.sendFrame(null);
         return;
-      case 'view':
+      case 'view': {
         this.seq = Math.max(this.seq, msg.seq);
         this.state = msg.state;
         this.columns = msg.columns;
-        this.sendFrame(null);
+        const r = msg.state.range;
+        const keep = this.focused !== null && r !== null && r.min === this.focused.range.min && r.max === this.focused.range.max;
+        if (!keep) this.focused = null;
+        this.sendFrame(keep ? this.focused!.highlight : null);
         return;
+      }
       case 'openSource':
         this.openSource(msg.runId, msg.seriesKey, msg.index);
         return;
@@ -214,6 +223,7 @@ export class DashboardSession {
         }
         this.state = { ...this.state, range: { min, max } };
         highlight = { runId: run.id, x, step: opts.step };
+        this.focused = { highlight, range: { min, max } };
       }
     }
     this.sendRuns(true);

@@ -96,6 +96,21 @@ export const tests = [
       const runId = await vs.host.eval(manager(`return m.runForFile(args.file).id;`), { file });
       await vs.host.executeCommand('losswatch.showInDashboard', { runId, step: obj.step });
       await vs.waitFor(async () => (await vs.host.tabs()).find((t) => t.kind === 'webview' && t.active), 15000, 'the dashboard tab');
+      // What the user sees: the loss chart zoomed to a window around the NaN's step, that step highlighted
+      // (the one vertical line of the selected finding), and the non-finite-loss glyph of this run there.
+      const frame = await vs.webviewFrame({ selector: '#lw-panels' }, 30000);
+      const loss = await vs.waitFor(async () => {
+        const ps = await frame.evaluate(() => (window.__losswatch ? window.__losswatch.panels() : []));
+        const l = ps.find((p) => p.id === 'loss');
+        return l && l.xRange.min <= obj.step && l.xRange.max >= obj.step && l.annotations.includes('highlight') ? l : undefined;
+      }, 20000, `the loss chart zoomed to step ${obj.step} with the step highlighted`).catch(async (e) => {
+        const ps = await frame.evaluate(() => (window.__losswatch ? window.__losswatch.panels().map((p) => ({ id: p.id, x: p.xRange, a: p.annotations })) : 'no hooks'));
+        throw new Error(`${e.message}; panels: ${JSON.stringify(ps)}`);
+      });
+      const all = await frame.evaluate(() => window.__losswatch.panels());
+      const nanMarkers = all.flatMap((p) => p.markers).filter((m) => m.code === 'non-finite-loss' && m.runId === runId);
+      assert.ok(nanMarkers.some((m) => m.step === obj.step), `a non-finite-loss glyph at step ${obj.step}: ${JSON.stringify(nanMarkers)}`);
+      assert.ok(loss.xRange.max - loss.xRange.min < 1000, 'zoomed in, not the whole run');
       await vs.screenshot('dashboard-at-nan');
     },
   },

@@ -235,6 +235,22 @@ describe('dashboard: host session (dashboardCore.ts)', () => {
     assert.ok(f.state.range!.min < f.highlight!.x && f.state.range!.max > f.highlight!.x);
   });
 
+  it('show in dashboard: the highlight survives a view request for the same range, and goes with a new range', () => {
+    const t = setup(1000);
+    t.session.handleMessage({ type: 'ready', state: DEFAULT_STATE, columns: 100 });
+    t.session.focus({ runId: 'r1', step: 500 });
+    const f = frames(t.posted).at(-1)!;
+    assert.equal(f.highlight!.step, 500);
+    // the webview re-posts its state (a resize, or after applying the focus frame): same range, same highlight
+    t.session.handleMessage({ type: 'view', seq: 5, state: f.state, columns: 120 });
+    const g = frames(t.posted).at(-1)!;
+    assert.equal(g.highlight?.step, 500);
+    assert.deepEqual(g.state.range, f.state.range);
+    // the user zooms elsewhere: the highlight is gone
+    t.session.handleMessage({ type: 'view', seq: 6, state: { ...f.state, range: { min: 0, max: 10 } }, columns: 120 });
+    assert.equal(frames(t.posted).at(-1)!.highlight, null);
+  });
+
   it('picked other metric, relative time axis, reset and CSV export', () => {
     const t = setup(100);
     t.session.handleMessage({ type: 'ready', state: { ...DEFAULT_STATE, other: EVIL, xAxis: 'relative' }, columns: 100 });

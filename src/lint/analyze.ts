@@ -2,7 +2,7 @@
 // the same function (or module), `self.x` attributes of the same class, the `forward` of a class defined
 // in the file, the last layer of an `nn.Sequential` / Keras model, and arguments bound at call sites of
 // functions defined in the file. Nothing is guessed across files.
-import type { Node, Tree } from 'web-tree-sitter';
+import { Query, type Language, type Node, type Tree } from 'web-tree-sitter';
 import type { LintCode } from './codes';
 
 export interface Edit {
@@ -55,17 +55,16 @@ interface LossSite {
   readonly ctorName: Node | null;
 }
 
-const WANT = new Set([
-  'call',
-  'assignment',
-  'function_definition',
-  'class_definition',
-  'for_statement',
-  'while_statement',
-  'import_statement',
-  'import_from_statement',
-  'return_statement',
-]);
+
+const QUERY_SOURCE =
+  '(call) @call (assignment) @assign (function_definition) @func (class_definition) @class (for_statement) @for ' +
+  '(while_statement) @while (import_statement) @import (import_from_statement) @import';
+const queries = new WeakMap<Language, Query>();
+function queryFor(lang: Language): Query {
+  let q = queries.get(lang);
+  if (!q) queries.set(lang, (q = new Query(lang, QUERY_SOURCE)));
+  return q;
+}
 
 const PRESERVE = new Set([
   'squeeze', 'unsqueeze', 'view', 'reshape', 'flatten', 'float', 'double', 'half', 'contiguous', 'to', 'cuda', 'cpu',
@@ -82,6 +81,7 @@ const LOSS_FN: Record<string, LossType> = {
   'torch.nn.functional.binary_cross_entropy': 'bce',
   'torch.nn.functional.binary_cross_entropy_with_logits': 'bcel',
 };
+const LOSS_FN_NAMES = new Set(['cross_entropy', 'nll_loss', 'binary_cross_entropy', 'binary_cross_entropy_with_logits']);
 const LOSS_CTOR: Record<string, LossType> = {
   'torch.nn.CrossEntropyLoss': 'ce',
   'torch.nn.NLLLoss': 'nll',
@@ -176,6 +176,14 @@ export class Analyzer {
   private readonly layerMemo = new Map<number, Layer | 'class' | null>();
   private readonly classKindMemo = new Map<number, KindValue | null>();
   private readonly findings = new Map<string, RawFinding>();
+  /** Enclosing function / class of every indexed node (filled by the walk: no parent chains). */
+  private readonly scopeById = new Map<number, Node | null>();
+  private readonly classById = new Map<number, Node | null>();
+  private readonly callStarts: number[] = [];
+  private readonly callsByName = new Map<string, Node[]>();
+  private readonly lossMemo = new Map<number, LossSite | null>();
+  /** call id → callee's last name ('self.x' for self.x(…)); absent for computed callees. */
+  private readonly calleeName = new Map<number, string>();
 
   constructor(
     private readonly tree: Tree,
@@ -187,55 +195,86 @@ export class Analyzer {
   // ---------------------------------------------------------------- indexing
 
   private collect(): void {
-    const c = this.tree.walk();
+    // One tree-sitter query (runs inside the WebAssembly module) instead of walking every node from JS:
+    // measured about 2× faster than a TreeCursor walk on a 2,000-line script.
+    const captures = queryFor(this.tree.language).captures(this.tree.rootNode);
     const imports: Node[] = [];
     const assignments: Node[] = [];
     const forTargets: Node[] = [];
-    for (;;) {
-      const t = c.nodeType;
-      if (WANT.has(t)) {
-        const n = c.currentNode;
-        switch (t) {
-          case 'call':
-            this.calls.push(n);
-            break;
-          case 'function_definition':
-            this.funcs.push(n);
-            break;
-          case 'class_definition':
-            this.classes.push(n);
-            break;
-          case 'for_statement':
-            this.loops.push(n);
-            forTargets.push(n);
-            break;
-          case 'while_statement':
-            this.loops.push(n);
-            break;
-          case 'import_statement':
-          case 'import_from_statement':
-            imports.push(n);
-            break;
-          case 'assignment':
-            assignments.push(n);
-            break;
-        }
+    // Open functions / classes, innermost last (captures arrive in document order).
+    const open: { node: Node; end: number; fn: boolean }[] = [];
+    for (const cap of captures) {
+      const n = cap.node;
+      const start = n.startIndex;
+      while (open.length && open[open.length - 1]!.end <= start) open.pop();
+      let scope: Node | null = null;
+      let cls: Node | null = null;
+      for (let i = open.length - 1; i >= 0 && (!scope || !cls); i--) {
+        const o = open[i]!;
+        if (o.fn) scope ??= o.node;
+        else cls ??= o.node;
       }
-      if (c.gotoFirstChild()) continue;
-      while (!c.gotoNextSibling()) {
-        if (!c.gotoParent()) {
-          c.delete();
-          this.indexImports(imports);
-          this.indexDefs();
-          for (const a of assignments) this.indexAssignment(a);
-          for (const f of forTargets) {
-            const left = f.childForFieldName('left');
-            if (left) this.bindPattern(left, null, [], f, f.startIndex);
+      this.scopeById.set(n.id, scope);
+      this.classById.set(n.id, cls);
+      switch (cap.name) {
+        case 'call': {
+          this.calls.push(n);
+          this.callStarts.push(start);
+          const fn = n.childForFieldName('function');
+          const last = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : fn?.type === 'identifier' ? fn.text : undefined;
+          if (last) {
+            this.calleeName.set(n.id, fn?.type === 'attribute' && fn.text.startsWith('self.') ? `self.${last}` : last);
+            const list = this.callsByName.get(last);
+            if (list) list.push(n);
+            else this.callsByName.set(last, [n]);
           }
-          return;
+          break;
         }
+        case 'func':
+          this.funcs.push(n);
+          open.push({ node: n, end: n.endIndex, fn: true });
+          break;
+        case 'class':
+          this.classes.push(n);
+          open.push({ node: n, end: n.endIndex, fn: false });
+          break;
+        case 'for':
+          this.loops.push(n);
+          forTargets.push(n);
+          break;
+        case 'while':
+          this.loops.push(n);
+          break;
+        case 'import':
+          imports.push(n);
+          break;
+        case 'assign':
+          assignments.push(n);
+          break;
       }
     }
+    this.indexImports(imports);
+    this.indexDefs();
+    for (const a of assignments) this.indexAssignment(a);
+    for (const f of forTargets) {
+      const left = f.childForFieldName('left');
+      if (left) this.bindPattern(left, null, [], f, f.startIndex);
+    }
+  }
+
+  /** Calls whose start lies in [start, end), in source order. */
+  private callsIn(start: number, end: number): Node[] {
+    const a = this.callStarts;
+    let lo = 0;
+    let hi = a.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (a[mid]! < start) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: Node[] = [];
+    for (let i = lo; i < a.length && a[i]! < end; i++) out.push(this.calls[i]!);
+    return out;
   }
 
   private indexImports(imports: readonly Node[]): void {
@@ -328,6 +367,8 @@ export class Analyzer {
   }
 
   private scopeOf(n: Node): Node | null {
+    const known = this.scopeById.get(n.id);
+    if (known !== undefined) return known;
     let p = n.parent;
     while (p) {
       if (p.type === 'function_definition' || p.type === 'lambda') return p.type === 'function_definition' ? p : this.scopeOf(p);
@@ -337,6 +378,8 @@ export class Analyzer {
   }
 
   private classOf(n: Node): Node | null {
+    const known = this.classById.get(n.id);
+    if (known !== undefined) return known;
     let p = n.parent;
     while (p) {
       if (p.type === 'class_definition') return p;
@@ -412,19 +455,23 @@ export class Analyzer {
     }
   }
 
+  private readonly paramsMemo = new Map<number, string[]>();
+
   private paramIndex(func: Node, name: string): number | undefined {
-    const ps = func.childForFieldName('parameters');
-    if (!ps) return undefined;
-    let i = 0;
-    for (const p of ps.namedChildren) {
-      if (!p || p.type === 'comment') continue;
-      let id: Node | null = p;
-      if (p.type === 'default_parameter' || p.type === 'typed_default_parameter') id = p.childForFieldName('name');
-      else if (p.type === 'typed_parameter') id = p.namedChildren.find((c) => c?.type === 'identifier') ?? null;
-      if (id?.type === 'identifier' && id.text === name) return i;
-      i++;
+    let names = this.paramsMemo.get(func.id);
+    if (!names) {
+      names = [];
+      for (const p of func.childForFieldName('parameters')?.namedChildren ?? []) {
+        if (!p || p.type === 'comment') continue;
+        let id: Node | null = p;
+        if (p.type === 'default_parameter' || p.type === 'typed_default_parameter') id = p.childForFieldName('name');
+        else if (p.type === 'typed_parameter') id = p.namedChildren.find((c) => c?.type === 'identifier') ?? null;
+        names.push(id?.type === 'identifier' ? id.text : '');
+      }
+      this.paramsMemo.set(func.id, names);
     }
-    return undefined;
+    const i = names.indexOf(name);
+    return i >= 0 ? i : undefined;
   }
 
   /** Argument expressions bound to parameter `index`/`name` at the call sites of `func` in this file. */
@@ -433,7 +480,7 @@ export class Analyzer {
     if (!fname || (this.funcByName.get(fname)?.length ?? 0) !== 1) return [];
     const isMethod = this.classOf(func) !== null && this.scopeOf(func) === null;
     const out: { value: Node | null; path: readonly number[] }[] = [];
-    for (const call of this.calls) {
+    for (const call of this.callsByName.get(fname) ?? []) {
       const fn = call.childForFieldName('function');
       if (!fn) continue;
       let shift = 0;
@@ -740,6 +787,14 @@ export class Analyzer {
   }
 
   private lossSite(call: Node): LossSite | null {
+    const m = this.lossMemo.get(call.id);
+    if (m !== undefined) return m;
+    const v = this.lossSiteUncached(call);
+    this.lossMemo.set(call.id, v);
+    return v;
+  }
+
+  private lossSiteUncached(call: Node): LossSite | null {
     const fn = call.childForFieldName('function');
     if (!fn) return null;
     const l = this.lossCtor(fn, 0);
@@ -769,10 +824,17 @@ export class Analyzer {
   }
 
   private torchRules(): void {
-    for (const call of this.calls) {
+    for (const call of this.callsByName.get('log') ?? []) {
       // log-of-softmax: torch.log(p) / p.log() with p = softmax(…)
-      const k = this.kindOf(call);
-      if (k?.kind === 'log_of_softmax') this.logOfSoftmax(call);
+      if (this.kindOf(call)?.kind === 'log_of_softmax') this.logOfSoftmax(call);
+    }
+    // Names that can hold a loss: assigned somewhere, parameters, self attributes, or torch's functions.
+    const assigned = new Set<string>();
+    for (const m of this.assigns.values()) for (const k of m.keys()) assigned.add(k);
+    for (const m of this.selfAttrs.values()) for (const k of m.keys()) assigned.add(`self.${k}`);
+    for (const call of this.calls) {
+      const name = this.calleeName.get(call.id);
+      if (name !== undefined && !LOSS_FN_NAMES.has(name) && !assigned.has(name) && !this.isParamName(call, name)) continue;
       const site = this.lossSite(call);
       if (!site) continue;
       const v = this.kindOf(site.input);
@@ -826,6 +888,11 @@ export class Analyzer {
         });
       }
     }
+  }
+
+  private isParamName(at: Node, name: string): boolean {
+    const scope = this.scopeOf(at);
+    return scope !== null && this.paramIndex(scope, name) !== undefined;
   }
 
   private renameFix(site: LossSite, from: 'bce' | 'nll'): LintFix | undefined {
@@ -902,8 +969,7 @@ export class Analyzer {
       let backward: Node | null = null;
       let step: Node | null = null;
       let zero = false;
-      for (const c of this.calls) {
-        if (c.startIndex < body.startIndex || c.endIndex > body.endIndex) continue;
+      for (const c of this.callsIn(body.startIndex, body.endIndex)) {
         const fn = c.childForFieldName('function');
         if (fn?.type !== 'attribute') continue;
         const m = fn.childForFieldName('attribute')?.text;
@@ -951,8 +1017,7 @@ export class Analyzer {
       if (/\.backward\(|\.step\(/.test(bodyText)) continue;
       let lossCall: Node | null = null;
       let modelCall: Node | null = null;
-      for (const c of this.calls) {
-        if (c.startIndex < body.startIndex || c.endIndex > body.endIndex) continue;
+      for (const c of this.callsIn(body.startIndex, body.endIndex)) {
         if (!lossCall && this.lossSite(c)) lossCall = c;
         const fn = c.childForFieldName('function');
         if (!modelCall && fn && /^(self\.)?(model|net|network|classifier|encoder)\w*$/i.test(fn.text)) modelCall = c;
@@ -991,11 +1056,7 @@ export class Analyzer {
     if (dec && re.test(this.src.slice(dec.startIndex, scope.startIndex))) return true;
     const name = scope.childForFieldName('name')?.text;
     if (!name) return false;
-    const sites = this.calls.filter((c) => {
-      const fn = c.childForFieldName('function');
-      const last = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : fn?.text;
-      return last === name;
-    });
+    const sites = this.callsByName.get(name) ?? [];
     if (sites.length === 0) return false;
     return sites.every((c) => this.modeBefore(c, re, depth + 1) || this.insideNoGrad(c) && re.source.includes('no_grad'));
   }
@@ -1017,11 +1078,9 @@ export class Analyzer {
 
   private kerasRules(): void {
     if (![...this.aliases.values()].some((a) => /^(tensorflow|keras|tf_keras)/.test(a))) return;
-    for (const call of this.calls) {
+    for (const call of this.callsByName.get('compile') ?? []) {
       const fn = call.childForFieldName('function');
       if (fn?.type !== 'attribute') continue;
-      const m = fn.childForFieldName('attribute')?.text;
-      if (m !== 'compile') continue;
       const modelExpr = fn.childForFieldName('object');
       const { positional, keywords } = args(call);
       const lossNode = keywords.get('loss') ?? positional[1] ?? null;
@@ -1031,7 +1090,7 @@ export class Analyzer {
       const last = this.kerasLastLayer(modelExpr, 0);
       this.kerasCheck(loss, last);
       // labels given to fit()
-      for (const fit of this.calls) {
+      for (const fit of this.callsByName.get('fit') ?? []) {
         const ff = fit.childForFieldName('function');
         if (ff?.type !== 'attribute' || ff.childForFieldName('attribute')?.text !== 'fit') continue;
         if (ff.childForFieldName('object')?.text !== modelExpr?.text || fit.startIndex < call.startIndex) continue;
@@ -1196,7 +1255,7 @@ export class Analyzer {
     if (n.type === 'identifier') {
       // model.add(...) calls on this name, the last one before compile wins
       let lastAdd: Node | null = null;
-      for (const c of this.calls) {
+      for (const c of this.callsByName.get('add') ?? []) {
         const fn = c.childForFieldName('function');
         if (fn?.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'add' && fn.childForFieldName('object')?.text === n.text && c.startIndex < n.startIndex) {
           if (this.scopeOf(c)?.id === this.scopeOf(n)?.id) lastAdd = c;

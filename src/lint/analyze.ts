@@ -180,6 +180,8 @@ export class Analyzer {
   private readonly scopeById = new Map<number, Node | null>();
   private readonly classById = new Map<number, Node | null>();
   private readonly callStarts: number[] = [];
+  private readonly funcRanges: { node: Node; start: number; end: number }[] = [];
+  private readonly classRanges: { node: Node; start: number; end: number }[] = [];
   private readonly callsByName = new Map<string, Node[]>();
   private readonly lossMemo = new Map<number, LossSite | null>();
   /** call id → callee's last name ('self.x' for self.x(…)); absent for computed callees. */
@@ -230,14 +232,20 @@ export class Analyzer {
           }
           break;
         }
-        case 'func':
+        case 'func': {
           this.funcs.push(n);
-          open.push({ node: n, end: n.endIndex, fn: true });
+          const end = n.endIndex;
+          open.push({ node: n, end, fn: true });
+          this.funcRanges.push({ node: n, start, end });
           break;
-        case 'class':
+        }
+        case 'class': {
           this.classes.push(n);
-          open.push({ node: n, end: n.endIndex, fn: false });
+          const end = n.endIndex;
+          open.push({ node: n, end, fn: false });
+          this.classRanges.push({ node: n, start, end });
           break;
+        }
         case 'for':
           this.loops.push(n);
           forTargets.push(n);
@@ -366,26 +374,36 @@ export class Analyzer {
     }
   }
 
+  /** Innermost function (or class) containing offset `pos`, from the captured ranges (no parent chain). */
+  private innermost(list: readonly { node: Node; start: number; end: number }[], pos: number, endPos: number): Node | null {
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid]!.start <= pos) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo - 1; i >= 0; i--) {
+      const r = list[i]!;
+      if (r.start <= pos && endPos <= r.end && !(r.start === pos && r.end === endPos)) return r.node;
+    }
+    return null;
+  }
+
   private scopeOf(n: Node): Node | null {
     const known = this.scopeById.get(n.id);
     if (known !== undefined) return known;
-    let p = n.parent;
-    while (p) {
-      if (p.type === 'function_definition' || p.type === 'lambda') return p.type === 'function_definition' ? p : this.scopeOf(p);
-      p = p.parent;
-    }
-    return null;
+    const v = this.innermost(this.funcRanges, n.startIndex, n.endIndex);
+    this.scopeById.set(n.id, v);
+    return v;
   }
 
   private classOf(n: Node): Node | null {
     const known = this.classById.get(n.id);
     if (known !== undefined) return known;
-    let p = n.parent;
-    while (p) {
-      if (p.type === 'class_definition') return p;
-      p = p.parent;
-    }
-    return null;
+    const v = this.innermost(this.classRanges, n.startIndex, n.endIndex);
+    this.classById.set(n.id, v);
+    return v;
   }
 
   // ---------------------------------------------------------------- names
@@ -1024,7 +1042,8 @@ export class Analyzer {
       }
       if (!lossCall || !modelCall) continue;
       const modelName = modelCall.childForFieldName('function')!.text;
-      const evalOk = this.modeBefore(loop, /\.eval\(\s*\)|\.train\(\s*(False|mode\s*=\s*False)\s*\)/);
+      // Hugging Face from_pretrained() returns a model in eval mode.
+      const evalOk = this.modeBefore(loop, /\.eval\(\s*\)|\.train\(\s*(False|mode\s*=\s*False)\s*\)|\.from_pretrained\(/);
       const gradOk =
         this.modeBefore(loop, /torch\.no_grad\(|no_grad\(\)|inference_mode\(|set_grad_enabled\(\s*False/) || this.insideNoGrad(loop) || /no_grad\(|inference_mode\(/.test(bodyText);
       if (evalOk && gradOk) continue;

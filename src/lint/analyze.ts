@@ -1031,8 +1031,8 @@ export class Analyzer {
       const it = right.text;
       if (!/(^|[^a-z])(val|valid|validation|eval|dev)([^a-z]|$)|(val|valid|validation|eval|dev)_?(loader|dl|data|dataloader|set|ds|iter|batches)/i.test(it)) continue;
       if (/train/i.test(it)) continue;
-      const bodyText = this.src.slice(body.startIndex, body.endIndex);
-      if (/\.backward\(|\.step\(/.test(bodyText)) continue;
+      // A loop that calls backward() or step() trains on that data: not a validation loop.
+      if (this.callsIn(body.startIndex, body.endIndex).some((c) => /^(self\.)?(backward|step|manual_backward)$/.test(this.calleeName.get(c.id) ?? ''))) continue;
       let lossCall: Node | null = null;
       let modelCall: Node | null = null;
       for (const c of this.callsIn(body.startIndex, body.endIndex)) {
@@ -1042,10 +1042,8 @@ export class Analyzer {
       }
       if (!lossCall || !modelCall) continue;
       const modelName = modelCall.childForFieldName('function')!.text;
-      // Hugging Face from_pretrained() returns a model in eval mode.
-      const evalOk = this.modeBefore(loop, /\.eval\(\s*\)|\.train\(\s*(False|mode\s*=\s*False)\s*\)|\.from_pretrained\(/);
-      const gradOk =
-        this.modeBefore(loop, /torch\.no_grad\(|no_grad\(\)|inference_mode\(|set_grad_enabled\(\s*False/) || this.insideNoGrad(loop) || /no_grad\(|inference_mode\(/.test(bodyText);
+      const evalOk = this.modeBefore(loop, 'eval');
+      const gradOk = this.modeBefore(loop, 'grad');
       if (evalOk && gradOk) continue;
       const what = !evalOk && !gradOk ? 'neither model.eval() nor torch.no_grad()' : !evalOk ? 'no model.eval()' : 'no torch.no_grad()';
       const consequence = !evalOk
@@ -1062,22 +1060,44 @@ export class Analyzer {
     }
   }
 
-  /** Text of the enclosing function (or module) before `loop`, and of its callers before their call, matches `re`. */
-  private modeBefore(loop: Node, re: RegExp, depth = 0): boolean {
+  /** A call in [start, end) that puts the model in eval mode ('eval') or turns autograd off ('grad'). */
+  private hasModeCall(start: number, end: number, kind: 'eval' | 'grad'): boolean {
+    for (const c of this.callsIn(start, end)) {
+      const name = this.calleeName.get(c.id)?.replace(/^self\./, '');
+      if (!name) continue;
+      const a = c.childForFieldName('arguments');
+      const argText = a ? this.src.slice(a.startIndex + 1, a.endIndex - 1).trim() : '';
+      if (kind === 'eval') {
+        const isMethod = c.childForFieldName('function')?.type === 'attribute';
+        if (name === 'eval' && isMethod && argText === '') return true;
+        if (name === 'train' && isMethod && /^(False|mode\s*=\s*False)$/.test(argText)) return true;
+        // Hugging Face from_pretrained() returns a model in eval mode.
+        if (name === 'from_pretrained') return true;
+      } else {
+        if (name === 'no_grad' || name === 'inference_mode') return true;
+        if (name === 'set_grad_enabled' && /^False\b/.test(argText)) return true;
+      }
+    }
+    return false;
+  }
+
+  /** Eval mode / no autograd is set in the loop, before it in its function (or module), by a decorator,
+   * or before every call of its function in this file. */
+  private modeBefore(loop: Node, kind: 'eval' | 'grad', depth = 0): boolean {
     const inBody = loop.childForFieldName('body');
-    if (inBody && re.test(this.src.slice(inBody.startIndex, inBody.endIndex))) return true;
+    if (inBody && this.hasModeCall(inBody.startIndex, inBody.endIndex, kind)) return true;
     const scope = this.scopeOf(loop);
     const from = scope ? scope.startIndex : 0;
-    if (re.test(this.src.slice(from, loop.startIndex))) return true;
+    if (this.hasModeCall(from, loop.startIndex, kind)) return true;
+    if (kind === 'grad' && this.insideNoGrad(loop)) return true;
     if (!scope || depth > 3) return false;
-    // decorators (@torch.no_grad())
     const dec = scope.parent?.type === 'decorated_definition' ? scope.parent : null;
-    if (dec && re.test(this.src.slice(dec.startIndex, scope.startIndex))) return true;
+    if (dec && this.hasModeCall(dec.startIndex, scope.startIndex, kind)) return true;
     const name = scope.childForFieldName('name')?.text;
     if (!name) return false;
     const sites = this.callsByName.get(name) ?? [];
     if (sites.length === 0) return false;
-    return sites.every((c) => this.modeBefore(c, re, depth + 1) || this.insideNoGrad(c) && re.source.includes('no_grad'));
+    return sites.every((c) => this.modeBefore(c, kind, depth + 1));
   }
 
   private insideNoGrad(n: Node): boolean {

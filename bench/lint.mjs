@@ -64,6 +64,7 @@ for (let r = 0; r < 10; r++) {
 }
 doc.lint(src);
 const key = [];
+const keyCpu = [];
 const parseOnly = [];
 let text = src;
 for (let r = 0; r < ROUNDS; r++) {
@@ -71,11 +72,14 @@ for (let r = 0; r < ROUNDS; r++) {
   const at = text.indexOf('\n', (text.length * (r + 1)) / (ROUNDS + 2)) + 1;
   const change = { rangeOffset: at, rangeLength: 0, text: r % 2 ? '#' : 'x' };
   text = text.slice(0, at) + change.text + text.slice(at);
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   doc.update(text, [change]);
   const t1 = performance.now();
   lint.lintTree(doc.current, text);
   key.push(performance.now() - t0);
+  const c = process.cpuUsage(c0);
+  keyCpu.push((c.user + c.system) / 1000);
   parseOnly.push(t1 - t0);
 }
 
@@ -85,7 +89,9 @@ console.log(`|---|---|---|`);
 console.log(`| full parse + lint | ${pct(full, 50).toFixed(1)} | ${pct(full, 95).toFixed(1)} |`);
 console.log(`| keystroke: incremental parse | ${pct(parseOnly, 50).toFixed(1)} | ${pct(parseOnly, 95).toFixed(1)} |`);
 console.log(`| keystroke: incremental parse + lint | ${pct(key, 50).toFixed(1)} | ${pct(key, 95).toFixed(1)} |`);
-console.log(`target: keystroke ≤ 20 ms → ${pct(key, 50) <= 20 ? 'met' : 'NOT met'} (median)`);
+console.log(`| keystroke: CPU time of this process | ${pct(keyCpu, 50).toFixed(1)} | ${pct(keyCpu, 95).toFixed(1)} |`);
+// On a shared machine wall time includes waiting for a core; CPU time is the work done.
+console.log(`target: keystroke ≤ 20 ms → wall ${pct(key, 50) <= 20 ? 'met' : 'NOT met'}, CPU ${pct(keyCpu, 50) <= 20 ? 'met' : 'NOT met'} (medians)`);
 
 const cli = path.join(repo, 'dist/cli.js');
 if (!fs.existsSync(cli)) spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'ignore' });

@@ -1161,8 +1161,12 @@ export class Analyzer {
         }
       }
     }
-    // custom loops: loss_fn(y_true, model(x)) with a Keras loss object
+    // custom loops: loss_fn(y_true, model(x)) with a Keras loss object (callee must be an assigned name)
+    const assigned = new Set<string>();
+    for (const m of this.assigns.values()) for (const k of m.keys()) assigned.add(k);
     for (const call of this.calls) {
+      const name = this.calleeName.get(call.id);
+      if (name === undefined || !assigned.has(name)) continue;
       const fn = call.childForFieldName('function');
       if (!fn || fn.type !== 'identifier') continue;
       const loss = this.kerasLoss(fn, 0, true);
@@ -1302,10 +1306,11 @@ export class Analyzer {
       // model.add(...) calls on this name, the last one before compile wins
       let lastAdd: Node | null = null;
       for (const c of this.callsByName.get('add') ?? []) {
+        if (c.startIndex >= n.startIndex) break;
+        // <name>.add( at the call's offset, from the source text (no tree access for other objects)
+        if (!this.src.startsWith(`${n.text}.add`, c.startIndex)) continue;
         const fn = c.childForFieldName('function');
-        if (fn?.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'add' && fn.childForFieldName('object')?.text === n.text && c.startIndex < n.startIndex) {
-          if (this.scopeOf(c)?.id === this.scopeOf(n)?.id) lastAdd = c;
-        }
+        if (fn?.type === 'attribute' && fn.childForFieldName('object')?.text === n.text && this.scopeOf(c)?.id === this.scopeOf(n)?.id) lastAdd = c;
       }
       const rs = this.resolve(n.text, n);
       if (rs.length !== 1 || rs[0]!.path.length) return null;

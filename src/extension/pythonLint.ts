@@ -184,8 +184,14 @@ export class ScriptLint implements vscode.CodeActionProvider, vscode.Disposable 
     return d;
   }
 
-  provideCodeActions(doc: vscode.TextDocument, _range: vscode.Range, ctx: vscode.CodeActionContext): vscode.CodeAction[] {
-    const res = this.results.get(doc.uri.fsPath);
+  async provideCodeActions(doc: vscode.TextDocument, _range: vscode.Range, ctx: vscode.CodeActionContext): Promise<vscode.CodeAction[]> {
+    if (!ctx.diagnostics.some((d) => d.source === 'LossWatch')) return [];
+    let res = this.results.get(doc.uri.fsPath);
+    // Fixes need offsets of this very version (a workspace lint from disk, or an edit not linted yet).
+    if (res?.version !== doc.version) {
+      await this.lintDocument(doc);
+      res = this.results.get(doc.uri.fsPath);
+    }
     if (!res || res.version !== doc.version) return [];
     const out: vscode.CodeAction[] = [];
     for (const d of ctx.diagnostics) {

@@ -361,6 +361,7 @@ export class Analyzer {
   }
 
   private bindPattern(left: Node, value: Node | null, path: number[], node: Node, start: number): void {
+    if (path.length > 16) return; // absurdly nested unpacking: not followed (bounded recursion)
     if (left.type === 'identifier') {
       const scope = this.scopeOf(node);
       const sid = scope ? idOf(scope) : 0;
@@ -1021,7 +1022,7 @@ export class Analyzer {
         start: step.startIndex,
         end: step.endIndex,
         message:
-          'This loop calls backward() and step() but never clears the gradients: each step adds the gradients of all earlier batches, so updates grow and training diverges. Call optimizer.zero_grad() each iteration (or under the accumulation condition).',
+          'This loop calls backward() and step() but never clears the gradients (optimizer.zero_grad()), so each step also applies the gradients of all earlier batches and the updates grow until training diverges.',
         related: [{ start: backward.startIndex, end: backward.endIndex, message: 'gradients accumulate here' }],
       });
     }

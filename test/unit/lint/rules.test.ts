@@ -247,3 +247,15 @@ describe('lint: robustness', () => {
     assert.deepEqual(await lintPython(src, { severities: { 'softmax-before-cross-entropy': 'off' } }), []);
   });
 });
+
+describe('lint: bounded work on hostile input', () => {
+  it('deeply nested unpacking targets and long call chains finish quickly', async () => {
+    const nested = 'import torch\n' + '('.repeat(3000) + 'a' + ',)'.repeat(3000) + ' = f()\nl = torch.nn.functional.cross_entropy(a, y)\n';
+    const chain = 'import torch\nx = m' + '.a'.repeat(20000) + '[0](1)\n' + 'y = ' + 'f('.repeat(500) + ')'.repeat(500) + '\n';
+    for (const src of [nested, chain]) {
+      const t0 = performance.now();
+      await lintPython(src);
+      assert.ok(performance.now() - t0 < 5000, 'bounded time');
+    }
+  });
+});

@@ -916,7 +916,17 @@ export class Analyzer {
     }
   }
 
+  private allParams: Set<string> | undefined;
+
   private isParamName(at: Node, name: string): boolean {
+    if (!this.allParams) {
+      this.allParams = new Set();
+      for (const f of this.funcs) {
+        this.paramIndex(f, '');
+        for (const p of this.paramsMemo.get(f.id) ?? []) this.allParams.add(p);
+      }
+    }
+    if (!this.allParams.has(name)) return false;
     const scope = this.scopeOf(at);
     return scope !== null && this.paramIndex(scope, name) !== undefined;
   }
@@ -1137,7 +1147,9 @@ export class Analyzer {
       const last = this.kerasLastLayer(modelExpr, 0);
       this.kerasCheck(loss, last);
       // labels given to fit()
+      const modelText = modelExpr?.text ?? '';
       for (const fit of this.callsByName.get('fit') ?? []) {
+        if (fit.startIndex < call.startIndex || !this.src.startsWith(`${modelText}.fit`, fit.startIndex)) continue;
         const ff = fit.childForFieldName('function');
         if (ff?.type !== 'attribute' || ff.childForFieldName('attribute')?.text !== 'fit') continue;
         if (ff.childForFieldName('object')?.text !== modelExpr?.text || fit.startIndex < call.startIndex) continue;

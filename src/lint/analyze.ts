@@ -84,6 +84,7 @@ const LOSS_FN: Record<string, LossType> = {
   'torch.nn.functional.binary_cross_entropy': 'bce',
   'torch.nn.functional.binary_cross_entropy_with_logits': 'bcel',
 };
+const LOSS_NAME = /^(self\.)?(criterion\w*|crit|loss_fn\w*|loss_func\w*|lossfn|\w+_loss|\w*Loss)$/;
 const LOSS_FN_NAMES = new Set(['cross_entropy', 'nll_loss', 'binary_cross_entropy', 'binary_cross_entropy_with_logits']);
 const LOSS_CTOR: Record<string, LossType> = {
   'torch.nn.CrossEntropyLoss': 'ce',
@@ -1054,7 +1055,8 @@ export class Analyzer {
       let lossCall: Node | null = null;
       let modelCall: Node | null = null;
       for (const c of this.callsIn(body.startIndex, body.endIndex)) {
-        if (!lossCall && this.lossSite(c)) lossCall = c;
+        // any loss: a recognised torch loss, or a callee named like one (criterion, loss_fn, F.mse_loss …)
+        if (!lossCall && (LOSS_NAME.test(this.calleeName.get(c.id) ?? '') || this.lossSite(c))) lossCall = c;
         const fn = c.childForFieldName('function');
         if (!modelCall && fn && /^(self\.)?(model|net|network|classifier|encoder)\w*$/i.test(fn.text)) modelCall = c;
       }

@@ -178,6 +178,15 @@ describe('lint: validation-in-train-mode', () => {
     const noGradOnly = TORCH + 'def validate(model, val_loader):\n    model.eval()\n    for x, y in val_loader:\n        l = F.cross_entropy(model(x), y)\n';
     assert.match((await lint(noGradOnly))[0]!.message, /no torch\.no_grad\(\)/);
   });
+  it('recognises any loss in the validation loop (MSE, a criterion parameter, a *_loss function)', async () => {
+    const srcs = [
+      'def validate(model, val_loader, criterion):\n    for x, y in val_loader:\n        l = criterion(model(x), y)\n',
+      'def validate(model, valid_dl):\n    for x, y in valid_dl:\n        l = F.mse_loss(model(x), y)\n',
+    ];
+    for (const s of srcs) assert.deepEqual(await codes(TORCH + s), [at(TORCH, 2, 'validation-in-train-mode')], s);
+    // a loop over validation data that computes no loss (dataset statistics) is not a validation loop
+    assert.deepEqual(await codes(TORCH + 'for batch in val_loader:\n    mean += model_stats(batch).sum()\n'), []);
+  });
   it('accepts eval()+no_grad in the function, as a decorator, or at every call site', async () => {
     const ok = [
       'def validate(model, val_loader):\n    model.eval()\n    with torch.no_grad():\n        for x, y in val_loader:\n            l = F.cross_entropy(model(x), y)\n',

@@ -134,6 +134,7 @@ export async function lintPaths(paths: readonly string[], severities: Record<str
       if (!st.isFile()) throw new Error('not a regular file');
       if (st.size > MAX_SCRIPT_BYTES) throw new Error(`larger than ${MAX_SCRIPT_BYTES} bytes`);
       text = fs.readFileSync(file, 'utf8');
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // columns as editors count them
     } catch (e) {
       res.unreadable.push({ file, reason: e instanceof Error ? e.message : String(e) });
       continue;

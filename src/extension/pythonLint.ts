@@ -135,6 +135,7 @@ export class ScriptLint implements vscode.CodeActionProvider, vscode.Disposable 
         const st = await fs.lstat(uri.fsPath);
         if (!st.isFile() || st.size > MAX_SCRIPT_BYTES) continue;
         text = await fs.readFile(uri.fsPath, 'utf8');
+        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       } catch {
         unreadable++;
         continue;

@@ -15,7 +15,7 @@ export { createPythonParser, loadPython } from './parser';
 export const MAX_SCRIPT_BYTES = 2 * 1024 * 1024;
 
 /** Cheap gate before any parsing: only scripts that import a deep-learning framework are linted. */
-const FRAMEWORK_IMPORT = /^[ \t]*(?:import|from)[ \t]+(?:torch|tensorflow|keras|tf_keras|lightning|pytorch_lightning)\b/m;
+const FRAMEWORK_IMPORT = /^\uFEFF?[ \t]*(?:import|from)[ \t]+(?:torch|tensorflow|keras|tf_keras|lightning|pytorch_lightning)\b/m;
 
 export function mayNeedLint(text: string): boolean {
   return text.length <= MAX_SCRIPT_BYTES && FRAMEWORK_IMPORT.test(text);

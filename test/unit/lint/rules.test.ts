@@ -25,6 +25,8 @@ describe('lint: gate', () => {
     assert.equal(mayNeedLint('import torch\n'), true);
     assert.equal(mayNeedLint('from lightning import Trainer\n'), true);
     assert.equal(mayNeedLint('# import torch\n'), false);
+    assert.equal(mayNeedLint('\uFEFFimport torch\n'), true, 'a byte-order mark before the import');
+    assert.equal(mayNeedLint('x = 1\r\nfrom keras import layers\r\n'), true, 'CRLF line ends');
     assert.deepEqual(await codes('import numpy\nloss = F.cross_entropy(F.softmax(z, 1), y)\n'), []);
   });
 });

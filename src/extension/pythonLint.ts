@@ -228,6 +228,16 @@ export class ScriptLint implements vscode.CodeActionProvider, vscode.Disposable 
     return out;
   }
 
+  /** A closed document keeps its diagnostics but not its syntax tree (memory). */
+  forget(doc: vscode.TextDocument): void {
+    const key = doc.uri.toString();
+    const p = this.pending.get(key);
+    if (p) clearTimeout(p.timer);
+    this.pending.delete(key);
+    this.docs.get(key)?.dispose();
+    this.docs.delete(key);
+  }
+
   dispose(): void {
     for (const p of this.pending.values()) clearTimeout(p.timer);
     this.pending.clear();
@@ -252,6 +262,7 @@ export function registerScriptLint(
   context.subscriptions.push(
     lint,
     vscode.workspace.onDidOpenTextDocument((d) => lint.schedule(d, undefined, 0)),
+    vscode.workspace.onDidCloseTextDocument((d) => lint.forget(d)),
     vscode.workspace.onDidChangeTextDocument((e) => {
       if (e.contentChanges.length) lint.schedule(e.document, e.contentChanges);
     }),

@@ -79,6 +79,27 @@ export const tests = [
     },
   },
   {
+    name: 'typing the softmax back (two edits in one change event) brings the entry back at the same place',
+    async fn(vs) {
+      const script = vs.file('train.py');
+      const ok = await vs.host.eval(
+        `const uri = vscode.Uri.file(args.file);
+         const doc = await vscode.workspace.openTextDocument(uri);
+         const line = doc.lineAt(14).text; // '        return self.out(h)'
+         const a = line.indexOf('self.out(h)');
+         const e = new vscode.WorkspaceEdit();
+         e.insert(uri, new vscode.Position(14, a), 'F.softmax(');
+         e.insert(uri, new vscode.Position(14, line.length), ', dim=1)');
+         await vscode.workspace.applyEdit(e);
+         return doc.lineAt(14).text;`,
+        { file: script },
+      );
+      assert.equal(ok, '        return F.softmax(self.out(h), dim=1)');
+      const d = await vs.waitFor(async () => lintOf(await vs.diagnostics(), script)[0], 20000, 'the entry to come back');
+      assert.deepEqual([d.line, d.column, d.endLine, d.endColumn], [15, 16, 15, 45]);
+    },
+  },
+  {
     name: 'the workspace command lints scripts that are not open',
     async fn(vs) {
       fs.writeFileSync(vs.file('other.py'), 'import torch\nimport torch.nn.functional as F\nl = F.cross_entropy(torch.softmax(z, 1), y)\n');

@@ -104,6 +104,12 @@ const UNWRAP_CTOR = new Set(['torch.nn.DataParallel', 'torch.nn.parallel.Distrib
 const FALLBACK_ALIASES: Record<string, string> = { F: 'torch.nn.functional', nn: 'torch.nn', torch: 'torch', tf: 'tensorflow', keras: 'keras' };
 
 const DEPTH = 12;
+/** Names resolved through a star import of a Keras or torch module. */
+const STAR_NAMES = new Set([
+  'Dense', 'Softmax', 'Activation', 'Sequential', 'Model', 'SparseCategoricalCrossentropy', 'CategoricalCrossentropy', 'BinaryCrossentropy', 'to_categorical',
+  'Linear', 'LazyLinear', 'LogSoftmax', 'Sigmoid', 'CrossEntropyLoss', 'NLLLoss', 'BCELoss', 'BCEWithLogitsLoss',
+  'softmax', 'log_softmax', 'sigmoid', 'cross_entropy', 'nll_loss', 'binary_cross_entropy', 'binary_cross_entropy_with_logits',
+]);
 
 function normalizeQn(qn: string): string {
   // Keras spellings: tensorflow.keras.X / tensorflow.python.keras.X / tf_keras.X → keras.X
@@ -170,6 +176,8 @@ export class Analyzer {
   private readonly classes: Node[] = [];
   private readonly loops: Node[] = [];
   private readonly aliases = new Map<string, string>();
+  /** Modules imported with `from m import *`. */
+  private readonly starModules: string[] = [];
   /** scope id (0 = module) → name → assignments in source order. */
   private readonly assigns = new Map<number, Map<string, AssignRec[]>>();
   /** class id → attribute → values assigned to self.<attribute>. */
@@ -310,6 +318,10 @@ export class Analyzer {
       } else {
         const mod = imp.childForFieldName('module_name');
         if (!mod || mod.type === 'relative_import') continue;
+        if (imp.namedChildren.some((c) => c?.type === 'wildcard_import')) {
+          this.starModules.push(mod.text);
+          continue;
+        }
         for (const n of imp.childrenForFieldName('name')) {
           if (!n) continue;
           if (n.type === 'dotted_name') this.aliases.set(n.text, `${mod.text}.${n.text}`);
@@ -425,6 +437,11 @@ export class Analyzer {
       const a = this.aliases.get(x.text);
       if (a) return normalizeQn(a);
       if (this.isLocallyBound(x.text, x)) return undefined;
+      // `from keras.layers import *` / `from torch.nn import *`: only names those modules are known to export
+      for (const m of this.starModules) {
+        const q = normalizeQn(`${m}.${x.text}`);
+        if (STAR_NAMES.has(q.slice(q.lastIndexOf('.') + 1)) && /^(keras|torch)\./.test(q)) return q;
+      }
       const f = FALLBACK_ALIASES[x.text];
       return f;
     }

@@ -270,3 +270,12 @@ describe('lint: bounded work on hostile input', () => {
     }
   });
 });
+
+describe('lint: star imports', () => {
+  it('resolves known Keras and torch names through `from … import *`', async () => {
+    const k = 'from keras.models import Sequential\nfrom keras.layers import *\nm = Sequential()\nm.add(Dense(10))\nm.compile("adam", loss="categorical_crossentropy")\n';
+    assert.deepEqual(await codes(k), ['5:logits-without-from-logits']);
+    const t = 'import torch\nfrom torch.nn.functional import *\nl = cross_entropy(softmax(z, 1), y)\n';
+    assert.deepEqual(await codes(t), ['3:softmax-before-cross-entropy']);
+  });
+});

@@ -358,6 +358,11 @@ export class Analyzer {
     if (left.type === 'attribute') {
       const obj = left.childForFieldName('object');
       const attr = left.childForFieldName('attribute');
+      // module-level `tf.model = Sequential()` style names: bound under their dotted text
+      if (obj?.type === 'identifier' && obj.text !== 'self' && attr) {
+        this.bindName(`${obj.text}.${attr.text}`, right, [], a, a.endIndex);
+        return;
+      }
       if (obj?.text === 'self' && attr && right) {
         const cls = this.classOf(a);
         if (cls) {
@@ -373,16 +378,20 @@ export class Analyzer {
     this.bindPattern(left, right, [], a, a.endIndex);
   }
 
+  private bindName(name: string, value: Node | null, path: number[], node: Node, start: number): void {
+    const scope = this.scopeOf(node);
+    const sid = scope ? idOf(scope) : 0;
+    let m = this.assigns.get(sid);
+    if (!m) this.assigns.set(sid, (m = new Map()));
+    const list = m.get(name) ?? [];
+    list.push({ start, value, path, node });
+    m.set(name, list);
+  }
+
   private bindPattern(left: Node, value: Node | null, path: number[], node: Node, start: number): void {
     if (path.length > 16) return; // absurdly nested unpacking: not followed (bounded recursion)
     if (left.type === 'identifier') {
-      const scope = this.scopeOf(node);
-      const sid = scope ? idOf(scope) : 0;
-      let m = this.assigns.get(sid);
-      if (!m) this.assigns.set(sid, (m = new Map()));
-      const list = m.get(left.text) ?? [];
-      list.push({ start, value, path, node });
-      m.set(left.text, list);
+      this.bindName(left.text, value, path, node, start);
       return;
     }
     if (['pattern_list', 'tuple_pattern', 'list_pattern', 'tuple', 'list', 'parenthesized_expression'].includes(left.type)) {
@@ -1334,7 +1343,8 @@ export class Analyzer {
   private kerasLastLayer(modelExpr: Node | null, depth: number): KerasLast | null {
     const n = unparen(modelExpr);
     if (!n || depth > DEPTH) return null;
-    if (n.type === 'identifier') {
+    const dotted = n.type === 'attribute' && n.childForFieldName('object')?.type === 'identifier' && n.childForFieldName('object')?.text !== 'self';
+    if (n.type === 'identifier' || dotted) {
       // model.add(...) calls on this name, the last one before compile wins
       let lastAdd: Node | null = null;
       for (const c of this.callsByName.get('add') ?? []) {

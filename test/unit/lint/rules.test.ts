@@ -279,3 +279,12 @@ describe('lint: star imports', () => {
     assert.deepEqual(await codes(t), ['3:softmax-before-cross-entropy']);
   });
 });
+
+describe('lint: Keras models bound to a dotted name', () => {
+  it('tf.model = Sequential(); tf.model.add(...); tf.model.compile(...)', async () => {
+    const src = 'import tensorflow as tf\ntf.model = tf.keras.Sequential()\ntf.model.add(tf.keras.layers.Dense(units=3, input_dim=4))\ntf.model.compile(loss="categorical_crossentropy", optimizer="sgd")\n';
+    assert.deepEqual(await codes(src), ['4:logits-without-from-logits']);
+    const ok = src.replace('input_dim=4))', 'input_dim=4))\ntf.model.add(tf.keras.layers.Activation("softmax"))');
+    assert.deepEqual(await codes(ok), []);
+  });
+});

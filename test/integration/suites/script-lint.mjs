@@ -14,6 +14,9 @@ export const workspace = path.join(repo, 'test', 'fixtures', 'runs', 'double-sof
 export const files = {
   'train.py': fs.readFileSync(path.join(repo, 'test', 'fixtures', 'scripts', 'cli', 'double_softmax.py'), 'utf8'),
   'plain.py': 'import numpy as np\nprint(np.log(np.exp(1.0)))\n',
+  // a second run whose loss turns NaN, and a script (never opened) with log(softmax)
+  'nan/log.jsonl': '{"step": 1, "loss": 2.3}\n{"step": 2, "loss": 2.1}\n{"step": 3, "loss": NaN}\n',
+  'models/nll.py': 'import torch\nimport torch.nn.functional as F\n\ndef loss_of(z, y):\n    return F.nll_loss(torch.log(F.softmax(z, dim=1)), y)\n',
 };
 export const timeoutMs = 90000;
 
@@ -53,6 +56,20 @@ export const tests = [
       const rel = d.related.find((r) => r.file === script);
       assert.equal(rel.line, 15);
       assert.match(rel.message, /softmax applied here: train\.py:15/);
+    },
+  },
+  {
+    name: 'non-finite-loss of another run points at a log(softmax) in a script that was never opened',
+    async fn(vs) {
+      const log = vs.file('nan/log.jsonl');
+      const d = await vs.waitFor(
+        async () => (await vs.diagnostics()).find((x) => x.file === log && x.code === 'non-finite-loss' && x.related.some((r) => r.file === vs.file('models/nll.py'))),
+        45000,
+        'non-finite-loss with related information in models/nll.py',
+      );
+      const rel = d.related.find((r) => r.file === vs.file('models/nll.py'));
+      assert.equal(rel.line, 5);
+      assert.match(rel.message, /log of softmax here: nll\.py:5/);
     },
   },
   {

@@ -1034,6 +1034,8 @@ export class Analyzer {
       let zero = false;
       for (const c of this.callsIn(body.startIndex, body.endIndex)) {
         const fn = c.childForFieldName('function');
+        // a helper of this file that clears the gradients (def reset(): optimizer.zero_grad())
+        if (!zero && this.clearsGradients(this.calleeName.get(c.id))) zero = true;
         if (fn?.type !== 'attribute') continue;
         const m = fn.childForFieldName('attribute')?.text;
         const obj = fn.childForFieldName('object');
@@ -1063,6 +1065,23 @@ export class Analyzer {
         related: [{ start: backward.startIndex, end: backward.endIndex, message: 'gradients accumulate here' }],
       });
     }
+  }
+
+  private readonly clearsMemo = new Map<string, boolean>();
+
+  /** True if `name` is a function or method of this file whose body calls zero_grad(). */
+  private clearsGradients(name: string | undefined): boolean {
+    if (!name) return false;
+    const key = name.startsWith('self.') ? name.slice(5) : name;
+    const known = this.clearsMemo.get(key);
+    if (known !== undefined) return known;
+    let v = false;
+    for (const f of this.funcByName.get(key) ?? []) {
+      const body = f.childForFieldName('body');
+      if (body && this.callsIn(body.startIndex, body.endIndex).some((c) => this.calleeName.get(c.id) === 'zero_grad')) v = true;
+    }
+    this.clearsMemo.set(key, v);
+    return v;
   }
 
   // ---------------------------------------------------------------- validation in train mode

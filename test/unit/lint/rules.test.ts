@@ -165,6 +165,7 @@ describe('lint: missing-zero-grad', () => {
       'for x in loader:\n    model(x).backward()\n    opt.step()\n    for p in model.parameters():\n        p.grad = None\n',
       'for x in loader:\n    model(x).backward()\n    scheduler.step()\n',
       'def closure():\n    opt.zero_grad()\n    l = model(x)\n    l.backward()\n    return l\nfor _ in range(9):\n    opt.step(closure)\n',
+      'def reset():\n    opt.zero_grad()\nfor x in loader:\n    reset()\n    model(x).backward()\n    opt.step()\n',
     ];
     for (const s of ok) assert.deepEqual(await codes(head + s), [], s);
   });

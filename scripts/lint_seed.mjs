@@ -1,5 +1,5 @@
 // Seeds the loss pitfalls into correct training scripts for the lint recall test.
-//   node scripts/lint_seed.mjs      writes test/fixtures/scripts/seed/out/*.py and manifest.json
+//   node scripts/lint_seed.mjs      writes test/fixtures/scripts/seed/seeded/*.py and manifest.json
 // Each injection is a plain text edit of a correct script in test/fixtures/scripts/seed/base/ (no use of
 // the linter); the manifest records which rule each output file must trigger. Outputs are committed.
 import * as fs from 'node:fs';
@@ -89,7 +89,7 @@ const SEEDS = [
   ['sparse-vs-categorical', 'keras_onehot', 'sparse loss with one-hot labels', (t) => sub(t, 'loss="categorical_crossentropy"', 'loss="sparse_categorical_crossentropy"')],
 ];
 
-const outDir = path.join(root, 'out');
+const outDir = path.join(root, 'seeded');
 fs.rmSync(outDir, { recursive: true, force: true });
 fs.mkdirSync(outDir, { recursive: true });
 const manifest = [];

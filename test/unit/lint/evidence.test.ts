@@ -30,7 +30,7 @@ describe('lint: seeded pitfalls', () => {
     const total = new Map<string, number>();
     const extras: string[] = [];
     for (const s of manifest) {
-      const found = (await lintPython(fs.readFileSync(path.join(SEED, 'out', s.file), 'utf8'))).map((f) => f.code);
+      const found = (await lintPython(fs.readFileSync(path.join(SEED, 'seeded', s.file), 'utf8'))).map((f) => f.code);
       total.set(s.code, (total.get(s.code) ?? 0) + 1);
       if ((found as string[]).includes(s.code)) hit.set(s.code, (hit.get(s.code) ?? 0) + 1);
       for (const c of found) if (c !== s.code) extras.push(`${s.file}: ${c}`);

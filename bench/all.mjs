@@ -1,8 +1,8 @@
-// `npm run bench`: every benchmark in turn (core, ingest, checks, webview), each printing its own table
+// `npm run bench`: every benchmark in turn (core, ingest, checks, webview, lint), each printing its own table
 // with ratios against PyTorch/pandas where /usr/bin/python3 has them.
 import { spawnSync } from 'node:child_process';
 
-const benches = ['core', 'ingest', 'checks', 'webview'];
+const benches = ['core', 'ingest', 'checks', 'webview', 'lint'];
 const only = process.argv.slice(2);
 let failed = 0;
 for (const b of benches) {

@@ -1,6 +1,7 @@
 // Bundles the extension host code, the webview and the CLI with esbuild.
 // Usage: node scripts/build.mjs [--watch] [--production]
 import * as esbuild from 'esbuild';
+import * as fs from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -13,6 +14,8 @@ const common = {
   minify: production,
   logLevel: 'info',
   legalComments: 'none',
+  // The CommonJS build of web-tree-sitter (its ES module build needs import.meta.url, empty in a CJS bundle).
+  alias: { 'web-tree-sitter': './node_modules/web-tree-sitter/tree-sitter.cjs' },
 };
 
 const builds = [
@@ -53,6 +56,12 @@ const builds = [
     define: { __LW_TEST__: String(testHooks) },
   },
 ];
+
+// The Python grammar and the tree-sitter runtime (WebAssembly) for the script lint, next to the bundles.
+fs.mkdirSync('dist', { recursive: true });
+for (const f of ['node_modules/web-tree-sitter/tree-sitter.wasm', 'node_modules/tree-sitter-python/tree-sitter-python.wasm']) {
+  fs.copyFileSync(f, `dist/${f.slice(f.lastIndexOf('/') + 1)}`);
+}
 
 if (watch) {
   const ctxs = await Promise.all(builds.map((b) => esbuild.context(b)));

@@ -2,11 +2,13 @@
 import { run as runCe } from './ce';
 import { run as runSeries } from './series';
 import { run as runCheck } from './check';
+import { run as runLint } from './lint';
 
 const USAGE = `usage: losswatch <command> [options]
 
 commands:
   check <paths or globs…> [--format text|json|github]   run the loss checks (exit 1 on any error)
+  lint <paths or globs…> [--format text|json|github]    lint Python training scripts for loss pitfalls
   series <paths…> [--format json|text]                  list the runs and series found in logs
   ce --logits <f.npy> --labels <f.npy> [options]        recompute softmax cross-entropy and its gradient norm
 
@@ -21,6 +23,8 @@ async function main(argv: string[]): Promise<number> {
       return runSeries(rest);
     case 'check':
       return runCheck(rest);
+    case 'lint':
+      return runLint(rest);
     case '--help':
     case '-h':
     case 'help':

@@ -36,6 +36,9 @@ export class DiagnosticsPublisher {
   private readonly byFile = new Map<string, Map<string, vscode.Diagnostic[]>>();
   /** runId → files it has published to. */
   private readonly filesOf = new Map<string, Set<string>>();
+  /** runId → what it last published (to add related information that arrives later). */
+  private readonly published = new Map<string, { files: readonly string[]; findings: readonly Finding[] }>();
+  private related?: (f: Finding) => vscode.DiagnosticRelatedInformation[];
 
   constructor(
     private readonly collection: vscode.DiagnosticCollection,
@@ -47,12 +50,16 @@ export class DiagnosticsPublisher {
    * findings are cleared. Findings are already filtered by severity ('off' never reaches here).
    */
   publish(runId: string, files: readonly string[], findings: readonly Finding[]): void {
+    this.published.set(runId, { files, findings });
     const next = new Map<string, vscode.Diagnostic[]>();
     for (const f of files) next.set(f, []);
     for (const f of findings) {
       let list = next.get(f.file);
       if (!list) next.set(f.file, (list = []));
-      list.push(findingToDiagnostic(f, this.docsUri));
+      const d = findingToDiagnostic(f, this.docsUri);
+      const extra = this.related?.(f);
+      if (extra?.length) d.relatedInformation = [...(d.relatedInformation ?? []), ...extra];
+      list.push(d);
     }
     const before = this.filesOf.get(runId) ?? new Set<string>();
     for (const file of before) if (!next.has(file)) next.set(file, []);
@@ -77,6 +84,7 @@ export class DiagnosticsPublisher {
 
   /** Removes every diagnostic of the run (file deleted, run stopped, or truncated before a recheck). */
   clearRun(runId: string, files: readonly string[]): void {
+    this.published.delete(runId);
     const all = new Set([...files, ...(this.filesOf.get(runId) ?? [])]);
     this.filesOf.delete(runId);
     for (const file of all) {
@@ -87,6 +95,16 @@ export class DiagnosticsPublisher {
       }
       this.flush(file);
     }
+  }
+
+  /** Extra related information per finding (script lint findings that explain a log finding). */
+  setRelatedProvider(fn: (f: Finding) => vscode.DiagnosticRelatedInformation[]): void {
+    this.related = fn;
+  }
+
+  /** Re-publishes every run so that related information from the provider is current. */
+  refreshRelated(): void {
+    for (const [runId, p] of [...this.published]) this.publish(runId, p.files, p.findings);
   }
 
   private flush(file: string): void {

@@ -12,6 +12,7 @@ import { RunsView, type RunsNode } from './runsView';
 import { LossWatchCodeActions } from './codeActions';
 import { LogitsHover } from './hover';
 import { registerDashboard } from './dashboard';
+import { registerScriptLint } from './pythonLint';
 
 /** Argument shapes accepted by commands invoked from views, status bar, code actions and the palette. */
 type RunArg = RunsNode | { runId?: string; step?: number } | vscode.Uri | undefined;
@@ -36,6 +37,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<LossWa
   const publisher = new DiagnosticsPublisher(collection, (code) => docsFile.with({ fragment: code }));
   const runsView = new RunsView(manager);
   registerDashboard(context, manager);
+  registerScriptLint(context, log, (code) => docsFile.with({ fragment: code }), publisher);
 
   // Findings → Problems panel. Remember each run's files so a removed run's entries are cleared.
   const filesOf = new Map<string, readonly string[]>();

@@ -30,6 +30,17 @@ export const CHECKS: ReadonlyArray<CheckInfo> = [
   { code: 'grad-norm-spike', defaultSeverity: 'information', title: 'Outlier in the gradient norm' },
   { code: 'parse-error', defaultSeverity: 'information', title: 'Malformed records in a log file' },
   { code: 'run-resumed', defaultSeverity: 'information', title: 'The step went back: a resumed run appends to the log' },
+  // Training-script lint (src/lint): loss pitfalls found in the Python source.
+  { code: 'softmax-before-cross-entropy', defaultSeverity: 'warning', title: 'Softmax output passed to a loss that expects logits' },
+  { code: 'log-of-softmax', defaultSeverity: 'warning', title: 'log(softmax(x)) instead of log_softmax(x)' },
+  { code: 'sigmoid-before-bce-with-logits', defaultSeverity: 'warning', title: 'Sigmoid output passed to BCEWithLogitsLoss' },
+  { code: 'bce-on-logits', defaultSeverity: 'error', title: 'BCELoss on the raw output of a linear layer' },
+  { code: 'nll-on-logits', defaultSeverity: 'warning', title: 'NLLLoss on raw logits (no log_softmax)' },
+  { code: 'validation-in-train-mode', defaultSeverity: 'warning', title: 'Validation loop without model.eval() or torch.no_grad()' },
+  { code: 'missing-zero-grad', defaultSeverity: 'warning', title: 'Gradients never cleared between optimizer steps' },
+  { code: 'softmax-with-from-logits', defaultSeverity: 'warning', title: 'Keras softmax output with a from_logits=True loss' },
+  { code: 'logits-without-from-logits', defaultSeverity: 'warning', title: 'Keras model without output activation and a from_logits=False loss' },
+  { code: 'sparse-vs-categorical', defaultSeverity: 'error', title: 'Keras sparse/categorical cross-entropy given the other label format' },
 ];
 
 const BY_CODE = new Map(CHECKS.map((c) => [c.code, c]));

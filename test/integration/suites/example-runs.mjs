@@ -92,7 +92,8 @@ export const tests = [
       const file = vs.file('high-lr-nan/log.jsonl');
       const d = ours(await vs.diagnostics(), file).find((x) => x.code === 'non-finite-loss');
       assert.ok(d, 'non-finite-loss');
-      const obj = JSON.parse(fs.readFileSync(file, 'utf8').split('\n')[d.line - 1].replace(/\bNaN\b|-?\bInfinity\b/g, 'null'));
+      const logLines = fs.readFileSync(file, 'utf8').split('\n');
+      const obj = JSON.parse(logLines[d.line - 1].replace(/\bNaN\b|-?\bInfinity\b/g, 'null'));
       const runId = await vs.host.eval(manager(`return m.runForFile(args.file).id;`), { file });
       await vs.host.executeCommand('losswatch.showInDashboard', { runId, step: obj.step });
       await vs.waitFor(async () => (await vs.host.tabs()).find((t) => t.kind === 'webview' && t.active), 15000, 'the dashboard tab');

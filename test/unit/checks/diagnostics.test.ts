@@ -3,8 +3,9 @@ import type { Finding } from '../../../src/core/model';
 import { FakeCollection, installVscodeStub, Uri, DiagnosticSeverity } from './vscode-stub';
 
 installVscodeStub();
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+/* eslint-disable @typescript-eslint/no-require-imports -- loaded after the vscode stub is installed */
 const { DiagnosticsPublisher, findingToDiagnostic } = require('../../../src/extension/diagnostics') as typeof import('../../../src/extension/diagnostics');
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 const docs = (code: string) => Uri.parse(`https://example.invalid/docs/diagnostics.md#${code}`) as never;
 const F = '/runs/a/log.jsonl';

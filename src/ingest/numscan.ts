@@ -1,7 +1,9 @@
 // Number scanning over bytes: JSON numbers plus NaN / Infinity / -Infinity, bit-identical to
 // Number(text). Fast path (Clinger): the significand is accumulated as an integer; when it is below
 // 2^53 (exact) and |exponent| <= 22 (10^|e| is an exact double) one correctly rounded multiply or
-// divide gives the correctly rounded result. Otherwise Number() on the scanned text decides.
+// divide gives the correctly rounded result. Second path (Eisel–Lemire, as in Go's strconv and
+// fast_float): significands of up to 19 digits (Python's repr prints 17) times a 128-bit power of ten;
+// the few ambiguous cases (≈ 1 in 500), subnormals and overflow go to Number() on the scanned text.
 import { ascii } from './sink';
 
 /** Exact powers of ten (as doubles) 10^0 … 10^22. */
@@ -141,10 +143,141 @@ export class NumberScanner {
       const v = exp >= 0 ? m * POW10[exp]! : m / POW10[-exp]!;
       this.num = neg ? -v : v;
     } else {
-      this.num = Number(ascii(b, start, i));
+      const v = digitsTimesPow10(b, start, i, exp);
+      this.num = v >= 0 ? (neg ? -v : v) : Number(ascii(b, start, i));
     }
     return true;
   }
+}
+
+// ---- Eisel–Lemire ----
+// 128-bit approximations (rounded down, top bit set) of 10^q for q in [POW_MIN, POW_MAX], as four
+// 32-bit words per entry (hi64 high, hi64 low, lo64 high, lo64 low); generated once with BigInt.
+const POW_MIN = -348;
+const POW_MAX = 347;
+const POW128 = ((): Uint32Array => {
+  const t = new Uint32Array((POW_MAX - POW_MIN + 1) * 4);
+  const M32 = 0xffffffffn;
+  for (let q = POW_MIN; q <= POW_MAX; q++) {
+    let v: bigint;
+    if (q >= 0) {
+      v = 10n ** BigInt(q);
+      const bl = v.toString(2).length;
+      v = bl > 128 ? v >> BigInt(bl - 128) : v << BigInt(128 - bl);
+    } else {
+      const d = 10n ** BigInt(-q);
+      v = (1n << BigInt(d.toString(2).length + 127)) / d;
+      if (v >> 128n) v >>= 1n;
+    }
+    const k = (q - POW_MIN) * 4;
+    t[k] = Number((v >> 96n) & M32);
+    t[k + 1] = Number((v >> 64n) & M32);
+    t[k + 2] = Number((v >> 32n) & M32);
+    t[k + 3] = Number(v & M32);
+  }
+  return t;
+})();
+/** 2^k for k in [-1074, 971] at index k + 1074 (built by exact halvings and doublings). */
+const POW2 = ((): Float64Array => {
+  const t = new Float64Array(1074 + 972);
+  let x = 1;
+  for (let k = 0; k <= 971; k++, x *= 2) t[k + 1074] = x;
+  x = 1;
+  for (let k = 0; k >= -1074; k--, x /= 2) t[k + 1074] = x;
+  return t;
+})();
+const P32 = 4294967296;
+const P16 = 65536;
+
+/**
+ * The correctly rounded double of (the decimal digits in b[s, e), '.' and sign skipped, stopping at an
+ * exponent letter) × 10^exp10, or -1 when the Eisel–Lemire test cannot decide (the caller then asks
+ * Number()): more than 19 significant digits, an ambiguous product, a subnormal or overflowing result.
+ */
+export function digitsTimesPow10(b: Uint8Array, s: number, e: number, exp10: number): number {
+  // the significand as a 64-bit integer in two 32-bit halves
+  let hi = 0;
+  let lo = 0;
+  let nd = 0;
+  for (let i = s; i < e; i++) {
+    const c = b[i]!;
+    if (c === 46 || c === 45 || c === 43) continue;
+    if (c < 48 || c > 57) break;
+    if (nd === 0 && c === 48) continue; // leading zeros
+    if (++nd > 19) return -1;
+    const x = lo * 10 + (c - 48); // < 2^36
+    const carry = Math.floor(x / P32);
+    lo = x - carry * P32;
+    hi = hi * 10 + carry;
+  }
+  if (nd === 0) return 0;
+  return eiselLemire(hi, lo, exp10);
+}
+
+/** (hi·2^32 + lo) × 10^q correctly rounded, or -1 when undecided (see digitsTimesPow10). */
+export function eiselLemire(hi: number, lo: number, q: number): number {
+  if (q < POW_MIN || q > POW_MAX) return -1;
+  // normalize: top bit of the 64-bit significand set
+  let clz: number;
+  if (hi !== 0) {
+    clz = Math.clz32(hi);
+    if (clz !== 0) {
+      hi = ((hi << clz) | (lo >>> (32 - clz))) >>> 0;
+      lo = (lo << clz) >>> 0;
+    }
+  } else {
+    clz = 32 + Math.clz32(lo);
+    hi = (lo << (clz - 32)) >>> 0;
+    lo = 0;
+  }
+  // (hi:lo) × (upper 64 bits of 10^q) = 128 bits. The power's 16-bit limbs times the 32-bit halves give
+  // partial products < 2^48 and column sums < 2^50: exact in doubles (Math.imul has no high half).
+  const k = (q - POW_MIN) * 4;
+  const ph = POW128[k]!;
+  const pl = POW128[k + 1]!;
+  const p0 = pl & 0xffff;
+  const p1 = pl >>> 16;
+  const p2 = ph & 0xffff;
+  const p3 = ph >>> 16;
+  let v = lo * p0;
+  let c = Math.floor(v / P16);
+  const l0 = v - c * P16;
+  v = lo * p1 + c;
+  c = Math.floor(v / P16);
+  const l1 = v - c * P16;
+  v = lo * p2 + hi * p0 + c;
+  c = Math.floor(v / P16);
+  const l2 = v - c * P16;
+  v = lo * p3 + hi * p1 + c;
+  c = Math.floor(v / P16);
+  const l3 = v - c * P16;
+  v = hi * p2 + c;
+  c = Math.floor(v / P16);
+  const l4 = v - c * P16;
+  v = hi * p3 + c;
+  const r3 = Math.floor(v / P16); // bits 127..96
+  const r2 = (v - r3 * P16) * P16 + l4; // bits 95..64
+  const low9 = r2 % 512;
+  // The truncated power may leave the low product bits short by < 2^64: when the low 9 bits of the
+  // upper half are all ones a carry could still change the rounding; Go and fast_float then widen the
+  // product with the power's lower 64 bits, we ask Number() (1 case in 512).
+  if (low9 === 511) return -1;
+  const msb = r3 >= 0x80000000 ? 1 : 0;
+  // the top 53 bits of the product (exact in a double) and the 54th, the rounding bit
+  const sh = 10 + msb;
+  let mant = msb ? r3 * 2097152 + Math.floor(r2 / 2048) : r3 * 4194304 + Math.floor(r2 / 1024);
+  const half = (r2 >>> (sh - 1)) & 1;
+  let exp2 = ((217706 * q) >> 16) + 64 + 1023 - clz - (1 ^ msb);
+  // exactly halfway between two doubles with an even lower one: round-half-even needs more than this
+  // test knows
+  if (half === 1 && low9 === 0 && l3 === 0 && l2 === 0 && l1 === 0 && l0 === 0 && mant % 2 === 0) return -1;
+  mant += half; // round half up (the even ties were excluded above)
+  if (mant === 9007199254740992) {
+    mant = 4503599627370496;
+    exp2++;
+  }
+  if (exp2 < 1 || exp2 > 0x7fe) return -1; // subnormal, zero or overflow: Number() decides
+  return mant * POW2[exp2 - 1075 + 1074]!;
 }
 
 /** Convenience for tests and slow paths: the number spelled by all of `text`, or undefined. */

@@ -43,6 +43,14 @@ const jsonl = path.join(dir, 'metrics.jsonl');
 const csv = path.join(dir, 'metrics.csv');
 write(jsonl, '', (i, e, l, g, lr) => `{"step": ${i}, "epoch": ${e}, "loss": ${l.toPrecision(12)}, "grad_norm": ${g.toPrecision(12)}, "lr": ${lr.toPrecision(10)}}\n`);
 write(csv, 'step,epoch,loss,grad_norm,lr\n', (i, e, l, g, lr) => `${i},${e},${l.toPrecision(12)},${g.toPrecision(12)},${lr.toPrecision(10)}\n`);
+// Realistic shapes: Python's json.dumps / csv module print floats with repr (shortest round trip: 16–17
+// significant digits, like String(x) here). JSONL: a train line per step with a string `split`, a val
+// line every 5th step (two alternating line shapes). CSV: Lightning's CSVLogger (train rows and val
+// rows with each other's cells empty).
+const jsonlPy = path.join(dir, 'metrics-py.jsonl');
+const csvPl = path.join(dir, 'metrics-pl.csv');
+write(jsonlPy, '', (i, e, l, g, lr) => `{"step": ${i}, "epoch": ${e}, "split": "train", "loss": ${l}, "grad_norm": ${g}, "lr": ${lr}}\n` + (i % 5 === 4 ? `{"step": ${i}, "epoch": ${e}, "split": "val", "loss": ${l * 1.1}, "accuracy": ${1 - l / 3}}\n` : ''));
+write(csvPl, 'epoch,step,train_loss,grad_norm,val_loss,val_acc\n', (i, e, l, g) => `${e},${i},${l},${g},,\n` + (i % 5 === 4 ? `${e},${i},,,${l * 1.1},${1 - l / 3}\n` : ''));
 const mb = (f) => fs.statSync(f).size / 1e6;
 
 async function ours(file, opts) {
@@ -77,7 +85,7 @@ function naive(file) {
 {
   const warm = path.join(dir, 'warm');
   fs.mkdirSync(warm);
-  for (const f of [jsonl, csv]) {
+  for (const f of [jsonl, csv, jsonlPy, csvPl]) {
     const fd = fs.openSync(f, 'r');
     const b = Buffer.alloc(4 << 20);
     fs.readSync(fd, b, 0, b.length, 0);
@@ -88,7 +96,7 @@ function naive(file) {
   }
 }
 const rows = [];
-for (const [kind, file] of [['jsonl', jsonl], ['csv', csv]]) {
+for (const [kind, file, name] of [['jsonl', jsonl, 'jsonl'], ['jsonl', jsonlPy, 'jsonl (json.dumps, train+val)'], ['csv', csv, 'csv'], ['csv', csvPl, 'csv (Lightning, sparse)']]) {
   if (ONLY && ONLY !== kind) continue;
   const size = mb(file);
   // ours and pandas alternate, REPS times each (the machine is shared: both sides see the same load);
@@ -108,7 +116,7 @@ for (const [kind, file] of [['jsonl', jsonl], ['csv', csv]]) {
     if (!viaWorker || x.t < viaWorker.t) viaWorker = x;
   }
   rows.push({
-    format: kind,
+    format: name,
     MB: size.toFixed(1),
     'ours MB/s': (size / main.t).toFixed(0),
     'pandas MB/s': p ? (size / p.t).toFixed(0) : 'n/a',
@@ -118,7 +126,7 @@ for (const [kind, file] of [['jsonl', jsonl], ['csv', csv]]) {
     points: main.points,
     'B/point': main.bpp.toFixed(2),
   });
-  if (kind === 'jsonl') {
+  if (file === jsonl) {
     const tn = naive(file);
     rows.push({ format: 'jsonl (naive JSON.parse per line)', MB: size.toFixed(1), 'ours MB/s': (size / tn).toFixed(0), 'pandas MB/s': '', ratio: p ? (p.t / tn).toFixed(2) + '×' : '', 'CPU ratio': '', 'worker MB/s': '', points: '', 'B/point': '' });
   }

@@ -79,14 +79,15 @@ class FileSink implements Sink {
     }
     s.appendBlock(n, step, value, valueOff, wallMs, epoch, line, this.fileIdx);
   }
-  rows(n: number, step: Float64Array, wallMs: Float64Array | undefined, epoch: Float64Array | undefined, line: Float64Array, k: number, ids: Int32Array, value: Float64Array, offs: Int32Array): void {
+  rows(n: number, step: Float64Array, wallMs: Float64Array | undefined, epoch: Float64Array | undefined, line: Float64Array, k: number, ids: Int32Array, value: Float64Array, offs: Int32Array, group = 0): void {
     if (n <= 0) return;
     if (wallMs !== undefined || k < 2) {
       // rows with times (per-series wall bases) or one series: nothing to share
       for (let j = 0; j < k; j++) this.block(ids[j]!, n, step, value, offs[j]!, wallMs, epoch, line);
       return;
     }
-    const rows = this.w.store.sharedRows(this.fileIdx);
+    // rows of one line shape (a JSONL train template, a val template: `group`) share rows among themselves
+    const rows = this.w.store.sharedRows(this.fileIdx, group);
     const before = rows.length;
     let sharing = 0;
     for (let j = 0; j < k; j++) if (this.byId[ids[j]!]!.canShare(rows, before)) sharing++;

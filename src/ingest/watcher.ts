@@ -48,6 +48,8 @@ class FileSink implements Sink {
     readonly file: string,
     private fileIdx: number,
     private readonly errorsFile: string,
+    /** `rank<N>/` for one rank's log of a multi-rank run (its series are that rank's) */
+    private readonly keyPrefix = '',
   ) {}
   clearIds(): void {
     this.byId = [];
@@ -57,6 +59,7 @@ class FileSink implements Sink {
     this.fileIdx = i;
   }
   series(key: string, hint: Split = 'none'): number {
+    if (this.keyPrefix !== '') key = this.keyPrefix + key;
     const c = classify(key, hint);
     const s = this.w.store.ensureSeries(key, c.role, c.split);
     this.byId.push(s);
@@ -275,7 +278,7 @@ export class LogWatcher {
     }
     const binary = format === 'tfevents';
     const fileIdx = r.store.fileIndex(abs, binary);
-    const sink = new FileSink(r, abs, fileIdx, abs);
+    const sink = new FileSink(r, abs, fileIdx, abs, group.rank !== undefined ? prefix : '');
     const hint: Split = split ?? 'none';
     const fsState: FileState = {
       path: abs,
@@ -638,6 +641,12 @@ function same(a: number, b: number): boolean {
 }
 
 async function runName(root: string, file: string, format: FormatName): Promise<string> {
+  if (root.includes('*')) {
+    // a multi-rank job: `<dir>/metrics_rank*.jsonl`, torchrun `<job>/attempt_0/*/stdout.log`
+    const parts = root.split(/[\\/]/);
+    const star = parts.findIndex((x) => x.includes('*'));
+    return parts[star] === '*' ? parts.slice(Math.max(0, star - 2), star).join('/') : parts.slice(Math.max(0, star - 1), star + 1).join('/');
+  }
   if (root !== file) {
     if (format === 'mlflow') {
       // bounded, non-blocking read of a regular file (never a sync read on the extension host's thread)

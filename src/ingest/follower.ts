@@ -80,6 +80,9 @@ function watchDir(dir: string, cb: (name: string | null) => void): () => void {
   };
 }
 
+/** Read buffer kept between passes (appends of a live log); larger ones are given back after the pass. */
+const KEEP_BUF = 64 * 1024;
+
 export class Follower {
   /** Bytes of the current file consumed so far. */
   offset = 0;
@@ -88,7 +91,9 @@ export class Follower {
   private dev = -1;
   private mtimeMs = -1;
   private head: Uint8Array = new Uint8Array(0);
-  private buf: Uint8Array;
+  // Read buffers: sized to the pass (a live append needs a few KiB, a first read up to chunkBytes) and
+  // given back after a large pass, so that hundreds of followed files do not each hold 2 × chunkBytes.
+  private buf: Uint8Array = new Uint8Array(0);
   private buf2: Uint8Array | undefined; // read-ahead buffer (allocated for multi-slice reads only)
   private running: Promise<void> | undefined;
   private again = false;
@@ -107,7 +112,6 @@ export class Follower {
     private readonly hooks: FollowerHooks,
     private readonly opts: FollowerOptions = {},
   ) {
-    this.buf = new Uint8Array(opts.chunkBytes ?? 1 << 20);
   }
 
   /** First read; then watching starts (unless watch: false). */
@@ -312,6 +316,11 @@ export class Follower {
 
   private async readTo(size: number): Promise<boolean> {
     let any = false;
+    const want = Math.min(this.opts.chunkBytes ?? 1 << 20, Math.max(KEEP_BUF, size - this.offset));
+    if (this.buf.length < want) {
+      this.buf = new Uint8Array(want);
+      this.buf2 = undefined;
+    }
     // Double buffering: the next slice is read (libuv thread pool) while this one is parsed.
     let cur = this.buf;
     let next: Promise<{ bytesRead: number }> | undefined;
@@ -354,6 +363,11 @@ export class Follower {
       // A read-ahead still in flight (a hook threw, or the handle went away) would land in a buffer the
       // next pass reads into: let it finish first, so no stale bytes are ever parsed.
       if (next !== undefined) await next.catch(() => undefined);
+      if (this.buf.length > KEEP_BUF) {
+        // nothing reads into them any more: a followed file keeps a small buffer for its appends
+        this.buf = new Uint8Array(0);
+        this.buf2 = undefined;
+      }
     }
     return any;
   }

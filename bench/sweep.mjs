@@ -66,6 +66,7 @@ for (const f of files) {
   const run = await w.add(f);
   if (run) runs.push(run);
 }
+const tLoad = (performance.now() - t0) / 1000;
 let overfitting = 0;
 let findings = 0;
 for (const run of runs) {
@@ -92,6 +93,7 @@ console.log(`\nsweep: ${R} runs × ${S} steps (${mb.toFixed(0)} MB JSONL), src $
 console.table([
   {
     'load+check s': t.toFixed(2),
+    'of which load s': tLoad.toFixed(2),
     'MB/s': (mb / t).toFixed(0),
     runs: runs.length,
     'overfitting warnings': overfitting,

@@ -187,7 +187,6 @@ const POW2 = ((): Float64Array => {
   return t;
 })();
 const P32 = 4294967296;
-const P16 = 65536;
 
 /**
  * The correctly rounded double of (the decimal digits in b[s, e), '.' and sign skipped, stopping at an
@@ -195,22 +194,35 @@ const P16 = 65536;
  * Number()): more than 19 significant digits, an ambiguous product, a subnormal or overflowing result.
  */
 export function digitsTimesPow10(b: Uint8Array, s: number, e: number, exp10: number): number {
-  // the significand as a 64-bit integer in two 32-bit halves
-  let hi = 0;
-  let lo = 0;
+  // the significand: its first 15 digits in a double (exact below 10^15), up to 4 more apart; then as a
+  // 64-bit integer in two 32-bit halves (no per-digit carry: a short dependency chain)
+  let m = 0;
+  let r = 0;
   let nd = 0;
   for (let i = s; i < e; i++) {
     const c = b[i]!;
     if (c === 46 || c === 45 || c === 43) continue;
     if (c < 48 || c > 57) break;
     if (nd === 0 && c === 48) continue; // leading zeros
-    if (++nd > 19) return -1;
-    const x = lo * 10 + (c - 48); // < 2^36
-    const carry = Math.floor(x / P32);
-    lo = x - carry * P32;
-    hi = hi * 10 + carry;
+    if (++nd <= 15) m = m * 10 + (c - 48);
+    else if (nd <= 19) r = r * 10 + (c - 48);
+    else return -1;
   }
   if (nd === 0) return 0;
+  const mh = Math.floor(m / P32);
+  const ml = m - mh * P32;
+  let hi: number;
+  let lo: number;
+  if (nd <= 15) {
+    hi = mh;
+    lo = ml;
+  } else {
+    const p = POW10[nd - 15]!; // ≤ 10^4: ml·p < 2^46 and mh·p < 2^32, exact
+    const lf = ml * p + r;
+    const c = Math.floor(lf / P32);
+    lo = lf - c * P32;
+    hi = mh * p + c;
+  }
   return eiselLemire(hi, lo, exp10);
 }
 
@@ -230,33 +242,27 @@ export function eiselLemire(hi: number, lo: number, q: number): number {
     hi = (lo << (clz - 32)) >>> 0;
     lo = 0;
   }
-  // (hi:lo) × (upper 64 bits of 10^q) = 128 bits. The power's 16-bit limbs times the 32-bit halves give
-  // partial products < 2^48 and column sums < 2^50: exact in doubles (Math.imul has no high half).
+  // (hi:lo) × (upper 64 bits of 10^q) = 128 bits from four 32×32 products: the low word of each by
+  // Math.imul (exact mod 2^32), the high word by rounding (double product − low word) / 2^32 (the double
+  // product is within 2^11 of the exact one, so the quotient is within 2^-20 of an integer).
   const k = (q - POW_MIN) * 4;
   const ph = POW128[k]!;
   const pl = POW128[k + 1]!;
-  const p0 = pl & 0xffff;
-  const p1 = pl >>> 16;
-  const p2 = ph & 0xffff;
-  const p3 = ph >>> 16;
-  let v = lo * p0;
-  let c = Math.floor(v / P16);
-  const l0 = v - c * P16;
-  v = lo * p1 + c;
-  c = Math.floor(v / P16);
-  const l1 = v - c * P16;
-  v = lo * p2 + hi * p0 + c;
-  c = Math.floor(v / P16);
-  const l2 = v - c * P16;
-  v = lo * p3 + hi * p1 + c;
-  c = Math.floor(v / P16);
-  const l3 = v - c * P16;
-  v = hi * p2 + c;
-  c = Math.floor(v / P16);
-  const l4 = v - c * P16;
-  v = hi * p3 + c;
-  const r3 = Math.floor(v / P16); // bits 127..96
-  const r2 = (v - r3 * P16) * P16 + l4; // bits 95..64
+  const l00 = Math.imul(lo, pl) >>> 0;
+  const h00 = Math.round((lo * pl - l00) / P32);
+  const l01 = Math.imul(lo, ph) >>> 0;
+  const h01 = Math.round((lo * ph - l01) / P32);
+  const l10 = Math.imul(hi, pl) >>> 0;
+  const h10 = Math.round((hi * pl - l10) / P32);
+  const l11 = Math.imul(hi, ph) >>> 0;
+  const h11 = Math.round((hi * ph - l11) / P32);
+  const t1 = h00 + l01 + l10; // < 3 · 2^32: exact
+  const c1 = Math.floor(t1 / P32);
+  const r1 = t1 - c1 * P32; // bits 63..32
+  const t2 = h01 + h10 + l11 + c1;
+  const c2 = Math.floor(t2 / P32);
+  const r2 = t2 - c2 * P32; // bits 95..64
+  const r3 = h11 + c2; // bits 127..96
   const low9 = r2 % 512;
   // The truncated power may leave the low product bits short by < 2^64: when the low 9 bits of the
   // upper half are all ones a carry could still change the rounding; Go and fast_float then widen the
@@ -270,7 +276,7 @@ export function eiselLemire(hi: number, lo: number, q: number): number {
   let exp2 = ((217706 * q) >> 16) + 64 + 1023 - clz - (1 ^ msb);
   // exactly halfway between two doubles with an even lower one: round-half-even needs more than this
   // test knows
-  if (half === 1 && low9 === 0 && l3 === 0 && l2 === 0 && l1 === 0 && l0 === 0 && mant % 2 === 0) return -1;
+  if (half === 1 && low9 === 0 && r1 === 0 && l00 === 0 && mant % 2 === 0) return -1;
   mant += half; // round half up (the even ties were excluded above)
   if (mant === 9007199254740992) {
     mant = 4503599627370496;

@@ -187,6 +187,7 @@ const POW2 = ((): Float64Array => {
   return t;
 })();
 const P32 = 4294967296;
+const INV32 = 1 / P32; // exact: x * INV32 = x / 2^32 (a multiply: shorter latency than a divide)
 
 /**
  * The correctly rounded double of (the decimal digits in b[s, e), '.' and sign skipped, stopping at an
@@ -209,7 +210,7 @@ export function digitsTimesPow10(b: Uint8Array, s: number, e: number, exp10: num
     else return -1;
   }
   if (nd === 0) return 0;
-  const mh = Math.floor(m / P32);
+  const mh = Math.floor(m * INV32);
   const ml = m - mh * P32;
   let hi: number;
   let lo: number;
@@ -219,7 +220,7 @@ export function digitsTimesPow10(b: Uint8Array, s: number, e: number, exp10: num
   } else {
     const p = POW10[nd - 15]!; // ≤ 10^4: ml·p < 2^46 and mh·p < 2^32, exact
     const lf = ml * p + r;
-    const c = Math.floor(lf / P32);
+    const c = Math.floor(lf * INV32);
     lo = lf - c * P32;
     hi = mh * p + c;
   }
@@ -249,18 +250,18 @@ export function eiselLemire(hi: number, lo: number, q: number): number {
   const ph = POW128[k]!;
   const pl = POW128[k + 1]!;
   const l00 = Math.imul(lo, pl) >>> 0;
-  const h00 = Math.round((lo * pl - l00) / P32);
+  const h00 = Math.round((lo * pl - l00) * INV32);
   const l01 = Math.imul(lo, ph) >>> 0;
-  const h01 = Math.round((lo * ph - l01) / P32);
+  const h01 = Math.round((lo * ph - l01) * INV32);
   const l10 = Math.imul(hi, pl) >>> 0;
-  const h10 = Math.round((hi * pl - l10) / P32);
+  const h10 = Math.round((hi * pl - l10) * INV32);
   const l11 = Math.imul(hi, ph) >>> 0;
-  const h11 = Math.round((hi * ph - l11) / P32);
+  const h11 = Math.round((hi * ph - l11) * INV32);
   const t1 = h00 + l01 + l10; // < 3 · 2^32: exact
-  const c1 = Math.floor(t1 / P32);
+  const c1 = Math.floor(t1 * INV32);
   const r1 = t1 - c1 * P32; // bits 63..32
   const t2 = h01 + h10 + l11 + c1;
-  const c2 = Math.floor(t2 / P32);
+  const c2 = Math.floor(t2 * INV32);
   const r2 = t2 - c2 * P32; // bits 95..64
   const r3 = h11 + c2; // bits 127..96
   const low9 = r2 % 512;

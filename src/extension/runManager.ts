@@ -204,11 +204,21 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
     const room = this.settings.watch.maxFiles - this.watchedPaths.size;
     if (fresh.length === 0 || room <= 0) return;
     const found = await this.discovery.offer(fresh, room);
-    for (const f of found) {
-      if (this.watchedPaths.size >= this.settings.watch.maxFiles) break;
-      if (this.isIgnored(f.path) || this.watcher.runForFile(f.path)) continue;
-      await this.watch(f.path);
-    }
+    // newest first (discovery's order), one file at a time, the event loop free between files; many
+    // files: progress in the status bar
+    const load = async (progress?: vscode.Progress<{ message?: string }>): Promise<void> => {
+      let done = 0;
+      for (const f of found) {
+        if (this.watchedPaths.size >= this.settings.watch.maxFiles) break;
+        progress?.report({ message: `loading ${done}/${found.length} runs` });
+        done++;
+        if (this.isIgnored(f.path) || this.watcher.runForFile(f.path)) continue;
+        await this.watch(f.path);
+        await new Promise<void>((r) => setImmediate(r));
+      }
+    };
+    if (found.length < 5) return load();
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'LossWatch' }, load);
   }
 
   /** Settings changed: rebuild the watcher (ingest options) and re-run every check (check options). */

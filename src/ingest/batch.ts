@@ -17,6 +17,7 @@ export interface RowsOp {
   line: Float64Array;
   ids: Int32Array;
   value: Float64Array;
+  group: number;
 }
 
 export interface Batch {
@@ -44,13 +45,15 @@ export interface Failed {
   message: string;
 }
 
+// A series' pending points; kept across seal() (which copies them out) so that lines alternating
+// between single points and rows do not allocate columns per line.
 class Col {
   n = 0;
-  step: Float64Array = new Float64Array(1024);
-  value: Float64Array = new Float64Array(1024);
-  wall: Float64Array = new Float64Array(1024);
-  epoch: Float64Array = new Float64Array(1024);
-  line: Float64Array = new Float64Array(1024);
+  step: Float64Array = new Float64Array(64);
+  value: Float64Array = new Float64Array(64);
+  wall: Float64Array = new Float64Array(64);
+  epoch: Float64Array = new Float64Array(64);
+  line: Float64Array = new Float64Array(64);
   private reserve(m: number): void {
     if (this.n + m <= this.step.length) return;
     let cap = this.step.length * 2;
@@ -110,29 +113,25 @@ export class BatchSink implements Sink {
   }
   point(id: number, step: number, value: number, wallMs: number, epoch: number, line: number): void {
     let c = this.cols[id];
-    if (c === undefined) {
-      c = this.cols[id] = new Col();
-      this.used.push(id);
-    }
+    if (c === undefined) c = this.cols[id] = new Col();
+    if (c.n === 0) this.used.push(id);
     c.push(step, value, wallMs, epoch, line);
     this.points++;
   }
   block(id: number, n: number, step: Float64Array, value: Float64Array, valueOff: number, wallMs: Float64Array | undefined, epoch: Float64Array | undefined, line: Float64Array): void {
     if (n <= 0) return;
     let c = this.cols[id];
-    if (c === undefined) {
-      c = this.cols[id] = new Col();
-      this.used.push(id);
-    }
+    if (c === undefined) c = this.cols[id] = new Col();
+    if (c.n === 0) this.used.push(id);
     c.pushBlock(n, step, value, valueOff, wallMs, epoch, line);
     this.points += n;
   }
-  rows(n: number, step: Float64Array, wallMs: Float64Array | undefined, epoch: Float64Array | undefined, line: Float64Array, k: number, ids: Int32Array, value: Float64Array, offs: Int32Array): void {
+  rows(n: number, step: Float64Array, wallMs: Float64Array | undefined, epoch: Float64Array | undefined, line: Float64Array, k: number, ids: Int32Array, value: Float64Array, offs: Int32Array, group = 0): void {
     if (n <= 0 || k <= 0) return;
     this.seal(); // points emitted before these rows go first
     const v = new Float64Array(k * n);
     for (let j = 0; j < k; j++) v.set(value.subarray(offs[j]!, offs[j]! + n), j * n);
-    const op: RowsOp = { type: 'rows', n, step: step.slice(0, n), wall: wallMs?.slice(0, n), epoch: epoch?.slice(0, n), line: line.slice(0, n), ids: ids.slice(0, k), value: v };
+    const op: RowsOp = { type: 'rows', n, step: step.slice(0, n), wall: wallMs?.slice(0, n), epoch: epoch?.slice(0, n), line: line.slice(0, n), ids: ids.slice(0, k), value: v, group };
     this.transfer.push(op.step.buffer as ArrayBuffer, op.line.buffer as ArrayBuffer, op.ids.buffer as ArrayBuffer, v.buffer);
     if (op.wall) this.transfer.push(op.wall.buffer as ArrayBuffer);
     if (op.epoch) this.transfer.push(op.epoch.buffer as ArrayBuffer);
@@ -151,9 +150,9 @@ export class BatchSink implements Sink {
         return b;
       };
       cols.push({ id, n: c.n, step: cut(c.step), value: cut(c.value), wall: cut(c.wall), epoch: cut(c.epoch), line: cut(c.line) });
+      c.n = 0;
     }
     this.ops.push({ type: 'cols', cols });
-    this.cols = [];
     this.used = [];
   }
   logit(rec: LogitRecord): void {
@@ -194,7 +193,7 @@ export function applyBatch(b: Batch, sink: Sink, ids: number[]): void {
         sid[j] = ids[op.ids[j]!]!;
         offs[j] = j * op.n;
       }
-      if (sink.rows) sink.rows(op.n, op.step, op.wall, op.epoch, op.line, k, sid, op.value, offs);
+      if (sink.rows) sink.rows(op.n, op.step, op.wall, op.epoch, op.line, k, sid, op.value, offs, op.group);
       else if (sink.block) for (let j = 0; j < k; j++) sink.block(sid[j]!, op.n, op.step, op.value, offs[j]!, op.wall, op.epoch, op.line);
       else
         for (let r = 0; r < op.n; r++)

@@ -370,6 +370,38 @@ export interface RunGroup {
   role: 'primary' | 'snapshot' | 'cross-check';
   /** A source other files may be cross-checks of: runs under this folder are regrouped when it appears. */
   scope?: string;
+  /** One rank's log of a multi-rank job: its series are keyed `rank<N>/<key>` in the job's run. */
+  rank?: number;
+}
+
+const MAX_RANK = 65535;
+// `rank0.jsonl`, `metrics_rank1.jsonl`, `log_rank_3.txt`, `train-rank-2.log`, `node0_rank12.csv`
+const RANK_FILE = /^(.*?)(rank[_-]?)(\d{1,5})((?:\.[^./\\]+)*)$/i;
+const ATTEMPT_DIR = /^attempt_\d{1,4}$/;
+
+/**
+ * The job and rank of a per-rank log: files that differ only in the rank number are one run
+ * (`<dir>/metrics_rank*.jsonl`); torchrun's `--log-dir` layout `<dir>/attempt_K/<rank>/stdout.log` (and
+ * stderr.log) is one run per attempt folder. Undefined for any other file.
+ */
+export function rankOf(filePath: string): { root: string; rank: number } | undefined {
+  const dir = path.dirname(filePath);
+  const base = path.basename(filePath);
+  const m = RANK_FILE.exec(base);
+  if (m) {
+    const before = m[1]!;
+    // the word `rank` starts the name or follows a separator (not `cranky3.log`)
+    if (before === '' || /[._-]$/.test(before)) {
+      const rank = Number(m[3]);
+      if (rank <= MAX_RANK) return { root: path.join(dir, `${before}${m[2]}*${m[4]}`), rank };
+    }
+  }
+  const rankDir = path.basename(dir);
+  if (/^\d{1,5}$/.test(rankDir) && ATTEMPT_DIR.test(path.basename(path.dirname(dir))) && /^(stdout|stderr)\.log$/i.test(base)) {
+    const rank = Number(rankDir);
+    if (rank <= MAX_RANK) return { root: path.join(path.dirname(dir), '*', base), rank };
+  }
+  return undefined;
 }
 
 const CHECKPOINT_DIR = /^checkpoint-\d+$/;
@@ -437,6 +469,10 @@ export async function groupOf(filePath: string, format: FormatName): Promise<Run
   if ((format === 'text' && base === 'log.txt') || (format === 'tfevents' && runRootOf(filePath, format).root === dir)) {
     const metrics = path.join(dir, 'metrics.json');
     if (await isJsonLinesLog(metrics)) return { root: metrics, prefix: '', role: 'cross-check' };
+  }
+  if (format === 'jsonl' || format === 'csv' || format === 'text') {
+    const r = rankOf(filePath);
+    if (r) return { root: r.root, prefix: `rank${r.rank}/`, role: 'primary', rank: r.rank };
   }
   return { ...runRootOf(filePath, format), role: 'primary' };
 }

@@ -211,6 +211,9 @@ function addSafety(ms: number, f: Follower): () => void {
   };
 }
 
+/** Read buffer kept between passes (appends of a live log); larger ones are given back after the pass. */
+const KEEP_BUF = 64 * 1024;
+
 export class Follower {
   /** Bytes of the current file consumed so far. */
   offset = 0;
@@ -529,6 +532,11 @@ export class Follower {
       // A read-ahead still in flight (a hook threw, or the handle went away) would land in a buffer the
       // next pass reads into: let it finish first, so no stale bytes are ever parsed.
       if (next !== undefined) await next.catch(() => undefined);
+      if (this.buf.length > KEEP_BUF) {
+        // nothing reads into them any more: a followed file keeps a small buffer for its appends
+        this.buf = EMPTY;
+        this.buf2 = EMPTY;
+      }
     }
     return any;
   }

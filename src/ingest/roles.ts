@@ -131,8 +131,16 @@ function lossQuantity(base: string): string {
  * Classifies a series key. `hint` is the split implied by where the key was found (a `validation/`
  * TensorBoard folder, a JSONL `split` field); a split written in the key itself wins.
  */
+/** `rank3/loss` (a multi-rank run: one series per rank) → 3; else undefined. */
+export function rankOfKey(key: string): number | undefined {
+  const m = RANK_KEY.exec(key);
+  return m ? Number(m[1]) : undefined;
+}
+const RANK_KEY = /^rank(\d{1,5})\//;
+
 export function classify(key: string, hint: Split = 'none'): Classified {
-  const { split, base, lower } = parseKey(key);
+  // a rank's series is classified as the metric it carries
+  const { split, base, lower } = parseKey(key.replace(RANK_KEY, ''));
   const effective: Split = split ?? hint;
   const plain = { quantity: base, total: false, squared: false };
 

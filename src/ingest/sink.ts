@@ -17,9 +17,10 @@ export interface Sink {
    * Optional bulk form for series filled on the same rows: rows [0, n) (step, wall, epoch, line as in
    * `block`), each of the series ids[0 .. k) having a value on every row, value r of series ids[j] being
    * value[offs[j] + r]. Same result as `block(ids[j], n, step, value, offs[j], …)` for each j; lets the
-   * store keep the rows once for all of them.
+   * store keep the rows once for all of them. `group` (default 0) tells apart row sets of one file that
+   * alternate (a JSONL file's train and val line shapes): each group keeps its own shared rows.
    */
-  rows?(n: number, step: Float64Array, wallMs: Float64Array | undefined, epoch: Float64Array | undefined, line: Float64Array, k: number, ids: Int32Array, value: Float64Array, offs: Int32Array): void;
+  rows?(n: number, step: Float64Array, wallMs: Float64Array | undefined, epoch: Float64Array | undefined, line: Float64Array, k: number, ids: Int32Array, value: Float64Array, offs: Int32Array, group?: number): void;
   logit(rec: LogitRecord): void;
   /** A malformed line/record: counted, the first one is reported. Never throws. */
   error(message: string, line?: number, record?: number): void;

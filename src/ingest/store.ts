@@ -602,7 +602,7 @@ export class RunStore implements RunView {
   private readonly seriesMap = new Map<string, SeriesStore>();
   private seriesList: SeriesStore[] = [];
   private records: LogitRecord[] = [];
-  private shared = new Map<number, SharedRows>();
+  private shared = new Map<string, SharedRows>();
   private readonly errors = new Map<string, ErrorCounter>();
   private readonly getFiles = (): readonly FileRef[] => this.fileRefs;
   private resumeList: ResumeInfo[] = [];
@@ -670,11 +670,12 @@ export class RunStore implements RunView {
     return s;
   }
   /** The shared rows of file `fileIdx` (see SeriesStore.appendRows); dropped by reset(). */
-  sharedRows(fileIdx: number): SharedRows {
-    let r = this.shared.get(fileIdx);
+  sharedRows(fileIdx: number, group = 0): SharedRows {
+    const key = `${fileIdx}/${group}`;
+    let r = this.shared.get(key);
     if (r === undefined) {
       r = new SharedRows(this.getFiles);
-      this.shared.set(fileIdx, r);
+      this.shared.set(key, r);
     }
     return r;
   }

@@ -55,6 +55,8 @@ class FileSink implements Sink {
     readonly file: string,
     private fileIdx: number,
     private readonly errorsFile: string,
+    /** `rank<N>/` for one rank's log of a multi-rank run (its series are that rank's) */
+    private readonly keyPrefix = '',
   ) {}
   clearIds(): void {
     this.byId = [];
@@ -64,6 +66,7 @@ class FileSink implements Sink {
     this.fileIdx = i;
   }
   series(key: string, hint: Split = 'none'): number {
+    if (this.keyPrefix !== '') key = this.keyPrefix + key;
     const c = classify(key, hint);
     const s = this.w.store.ensureSeries(key, c.role, c.split);
     this.byId.push(s);
@@ -86,14 +89,15 @@ class FileSink implements Sink {
     }
     s.appendBlock(n, step, value, valueOff, wallMs, epoch, line, this.fileIdx);
   }
-  rows(n: number, step: Float64Array, wallMs: Float64Array | undefined, epoch: Float64Array | undefined, line: Float64Array, k: number, ids: Int32Array, value: Float64Array, offs: Int32Array): void {
+  rows(n: number, step: Float64Array, wallMs: Float64Array | undefined, epoch: Float64Array | undefined, line: Float64Array, k: number, ids: Int32Array, value: Float64Array, offs: Int32Array, group = 0): void {
     if (n <= 0) return;
     if (wallMs !== undefined || k < 2) {
       // rows with times (per-series wall bases) or one series: nothing to share
       for (let j = 0; j < k; j++) this.block(ids[j]!, n, step, value, offs[j]!, wallMs, epoch, line);
       return;
     }
-    const rows = this.w.store.sharedRows(this.fileIdx);
+    // rows of one line shape (a JSONL train template, a val template: `group`) share rows among themselves
+    const rows = this.w.store.sharedRows(this.fileIdx, group);
     const before = rows.length;
     let sharing = 0;
     for (let j = 0; j < k; j++) if (this.byId[ids[j]!]!.canShare(rows, before)) sharing++;
@@ -281,7 +285,7 @@ export class LogWatcher {
     }
     const binary = format === 'tfevents';
     const fileIdx = r.store.fileIndex(abs, binary);
-    const sink = new FileSink(r, abs, fileIdx, abs);
+    const sink = new FileSink(r, abs, fileIdx, abs, group.rank !== undefined ? prefix : '');
     const hint: Split = split ?? 'none';
     const fsState: FileState = {
       path: abs,
@@ -666,6 +670,12 @@ function same(a: number, b: number): boolean {
 }
 
 async function runName(root: string, file: string, format: FormatName): Promise<string> {
+  if (root.includes('*')) {
+    // a multi-rank job: `<dir>/metrics_rank*.jsonl`, torchrun `<job>/attempt_0/*/stdout.log`
+    const parts = root.split(/[\\/]/);
+    const star = parts.findIndex((x) => x.includes('*'));
+    return parts[star] === '*' ? parts.slice(Math.max(0, star - 2), star).join('/') : parts.slice(Math.max(0, star - 1), star + 1).join('/');
+  }
   if (root !== file) {
     if (format === 'mlflow') {
       // bounded, non-blocking read of a regular file (never a sync read on the extension host's thread)

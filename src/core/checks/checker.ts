@@ -11,6 +11,7 @@ import { resolveOptions, type CheckOptions, type ResolvedOptions } from './optio
 import { OverfittingTracker, mergeComponentDrafts, trainerBest, type TrainerBest } from './overfitting';
 import { parseErrorDrafts } from './parse';
 import { RecordChecker } from './records';
+import { rankDrafts } from './ranks';
 import { resumeDrafts } from './resume';
 import { SpikeDetector } from './spikes';
 import { isRecomputedKey } from '../../shared/recomputed';
@@ -182,6 +183,7 @@ export class RunChecker {
       if (st.spikes && (s.role !== 'train_loss' || watchedTrain.has(s))) drafts.push(...st.spikes.drafts(s));
     }
     drafts.push(...mergeComponentDrafts(components));
+    drafts.push(...rankDrafts(all));
     const out: Finding[] = [];
     for (const d of drafts) {
       const sev = this.opts.severities[d.code] ?? defaultSeverity(d.code);

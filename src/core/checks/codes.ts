@@ -30,6 +30,8 @@ export const CHECKS: ReadonlyArray<CheckInfo> = [
   { code: 'grad-norm-spike', defaultSeverity: 'information', title: 'Outlier in the gradient norm' },
   { code: 'parse-error', defaultSeverity: 'information', title: 'Malformed records in a log file' },
   { code: 'run-resumed', defaultSeverity: 'information', title: 'The step went back: a resumed run appends to the log' },
+  { code: 'rank-desync', defaultSeverity: 'warning', title: 'Ranks of a data-parallel run log different gradient norms for one step' },
+  { code: 'rank-stalled', defaultSeverity: 'warning', title: 'A rank stopped writing while the others go on' },
   // Training-script lint (src/lint): loss pitfalls found in the Python source.
   { code: 'softmax-before-cross-entropy', defaultSeverity: 'warning', title: 'Softmax output passed to a loss that expects logits' },
   { code: 'log-of-softmax', defaultSeverity: 'warning', title: 'log(softmax(x)) instead of log_softmax(x)' },

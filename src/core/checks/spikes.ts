@@ -63,7 +63,8 @@ export class SpikeDetector {
       // Non-finite points belong to non-finite-*; non-positive ones cannot be judged on a log scale.
       if (!Number.isFinite(x) || x <= 0) continue;
       const lx = Math.log(x);
-      if (this.window.size >= this.minHistory) {
+      // (below 1.5× the median a point is no spike whatever the MAD: the O(window) MAD is skipped)
+      if (this.window.size >= this.minHistory && (x >= MIN_RATIO * Math.exp(this.window.median()) || !(this.opts.z >= 0))) {
         const lmed = this.window.median();
         const med = Math.exp(lmed);
         const scale = Math.max(MAD_SCALE * this.window.mad(), 1e-3);

@@ -7,7 +7,7 @@ import { JsonError, parseJson, type JsonValue } from '../json';
 import { explicitSplit, splitOf } from '../roles';
 import { ascii, type LineParser, type Sink, utf8 } from '../sink';
 import { buildLogitRecord, isLogitObject } from './logits';
-import { matchWord, NumberScanner, POW10, TWO53 } from '../numscan';
+import { digitsTimesPow10, matchWord, NumberScanner, POW10, TWO53 } from '../numscan';
 
 interface Slot {
   bytes: Uint8Array;
@@ -25,6 +25,49 @@ const MAX_KEPT_KEYS = 4096; // per-key state carried from the worker to the main
 
 const MAX_FIELDS = 256;
 const PR = 1024; // rows per pending block
+const MAX_TEMPLATES = 4; // line shapes kept (train and val lines of one log alternate)
+
+/**
+ * A line template: the bytes between values (`{"step": `, `, "split": "train", "loss": `, …; a `split`
+ * field's string value is part of them) and, per value, its role. Lines are matched against it byte for
+ * byte (loggers write the same keys in the same order every line). Its rows wait in a pending block
+ * (per metric q its value at pv[q * PR + row]) that goes to the sink as one `rows` call.
+ */
+class Template {
+  sep = new Uint8Array(0);
+  off = new Int32Array(0);
+  words = new Int32Array(0);
+  len = new Int32Array(0);
+  mask = new Int32Array(0);
+  /** bytes after the last value up to the closing brace's whitespace (a trailing split field) */
+  tail = new Uint8Array(0);
+  step = -1;
+  epoch = -1;
+  time = -1;
+  metric = new Int32Array(0);
+  ids = new Int32Array(0);
+  n = 0;
+  /** shares no series with the other kept templates: its rows may wait while theirs go out */
+  disjoint = true;
+  // pending rows
+  pr = 0;
+  pv = new Float64Array(0);
+  pOffs = new Int32Array(0);
+  readonly pStep = new Float64Array(PR);
+  readonly pEpoch = new Float64Array(PR);
+  readonly pWall = new Float64Array(PR);
+  readonly pLine = new Float64Array(PR);
+  pEpochAny = false;
+  pWallAny = false;
+  sameShape(o: Template): boolean {
+    if (o.n !== this.n || o.sep.length !== this.sep.length || o.tail.length !== this.tail.length || o.ids.length !== this.ids.length) return false;
+    for (let k = 0; k < this.sep.length; k++) if (o.sep[k] !== this.sep[k]) return false;
+    for (let k = 0; k < this.tail.length; k++) if (o.tail[k] !== this.tail[k]) return false;
+    for (let k = 0; k < this.ids.length; k++) if (o.ids[k] !== this.ids[k] || o.metric[k] !== this.metric[k]) return false;
+    for (let k = 0; k < this.n; k++) if (o.off[k] !== this.off[k] || o.len[k] !== this.len[k]) return false;
+    return o.step === this.step && o.epoch === this.epoch && o.time === this.time;
+  }
+}
 
 export class JsonlParser implements LineParser {
   private slots: Slot[] = [];
@@ -39,39 +82,21 @@ export class JsonlParser implements LineParser {
   // unreadable values of the line being parsed by fast(): reported once the line is accepted
   private bad = 0;
   private badKey = '';
-  // Line template learnt from the last line the byte scanner read whose values were all numbers: the
-  // bytes between values (`{"step": `, `, "loss": `, …) and, per value, its slot. The next line is
-  // matched against it byte for byte (loggers write the same keys in the same order every line).
-  private tplSep = new Uint8Array(0);
-  private tplOff = new Int32Array(0);
-  private tplWords = new Int32Array(0);
-  private tplLen = new Int32Array(0);
-  private tplMask = new Int32Array(0);
-  private tplStep = -1;
-  private tplEpoch = -1;
-  private tplTime = -1;
-  private tplMetric = new Int32Array(0);
-  private tplIds = new Int32Array(0);
+  // Line templates learnt from lines the byte scanner read whose values were all numbers (or a split
+  // name): `tpl` is the one the last line matched, `tpls` the ones kept (most recent first). Template
+  // rows not yet handed to the sink (when it takes `rows`) go out as one `rows` call when a block is
+  // full, before any other emission and at the end of every lines()/line() call.
+  private tpl: Template | undefined;
+  private tpls: Template[] = [];
   private dv: DataView = new DataView(new ArrayBuffer(0));
   private dvBuf: Uint8Array | undefined;
-  private tplN = -1; // number of values; -1: no template
   private readonly vs = new Int32Array(MAX_FIELDS); // value start/end of the fields of the last fast() line
   private readonly ve = new Int32Array(MAX_FIELDS);
+  private readonly lit = new Uint8Array(MAX_FIELDS); // 1: the field is a split name (template bytes)
   private allNumeric = false;
   private fieldCount = 0;
-  // Template lines not yet handed to the sink (when it takes `rows`): per row its step, epoch, wall
-  // time and line, per metric q its value at pv[q * PR + row]. Goes out as one `rows` call when full,
-  // when the template changes, before any other emission and at the end of every lines()/line() call.
-  private pr = 0;
-  private pIds: Int32Array = new Int32Array(0);
-  private pv = new Float64Array(0);
-  private pOffs = new Int32Array(0);
-  private readonly pStep = new Float64Array(PR);
-  private readonly pEpoch = new Float64Array(PR);
-  private readonly pWall = new Float64Array(PR);
-  private readonly pLine = new Float64Array(PR);
-  private pEpochAny = false;
-  private pWallAny = false;
+  private lineSplit: string | undefined;
+  private readonly idCache = new Map<string, number>();
   // the points of the last fast() line, held until learn() tells whether they start template rows
   private dN = 0;
   private dIds = new Int32Array(0);
@@ -90,19 +115,29 @@ export class JsonlParser implements LineParser {
   reset(): void {
     this.slots = [];
     this.records = 0;
-    this.tplN = -1;
-    this.pr = 0;
+    this.dropTemplates();
     this.numericKeys = new Set();
     this.timeWall = new Map();
   }
 
+  private dropTemplates(): void {
+    this.tpl = undefined;
+    this.tpls = [];
+    this.idCache.clear();
+  }
+
   /** Hands the pending template rows to the sink. */
   private flushRows(): void {
-    const n = this.pr;
+    for (const t of this.tpls) if (t.pr > 0) this.flushTemplate(t);
+  }
+
+  private flushTemplate(t: Template): void {
+    const n = t.pr;
     if (n === 0) return;
-    this.pr = 0;
-    const ids = this.pIds;
-    this.sink.rows!(n, this.pStep, this.pWallAny ? this.pWall : undefined, this.pEpochAny ? this.pEpoch : undefined, this.pLine, ids.length, ids, this.pv, this.pOffs);
+    t.pr = 0;
+    const ids = t.ids;
+    // group: each template's rows are shared among its series (templates alternate)
+    this.sink.rows!(n, t.pStep, t.pWallAny ? t.pWall : undefined, t.pEpochAny ? t.pEpoch : undefined, t.pLine, ids.length, ids, t.pv, t.pOffs, 1 + ids[0]!);
   }
 
   snapshot(): unknown {
@@ -111,8 +146,7 @@ export class JsonlParser implements LineParser {
 
   restore(state: unknown): void {
     this.slots = [];
-    this.tplN = -1;
-    this.pr = 0;
+    this.dropTemplates();
     const st = (state ?? {}) as { records?: unknown; numericKeys?: unknown; timeWall?: unknown };
     this.records = typeof st.records === 'number' ? st.records : 0;
     this.numericKeys = new Set(Array.isArray(st.numericKeys) ? st.numericKeys.filter((k): k is string => typeof k === 'string') : []);
@@ -142,7 +176,19 @@ export class JsonlParser implements LineParser {
     let ln = first;
     let i = s;
     while (i < e) {
-      const r = this.tplN >= 0 ? this.matchTemplate(b, i, e, true, ln) : -1;
+      const t = this.tpl;
+      let r = t !== undefined ? this.matchTemplate(t, b, i, e, true, ln) : -1;
+      if (r < 0 && this.tpls.length > 1) {
+        // another kept shape (train / val lines alternate)
+        for (const o of this.tpls) {
+          if (o === t) continue;
+          r = this.matchTemplate(o, b, i, e, true, ln);
+          if (r >= 0) {
+            this.tpl = o;
+            break;
+          }
+        }
+      }
       if (r >= 0) {
         ln++;
         i = r + 1;
@@ -168,12 +214,12 @@ export class JsonlParser implements LineParser {
    * Matches a line starting at `s` against the template and emits its points. Returns the line's end
    * (nl: the index of its '\n'; else `e`), or -1 (nothing emitted) when it does not fit.
    */
-  private matchTemplate(b: Uint8Array, s: number, e: number, nl: boolean, lineNo: number): number {
-    const sep = this.tplSep;
-    const off = this.tplOff;
-    const words = this.tplWords;
-    const lens = this.tplLen;
-    const nv = this.tplN;
+  private matchTemplate(t: Template, b: Uint8Array, s: number, e: number, nl: boolean, lineNo: number): number {
+    const sep = t.sep;
+    const off = t.off;
+    const words = t.words;
+    const lens = t.len;
+    const nv = t.n;
     const ns = this.ns;
     const vals = this.vals;
     if (b !== this.dvBuf) {
@@ -182,7 +228,7 @@ export class JsonlParser implements LineParser {
     }
     const dv = this.dv;
     const blen = b.length;
-    const masks = this.tplMask;
+    const masks = t.mask;
     let i = s;
     for (let k = 0; k < nv; k++) {
       // the separator: 4 bytes at a time, then its last len % 4 bytes
@@ -238,13 +284,23 @@ export class JsonlParser implements LineParser {
         f = i - f0;
       }
       if (ie === d0 || (b[d0] === 48 && ie - d0 > 1) || (dot && f === 0) || ch === 101 || ch === 69 || m >= TWO53 || f > 22 || i > e) {
-        if (!ns.scan(b, cs, e)) return -1;
-        i = ns.pos;
-        vals[k] = ns.num;
+        // 17 significant digits (Python's repr): Eisel–Lemire on the digits just read
+        const v = ie === d0 || (b[d0] === 48 && ie - d0 > 1) || (dot && f === 0) || ch === 101 || ch === 69 || i > e ? -1 : digitsTimesPow10(b, d0, i, -f);
+        if (v >= 0) vals[k] = neg ? -v : v;
+        else {
+          if (!ns.scan(b, cs, e)) return -1;
+          i = ns.pos;
+          vals[k] = ns.num;
+        }
       } else {
         const v = f === 0 ? m : m / POW10[f]!;
         vals[k] = neg ? -v : v;
       }
+    }
+    const tail = t.tail;
+    if (tail.length > 0) {
+      if (i + tail.length >= e) return -1;
+      for (let j = 0; j < tail.length; j++) if (b[i++] !== tail[j]) return -1;
     }
     let c = b[i];
     while (c === 32 || c === 9) c = b[++i];
@@ -255,84 +311,114 @@ export class JsonlParser implements LineParser {
       if (c === 13) c = b[++i];
       if (c !== 10 || i >= e) return -1;
     } else if (i !== e) return -1;
-    // emit (as fast() does for the same line: no split field in a numeric template)
-    const epoch = this.tplEpoch >= 0 ? vals[this.tplEpoch]! : NaN;
-    const wall = this.tplTime >= 0 ? toWallMs(vals[this.tplTime]!) : NaN;
-    let step = this.tplStep >= 0 ? vals[this.tplStep]! : NaN;
+    // emit (as fast() does for the same line: the template's series ids carry its split)
+    const epoch = t.epoch >= 0 ? vals[t.epoch]! : NaN;
+    const wall = t.time >= 0 ? toWallMs(vals[t.time]!) : NaN;
+    let step = t.step >= 0 ? vals[t.step]! : NaN;
     const rec = this.records++;
     if (step !== step) step = epoch === epoch ? epoch : rec;
-    const mk = this.tplMetric;
-    const ids = this.tplIds;
+    const mk = t.metric;
+    const ids = t.ids;
     const sink = this.sink;
     const nm = mk.length;
     if (sink.rows === undefined || nm === 0) {
       for (let q = 0; q < nm; q++) sink.point(ids[q]!, step, vals[mk[q]!]!, wall, epoch, lineNo);
       return i;
     }
-    this.pushRow(ids, nm, step, epoch, wall, lineNo, vals, mk);
+    this.pushRow(t, nm, step, epoch, wall, lineNo, vals, mk);
     return i;
   }
 
-  private learn(b: Uint8Array, s: number): void {
-    const n = this.fieldCount;
-    if (!this.allNumeric || n === 0) {
-      this.tplN = -1;
+  private learn(b: Uint8Array, s: number, e: number): void {
+    const nf = this.fieldCount;
+    if (!this.allNumeric || nf === 0) {
+      this.tpl = undefined;
       return;
     }
+    // the value fields (split names stay in the separators)
+    const fields: number[] = [];
+    for (let k = 0; k < nf; k++) if (this.lit[k] === 0) fields.push(k);
+    const n = fields.length;
+    if (n === 0) {
+      this.tpl = undefined;
+      return;
+    }
+    const t = new Template();
     let len = 0;
-    for (let k = 0; k < n; k++) len += this.vs[k]! - (k === 0 ? s : this.ve[k - 1]!);
+    for (let j = 0; j < n; j++) len += this.vs[fields[j]!]! - (j === 0 ? s : this.ve[fields[j - 1]!]!);
     // each separator starts at a multiple of 4 (padding between them) so it can be compared by words
-    for (let k = 0; k < n; k++) len += 3;
+    len += 3 * n;
     const sep = new Uint8Array(len + 4);
     const off = new Int32Array(n + 1);
     const lens = new Int32Array(n);
     let at = 0;
-    for (let k = 0; k < n; k++) {
-      const from = k === 0 ? s : this.ve[k - 1]!;
-      off[k] = at;
-      lens[k] = this.vs[k]! - from;
+    for (let j = 0; j < n; j++) {
+      const k = fields[j]!;
+      const from = j === 0 ? s : this.ve[fields[j - 1]!]!;
+      off[j] = at;
+      lens[j] = this.vs[k]! - from;
       sep.set(b.subarray(from, this.vs[k]!), at);
       at += this.vs[k]! - from;
-      if (k < n - 1) at = (at + 3) & ~3;
+      if (j < n - 1) at = (at + 3) & ~3;
     }
     off[n] = at;
+    const last = fields[n - 1]!;
+    if (last < nf - 1) t.tail = b.slice(this.ve[last]!, Math.min(e, this.ve[nf - 1]!));
     const words = new Int32Array(sep.length >> 2);
     const dv = new DataView(sep.buffer);
     for (let w = 0; w < words.length; w++) words[w] = dv.getInt32(w * 4, true);
-    this.tplWords = words;
+    t.words = words;
     const masks = new Int32Array(n);
-    for (let k = 0; k < n; k++) masks[k] = lens[k]! % 4 === 0 ? -1 : (1 << (8 * (lens[k]! % 4))) - 1;
-    this.tplMask = masks;
+    for (let j = 0; j < n; j++) masks[j] = lens[j]! % 4 === 0 ? -1 : (1 << (8 * (lens[j]! % 4))) - 1;
+    t.mask = masks;
     // which values are step / epoch / time (the last one wins, as in fast()) and the metric series
-    this.tplStep = this.tplEpoch = this.tplTime = -1;
+    const split = this.lineSplit;
     const mk: number[] = [];
     const ids: number[] = [];
-    for (let k = 0; k < n; k++) {
-      const slot = this.slots[k]!;
-      if (slot.kind === 'step') this.tplStep = k;
-      else if (slot.kind === 'epoch') this.tplEpoch = k;
-      else if (slot.kind === 'time') this.tplTime = k;
+    for (let j = 0; j < n; j++) {
+      const slot = this.slots[fields[j]!]!;
+      if (slot.kind === 'step') t.step = j;
+      else if (slot.kind === 'epoch') t.epoch = j;
+      else if (slot.kind === 'time') t.time = j;
       else if (slot.kind === 'metric') {
-        mk.push(k);
-        if (!(slot.lastSplit === undefined && slot.lastId >= 0)) {
-          slot.lastSplit = undefined;
-          slot.lastId = this.seriesFor(slot.key, slot.ownSplit, undefined);
+        mk.push(j);
+        if (!(slot.lastSplit === split && slot.lastId >= 0)) {
+          slot.lastSplit = split;
+          slot.lastId = this.seriesFor(slot.key, slot.ownSplit, split);
         }
         ids.push(slot.lastId);
       }
     }
-    this.tplMetric = Int32Array.from(mk);
-    this.tplIds = Int32Array.from(ids);
-    this.tplLen = lens;
-    this.tplSep = sep;
-    this.tplOff = off;
-    this.tplN = n;
+    t.metric = Int32Array.from(mk);
+    t.ids = Int32Array.from(ids);
+    t.len = lens;
+    t.sep = sep;
+    t.off = off;
+    t.n = n;
+    // a shape seen before keeps its template (and its pending rows)
+    const old = this.tpls.find((o) => o.sameShape(t));
+    if (old !== undefined) {
+      this.tpl = old;
+      this.tpls = [old, ...this.tpls.filter((o) => o !== old)];
+      return;
+    }
+    const kept = [t, ...this.tpls].slice(0, MAX_TEMPLATES);
+    for (const o of this.tpls) if (!kept.includes(o)) this.flushTemplate(o);
+    for (const a of kept) {
+      const mine = new Set(a.ids);
+      a.disjoint = kept.every((o) => o === a || !o.ids.some((id) => mine.has(id)));
+    }
+    this.tpls = kept;
+    this.tpl = t;
   }
 
   line(b: Uint8Array, s: number, e: number, lineNo: number): void {
-    if (this.tplN >= 0 && this.matchTemplate(b, s, e, false, lineNo) >= 0) {
-      this.flushRows();
-      return;
+    for (const t of this.tpls) {
+      if (this.matchTemplate(t, b, s, e, false, lineNo) >= 0) {
+        this.tpl = t;
+        this.flushRows();
+        return;
+      }
     }
     this.flushRows();
     let i = s;
@@ -344,13 +430,13 @@ export class JsonlParser implements LineParser {
     }
     if (this.fast(b, i + 1, e, lineNo)) {
       try {
-        this.learn(b, s);
+        this.learn(b, s, e);
       } finally {
         this.undefer();
         this.flushRows();
       }
     } else {
-      this.tplN = -1;
+      this.tpl = undefined;
       this.slow(b, s, e, lineNo);
     }
   }
@@ -405,7 +491,10 @@ export class JsonlParser implements LineParser {
       if (sl.seen === stamp) return false; // repeated key: the slow path keeps the last value, as JSON.parse
       sl.seen = stamp;
       if (fi >= MAX_FIELDS) numeric = false;
-      else this.vs[fi] = i;
+      else {
+        this.vs[fi] = i;
+        this.lit[fi] = 0;
+      }
       const c = b[i];
       let v: number;
       if (c === 34) {
@@ -413,7 +502,11 @@ export class JsonlParser implements LineParser {
         while (i < e && b[i] !== 34 && b[i] !== 92) i++;
         if (i >= e || b[i] === 92) return false;
         const ve = i++;
-        numeric = false;
+        if (sl.kind === 'split' && fi < MAX_FIELDS) {
+          // a split name: part of the template's bytes
+          this.ve[fi] = i;
+          this.lit[fi] = 1;
+        } else numeric = false;
         if (sl.kind === 'split') split = ascii(b, vs, ve);
         else if (sl.kind === 'time') wall = toWallMs(ascii(b, vs, ve));
         else if (sl.kind === 'metric') {
@@ -484,6 +577,7 @@ export class JsonlParser implements LineParser {
     for (let k = 0; k < this.bad; k++) this.sink.error(`line ${lineNo}: '${this.badKey.slice(0, 60)}' is not a number`, lineNo);
     this.allNumeric = numeric;
     this.fieldCount = fi;
+    this.lineSplit = split;
     this.emit(n, step, epoch, wall, split, lineNo);
     return true;
   }
@@ -492,7 +586,7 @@ export class JsonlParser implements LineParser {
   private emit(n: number, step: number, epoch: number, wall: number, split: string | undefined, lineNo: number): void {
     const rec = this.records++;
     if (step !== step) step = epoch === epoch ? epoch : rec;
-    const defer = this.sink.rows !== undefined && split === undefined && this.allNumeric && n > 0;
+    const defer = this.sink.rows !== undefined && this.allNumeric && n > 0;
     if (defer) {
       // a line that can become the template: its points wait for learn() (undefer) to start the rows
       if (this.dVals.length < n) {
@@ -526,37 +620,39 @@ export class JsonlParser implements LineParser {
     const n = this.dN;
     if (n === 0) return;
     this.dN = 0;
-    const ids = this.tplIds;
-    let same = this.tplN >= 0 && ids.length === n;
-    for (let q = 0; same && q < n; q++) same = ids[q] === this.dIds[q];
+    const t = this.tpl;
+    const ids = t?.ids;
+    let same = ids !== undefined && ids.length === n;
+    for (let q = 0; same && q < n; q++) same = ids![q] === this.dIds[q];
     if (!same) {
       for (let q = 0; q < n; q++) this.sink.point(this.dIds[q]!, this.dStep, this.dVals[q]!, this.dWall, this.dEpoch, this.dLine);
       return;
     }
-    this.pushRow(ids, n, this.dStep, this.dEpoch, this.dWall, this.dLine, this.dVals, null);
+    this.pushRow(t!, n, this.dStep, this.dEpoch, this.dWall, this.dLine, this.dVals, null);
   }
 
   /** One row into the pending block: value q is vals[map ? map[q] : q]. */
-  private pushRow(ids: Int32Array, nm: number, step: number, epoch: number, wall: number, lineNo: number, vals: Float64Array, map: Int32Array | null): void {
-    if (this.pr > 0 && this.pIds !== ids) this.flushRows();
-    let r = this.pr;
+  private pushRow(t: Template, nm: number, step: number, epoch: number, wall: number, lineNo: number, vals: Float64Array, map: Int32Array | null): void {
+    // Templates sharing series: at most one of them holds rows (the others' go out first), so each
+    // series gets its points in line order. Templates sharing none keep their blocks side by side.
+    if (!t.disjoint) for (const o of this.tpls) if (o !== t && o.pr > 0 && !o.disjoint) this.flushTemplate(o);
+    let r = t.pr;
     if (r === 0) {
-      this.pIds = ids;
-      if (this.pv.length < nm * PR) this.pv = new Float64Array(nm * PR);
-      if (this.pOffs.length !== nm) this.pOffs = Int32Array.from({ length: nm }, (_, q) => q * PR);
-      this.pEpochAny = this.pWallAny = false;
+      if (t.pv.length < nm * PR) t.pv = new Float64Array(nm * PR);
+      if (t.pOffs.length !== nm) t.pOffs = Int32Array.from({ length: nm }, (_, q) => q * PR);
+      t.pEpochAny = t.pWallAny = false;
     }
-    this.pStep[r] = step;
-    this.pEpoch[r] = epoch;
-    this.pWall[r] = wall;
-    this.pLine[r] = lineNo;
-    if (epoch === epoch) this.pEpochAny = true;
-    if (wall === wall) this.pWallAny = true;
-    const pv = this.pv;
+    t.pStep[r] = step;
+    t.pEpoch[r] = epoch;
+    t.pWall[r] = wall;
+    t.pLine[r] = lineNo;
+    if (epoch === epoch) t.pEpochAny = true;
+    if (wall === wall) t.pWallAny = true;
+    const pv = t.pv;
     if (map === null) for (let q = 0; q < nm; q++) pv[q * PR + r] = vals[q]!;
     else for (let q = 0; q < nm; q++) pv[q * PR + r] = vals[map[q]!]!;
-    this.pr = ++r;
-    if (r === PR) this.flushRows();
+    t.pr = ++r;
+    if (r === PR) this.flushTemplate(t);
   }
 
   private findSlot(b: Uint8Array, ks: number, ke: number, fi: number): Slot {
@@ -585,10 +681,17 @@ export class JsonlParser implements LineParser {
   }
 
   private seriesFor(key: string, ownSplit: boolean, split: string | undefined): number {
-    if (split === undefined || split === '') return this.sink.series(key);
-    const s: Split = splitOf(split) ?? 'none';
-    if (ownSplit) return this.sink.series(key, s);
-    return this.sink.series(`${split}/${key}`, s);
+    // one sink id per key and split (lines of alternating splits ask again and again)
+    const ck = split === undefined || split === '' ? key : `${split}\u0000${key}`;
+    let id = this.idCache.get(ck);
+    if (id !== undefined) return id;
+    if (split === undefined || split === '') id = this.sink.series(key);
+    else {
+      const s: Split = splitOf(split) ?? 'none';
+      id = ownSplit ? this.sink.series(key, s) : this.sink.series(`${split}/${key}`, s);
+    }
+    this.idCache.set(ck, id);
+    return id;
   }
 
   /** Tolerant path: nested objects, escapes, arrays, logit records; reports malformed lines. */

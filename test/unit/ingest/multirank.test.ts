@@ -1,0 +1,103 @@
+// Multi-rank runs: per-rank logs of one job are one run with a series per rank; rank-desync and
+// rank-stalled on logs written by a real torch.distributed (gloo, DDP) job (scripts/gen_multirank.py,
+// output committed under test/fixtures/multirank/, regenerated here when torch is installed).
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { RunChecker } from '../../../src/core/checks/checker';
+import type { Finding } from '../../../src/core/model';
+import { rankOf } from '../../../src/ingest/discovery';
+import { loadRuns } from '../../../src/ingest/index';
+
+const REPO = path.join(__dirname, '..', '..', '..');
+const FIX = path.join(REPO, 'test', 'fixtures', 'multirank');
+
+async function check(dir: string): Promise<{ series: string[]; findings: Finding[]; runs: number }> {
+  const files = fs.readdirSync(dir).sort().map((f) => path.join(dir, f));
+  const runs = await loadRuns(files);
+  const c = new RunChecker();
+  const findings = runs.flatMap((r) => [...c.update(r)]);
+  return { runs: runs.length, series: runs.flatMap((r) => r.series().map((s) => `${s.key}:${s.role}:${s.length}`)).sort(), findings };
+}
+
+function expectJobs(root: string, world: number, steps: number): Promise<void> {
+  return (async () => {
+    const healthy = await check(path.join(root, 'healthy'));
+    assert.equal(healthy.runs, 1, 'the ranks of one job are one run');
+    const want: string[] = [];
+    for (let r = 0; r < world; r++) want.push(`rank${r}/grad_norm:grad_norm:${steps}`, `rank${r}/loss:train_loss:${steps}`);
+    assert.deepEqual(healthy.series, want.sort());
+    assert.deepEqual(
+      healthy.findings.filter((f) => f.code.startsWith('rank-')),
+      [],
+    );
+
+    const desync = await check(path.join(root, 'desync'));
+    const d = desync.findings.filter((f) => f.code === 'rank-desync');
+    assert.equal(d.length, world - 1, 'each rank against rank 0: from step 20 every rank trains on its own gradients');
+    assert.equal(d[0]!.step, 20);
+    assert.equal(d[0]!.line, 21);
+    assert.equal(d[0]!.seriesKey, 'rank1/grad_norm');
+    assert.match(d[0]!.message, /^Rank 1 is out of sync with rank 0/);
+
+    const stalled = await check(path.join(root, 'stalled'));
+    const s = stalled.findings.filter((f) => f.code === 'rank-stalled');
+    assert.equal(s.length, 1);
+    assert.equal(s[0]!.step, 14);
+    assert.equal(s[0]!.line, 15);
+    assert.ok(s[0]!.file.endsWith(`${path.sep}rank1.jsonl`));
+    assert.match(s[0]!.message, /^Rank 1 stopped writing at step 14 \(line 15\) while rank 0 went on to step 39 \(25 more points\)/);
+    assert.deepEqual(stalled.findings.filter((f) => f.code === 'rank-desync'), [], 'the steps both ranks logged agree');
+  })();
+}
+
+describe('multi-rank runs', () => {
+  it('rank file names and torchrun --log-dir layouts: one run root, the rank', () => {
+    const j = path.join;
+    assert.deepEqual(rankOf(j('/x', 'rank0.jsonl')), { root: j('/x', 'rank*.jsonl'), rank: 0 });
+    assert.deepEqual(rankOf(j('/x', 'metrics_rank12.jsonl')), { root: j('/x', 'metrics_rank*.jsonl'), rank: 12 });
+    assert.deepEqual(rankOf(j('/x', 'log_rank_3.txt')), { root: j('/x', 'log_rank_*.txt'), rank: 3 });
+    assert.deepEqual(rankOf(j('/x', 'train-rank-2.log')), { root: j('/x', 'train-rank-*.log'), rank: 2 });
+    assert.deepEqual(rankOf(j('/x', 'node0_rank1.csv')), { root: j('/x', 'node0_rank*.csv'), rank: 1 });
+    assert.deepEqual(rankOf(j('/x', 'job', 'attempt_0', '3', 'stdout.log')), { root: j('/x', 'job', 'attempt_0', '*', 'stdout.log'), rank: 3 });
+    for (const no of ['cranky3.log', 'rank.jsonl', 'metrics.jsonl', 'ranking1x.txt', 'rank99999999.jsonl']) assert.equal(rankOf(j('/x', no)), undefined, no);
+    assert.equal(rankOf(j('/x', 'job', 'other', '3', 'stdout.log')), undefined);
+  });
+
+  it('logs of a real 2-process DDP job (committed): one run, rank-desync and rank-stalled at the line', async () => {
+    await expectJobs(FIX, 2, 40);
+  });
+
+  it('a NaN on one rank is reported with its rank', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lw-ranks-'));
+    try {
+      const lines = fs.readFileSync(path.join(FIX, 'healthy', 'rank1.jsonl'), 'utf8').split('\n');
+      lines[30] = lines[30]!.replace(/"loss": [^,]+/, '"loss": NaN');
+      fs.copyFileSync(path.join(FIX, 'healthy', 'rank0.jsonl'), path.join(dir, 'rank0.jsonl'));
+      fs.writeFileSync(path.join(dir, 'rank1.jsonl'), lines.join('\n'));
+      const { findings } = await check(dir);
+      const nan = findings.filter((f) => f.code === 'non-finite-loss');
+      assert.equal(nan.length, 1);
+      assert.equal(nan[0]!.line, 31);
+      assert.match(nan[0]!.message, /'rank1\/loss' became NaN at step 30/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('regenerated by torch.distributed here (3 processes), same diagnostics', async function () {
+    this.timeout(180_000);
+    const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch.distributed as d; assert d.is_available()'], { encoding: 'utf8' });
+    if (probe.error || probe.status !== 0) return this.skip(); // no torch with distributed support here
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'lw-ddp-'));
+    try {
+      const r = spawnSync('/usr/bin/python3', [path.join(REPO, 'scripts', 'gen_multirank.py'), out, '--world', '3'], { encoding: 'utf8', timeout: 170_000 });
+      assert.equal(r.status, 0, r.stderr);
+      await expectJobs(out, 3, 40);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+});

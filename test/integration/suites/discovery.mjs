@@ -2,7 +2,8 @@
 // `output/metrics.json` (JSON lines) with its log.txt and event file, a Hugging Face output folder (six checkpoint-N/trainer_state.json
 // snapshots + runs/<name>/events.out.tfevents.*) and files that are not training logs. The workspace
 // activates LossWatch by itself, the Training Runs view shows exactly three runs, and no diagnostic is
-// reported twice. All files are real (test/fixtures/real-discovery/PROVENANCE.md).
+// reported twice. All text files are real (test/fixtures/real-discovery/PROVENANCE.md); the two TensorBoard event
+// files are not committed: small valid ones holding the same training's values are written here (eventFile).
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -27,12 +28,76 @@ function hfFiles() {
   return out;
 }
 
+// ---- a minimal TFRecord event file writer (TFRecord framing with masked CRC-32C, Event/Summary protobuf)
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let i = 0; i < 256; i++) {
+    let c = i;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+    t[i] = c >>> 0;
+  }
+  return t;
+})();
+function maskedCrc(b) {
+  let c = 0xffffffff;
+  for (const x of b) c = CRC_TABLE[(c ^ x) & 0xff] ^ (c >>> 8);
+  c = (c ^ 0xffffffff) >>> 0;
+  return (((c >>> 15) | (c << 17)) + 0xa282ead8) >>> 0;
+}
+function varint(v) {
+  const out = [];
+  while (v >= 128) {
+    out.push((v % 128) | 128);
+    v = Math.floor(v / 128);
+  }
+  out.push(v);
+  return out;
+}
+const lenField = (no, bytes) => [...varint(no * 8 + 2), ...varint(bytes.length), ...bytes];
+const num = (size, set) => {
+  const b = Buffer.alloc(size);
+  set(b);
+  return [...b];
+};
+function record(data) {
+  const head = Buffer.alloc(8);
+  head.writeUInt32LE(data.length, 0);
+  return Buffer.concat([head, u32(maskedCrc(head)), Buffer.from(data), u32(maskedCrc(data))]);
+}
+const u32 = (v) => Buffer.from(num(4, (b) => b.writeUInt32LE(v, 0)));
+/** Event{wall_time, step, summary{value{tag, simple_value}}} records after a file_version record. */
+function eventFile(points) {
+  const recs = [record([9, ...num(8, (b) => b.writeDoubleLE(1700000000, 0)), ...lenField(3, [...Buffer.from('brain.Event:2')])])];
+  for (const { step, values } of points) {
+    const vals = Object.entries(values).filter(([, v]) => typeof v === 'number');
+    if (vals.length === 0) continue;
+    const summary = vals.flatMap(([tag, v]) => lenField(1, [...lenField(1, [...Buffer.from(tag)]), 21, ...num(4, (b) => b.writeFloatLE(v, 0))]));
+    recs.push(record([9, ...num(8, (b) => b.writeDoubleLE(1700000000 + step, 0)), 16, ...varint(step), ...lenField(5, summary)]));
+  }
+  return Buffer.concat(recs);
+}
+const HF_EV = 'finetune/output/runs/Nov08_18-12-28_DESKTOP-MKDVHK3/events.out.tfevents.1731060804.DESKTOP-MKDVHK3.13348.0';
+const D2_EV = 'output/events.out.tfevents.1756567228.fuyx.3133512.0';
+function hfEvents() {
+  const st = JSON.parse(read('hf-output/output/checkpoint-3000/trainer_state.json').toString('utf8'));
+  return eventFile(
+    st.log_history
+      .filter((e) => typeof e.loss === 'number')
+      .map((e) => ({ step: e.step, values: { 'train/loss': e.loss, 'train/learning_rate': e.learning_rate, 'train/grad_norm': e.grad_norm } })),
+  );
+}
+function d2Events() {
+  const rows = read('detectron2/output/metrics.json').toString('utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
+  return eventFile(rows.map((r) => ({ step: r.iteration, values: { total_loss: r.total_loss, lr: r.lr } })));
+}
+
 export const files = {
   'logs/train.out': read('detectron2/output/log.txt'), // a detectron2 console log, saved as train.out
   'output/metrics.json': read('detectron2/output/metrics.json'),
   'output/log.txt': read('detectron2/output/log.txt'), // the same training's console log: a cross-check
-  'output/events.out.tfevents.1756567228.fuyx.3133512.0': read('detectron2/output/events.out.tfevents.1756567228.fuyx.3133512.0'),
-  ...hfFiles(), // finetune/output/checkpoint-N/trainer_state.json, finetune/output/runs/…/events.out.tfevents.…
+  [D2_EV]: d2Events(),
+  ...hfFiles(), // finetune/output/checkpoint-N/trainer_state.json
+  [HF_EV]: hfEvents(), // the HF Trainer's TensorBoard file under runs/ (a cross-check of the followed snapshot)
   'requirements.txt': read('not-logs/requirements.txt'),
   'wandb/debug.log': read('not-logs/debug.log'),
   'wandb/output.log': read('not-logs/output.log'),
@@ -58,7 +123,8 @@ export const tests = [
       const owner = {
         'finetune/output/checkpoint-500/trainer_state.json': 'finetune/output',
         'output/log.txt': 'output/metrics.json',
-        'output/events.out.tfevents.1756567228.fuyx.3133512.0': 'output/metrics.json',
+        [D2_EV]: 'output/metrics.json',
+        [HF_EV]: 'finetune/output',
       };
       for (const f of ['requirements.txt', 'wandb/debug.log', 'wandb/output.log', 'notes.csv', ...Object.keys(owner)]) {
         const run = await vs.host.eval(`${manager} return m.runForFile(args.f)?.id ?? null;`, { f: vs.file(f) });

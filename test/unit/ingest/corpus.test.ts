@@ -1,11 +1,12 @@
-// Three real logs of test/fixtures/real (written by Lightning, HF Trainer and Keras) checked value by value
+// Real logs written by Lightning and HF Trainer (test/fixtures/real) and Keras (../shared/corpus) checked value by value
 // (the whole corpus is compared with expected.json in test/unit/real/corpus.test.ts); plus the fixtures and
 // the roles/detection tables.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_WATCH_GLOBS, detectFormat, loadRuns, matchGlob } from '../../../src/ingest/index';
 import { classify } from '../../../src/ingest/roles';
-import { CORPUS, FIXTURES, enc } from './helpers';
+import { CORPUS, FIXTURES, SHARED_CORPUS, enc } from './helpers';
 
 const close = (a: number, b: number, tol = 5e-5): boolean => Math.abs(a - b) <= tol;
 
@@ -48,9 +49,27 @@ describe('ingest: real logs (test/fixtures/real)', function () {
     assert.ok(close(loss.epoch(0), 0.006965825659315398, 1e-12));
     assert.ok(loss.provenance(0).line! > 10);
   });
+});
+
+// TensorBoard event files are not committed: the Keras run is read from ../shared/corpus when it is present; its
+// values are in test/fixtures/real/expected-shared.json (scripts/corpus_expected.py --shared, independent reader).
+describe('ingest: real TensorBoard logs (../shared/corpus)', function () {
+  const KERAS = path.join(SHARED_CORPUS, 'keras-tfevents');
+  type Exp = { points: number; first: [number, number]; last: [number, number] };
+  const shared = JSON.parse(fs.readFileSync(path.join(CORPUS, 'expected-shared.json'), 'utf8')) as { files: Record<string, { series: Record<string, Exp> }> };
+  const expOf = (split: string, key: string): Exp => {
+    const f = Object.keys(shared.files).find((k) => k.startsWith(`keras-tfevents/${split}/`))!;
+    return shared.files[f]!.series[key]!;
+  };
+  beforeEach(function () {
+    if (!fs.existsSync(KERAS)) {
+      this.currentTest!.title += ` — pending: ${KERAS} is absent (real event files live beside the clone in ../shared/corpus)`;
+      this.skip();
+    }
+  });
 
   it('keras-tfevents: one run, two splits, TF2 tensor scalars, non-scalars skipped', async () => {
-    const [run, ...rest] = await loadRuns([path.join(CORPUS, 'keras-tfevents')]);
+    const [run, ...rest] = await loadRuns([KERAS]);
     assert.equal(rest.length, 0);
     assert.ok(run);
     assert.equal(run.format, 'tfevents');
@@ -60,14 +79,18 @@ describe('ingest: real logs (test/fixtures/real)', function () {
     assert.equal(tr.role, 'train_loss');
     assert.equal(va.role, 'val_loss');
     assert.equal(va.split, 'val');
-    assert.equal(tr.length, 2); // the train file keeps its first 15 records (epochs 0-1, see PROVENANCE.md)
-    assert.equal(va.length, 10);
-    assert.deepEqual([tr.step(0), tr.step(1)], [0, 1]);
+    for (const [s, split, key] of [[tr, 'train', 'train/epoch_loss'], [va, 'validation', 'validation/epoch_loss']] as const) {
+      const e = expOf(split, key);
+      assert.equal(s.length, e.points, key);
+      assert.deepEqual([s.step(0), s.value(0)], e.first, key);
+      assert.deepEqual([s.step(s.length - 1), s.value(s.length - 1)], e.last, key);
+    }
     assert.ok(close(tr.value(0), 0.70315));
     assert.ok(close(va.value(0), 0.36754) && close(va.value(9), 0.16369));
     const it = run.getSeries('validation/evaluation_loss_vs_iterations')!;
-    assert.equal(it.length, 10);
-    assert.deepEqual([it.step(0), it.step(9)], [1500, 15000]);
+    const ei = expOf('validation', 'validation/evaluation_loss_vs_iterations');
+    assert.equal(it.length, ei.points);
+    assert.deepEqual([it.step(0), it.step(it.length - 1)], [ei.first[0], ei.last[0]]);
     assert.equal(run.series().filter((s) => s.role === 'val_loss').length, 1);
     assert.equal(run.parseErrors().length, 0);
     assert.ok(tr.provenance(0).record! >= 0);
@@ -75,7 +98,7 @@ describe('ingest: real logs (test/fixtures/real)', function () {
   });
 
   it('the three case folders are found recursively (three runs)', async () => {
-    const runs = await loadRuns(['lightning-csv', 'hf-trainer-state', 'keras-tfevents'].map((c) => path.join(CORPUS, c)));
+    const runs = await loadRuns([path.join(CORPUS, 'lightning-csv'), path.join(CORPUS, 'hf-trainer-state'), KERAS]);
     assert.deepEqual(runs.map((r) => r.format).sort(), ['csv', 'hf-trainer-state', 'tfevents']);
   });
 });

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { Discovery, readHead, sniff, SNIFF_BYTES } from '../../../src/ingest/discovery';
 import { ACTIVATION_EVENTS, DEFAULT_WATCH_GLOBS, globToRegExp, matchGlob, needsSniff } from '../../../src/ingest/globs';
 import { LogWatcher, loadRuns } from '../../../src/ingest/index';
+import { concat, eventBytes, fileVersionEvent, tfRecord, type TfValue } from './helpers';
 
 const REPO = path.join(__dirname, '..', '..', '..');
 const FIX = path.join(REPO, 'test', 'fixtures', 'real-discovery');
@@ -19,6 +20,40 @@ function tmp(): string {
 }
 function copyTree(src: string, dst: string): void {
   fs.cpSync(src, dst, { recursive: true });
+}
+
+// The TensorBoard file of each real folder is not committed: a small valid one is written at test time, holding the
+// same training's values (HF: log_history of the longest snapshot under train/<key>; detectron2: metrics.json rows
+// by iteration), so it agrees with the file it cross-checks.
+const HF_EV = 'runs/Nov08_18-12-28_DESKTOP-MKDVHK3/events.out.tfevents.1731060804.DESKTOP-MKDVHK3.13348.0';
+const D2_EV = 'events.out.tfevents.1756567228.fuyx.3133512.0';
+function eventFile(points: { step: number; values: Record<string, unknown> }[], prefix: string): Buffer {
+  const recs = [tfRecord(fileVersionEvent())];
+  for (const p of points) {
+    const vals: TfValue[] = Object.entries(p.values)
+      .filter(([k, v]) => typeof v === 'number' && !['step', 'iteration', 'epoch', 'eta_seconds'].includes(k))
+      .map(([k, v]) => ({ tag: prefix + k, simple: v as number }));
+    if (vals.length > 0) recs.push(tfRecord(eventBytes(p.step, 1700000000 + p.step, vals)));
+  }
+  return Buffer.from(concat(recs));
+}
+function hfEvents(): Buffer {
+  const st = JSON.parse(fs.readFileSync(path.join(FIX, 'hf-output/output/checkpoint-3000/trainer_state.json'), 'utf8')) as { log_history: Record<string, unknown>[] };
+  return eventFile(st.log_history.filter((e) => typeof e.loss === 'number').map((e) => ({ step: e.step as number, values: e })), 'train/');
+}
+function d2Events(): Buffer {
+  const rows = fs.readFileSync(path.join(FIX, 'detectron2/output/metrics.json'), 'utf8').split('\n').filter((l) => l.trim() !== '');
+  return eventFile(rows.map((l) => JSON.parse(l) as Record<string, unknown>).map((r) => ({ step: r.iteration as number, values: { total_loss: r.total_loss, lr: r.lr } })), '');
+}
+/** A temporary copy of test/fixtures/real-discovery's HF and detectron2 folders with their event files written in. */
+function realFolders(): string {
+  const t = tmp();
+  copyTree(path.join(FIX, 'hf-output'), path.join(t, 'hf-output'));
+  copyTree(path.join(FIX, 'detectron2'), path.join(t, 'detectron2'));
+  fs.mkdirSync(path.dirname(path.join(t, 'hf-output/output', HF_EV)), { recursive: true });
+  fs.writeFileSync(path.join(t, 'hf-output/output', HF_EV), hfEvents());
+  fs.writeFileSync(path.join(t, 'detectron2/output', D2_EV), d2Events());
+  return t;
 }
 
 describe('discovery: globs', () => {
@@ -211,12 +246,17 @@ describe('discovery: FIFOs, maxFiles, re-sniffing', function () {
 describe('discovery: one Hugging Face output folder = one run', function () {
   this.timeout(30000);
   const hf = EXPECTED.hf;
+  let F = '';
+  before(() => {
+    F = realFolders();
+  });
+  after(() => fs.rmSync(F, { recursive: true, force: true }));
   it('six checkpoint snapshots + runs/ event file: one run following the longest snapshot', async () => {
-    const runs = await loadRuns([path.join(FIX, 'hf-output')]);
+    const runs = await loadRuns([path.join(F, 'hf-output')]);
     assert.equal(runs.length, 1, runs.map((r) => r.id).join(', '));
     const r = runs[0]!;
-    assert.equal(r.root, path.join(FIX, 'hf-output', 'output'));
-    assert.deepEqual(r.files, [path.join(FIX, hf.longest)]);
+    assert.equal(r.root, path.join(F, 'hf-output', 'output'));
+    assert.deepEqual(r.files, [path.join(F, hf.longest)]);
     const loss = r.series().find((s) => s.key === 'loss')!;
     assert.equal(loss.length, hf.loss_points);
     assert.equal(loss.step(loss.length - 1), hf.last_loss_step);
@@ -226,28 +266,28 @@ describe('discovery: one Hugging Face output folder = one run', function () {
   it('the event file is kept as a cross-check, not as a second run', async () => {
     const w = new LogWatcher({ watch: false } as never);
     try {
-      await w.add(path.join(FIX, 'hf-output'));
+      await w.add(path.join(F, 'hf-output'));
       assert.equal(w.runs().length, 1);
       const cross = w.crossCheck(w.runs()[0]!.id)!;
       assert.ok(cross, 'a cross-check store');
       const tl = cross.series().find((s) => s.key === 'train/loss');
       assert.ok(tl && tl.length > 0, 'train/loss in the cross-check');
-      const ev = path.join(FIX, 'hf-output/output/runs/Nov08_18-12-28_DESKTOP-MKDVHK3/events.out.tfevents.1731060804.DESKTOP-MKDVHK3.13348.0');
+      const ev = path.join(F, 'hf-output/output', HF_EV);
       assert.equal(w.runForFile(ev)?.id, w.runs()[0]!.id, 'the event file maps to the HF run');
     } finally {
       w.dispose();
     }
   });
   it('watching only the event file of an HF folder follows its trainer_state.json (the event file stays the cross-check)', async () => {
-    const ev = path.join(FIX, 'hf-output/output/runs/Nov08_18-12-28_DESKTOP-MKDVHK3/events.out.tfevents.1731060804.DESKTOP-MKDVHK3.13348.0');
+    const ev = path.join(F, 'hf-output/output', HF_EV);
     const runs = await loadRuns([ev]);
     assert.equal(runs.length, 1);
-    assert.deepEqual(runs[0]!.files, [path.join(FIX, hf.longest)]);
+    assert.deepEqual(runs[0]!.files, [path.join(F, hf.longest)]);
     assert.equal(runs[0]!.series().find((s) => s.key === 'loss')!.length, hf.loss_points);
   });
   it('checkpoint rotation deletes the followed snapshot: the longest remaining one takes over (live)', async () => {
     const d = tmp();
-    copyTree(path.join(FIX, 'hf-output'), d);
+    copyTree(path.join(F, 'hf-output'), d);
     const out = path.join(d, 'output');
     const w = new LogWatcher({ pollIntervalMs: 50, coalesceMs: 10 });
     const waitFor = async (cond: () => boolean, what: string): Promise<void> => {
@@ -272,7 +312,7 @@ describe('discovery: one Hugging Face output folder = one run', function () {
     const d = tmp();
     const out = path.join(d, 'output');
     fs.mkdirSync(path.join(out, 'runs'), { recursive: true });
-    copyTree(path.join(FIX, 'hf-output/output/runs'), path.join(out, 'runs'));
+    copyTree(path.join(F, 'hf-output/output/runs'), path.join(out, 'runs'));
     const ev = path.join(out, 'runs/Nov08_18-12-28_DESKTOP-MKDVHK3/events.out.tfevents.1731060804.DESKTOP-MKDVHK3.13348.0');
     const w = new LogWatcher({ watch: false } as never);
     try {
@@ -280,7 +320,7 @@ describe('discovery: one Hugging Face output folder = one run', function () {
       assert.equal(w.runs().length, 1);
       assert.notEqual(w.runs()[0]!.id, out);
       for (const n of ['checkpoint-500', 'checkpoint-3000', 'checkpoint-1000']) {
-        copyTree(path.join(FIX, 'hf-output/output', n), path.join(out, n));
+        copyTree(path.join(F, 'hf-output/output', n), path.join(out, n));
         await w.add(path.join(out, n, 'trainer_state.json'));
       }
       assert.deepEqual(w.runs().map((r) => r.id), [out]);
@@ -296,22 +336,27 @@ describe('discovery: one Hugging Face output folder = one run', function () {
 
 describe('discovery: real folders through loadRuns', function () {
   this.timeout(30000);
+  let F = '';
+  before(() => {
+    F = realFolders();
+  });
+  after(() => fs.rmSync(F, { recursive: true, force: true }));
   it('a detectron2 output folder is one run: metrics.json, with log.txt kept as its cross-check (values match pandas / re)', async () => {
     const w = new LogWatcher({ watch: false } as never);
     try {
-      await w.add(path.join(FIX, 'detectron2'));
-      const metrics = path.join(FIX, 'detectron2/output/metrics.json');
+      await w.add(path.join(F, 'detectron2'));
+      const metrics = path.join(F, 'detectron2/output/metrics.json');
       assert.deepEqual(w.runs().map((r) => r.id), [metrics]);
       const m = w.runs()[0]!.series().find((s) => s.key === 'total_loss')!;
       assert.equal(m.length, EXPECTED.detectron2_metrics.total_loss_points);
       assert.equal(m.step(m.length - 1), EXPECTED.detectron2_metrics.last_iteration);
       assert.equal(m.value(m.length - 1), EXPECTED.detectron2_metrics.last_total_loss);
-      assert.equal(w.runForFile(path.join(FIX, 'detectron2/output/log.txt'))?.id, metrics);
+      assert.equal(w.runForFile(path.join(F, 'detectron2/output/log.txt'))?.id, metrics);
       assert.equal(w.runs()[0]!.files.length, 1, 'one followed file');
-      const ev = path.join(FIX, 'detectron2/output/events.out.tfevents.1756567228.fuyx.3133512.0');
+      const ev = path.join(F, 'detectron2/output', D2_EV);
       assert.equal(w.runForFile(ev)?.id, metrics, 'the event file is a cross-check too');
       assert.ok((w.crossCheck(metrics, ev)?.series().length ?? 0) > 0);
-      const c = w.crossCheck(metrics, path.join(FIX, 'detectron2/output/log.txt'))!.series().find((s) => s.key === 'total_loss')!;
+      const c = w.crossCheck(metrics, path.join(F, 'detectron2/output/log.txt'))!.series().find((s) => s.key === 'total_loss')!;
       assert.equal(c.length, EXPECTED.detectron2_console.total_loss_points);
       assert.equal(c.step(c.length - 1), EXPECTED.detectron2_console.last_iter);
       assert.equal(c.value(c.length - 1), EXPECTED.detectron2_console.last_total_loss);
@@ -341,8 +386,8 @@ describe('discovery: real folders through loadRuns', function () {
     const d = tmp();
     const out = path.join(d, 'output');
     fs.mkdirSync(out);
-    const evName = 'events.out.tfevents.1756567228.fuyx.3133512.0';
-    fs.copyFileSync(path.join(FIX, 'detectron2/output', evName), path.join(out, evName));
+    const evName = D2_EV;
+    fs.copyFileSync(path.join(F, 'detectron2/output', evName), path.join(out, evName));
     const w = new LogWatcher({ watch: false } as never);
     try {
       await w.add(path.join(out, evName));

@@ -52,6 +52,8 @@ export function tmpDir(): string {
 export const FIXTURES = path.resolve(__dirname, '../../fixtures/logs');
 /** Real logs from public repositories (provenance: test/fixtures/real/PROVENANCE.md). */
 export const CORPUS = path.resolve(__dirname, '../../fixtures/real');
+/** Real logs that are not committed (TensorBoard event files): `../shared/corpus` beside the clone, when present. */
+export const SHARED_CORPUS = path.resolve(__dirname, '../../../../shared/corpus');
 
 // ---- protobuf / TFRecord encoding ----
 function varint(n: number): number[] {

@@ -9,7 +9,7 @@ import { JsonlParser } from '../../../src/ingest/parsers/jsonl';
 import { TextParser } from '../../../src/ingest/parsers/text';
 import { TfEventsParser } from '../../../src/ingest/parsers/tfevents';
 import type { ByteParser } from '../../../src/ingest/sink';
-import { CORPUS, concat, enc, eventBytes, FIXTURES, RecSink, tfRecord } from './helpers';
+import { concat, enc, eventBytes, FIXTURES, RecSink, SHARED_CORPUS, tfRecord } from './helpers';
 
 function feed(make: (s: RecSink) => ByteParser, bytes: Uint8Array, cuts: number[]): RecSink {
   const sink = new RecSink();
@@ -42,8 +42,10 @@ const makers: [string, (s: RecSink) => ByteParser, Uint8Array][] = [
     ]),
   ],
 ];
-const corpusTf = path.join(CORPUS, 'keras-tfevents/validation');
-if (fs.existsSync(corpusTf)) {
+// a real Keras event file, from ../shared/corpus beside the clone (not committed); pending when absent
+const corpusTf = path.join(SHARED_CORPUS, 'keras-tfevents/validation');
+const haveCorpusTf = fs.existsSync(corpusTf);
+if (haveCorpusTf) {
   const f = fs.readdirSync(corpusTf)[0]!;
   makers.push(['tfevents (corpus)', (s) => new TfEventsParser(s), new Uint8Array(fs.readFileSync(path.join(corpusTf, f)))]);
 }
@@ -61,6 +63,11 @@ describe('ingest: any split of the same bytes into appends yields the same recor
       );
       // byte by byte
       assert.deepEqual(norm(feed(make, bytes, Array.from({ length: bytes.length }, (_, i) => i))), whole);
+    });
+  }
+  if (!haveCorpusTf) {
+    it(`tfevents (corpus) — pending: ${corpusTf} is absent (real event files live beside the clone in ../shared/corpus)`, function () {
+      this.skip();
     });
   }
 });

@@ -11,6 +11,9 @@ import type { RunView, SeriesView } from '../../../src/core/model';
 import { loadRuns } from '../../../src/ingest/index';
 
 const REAL = path.resolve(__dirname, '../../fixtures/real');
+// Binary logs (TensorBoard event files) are not committed: they are read from ../shared/corpus beside the clone when
+// it is present, against expected-shared.json (scripts/corpus_expected.py --shared); pending when absent.
+const SHARED = path.resolve(__dirname, '../../../../shared/corpus');
 
 type Num = number | string; // "NaN", "Infinity", "-Infinity" as printed by `losswatch series --format json`
 interface ExpSeries {
@@ -115,7 +118,7 @@ describe('real-world corpus: values (expected.json)', function () {
   it('covers at least 40 log files and every format', () => {
     assert.ok(files.length >= 40, `${files.length} files`);
     const formats = new Set(Object.values(expected.files).map((f) => f.format));
-    for (const f of ['csv', 'hf', 'tfevents', 'mlflow', 'jsonl']) assert.ok(formats.has(f), f);
+    for (const f of ['csv', 'hf', 'mlflow', 'jsonl', 'text']) assert.ok(formats.has(f), f); // tfevents: ../shared/corpus, below
   });
 
   it('known-gaps.json lists only files of the corpus', () => {
@@ -135,6 +138,34 @@ describe('real-world corpus: values (expected.json)', function () {
         this.test!.title += ` — known gap: ${gap}`;
         this.skip();
       }
+      assert.deepEqual(diffs, [], `${rel}: ${diffs.length} mismatches`);
+    });
+  }
+});
+
+describe('real-world corpus: values of ../shared/corpus (expected-shared.json)', function () {
+  this.timeout(60_000);
+  const shared = JSON.parse(fs.readFileSync(path.join(REAL, 'expected-shared.json'), 'utf8')) as { files: Record<string, ExpFile> };
+  const files = Object.keys(shared.files).sort();
+  const sharedLoads = new Map<string, Promise<RunView[]>>();
+
+  it('holds real TensorBoard files', () => {
+    assert.ok(files.some((f) => shared.files[f]!.format === 'tfevents'), 'no tfevents file in expected-shared.json');
+  });
+
+  for (const rel of files) {
+    it(rel, async function () {
+      const abs = path.join(SHARED, rel);
+      if (!fs.existsSync(abs)) {
+        this.test!.title += ` — pending: ${SHARED} is absent (real event files live beside the clone in ../shared/corpus)`;
+        this.skip();
+      }
+      const exp = shared.files[rel]!;
+      assert.equal(fs.statSync(abs).size, exp.bytes, `${rel} changed on disk: run scripts/corpus_expected.py --shared`);
+      const c = rel.split('/')[0]!;
+      let p = sharedLoads.get(c);
+      if (!p) sharedLoads.set(c, (p = loadRuns([path.join(SHARED, c)])));
+      const diffs = compareFile(await p, abs, exp);
       assert.deepEqual(diffs, [], `${rel}: ${diffs.length} mismatches`);
     });
   }

@@ -5,7 +5,20 @@ import globals from 'globals';
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', 'out/**', 'node_modules/**', '.vscode-test/**', 'test-output/**', 'bench/out/**', '.demo/**', 'src/core/wasm/ce.as', 'src/core/wasm/*.wasm*', 'test/fixtures/**', 'test/electron/workspace/**', 'test/integration/workspaces/**'],
+    ignores: [
+      'dist/**',
+      'out/**',
+      'node_modules/**',
+      '.vscode-test/**',
+      'test-output/**',
+      'bench/out/**',
+      '.demo/**',
+      'src/core/wasm/ce.as',
+      'src/core/wasm/*.wasm*',
+      'test/fixtures/**',
+      'test/electron/workspace/**',
+      'test/integration/workspaces/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -31,7 +31,7 @@ const pct = (a, p) => {
 };
 const fmt = (x, d = 3) => Number(x.toPrecision(d)).toString();
 let seed = 0x2545f491;
-const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296);
+const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296;
 const normal = () => Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd());
 
 // ---- in-memory run (columnar arrays, like the ingest store) ----
@@ -61,12 +61,25 @@ class Series {
   }
 }
 function makeRun() {
-  const list = [new Series('train/loss', 'train_loss', 'train'), new Series('train/grad_norm', 'grad_norm', 'train'), new Series('val/loss', 'val_loss', 'val')];
+  const list = [
+    new Series('train/loss', 'train_loss', 'train'),
+    new Series('train/grad_norm', 'grad_norm', 'train'),
+    new Series('val/loss', 'val_loss', 'val'),
+  ];
   const records = [];
   return {
-    id: 'bench', name: 'bench', root: '/bench', files: ['/bench/log.jsonl'], format: 'jsonl', generation: 0,
-    series: () => list, getSeries: (k) => list.find((s) => s.key === k), logitRecords: () => records, parseErrors: () => [],
-    list, records,
+    id: 'bench',
+    name: 'bench',
+    root: '/bench',
+    files: ['/bench/log.jsonl'],
+    format: 'jsonl',
+    generation: 0,
+    series: () => list,
+    getSeries: (k) => list.find((s) => s.key === k),
+    logitRecords: () => records,
+    parseErrors: () => [],
+    list,
+    records,
   };
 }
 function append(run, t) {
@@ -124,10 +137,13 @@ console.log(`LossWatch checks bench (node ${process.version}, ${os.cpus().length
   for (let i = 0; i < labels.length; i++) labels[i] = Math.floor(rnd() * C);
   for (let r = 0; r < RECORDS; r++) {
     run.records.push({
-      provenance: { file: '/bench/log.jsonl', line: r + 1 }, step: r, split: 'train',
+      provenance: { file: '/bench/log.jsonl', line: r + 1 },
+      step: r,
+      split: 'train',
       logits: { dtype: 'f4', shape: [N, C], data: all.subarray(r * N * C, (r + 1) * N * C) },
       labels: { dtype: 'i8', shape: [N], data: labels.subarray(r * N, (r + 1) * N) },
-      lossFn: 'cross_entropy', loggedLoss: 7.5,
+      lossFn: 'cross_entropy',
+      loggedLoss: 7.5,
     });
   }
   // Both sides the same way: one warm-up pass, then the best of REPS passes in process CPU time (the
@@ -195,11 +211,16 @@ print(json.dumps({"autograd": best(autograd), "closed": best(closed)}))
     torchMs = Math.min(t.autograd, t.closed);
     torchHow = `autograd ${fmt(t.autograd)} ms, closed form under no_grad ${fmt(t.closed)} ms`;
   }
-  console.log(`\n3. logged batches: ${RECORDS} × [${N}, ${C}] float32 logits (each side: warm-up, then best of ${REPS} passes, process CPU time, no copies)`);
+  console.log(
+    `\n3. logged batches: ${RECORDS} × [${N}, ${C}] float32 logits (each side: warm-up, then best of ${REPS} passes, process CPU time, no copies)`,
+  );
   console.log(`   checkRun (labels + recompute + mismatch causes)   ${fmt(ms)} ms   findings: ${f.map((x) => x.code).join(', ')}`);
   console.log(`   recompute() only (loss + ‖∂L/∂z‖ + label checks)  ${fmt(msRe)} ms`);
-  console.log(`   PyTorch loss + grad norm, its best way            ${Number.isFinite(torchMs) ? fmt(torchMs) + ' ms (' + torchHow + ')' : 'n/a (' + (p.stderr || '').trim().split('\n').pop() + ')'}   (1 thread)`);
-  if (Number.isFinite(torchMs)) console.log(`   ratio recompute time / PyTorch time               ${fmt(msRe / torchMs)}× (below 1: LossWatch is faster)`);
+  console.log(
+    `   PyTorch loss + grad norm, its best way            ${Number.isFinite(torchMs) ? fmt(torchMs) + ' ms (' + torchHow + ')' : 'n/a (' + (p.stderr || '').trim().split('\n').pop() + ')'}   (1 thread)`,
+  );
+  if (Number.isFinite(torchMs))
+    console.log(`   ratio recompute time / PyTorch time               ${fmt(msRe / torchMs)}× (below 1: LossWatch is faster)`);
 }
 
 // 4. watch mode: append a line → diagnostic visible (real follower + RunChecker)
@@ -237,8 +258,12 @@ print(json.dumps({"autograd": best(autograd), "closed": best(closed)}))
   watcher.dispose();
   const misses = lat.filter((x) => !Number.isFinite(x)).length;
   console.log(`\n4. watch mode (real follower, fs events, ${ROUNDS} appends): append → non-finite-loss visible`);
-  console.log(`   p50 ${fmt(pct(lat, 50))} ms   p95 ${fmt(pct(lat, 95))} ms   max ${fmt(Math.max(...lat))} ms   (target p95 ≤ 100 ms)${misses ? `   MISSED ${misses}` : ''}`);
-  console.log(`   of which RunChecker.update: p50 ${fmt(pct(checkMs, 50))} ms   p95 ${fmt(pct(checkMs, 95))} ms (the rest is the follower: fs event + read + coalescing)`);
+  console.log(
+    `   p50 ${fmt(pct(lat, 50))} ms   p95 ${fmt(pct(lat, 95))} ms   max ${fmt(Math.max(...lat))} ms   (target p95 ≤ 100 ms)${misses ? `   MISSED ${misses}` : ''}`,
+  );
+  console.log(
+    `   of which RunChecker.update: p50 ${fmt(pct(checkMs, 50))} ms   p95 ${fmt(pct(checkMs, 95))} ms (the rest is the follower: fs event + read + coalescing)`,
+  );
 }
 
 fs.rmSync(dir, { recursive: true, force: true });

@@ -206,7 +206,8 @@ for line in sys.stdin:
       }
     });
     const closed = new Promise((res) => torchProc.on('close', () => res(null)));
-    torchProc.nextLine = () => (lines.length ? Promise.resolve(lines.shift()) : Promise.race([new Promise((res) => waiters.push(res)), closed]));
+    torchProc.nextLine = () =>
+      lines.length ? Promise.resolve(lines.shift()) : Promise.race([new Promise((res) => waiters.push(res)), closed]);
     const first = await torchProc.nextLine();
     try {
       torchInfo = JSON.parse(first ?? '');
@@ -285,10 +286,25 @@ for line in sys.stdin:
 
   const f = (x) => (x === undefined ? '—' : x >= 100 ? x.toFixed(0) : x.toFixed(1));
   const rat = (a, b) => (b ? `${(a / b).toFixed(2)}×` : '—');
-  console.log(`\nbench:core — softmax cross-entropy, float32 logits, one thread (${cpus()[0]?.model ?? 'cpu'}, node ${process.version}${torch ? `, torch ${torch.version}` : ''})`);
+  console.log(
+    `\nbench:core — softmax cross-entropy, float32 logits, one thread (${cpus()[0]?.model ?? 'cpu'}, node ${process.version}${torch ? `, torch ${torch.version}` : ''})`,
+  );
   console.log('Melem/s (N·C per second); ratio = LossWatch / torch. LossWatch reads kernel-resident logits (where its npy reader');
   console.log("puts them); 'fused (copied in)' is the same pass on an ordinary Float32Array, copied into the kernel block by block.\n");
-  const head = ['shape', 'fwd wasm', 'fwd torch', 'fwd ratio', 'fused wasm', 'fused (copied in)', 'torch autograd', 'torch closed form', 'fused ratio (vs best torch)', 'fused JS ref', '|Δloss| rel', '|ΔgradNorm| rel'];
+  const head = [
+    'shape',
+    'fwd wasm',
+    'fwd torch',
+    'fwd ratio',
+    'fused wasm',
+    'fused (copied in)',
+    'torch autograd',
+    'torch closed form',
+    'fused ratio (vs best torch)',
+    'fused JS ref',
+    '|Δloss| rel',
+    '|ΔgradNorm| rel',
+  ];
   const table = rows.map((r) => {
     const tr = torch?.[`${r.n}x${r.c}`];
     return [
@@ -311,7 +327,7 @@ for line in sys.stdin:
   console.log(line(head));
   console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
   for (const row of table) console.log(line(row));
-  console.log('\n(torch computes in float32; LossWatch accumulates in float64, so Δ is mostly torch\'s float32 rounding.)');
+  console.log("\n(torch computes in float32; LossWatch accumulates in float64, so Δ is mostly torch's float32 rounding.)");
   if (args.has('--json')) console.log(JSON.stringify({ rows, torch }));
 } finally {
   rmSync(tmp, { recursive: true, force: true });

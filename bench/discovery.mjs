@@ -13,7 +13,14 @@ const JUNK = Number(process.env.BENCH_JUNK ?? 2000);
 const LOGS = Number(process.env.BENCH_LOGS ?? 50);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lw-bench-disc-'));
 const bundle = path.join(dir, 'ingest.mjs');
-await esbuild.build({ entryPoints: ['src/ingest/index.ts'], bundle: true, platform: 'node', format: 'esm', outfile: bundle, logLevel: 'error' });
+await esbuild.build({
+  entryPoints: ['src/ingest/index.ts'],
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  outfile: bundle,
+  logLevel: 'error',
+});
 const { Discovery } = await import(pathToFileURL(bundle).href);
 const ws = path.join(dir, 'ws');
 const fix = 'test/fixtures/real-discovery';
@@ -46,6 +53,10 @@ const t2 = performance.now();
 clearInterval(t);
 const again = await disc.offer(files);
 const t3 = performance.now();
-console.log(`files ${files.length} (junk ${JUNK}, logs ${LOGS}); accepted ${found.length}, again ${again.length}; rejected ${disc.rejectedCount()}`);
-console.log(`walk ${(t1 - t0).toFixed(0)} ms; first pass (stat + sniff) ${(t2 - t1).toFixed(0)} ms = ${((t2 - t1) / files.length).toFixed(3)} ms/file; second pass ${(t3 - t2).toFixed(0)} ms; worst event-loop stall ${worst.toFixed(1)} ms`);
+console.log(
+  `files ${files.length} (junk ${JUNK}, logs ${LOGS}); accepted ${found.length}, again ${again.length}; rejected ${disc.rejectedCount()}`,
+);
+console.log(
+  `walk ${(t1 - t0).toFixed(0)} ms; first pass (stat + sniff) ${(t2 - t1).toFixed(0)} ms = ${((t2 - t1) / files.length).toFixed(3)} ms/file; second pass ${(t3 - t2).toFixed(0)} ms; worst event-loop stall ${worst.toFixed(1)} ms`,
+);
 fs.rmSync(dir, { recursive: true, force: true });

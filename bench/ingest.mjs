@@ -15,9 +15,23 @@ const REPS = Number(process.env.BENCH_REPS ?? 5); // best of REPS, for ours and 
 const ONLY = process.env.BENCH_ONLY; // 'jsonl' or 'csv': that format only (and no latency runs)
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lw-bench-ingest-'));
 const bundle = path.join(dir, 'ingest.mjs');
-await esbuild.build({ entryPoints: ['src/ingest/index.ts'], bundle: true, platform: 'node', format: 'esm', outfile: bundle, logLevel: 'error' });
+await esbuild.build({
+  entryPoints: ['src/ingest/index.ts'],
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  outfile: bundle,
+  logLevel: 'error',
+});
 const worker = path.join(dir, 'ingest-worker.js');
-await esbuild.build({ entryPoints: ['src/ingest/worker.ts'], bundle: true, platform: 'node', format: 'cjs', outfile: worker, logLevel: 'error' });
+await esbuild.build({
+  entryPoints: ['src/ingest/worker.ts'],
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  outfile: worker,
+  logLevel: 'error',
+});
 const ingest = await import(pathToFileURL(bundle).href);
 
 // ---- data: step, epoch, loss, grad_norm, lr (like a real per-step log) ----
@@ -25,7 +39,7 @@ function write(file, header, fmt) {
   const fd = fs.openSync(file, 'w');
   let buf = header;
   let x = 0x2545f491;
-  const rnd = () => ((x = (x * 1103515245 + 12345) >>> 0) / 4294967296);
+  const rnd = () => (x = (x * 1103515245 + 12345) >>> 0) / 4294967296;
   for (let i = 0; i < LINES; i++) {
     const epoch = Math.floor(i / 10000);
     const loss = 2.5 * Math.exp(-i / 300000) + 0.05 * rnd();
@@ -42,8 +56,17 @@ function write(file, header, fmt) {
 }
 const jsonl = path.join(dir, 'metrics.jsonl');
 const csv = path.join(dir, 'metrics.csv');
-write(jsonl, '', (i, e, l, g, lr) => `{"step": ${i}, "epoch": ${e}, "loss": ${l.toPrecision(12)}, "grad_norm": ${g.toPrecision(12)}, "lr": ${lr.toPrecision(10)}}\n`);
-write(csv, 'step,epoch,loss,grad_norm,lr\n', (i, e, l, g, lr) => `${i},${e},${l.toPrecision(12)},${g.toPrecision(12)},${lr.toPrecision(10)}\n`);
+write(
+  jsonl,
+  '',
+  (i, e, l, g, lr) =>
+    `{"step": ${i}, "epoch": ${e}, "loss": ${l.toPrecision(12)}, "grad_norm": ${g.toPrecision(12)}, "lr": ${lr.toPrecision(10)}}\n`,
+);
+write(
+  csv,
+  'step,epoch,loss,grad_norm,lr\n',
+  (i, e, l, g, lr) => `${i},${e},${l.toPrecision(12)},${g.toPrecision(12)},${lr.toPrecision(10)}\n`,
+);
 const mb = (f) => fs.statSync(f).size / 1e6;
 // Realistic files, written by Python itself (what real loggers produce): json.dumps lines with 17-digit
 // floats, train and val lines interleaved with a string `split` field; and a Lightning-shaped CSV
@@ -73,7 +96,6 @@ with open(sys.argv[2], "w", newline="") as f:
   const r = spawnSync('/usr/bin/python3', ['-c', code, pyJsonl, pyCsv, String(LINES)], { stdio: 'inherit' });
   if (r.status !== 0) throw new Error('could not write the realistic files with /usr/bin/python3');
 }
-
 
 async function ours(file, opts) {
   const c0 = process.cpuUsage();
@@ -213,10 +235,22 @@ for (const [kind, file, label] of [
   });
   if (file === jsonl) {
     const tn = naive(file);
-    rows.push({ format: 'jsonl (naive JSON.parse per line)', MB: size.toFixed(1), 'ours MB/s': (size / tn).toFixed(0), 'pandas MB/s': '', ratio: p ? (p.t / tn).toFixed(2) + '×' : '', 'CPU ratio': '', 'worker MB/s': '', points: '', 'B/point': '' });
+    rows.push({
+      format: 'jsonl (naive JSON.parse per line)',
+      MB: size.toFixed(1),
+      'ours MB/s': (size / tn).toFixed(0),
+      'pandas MB/s': '',
+      ratio: p ? (p.t / tn).toFixed(2) + '×' : '',
+      'CPU ratio': '',
+      'worker MB/s': '',
+      points: '',
+      'B/point': '',
+    });
   }
 }
-console.log(`\ningest throughput (${LINES} lines; ours and pandas ${pandasVersion ?? 'n/a'} each warmed up the same way (3 reads of a 4 MiB slice) in one long-lived process, then best of ${REPS} alternating timed reads; ratio = pandas wall time / ours, CPU ratio = pandas CPU seconds / ours)`);
+console.log(
+  `\ningest throughput (${LINES} lines; ours and pandas ${pandasVersion ?? 'n/a'} each warmed up the same way (3 reads of a 4 MiB slice) in one long-lived process, then best of ${REPS} alternating timed reads; ratio = pandas wall time / ours, CPU ratio = pandas CPU seconds / ours)`,
+);
 console.table(rows);
 
 // ---- follower latency: append one line, wait for the update carrying it ----
@@ -246,7 +280,12 @@ async function latency(mode) {
   }
   w.dispose();
   lat.sort((a, b) => a - b);
-  return { mode, appends: lat.length, 'p50 ms': lat[Math.floor(lat.length * 0.5)].toFixed(1), 'p95 ms': lat[Math.floor(lat.length * 0.95)].toFixed(1) };
+  return {
+    mode,
+    appends: lat.length,
+    'p50 ms': lat[Math.floor(lat.length * 0.5)].toFixed(1),
+    'p95 ms': lat[Math.floor(lat.length * 0.95)].toFixed(1),
+  };
 }
 py?.close();
 if (ONLY) process.exit(0);

@@ -43,7 +43,10 @@ const pct = (a, p) => {
 // A realistic long script: the committed correct scripts (models, loops, Keras) repeated with fresh
 // names until it has LINES lines.
 const baseDir = path.join(repo, 'test/fixtures/scripts/seed/base');
-const parts = fs.readdirSync(baseDir).sort().map((f) => fs.readFileSync(path.join(baseDir, f), 'utf8'));
+const parts = fs
+  .readdirSync(baseDir)
+  .sort()
+  .map((f) => fs.readFileSync(path.join(baseDir, f), 'utf8'));
 let src = 'import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\nimport tensorflow as tf\nfrom tensorflow import keras\n';
 for (let i = 0; src.split('\n').length < LINES; i++) {
   const p = parts[i % parts.length].replace(/\b(MLP|Head|Net|model|net|tagger|clf|train|evaluate|step|train_one_epoch)\b/g, `$1_${i}`);
@@ -96,7 +99,9 @@ function measure(label, src) {
   console.log(`| keystroke: incremental parse + lint | ${pct(key, 50).toFixed(1)} | ${pct(key, 95).toFixed(1)} |`);
   console.log(`| keystroke: CPU time of this process | ${pct(keyCpu, 50).toFixed(1)} | ${pct(keyCpu, 95).toFixed(1)} |`);
   // On a shared machine wall time includes waiting for a core; CPU time is the work done.
-  console.log(`target: keystroke ≤ 20 ms → wall ${pct(key, 50) <= 20 ? 'met' : 'NOT met'}, CPU ${pct(keyCpu, 50) <= 20 ? 'met' : 'NOT met'} (medians)`);
+  console.log(
+    `target: keystroke ≤ 20 ms → wall ${pct(key, 50) <= 20 ? 'met' : 'NOT met'}, CPU ${pct(keyCpu, 50) <= 20 ? 'met' : 'NOT met'} (medians)`,
+  );
 }
 
 measure('committed correct scripts repeated', src);
@@ -116,7 +121,10 @@ if (fs.existsSync(corpusDir)) {
 
 const cli = path.join(repo, 'dist/cli.js');
 if (!fs.existsSync(cli)) spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'ignore' });
-const corpora = [['test/fixtures/scripts', 'committed fixtures'], ['test-output/lint-corpus', 'real public scripts']];
+const corpora = [
+  ['test/fixtures/scripts', 'committed fixtures'],
+  ['test-output/lint-corpus', 'real public scripts'],
+];
 for (const [rel, label] of corpora) {
   const abs = path.join(repo, rel);
   if (!fs.existsSync(abs)) continue;

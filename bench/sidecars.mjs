@@ -19,7 +19,10 @@ const C = 1000;
 const repo = path.resolve(process.env.BENCH_REPO ?? process.cwd());
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lw-bench-sidecars-'));
 const entry = path.join(dir, 'entry.ts');
-fs.writeFileSync(entry, `export * from ${JSON.stringify(path.join(repo, 'src/core/checks/index.ts'))};\nexport { loadRuns } from ${JSON.stringify(path.join(repo, 'src/ingest/index.ts'))};\n`);
+fs.writeFileSync(
+  entry,
+  `export * from ${JSON.stringify(path.join(repo, 'src/core/checks/index.ts'))};\nexport { loadRuns } from ${JSON.stringify(path.join(repo, 'src/ingest/index.ts'))};\n`,
+);
 const bundle = path.join(dir, 'bundle.mjs');
 await esbuild.build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', outfile: bundle, logLevel: 'error' });
 const lw = await import(pathToFileURL(bundle).href);
@@ -83,7 +86,9 @@ try {
   const t1 = performance.now();
   const [bigRun] = await lw.loadRuns([path.join(big, 'log.jsonl')]);
   const bf = await check(bigRun);
-  console.log(`sparse 3 GB sidecar: ${(performance.now() - t1).toFixed(0)} ms, ${bf.map((f) => `${f.code}: ${f.message.slice(0, 140)}`).join(' | ')}; peak RSS ${(peakKiB() / 1024).toFixed(0)} MiB`);
+  console.log(
+    `sparse 3 GB sidecar: ${(performance.now() - t1).toFixed(0)} ms, ${bf.map((f) => `${f.code}: ${f.message.slice(0, 140)}`).join(' | ')}; peak RSS ${(peakKiB() / 1024).toFixed(0)} MiB`,
+  );
 
   // 3. one large sidecar, streamed
   if (lw.summarize) {
@@ -106,7 +111,10 @@ try {
       '{"step": 1, "logits_file": "z.npy", "labels_file": "y.npy"}\n{"step": 2, "logits_file": "z.npy", "labels_file": "y.npy", "loss": 6.9}\n',
     );
     const [lrun] = await lw.loadRuns([path.join(lg, 'log.jsonl')]);
-    for (const [i, what] of [[0, 'no logged loss'], [1, 'a mismatching logged loss (+ the what-if pass)']]) {
+    for (const [i, what] of [
+      [0, 'no logged loss'],
+      [1, 'a mismatching logged loss (+ the what-if pass)'],
+    ]) {
       globalThis.gc?.();
       const r0 = process.memoryUsage().rss;
       const h = monitorEventLoopDelay({ resolution: 5 });

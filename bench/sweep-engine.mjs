@@ -15,14 +15,25 @@ const [R, S] = (process.env.BENCH_SWEEP ?? '200x20000').split('x').map(Number);
 const src = path.resolve(process.env.BENCH_SRC ?? 'src');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lw-bench-sweep-'));
 const entry = path.join(dir, 'entry.ts');
-fs.writeFileSync(entry, `export { RunChecker } from ${JSON.stringify(path.join(src, 'core/checks/index.ts'))};\nexport { LogWatcher } from ${JSON.stringify(path.join(src, 'ingest/index.ts'))};\n`);
+fs.writeFileSync(
+  entry,
+  `export { RunChecker } from ${JSON.stringify(path.join(src, 'core/checks/index.ts'))};\nexport { LogWatcher } from ${JSON.stringify(path.join(src, 'ingest/index.ts'))};\n`,
+);
 const bundle = path.join(dir, 'sweep.mjs');
-await esbuild.build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', outfile: bundle, logLevel: 'error', nodePaths: [path.resolve('node_modules')] });
+await esbuild.build({
+  entryPoints: [entry],
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  outfile: bundle,
+  logLevel: 'error',
+  nodePaths: [path.resolve('node_modules')],
+});
 const lw = await import(pathToFileURL(bundle).href);
 
 // ---- the sweep ----
 let seed = 0x2545f491;
-const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296);
+const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296;
 const files = [];
 for (let r = 0; r < R; r++) {
   const d = path.join(dir, `run_${String(r).padStart(3, '0')}`);

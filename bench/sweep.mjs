@@ -73,14 +73,18 @@ async function firstPaint(vs) {
 
 async function one(variant, baseRss) {
   const [runs, steps] = variant.split('x').map(Number);
-  const dir = process.env.BENCH_SWEEP_DIR ? path.join(process.env.BENCH_SWEEP_DIR, variant) : fs.mkdtempSync(path.join(os.tmpdir(), `lw-sweep-${variant}-`));
+  const dir = process.env.BENCH_SWEEP_DIR
+    ? path.join(process.env.BENCH_SWEEP_DIR, variant)
+    : fs.mkdtempSync(path.join(os.tmpdir(), `lw-sweep-${variant}-`));
   const summaryFile = path.join(dir, '.sweep.json');
   let summary;
   if (fs.existsSync(summaryFile)) summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8'));
   else {
     fs.mkdirSync(dir, { recursive: true });
     const t0 = performance.now();
-    const w = spawnSync('/usr/bin/python3', [path.join(repo, 'bench/sweep_writer.py'), dir, String(runs), String(steps)], { encoding: 'utf8' });
+    const w = spawnSync('/usr/bin/python3', [path.join(repo, 'bench/sweep_writer.py'), dir, String(runs), String(steps)], {
+      encoding: 'utf8',
+    });
     if (w.status !== 0) throw new Error(`sweep writer failed: ${w.stderr}`);
     summary = JSON.parse(w.stdout);
     fs.writeFileSync(summaryFile, JSON.stringify(summary));
@@ -90,7 +94,10 @@ async function one(variant, baseRss) {
 
   // CLI
   const c0 = performance.now();
-  const cli = spawnSync(process.execPath, [path.join(repo, 'dist/cli.js'), 'check', dir, '--format', 'json'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const cli = spawnSync(process.execPath, [path.join(repo, 'dist/cli.js'), 'check', dir, '--format', 'json'], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+  });
   const cliMs = performance.now() - c0;
   let cliOver = NaN;
   try {
@@ -147,7 +154,10 @@ async function one(variant, baseRss) {
   return out;
 }
 
-const load = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+const load = os
+  .loadavg()
+  .map((x) => x.toFixed(2))
+  .join(' ');
 const base = await baselineRss();
 const results = [];
 for (const v of variants) results.push(await one(v, base));

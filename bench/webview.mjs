@@ -140,7 +140,9 @@ async function openPage(query, beforeGoto) {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   if (beforeGoto) await beforeGoto(page);
   page.on('pageerror', (e) => console.error('page error:', e.message));
-  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') console.error('page console:', m.text()); });
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') console.error('page console:', m.text());
+  });
   await page.route('http://bench.invalid/**', (route) => {
     const f = files[new URL(route.request().url()).pathname];
     return f ? route.fulfill({ contentType: f[0], body: f[1] }) : route.fulfill({ status: 404, body: '' });
@@ -150,13 +152,22 @@ async function openPage(query, beforeGoto) {
     window.__gaps = [];
     try {
       new PerformanceObserver((l) => {
-        for (const e of l.getEntries()) window.__loaf.push({ start: e.startTime, duration: e.duration, blocking: e.blockingDuration, scripts: (e.scripts || []).map((s) => `${s.invoker}:${Math.round(s.duration)}`).join(' '), render: Math.round(e.renderStart ? e.startTime + e.duration - e.renderStart : 0) });
+        for (const e of l.getEntries())
+          window.__loaf.push({
+            start: e.startTime,
+            duration: e.duration,
+            blocking: e.blockingDuration,
+            scripts: (e.scripts || []).map((s) => `${s.invoker}:${Math.round(s.duration)}`).join(' '),
+            render: Math.round(e.renderStart ? e.startTime + e.duration - e.renderStart : 0),
+          });
       }).observe({ type: 'long-animation-frame', buffered: true });
     } catch {
       window.__noLoaf = true;
     }
     window.__painted = new Promise((resolve) => {
-      window.addEventListener('losswatch:rendered', () => requestAnimationFrame(() => setTimeout(() => resolve(performance.now()), 0)), { once: true });
+      window.addEventListener('losswatch:rendered', () => requestAnimationFrame(() => setTimeout(() => resolve(performance.now()), 0)), {
+        once: true,
+      });
     });
   });
   await page.goto(`http://bench.invalid/index.html?${query}`);
@@ -173,7 +184,14 @@ function printProfile(profile, what) {
     const k = `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber}`;
     self.set(k, (self.get(k) ?? 0) + (dt[i] ?? 0) / 1000);
   }
-  console.log(`-- profile: ${what}\n` + [...self].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([k, v]) => `${v.toFixed(1)} ms  ${k}`).join('\n'));
+  console.log(
+    `-- profile: ${what}\n` +
+      [...self]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 25)
+        .map(([k, v]) => `${v.toFixed(1)} ms  ${k}`)
+        .join('\n'),
+  );
 }
 
 const fmt = (v) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
@@ -226,34 +244,59 @@ if (want('live')) {
     };
     requestAnimationFrame(loop);
   });
-  const r = await page.evaluate(async ([s]) => {
-    await window.__bench.startLive(s, 10);
-    window.__raf = false;
-    const b = window.__bench;
-    return {
-      loaf: window.__noLoaf ? null : window.__loaf.filter((e) => e.start >= window.__liveStart).map((e) => e.duration),
-      loafWhy: window.__noLoaf ? [] : window.__loaf.filter((e) => e.start >= window.__liveStart),
-      liveStart: window.__liveStart,
-      loafAll: window.__loaf,
-      loafDetail: window.__loafDetail,
-      gaps: window.__gaps.slice(2),
-      patches: b.patchBytes,
-      host: b.hostMs,
-      renders: window.__losswatch.renders(),
-      flush: window.__losswatch.flushMs(),
-    };
-  }, [SECONDS]);
+  const r = await page.evaluate(
+    async ([s]) => {
+      await window.__bench.startLive(s, 10);
+      window.__raf = false;
+      const b = window.__bench;
+      return {
+        loaf: window.__noLoaf ? null : window.__loaf.filter((e) => e.start >= window.__liveStart).map((e) => e.duration),
+        loafWhy: window.__noLoaf ? [] : window.__loaf.filter((e) => e.start >= window.__liveStart),
+        liveStart: window.__liveStart,
+        loafAll: window.__loaf,
+        loafDetail: window.__loafDetail,
+        gaps: window.__gaps.slice(2),
+        patches: b.patchBytes,
+        host: b.hostMs,
+        renders: window.__losswatch.renders(),
+        flush: window.__losswatch.flushMs(),
+      };
+    },
+    [SECONDS],
+  );
   const maxLoaf = r.loaf === null ? NaN : r.loaf.length ? Math.max(...r.loaf) : 0;
   const maxGap = Math.max(...r.gaps);
-  if (process.argv.includes('--verbose')) console.log(JSON.stringify(r.loafWhy.map((e) => ({ ...e, start: Math.round(e.start - r.liveStart) })), null, 1));
+  if (process.argv.includes('--verbose'))
+    console.log(
+      JSON.stringify(
+        r.loafWhy.map((e) => ({ ...e, start: Math.round(e.start - r.liveStart) })),
+        null,
+        1,
+      ),
+    );
   if (process.argv.includes('--verbose')) console.log('redraw JS per frame (ms):', r.flush.map((v) => Math.round(v)).join(' '));
   rows.push(['live 10 Hz', '3 x 100,000 pts', `updates sent / webview renders`, `${r.patches.length} / ${r.renders - 1}`]);
   // LoAF only reports frames longer than 50 ms, so "none" means every frame was shorter.
-  rows.push(['live 10 Hz', '3 x 100,000 pts', 'longest animation frame (LoAF, ms)', r.loaf === null ? 'n/a' : r.loaf.length === 0 ? 'none > 50' : `${fmt(maxLoaf)} (${r.loaf.length} frames > 50 ms)`]);
+  rows.push([
+    'live 10 Hz',
+    '3 x 100,000 pts',
+    'longest animation frame (LoAF, ms)',
+    r.loaf === null ? 'n/a' : r.loaf.length === 0 ? 'none > 50' : `${fmt(maxLoaf)} (${r.loaf.length} frames > 50 ms)`,
+  ]);
   rows.push(['live 10 Hz', '3 x 100,000 pts', 'longest rAF gap (ms; includes OS scheduling)', fmt(maxGap)]);
   const fl = [...r.flush].sort((a, b) => a - b);
-  rows.push(['live 10 Hz', '3 x 100,000 pts', 'webview redraw JS per frame: median / max (ms)', `${fmt(fl[fl.length >> 1] ?? NaN)} / ${fmt(fl.at(-1) ?? NaN)}`]);
-  rows.push(['live 10 Hz', '3 x 100,000 pts', 'bytes per update (mean / max)', `${fmt(r.patches.reduce((a, x) => a + x, 0) / Math.max(1, r.patches.length))} / ${Math.max(0, ...r.patches)}`]);
+  rows.push([
+    'live 10 Hz',
+    '3 x 100,000 pts',
+    'webview redraw JS per frame: median / max (ms)',
+    `${fmt(fl[fl.length >> 1] ?? NaN)} / ${fmt(fl.at(-1) ?? NaN)}`,
+  ]);
+  rows.push([
+    'live 10 Hz',
+    '3 x 100,000 pts',
+    'bytes per update (mean / max)',
+    `${fmt(r.patches.reduce((a, x) => a + x, 0) / Math.max(1, r.patches.length))} / ${Math.max(0, ...r.patches)}`,
+  ]);
   rows.push(['live 10 Hz', '', 'budget: no frame longer than (ms)', '50']);
   await page.close();
 }
@@ -263,15 +306,26 @@ if (want('many')) {
   let hover = null;
   for (let rep = 0; rep < 2; rep++) {
     let cdp0 = null;
-    const page = await openPage(`scenario=many&n=${MANY_POINTS}&runs=${RUNS}`, rep === 0 && process.argv.includes('--profile') ? async (pg) => {
-      cdp0 = await pg.context().newCDPSession(pg);
-      await cdp0.send('Profiler.enable');
-      await cdp0.send('Profiler.start');
-    } : undefined);
+    const page = await openPage(
+      `scenario=many&n=${MANY_POINTS}&runs=${RUNS}`,
+      rep === 0 && process.argv.includes('--profile')
+        ? async (pg) => {
+            cdp0 = await pg.context().newCDPSession(pg);
+            await cdp0.send('Profiler.enable');
+            await cdp0.send('Profiler.start');
+          }
+        : undefined,
+    );
     const t = await page.evaluate(async () => {
       const painted = await window.__painted;
       const b = window.__bench;
-      return { host: b.tFramePosted - b.tReady, readyToPaint: painted - b.tReady, loadToPaint: painted - b.genMs, bytes: b.bytes.reduce((a, x) => a + x, 0), webviewJs: window.__losswatch.lastRenderMs() };
+      return {
+        host: b.tFramePosted - b.tReady,
+        readyToPaint: painted - b.tReady,
+        loadToPaint: painted - b.genMs,
+        bytes: b.bytes.reduce((a, x) => a + x, 0),
+        webviewJs: window.__losswatch.lastRenderMs(),
+      };
     });
     first.push(t);
     if (cdp0) printProfile((await cdp0.send('Profiler.stop')).profile, 'first paint');
@@ -314,7 +368,12 @@ if (want('many')) {
   rows.push(['many runs', label, 'page start → painted (ms; best of 2)', fmt(best.loadToPaint)]);
   rows.push(['many runs', label, 'host→webview bytes', String(best.bytes)]);
   rows.push(['many runs', '', 'budget: first paint (ms)', '1000']);
-  rows.push(['hover tooltip', label, 'loss card: median / p95 / max (ms), rows', `${fmt(hover.median)} / ${fmt(hover.p95)} / ${fmt(hover.max)}, ${hover.rows} series`]);
+  rows.push([
+    'hover tooltip',
+    label,
+    'loss card: median / p95 / max (ms), rows',
+    `${fmt(hover.median)} / ${fmt(hover.p95)} / ${fmt(hover.max)}, ${hover.rows} series`,
+  ]);
   rows.push(['hover tooltip', '', 'budget (ms)', '16']);
   const page = await openPage(`scenario=filter&n=100&runs=1000`);
   const f = await page.evaluate(async () => {
@@ -329,7 +388,11 @@ if (want('many')) {
       return { ms: performance.now() - t0, sync, selectorMs: lw.filterMs(), shown: lw.runs().filter((r) => r.visible).length };
     };
     const out = [];
-    for (const [text, re] of [['seed1', false], ['sweep2/lr_[25]e-4_seed\\d*7$', true], ['', false]]) {
+    for (const [text, re] of [
+      ['seed1', false],
+      ['sweep2/lr_[25]e-4_seed\\d*7$', true],
+      ['', false],
+    ]) {
       const a = [];
       for (let k = 0; k < 5; k++) a.push(await time(text, re));
       a.sort((x, y) => x.ms - y.ms);
@@ -337,7 +400,13 @@ if (want('many')) {
     }
     return out;
   });
-  for (const x of f) rows.push(['filter runs', '1,000 runs', `${x.re ? 'regex' : 'substring'} ${JSON.stringify(x.text)}: to next paint / JS / selector pass (ms), shown`, `${fmt(x.ms)} / ${fmt(x.sync)} / ${fmt(x.selectorMs)}, ${x.shown}`]);
+  for (const x of f)
+    rows.push([
+      'filter runs',
+      '1,000 runs',
+      `${x.re ? 'regex' : 'substring'} ${JSON.stringify(x.text)}: to next paint / JS / selector pass (ms), shown`,
+      `${fmt(x.ms)} / ${fmt(x.sync)} / ${fmt(x.selectorMs)}, ${x.shown}`,
+    ]);
   rows.push(['filter runs', '', 'budget (ms)', '50']);
   await page.close();
 }
@@ -345,8 +414,9 @@ await browser.close();
 
 // 3. Message size vs run length (host only, in Node; the same session code bundled for Node).
 if (want('sizes')) {
-const sizesJs = await esbuild.build({
-  stdin: { contents: `
+  const sizesJs = await esbuild.build({
+    stdin: {
+      contents: `
 import { DashboardSession } from './src/extension/dashboardCore';
 import { DEFAULT_STATE } from './src/shared/messages';
 import { FakeManager, FakeRun, FakeSeries } from './test/unit/dashboard/fake';
@@ -372,23 +442,32 @@ for (const n of [10_000, 100_000, 1_000_000]) {
   out.push([n, frame, Math.round(patch.reduce((a, b) => a + b, 0) / patch.length), Math.max(...patch)]);
 }
 console.log(JSON.stringify(out));
-`, resolveDir: root, loader: 'ts', sourcefile: 'bench-sizes.ts' },
-  bundle: true,
-  write: false,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-});
-// Through a temp file: the bundle is too large for a command-line argument (E2BIG).
-const sizesFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lw-bench-')), 'sizes.mjs');
-fs.writeFileSync(sizesFile, sizesJs.outputFiles[0].text);
-const sizes = spawnSync(process.execPath, [sizesFile], { cwd: root, encoding: 'utf8' });
-fs.rmSync(path.dirname(sizesFile), { recursive: true, force: true });
-if (sizes.status !== 0) throw new Error(sizes.error ? String(sizes.error) : sizes.stderr);
-const sz = JSON.parse(sizes.stdout.trim().split('\n').at(-1));
-for (const [n, frame, mean, max] of sz) {
-  rows.push(['bytes vs run length', `3 x ${n.toLocaleString('en')} pts, 1200 px`, 'frame / update mean / update max', `${frame} / ${mean} / ${max}`]);
-}
+`,
+      resolveDir: root,
+      loader: 'ts',
+      sourcefile: 'bench-sizes.ts',
+    },
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+  });
+  // Through a temp file: the bundle is too large for a command-line argument (E2BIG).
+  const sizesFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lw-bench-')), 'sizes.mjs');
+  fs.writeFileSync(sizesFile, sizesJs.outputFiles[0].text);
+  const sizes = spawnSync(process.execPath, [sizesFile], { cwd: root, encoding: 'utf8' });
+  fs.rmSync(path.dirname(sizesFile), { recursive: true, force: true });
+  if (sizes.status !== 0) throw new Error(sizes.error ? String(sizes.error) : sizes.stderr);
+  const sz = JSON.parse(sizes.stdout.trim().split('\n').at(-1));
+  for (const [n, frame, mean, max] of sz) {
+    rows.push([
+      'bytes vs run length',
+      `3 x ${n.toLocaleString('en')} pts, 1200 px`,
+      'frame / update mean / update max',
+      `${frame} / ${mean} / ${max}`,
+    ]);
+  }
 }
 
 const w = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => r[c].length)));

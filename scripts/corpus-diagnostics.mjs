@@ -66,5 +66,7 @@ for (const [file, list] of Object.entries(found)) {
   }
 }
 const n = Object.values(found).reduce((a, l) => a + l.length, 0);
-process.stdout.write(`${n} diagnostics in ${Object.keys(found).length} files, ${unjudged} unjudged, ${fpRaised} judged false positives raised\n`);
+process.stdout.write(
+  `${n} diagnostics in ${Object.keys(found).length} files, ${unjudged} unjudged, ${fpRaised} judged false positives raised\n`,
+);
 if (process.argv.includes('--check') && unjudged > 0) process.exit(1);

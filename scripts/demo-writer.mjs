@@ -21,7 +21,19 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 function parseArgs(argv) {
-  const o = { out: '', interval: 250, scenario: 'story', seed: 1, steps: 150, valEvery: 5, logEvery: 10, rows: 8, classes: 10, loop: false, batchesPerEpoch: 25 };
+  const o = {
+    out: '',
+    interval: 250,
+    scenario: 'story',
+    seed: 1,
+    steps: 150,
+    valEvery: 5,
+    logEvery: 10,
+    rows: 8,
+    classes: 10,
+    loop: false,
+    batchesPerEpoch: 25,
+  };
   const num = (name, v) => {
     const n = Number(v);
     if (v === undefined || !Number.isFinite(n) || n < 0) throw new Error(`demo-writer: ${name} needs a non-negative number, got ${v}`);
@@ -31,25 +43,55 @@ function parseArgs(argv) {
     const a = argv[i];
     const next = () => argv[++i];
     switch (a) {
-      case '--out': o.out = next() ?? ''; break;
-      case '--interval': o.interval = num(a, next()); break;
-      case '--scenario': o.scenario = next() ?? ''; break;
-      case '--seed': o.seed = num(a, next()); break;
-      case '--steps': o.steps = Math.max(1, Math.floor(num(a, next()))); break;
-      case '--val-every': o.valEvery = Math.max(1, Math.floor(num(a, next()))); break;
-      case '--log-every': o.logEvery = Math.max(1, Math.floor(num(a, next()))); break;
-      case '--rows': o.rows = Math.max(1, Math.floor(num(a, next()))); break;
-      case '--classes': o.classes = Math.max(2, Math.floor(num(a, next()))); break;
-      case '--loop': o.loop = true; break;
-      case '-h': case '--help':
-        console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).map((l) => l.slice(3)).join('\n'));
+      case '--out':
+        o.out = next() ?? '';
+        break;
+      case '--interval':
+        o.interval = num(a, next());
+        break;
+      case '--scenario':
+        o.scenario = next() ?? '';
+        break;
+      case '--seed':
+        o.seed = num(a, next());
+        break;
+      case '--steps':
+        o.steps = Math.max(1, Math.floor(num(a, next())));
+        break;
+      case '--val-every':
+        o.valEvery = Math.max(1, Math.floor(num(a, next())));
+        break;
+      case '--log-every':
+        o.logEvery = Math.max(1, Math.floor(num(a, next())));
+        break;
+      case '--rows':
+        o.rows = Math.max(1, Math.floor(num(a, next())));
+        break;
+      case '--classes':
+        o.classes = Math.max(2, Math.floor(num(a, next())));
+        break;
+      case '--loop':
+        o.loop = true;
+        break;
+      case '-h':
+      case '--help':
+        console.log(
+          fs
+            .readFileSync(fileURLToPath(import.meta.url), 'utf8')
+            .split('\n')
+            .filter((l) => l.startsWith('//'))
+            .map((l) => l.slice(3))
+            .join('\n'),
+        );
         process.exit(0);
         break;
-      default: throw new Error(`demo-writer: unknown argument ${a} (try --help)`);
+      default:
+        throw new Error(`demo-writer: unknown argument ${a} (try --help)`);
     }
   }
   if (!o.out) throw new Error('demo-writer: --out <dir> is required');
-  if (!['story', 'healthy', 'overfit', 'nan'].includes(o.scenario)) throw new Error(`demo-writer: unknown scenario '${o.scenario}' (story, healthy, overfit, nan)`);
+  if (!['story', 'healthy', 'overfit', 'nan'].includes(o.scenario))
+    throw new Error(`demo-writer: unknown scenario '${o.scenario}' (story, healthy, overfit, nan)`);
   return o;
 }
 
@@ -134,14 +176,26 @@ export function simulate(o) {
         labels.push(y);
         logits.push(row.map((v) => Math.round(v * 1e6) / 1e6));
       }
-      recs.push({ step, split: 'train', logits, labels, loss: crossEntropy(logits, labels), loss_fn: 'cross_entropy', reduction: 'mean', label_smoothing: 0, ignore_index: -100, time });
+      recs.push({
+        step,
+        split: 'train',
+        logits,
+        labels,
+        loss: crossEntropy(logits, labels),
+        loss_fn: 'cross_entropy',
+        reduction: 'mean',
+        label_smoothing: 0,
+        ignore_index: -100,
+        time,
+      });
     }
     if ((step + 1) % o.valEvery === 0) {
       // Validation follows the train loss until overfitting starts, then rises.
       const healthyVal = level * 1.08 + 0.05;
-      const rise = step >= overfitAt ? 0.9 * ((step - overfitAt) / Math.max(1, nanAt === Infinity ? o.steps - overfitAt : nanAt - overfitAt)) : 0;
+      const rise =
+        step >= overfitAt ? 0.9 * ((step - overfitAt) / Math.max(1, nanAt === Infinity ? o.steps - overfitAt : nanAt - overfitAt)) : 0;
       lastVal = healthyVal + rise + 0.02 * r.normal();
-      const acc = Math.min(0.99, Math.max(0.05, 1 - lastVal / Math.log(o.classes) * 0.9));
+      const acc = Math.min(0.99, Math.max(0.05, 1 - (lastVal / Math.log(o.classes)) * 0.9));
       recs.push({ step, epoch, split: 'val', val_loss: lastVal, val_accuracy: acc, time });
     }
     out.push(recs);
@@ -166,7 +220,10 @@ async function main() {
   fs.mkdirSync(o.out, { recursive: true });
   const file = path.join(o.out, 'log.jsonl');
   let stopping = false;
-  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { stopping = true; });
+  for (const sig of ['SIGINT', 'SIGTERM'])
+    process.on(sig, () => {
+      stopping = true;
+    });
   do {
     fs.writeFileSync(file, '');
     console.log(`demo-writer: writing ${file} (${o.scenario}, ${o.steps} steps, ${o.interval} ms/step)`);

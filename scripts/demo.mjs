@@ -20,7 +20,14 @@ import { fileURLToPath } from 'node:url';
 import { setupVSCode } from './setup-vscode.mjs';
 import { ensureSystemDeps } from './system-deps.mjs';
 import {
-  installExtensions, launchBrowser, openWorkbench, sleep, startServer, waitFor, writeSettings, HostClient,
+  installExtensions,
+  launchBrowser,
+  openWorkbench,
+  sleep,
+  startServer,
+  waitFor,
+  writeSettings,
+  HostClient,
 } from '../test/integration/harness.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -78,7 +85,9 @@ function startProcess(name, cmd, args, logDir, env = {}) {
 function stopChildren() {
   for (const p of children) {
     if (p.exitCode === null && p.signalCode === null) {
-      try { p.kill('SIGTERM'); } catch {}
+      try {
+        p.kill('SIGTERM');
+      } catch {}
     }
   }
 }
@@ -113,7 +122,10 @@ async function main() {
   for (const d of [ws, logs, vscodeDirs]) fs.rmSync(d, { recursive: true, force: true });
   fs.mkdirSync(path.join(ws, 'runs'), { recursive: true });
   fs.mkdirSync(logs, { recursive: true });
-  fs.writeFileSync(path.join(ws, 'README.md'), '# LossWatch demo workspace\n\nTraining processes started by `npm run demo` append to `runs/*/log.jsonl`.\nLossWatch tails them: see the Problems panel, the status bar and the dashboard (command "LossWatch: Open Dashboard").\n');
+  fs.writeFileSync(
+    path.join(ws, 'README.md'),
+    '# LossWatch demo workspace\n\nTraining processes started by `npm run demo` append to `runs/*/log.jsonl`.\nLossWatch tails them: see the Problems panel, the status bar and the dashboard (command "LossWatch: Open Dashboard").\n',
+  );
   const dirs = {
     userDataDir: path.join(vscodeDirs, 'user'),
     serverDataDir: path.join(vscodeDirs, 'server'),
@@ -132,12 +144,15 @@ async function main() {
   if (torch) {
     const live = shot ? ['--live', '--live-seconds', '8'] : ['--live'];
     const env = { OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1', PYTHONUNBUFFERED: '1' };
-    const py = (name, extra) => startProcess(name, PYTHON, ['examples/train_classifier.py', '--out', path.join(ws, 'runs', name), ...live, ...extra], logs, env);
+    const py = (name, extra) =>
+      startProcess(name, PYTHON, ['examples/train_classifier.py', '--out', path.join(ws, 'runs', name), ...live, ...extra], logs, env);
     py('healthy', []);
     py('overfit', ['--tiny-train']);
     py('high-lr', ['--lr', '50']);
   }
-  console.log(`demo: training processes: runs/simulated (scripts/demo-writer.mjs)${torch ? ', runs/healthy, runs/overfit, runs/high-lr (examples/train_classifier.py, PyTorch)' : ' (no PyTorch runs: /usr/bin/python3 without torch or examples/train_classifier.py missing)'}`);
+  console.log(
+    `demo: training processes: runs/simulated (scripts/demo-writer.mjs)${torch ? ', runs/healthy, runs/overfit, runs/high-lr (examples/train_classifier.py, PyTorch)' : ' (no PyTorch runs: /usr/bin/python3 without torch or examples/train_classifier.py missing)'}`,
+  );
 
   let port = o.port;
   if (port && !(await portFree(port, o.host))) {
@@ -147,7 +162,10 @@ async function main() {
   const token = Math.random().toString(36).slice(2);
   const infoFile = path.join(vscodeDirs, 'host-info.json');
   const server = await startServer({
-    serverMain, port, host: o.host, ...dirs,
+    serverMain,
+    port,
+    host: o.host,
+    ...dirs,
     env: shot ? { LOSSWATCH_TEST_HOST_INFO: infoFile, LOSSWATCH_TEST_TOKEN: token } : {},
     logFile: path.join(logs, 'server.log'),
   });
@@ -183,11 +201,21 @@ async function main() {
     try {
       await waitFor(async () => (await host.extension('losswatch.losswatch')).isActive, left(), 'LossWatch to activate');
       // The screenshot runs are short: let them finish so the picture shows the whole story.
-      await waitFor(() => children.every((p) => p.exitCode !== null || p.signalCode !== null), left(), 'the training processes to finish', 500);
-      shown = await waitFor(async () => {
-        const ds = (await host.diagnostics()).filter((d) => d.file.startsWith(ws) && /losswatch/i.test(d.source ?? ''));
-        return ds.length ? ds : undefined;
-      }, left(), 'LossWatch diagnostics on the demo runs', 500);
+      await waitFor(
+        () => children.every((p) => p.exitCode !== null || p.signalCode !== null),
+        left(),
+        'the training processes to finish',
+        500,
+      );
+      shown = await waitFor(
+        async () => {
+          const ds = (await host.diagnostics()).filter((d) => d.file.startsWith(ws) && /losswatch/i.test(d.source ?? ''));
+          return ds.length ? ds : undefined;
+        },
+        left(),
+        'LossWatch diagnostics on the demo runs',
+        500,
+      );
       await sleep(2000); // last coalesced updates
     } catch (e) {
       console.error(`demo: ${e instanceof Error ? e.message : e}`);
@@ -201,12 +229,23 @@ async function main() {
       await sleep(2500); // charts render and animate
       // A diverged run reaches 1e36: a log y axis keeps the other curves readable.
       try {
-        const frame = await waitFor(async () => {
-          for (const f of page.frames()) {
-            if (f.url().includes('fake.html') && (await f.locator('canvas').count().catch(() => 0))) return f;
-          }
-          return undefined;
-        }, 5000, 'the dashboard frame');
+        const frame = await waitFor(
+          async () => {
+            for (const f of page.frames()) {
+              if (
+                f.url().includes('fake.html') &&
+                (await f
+                  .locator('canvas')
+                  .count()
+                  .catch(() => 0))
+              )
+                return f;
+            }
+            return undefined;
+          },
+          5000,
+          'the dashboard frame',
+        );
         const logY = frame.getByLabel('log y').first();
         if (!(await logY.isChecked())) await logY.check({ timeout: 3000 });
         await sleep(1000);
@@ -215,13 +254,23 @@ async function main() {
       }
     }
     await page.keyboard.press('Control+Shift+M');
-    await page.locator('.markers-panel').waitFor({ state: 'visible', timeout: 5000 }).catch(() => host.executeCommand('workbench.actions.view.problems'));
+    await page
+      .locator('.markers-panel')
+      .waitFor({ state: 'visible', timeout: 5000 })
+      .catch(() => host.executeCommand('workbench.actions.view.problems'));
     await sleep(1000);
-    const rows = await page.locator('.markers-panel .monaco-list-row').evaluateAll((els) => els.map((e) => (e.textContent ?? '').replace(/\s+/g, ' ').trim()));
+    const rows = await page
+      .locator('.markers-panel .monaco-list-row')
+      .evaluateAll((els) => els.map((e) => (e.textContent ?? '').replace(/\s+/g, ' ').trim()));
     fs.mkdirSync(path.dirname(o.screenshot), { recursive: true });
     await page.screenshot({ path: o.screenshot });
     console.log(`demo: screenshot saved to ${o.screenshot}`);
-    console.log(`demo: Problems panel rows (${rows.length}):\n${rows.slice(0, 12).map((r) => `  ${r}`).join('\n')}`);
+    console.log(
+      `demo: Problems panel rows (${rows.length}):\n${rows
+        .slice(0, 12)
+        .map((r) => `  ${r}`)
+        .join('\n')}`,
+    );
     if (!shown) {
       console.error('demo: LossWatch showed no diagnostics on the demo runs; the screenshot shows the state anyway');
       return 1;
@@ -233,8 +282,11 @@ async function main() {
   }
 }
 
-main().then((code) => process.exit(code), (e) => {
-  console.error(e instanceof Error ? e.message : e);
-  stopChildren();
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(e instanceof Error ? e.message : e);
+    stopChildren();
+    process.exit(1);
+  },
+);

@@ -20,7 +20,9 @@ async function shoot(name, files, runs, prepare) {
   await withVSCode({ name: `docs-images-${name}`, files, settings: { 'workbench.colorTheme': 'Default Dark Modern' } }, async (vs) => {
     await vs.waitFor(
       async () => {
-        const n = await vs.host.eval(`const e = vscode.extensions.getExtension('losswatch.losswatch'); return e && e.isActive ? e.exports.manager.runs().filter((r) => r.series().some((s) => s.length > 0)).length : 0;`);
+        const n = await vs.host.eval(
+          `const e = vscode.extensions.getExtension('losswatch.losswatch'); return e && e.isActive ? e.exports.manager.runs().filter((r) => r.series().some((s) => s.length > 0)).length : 0;`,
+        );
         return n >= runs ? n : undefined;
       },
       180000,
@@ -31,7 +33,13 @@ async function shoot(name, files, runs, prepare) {
     await vs.host.executeCommand('losswatch.openDashboard');
     const frame = await vs.webviewFrame({ selector: '#lw-panels' }, 30000);
     await vs.waitFor(
-      () => frame.evaluate((n) => window.__losswatch && window.__losswatch.panels().some((p) => p.id === 'loss' && new Set(p.series.map((s) => s.runId)).size >= n), runs),
+      () =>
+        frame.evaluate(
+          (n) =>
+            window.__losswatch &&
+            window.__losswatch.panels().some((p) => p.id === 'loss' && new Set(p.series.map((s) => s.runId)).size >= n),
+          runs,
+        ),
       90000,
       'the loss card with every run',
     );

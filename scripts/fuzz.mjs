@@ -29,7 +29,10 @@ for (const p of chosen) {
   console.log(
     `${p.padEnd(9)} ${String(s.inputs).padStart(7)}  ${String(s.valid).padStart(7)}(${s.checked})  ${String(s.mutated).padStart(7)}  ${String(s.garbage).padStart(7)}  ${String(s.failures.length).padStart(8)}  ${String(s.slow).padStart(5)}  ${String(s.slowInputs).padStart(6)}  ${s.maxMs.toFixed(1).padStart(6)}  ${s.maxMemMB.toFixed(0).padStart(6)}  ${(s.ms / 1000).toFixed(1).padStart(7)}`,
   );
-  for (const f of s.failures.slice(0, 5)) console.log(`    ${f.kind}: ${f.message.split('\n')[0].slice(0, 200)}\n      input (base64, first 400 bytes): ${f.input.slice(0, 200)}`);
+  for (const f of s.failures.slice(0, 5))
+    console.log(
+      `    ${f.kind}: ${f.message.split('\n')[0].slice(0, 200)}\n      input (base64, first 400 bytes): ${f.input.slice(0, 200)}`,
+    );
   if (memBad) console.log(`    memory: ${s.maxMemMB.toFixed(0)} MB over ${MEM_LIMIT_MB} MB`);
 }
 console.log(bad ? `fuzz: ${bad} failure(s)` : 'fuzz: no failures');

@@ -40,7 +40,11 @@ function extract(mirror) {
     const gitDir = fs.existsSync(path.join(base, '.git')) ? path.join(base, '.git') : base;
     let text;
     try {
-      text = execFileSync('git', ['--git-dir', gitDir, 'show', `${e.commit}:${e.path}`], { encoding: 'utf8', maxBuffer: 1 << 22, stdio: ['ignore', 'pipe', 'ignore'] });
+      text = execFileSync('git', ['--git-dir', gitDir, 'show', `${e.commit}:${e.path}`], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 22,
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
     } catch {
       missing++;
       continue;
@@ -74,10 +78,20 @@ function check(write) {
     if (!j) unjudged.push(`${f.file}:${f.line} ${f.code}`);
     else if (j.verdict === 'tp') tp++;
     else fp++;
-    rows.push({ repo: e?.repo, commit: e?.commit, path: e?.path, line: f.line, column: f.column, code: f.code, verdict: j?.verdict ?? 'unjudged' });
+    rows.push({
+      repo: e?.repo,
+      commit: e?.commit,
+      path: e?.path,
+      line: f.line,
+      column: f.column,
+      code: f.code,
+      verdict: j?.verdict ?? 'unjudged',
+    });
   }
   const files = fs.readdirSync(CORPUS_DIR, { recursive: true }).filter((f) => String(f).endsWith('.py')).length;
-  console.log(`${files} scripts, ${findings.length} findings: ${tp} tp, ${fp} fp, ${unjudged.length} unjudged; precision ${tp + fp ? ((100 * tp) / (tp + fp)).toFixed(1) : 'n/a'} %`);
+  console.log(
+    `${files} scripts, ${findings.length} findings: ${tp} tp, ${fp} fp, ${unjudged.length} unjudged; precision ${tp + fp ? ((100 * tp) / (tp + fp)).toFixed(1) : 'n/a'} %`,
+  );
   console.log(`CLI: ${(ms / 1000).toFixed(2)} s, ${((files * 1000) / ms).toFixed(0)} files/s (including start-up)`);
   for (const u of unjudged) console.log(`  unjudged: ${u}`);
   if (write) fs.writeFileSync(REPORT, JSON.stringify({ scripts: files, findings: rows }, null, 2) + '\n');
@@ -87,7 +101,7 @@ function check(write) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const [cmd, ...rest] = process.argv.slice(2);
   const mirrorAt = rest.indexOf('--mirror');
-  if (cmd === 'extract') extract(mirrorAt >= 0 ? rest[mirrorAt + 1] : process.env.LOSSWATCH_MIRROR ?? '/work/.mirror');
+  if (cmd === 'extract') extract(mirrorAt >= 0 ? rest[mirrorAt + 1] : (process.env.LOSSWATCH_MIRROR ?? '/work/.mirror'));
   else if (cmd === 'check') process.exitCode = check(rest.includes('--write'));
   else {
     console.error('usage: node scripts/lint_corpus.mjs extract [--mirror DIR] | check [--write]');

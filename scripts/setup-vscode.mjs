@@ -36,8 +36,9 @@ function isReady(root) {
   try {
     const m = JSON.parse(fs.readFileSync(path.join(root, MARKER), 'utf8'));
     const want = markerContent();
-    return m.codeServer === want.codeServer && m.nodeAbi === want.nodeAbi &&
-      fs.existsSync(path.join(vscodeDirOf(root), 'out', 'server-main.js'));
+    return (
+      m.codeServer === want.codeServer && m.nodeAbi === want.nodeAbi && fs.existsSync(path.join(vscodeDirOf(root), 'out', 'server-main.js'))
+    );
   } catch {
     return false;
   }
@@ -160,7 +161,10 @@ function install(root, log) {
   fs.rmSync(asar, { force: true, recursive: true });
   fs.symlinkSync('node_modules', asar);
   run('npm', ['install', ...npm, '--omit=dev'], path.join(vsDir, 'extensions'), log);
-  fs.writeFileSync(path.join(root, MARKER), JSON.stringify({ ...markerContent(), installedAt: new Date().toISOString(), seconds: (Date.now() - t0) / 1000 }, null, 2));
+  fs.writeFileSync(
+    path.join(root, MARKER),
+    JSON.stringify({ ...markerContent(), installedAt: new Date().toISOString(), seconds: (Date.now() - t0) / 1000 }, null, 2),
+  );
   log(`setup-vscode: done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 

@@ -62,13 +62,32 @@ export class Cards {
     tip.hidden = true;
     const wrap = el('div', { class: 'canvas-wrap' }, canvas, tip);
     const table = el('div', { class: 'table-wrap', hidden: '' });
-    const pin = el('button', { type: 'button', class: 'icon pin', title: 'Pin to the top', 'aria-pressed': 'false', 'aria-label': `Pin ${info.title}` }, '☆');
-    const toggle = el('button', { type: 'button', class: 'icon fold', 'aria-expanded': 'true', 'aria-label': `Collapse ${info.title}`, title: 'Collapse (its data is not loaded while collapsed)' }, '▾');
+    const pin = el(
+      'button',
+      { type: 'button', class: 'icon pin', title: 'Pin to the top', 'aria-pressed': 'false', 'aria-label': `Pin ${info.title}` },
+      '☆',
+    );
+    const toggle = el(
+      'button',
+      {
+        type: 'button',
+        class: 'icon fold',
+        'aria-expanded': 'true',
+        'aria-label': `Collapse ${info.title}`,
+        title: 'Collapse (its data is not loaded while collapsed)',
+      },
+      '▾',
+    );
     let recomputed: HTMLInputElement | null = null;
     const head = el('div', { class: 'panel-head' }, toggle, title, note);
     if (id === 'loss') {
       recomputed = el('input', { type: 'checkbox', id: 'lw-recomputed' });
-      const lab = el('label', { class: 'check', title: 'Cross-entropy recomputed from logged logits (automatic: on up to 10 runs)' }, recomputed, ' recomputed');
+      const lab = el(
+        'label',
+        { class: 'check', title: 'Cross-entropy recomputed from logged logits (automatic: on up to 10 runs)' },
+        recomputed,
+        ' recomputed',
+      );
       lab.hidden = true;
       head.append(lab);
       recomputed.addEventListener('change', () => this.store.dispatch({ type: 'setRecomputed', on: recomputed!.checked }));
@@ -89,7 +108,8 @@ export class Cards {
           if (autoLog) parts.push('log y (auto)');
           if (clipped) parts.push(`${clipped} outlier${clipped === 1 ? '' : 's'} clipped`);
           if (rawHidden) parts.push('smoothed only (many curves)');
-          if (ownX.length) parts.push(`${ownX.length <= 2 ? ownX.join(', ') : `${ownX.length} runs`}: per epoch, top axis (no steps logged)`);
+          if (ownX.length)
+            parts.push(`${ownX.length <= 2 ? ownX.join(', ') : `${ownX.length} runs`}: per epoch, top axis (no steps logged)`);
           const text = parts.join('; ');
           note.title = text;
           if (note.textContent !== text) note.textContent = text;
@@ -145,14 +165,31 @@ export class Cards {
         list.push(v);
         groups.set(v.info.group, list);
       }
-      const order = [...groups.keys()].sort((a, b) => (a === OVERVIEW ? -1 : b === OVERVIEW ? 1 : a === 'Other' ? 1 : b === 'Other' ? -1 : a.localeCompare(b)));
+      const order = [...groups.keys()].sort((a, b) =>
+        a === OVERVIEW ? -1 : b === OVERVIEW ? 1 : a === 'Other' ? 1 : b === 'Other' ? -1 : a.localeCompare(b),
+      );
       clear(this.root);
       const addGroup = (name: string, list: CardView[]): void => {
         if (list.length === 0) return;
         list.sort((a, b) => rank(a) - rank(b) || a.info.title.localeCompare(b.info.title, undefined, { numeric: true }));
-        this.root.append(el('section', { class: 'card-group', 'data-group': name }, el('h2', {}, name), el('div', { class: 'cards' }, ...list.map((v) => v.section))));
+        this.root.append(
+          el(
+            'section',
+            { class: 'card-group', 'data-group': name },
+            el('h2', {}, name),
+            el('div', { class: 'cards' }, ...list.map((v) => v.section)),
+          ),
+        );
       };
-      if (pinned.length) this.root.append(el('section', { class: 'card-group', 'data-group': 'Pinned' }, el('h2', {}, 'Pinned'), el('div', { class: 'cards' }, ...pinned.map((v) => v.section))));
+      if (pinned.length)
+        this.root.append(
+          el(
+            'section',
+            { class: 'card-group', 'data-group': 'Pinned' },
+            el('h2', {}, 'Pinned'),
+            el('div', { class: 'cards' }, ...pinned.map((v) => v.section)),
+          ),
+        );
       for (const g of order) addGroup(g, groups.get(g)!);
     }
     this.sync();
@@ -172,7 +209,9 @@ export class Cards {
       v.pin.textContent = st.pinned.includes(id) ? '★' : '☆';
       v.logY.checked = st.yLog[id] ?? id === 'grad_norm';
       v.table.hidden = !st.table;
-      v.section.hidden = v.section.dataset.present !== 'true' || (q !== '' && !v.info.title.toLowerCase().includes(q) && !v.info.group.toLowerCase().includes(q));
+      v.section.hidden =
+        v.section.dataset.present !== 'true' ||
+        (q !== '' && !v.info.title.toLowerCase().includes(q) && !v.info.group.toLowerCase().includes(q));
     }
     for (const g of this.root.querySelectorAll<HTMLElement>('.card-group')) {
       g.hidden = [...g.querySelectorAll<HTMLElement>('.panel')].every((p) => p.hidden);

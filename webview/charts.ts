@@ -81,7 +81,10 @@ const tickCache = new WeakMap<object, string[]>();
 function tickLabel(ticks: Array<{ value: number }>, index: number, log: boolean): string {
   let labels = tickCache.get(ticks);
   if (!labels) {
-    labels = fmtTicks(ticks.map((t) => t.value), log);
+    labels = fmtTicks(
+      ticks.map((t) => t.value),
+      log,
+    );
     tickCache.set(ticks, labels);
   }
   return labels[index] ?? fmtNumber(ticks[index]?.value ?? NaN);
@@ -145,7 +148,10 @@ Chart.register(LineController, LineElement, PointElement, LinearScale, Logarithm
 {
   const proto = Chart.prototype as unknown as { getDatasetMeta(i: number): unknown; _metasets?: unknown };
   const scan = proto.getDatasetMeta;
-  proto.getDatasetMeta = function (this: { data: { datasets: unknown[] }; _metasets: Array<{ _dataset: unknown } | undefined> }, i: number) {
+  proto.getDatasetMeta = function (
+    this: { data: { datasets: unknown[] }; _metasets: Array<{ _dataset: unknown } | undefined> },
+    i: number,
+  ) {
     const m = this._metasets[i];
     if (m && m._dataset === this.data.datasets[i]) return m;
     return scan.call(this, i);
@@ -189,7 +195,10 @@ function appendTail(data: Pt[], cut: number, pts: Pt[], nf: readonly Pt[], gap: 
   while (data.length > 0 && isBreak(data[data.length - 1])) data.length--;
   const prev = data.length > 0 ? data[data.length - 1] : null;
   const from = prev ? prev.x : -Infinity;
-  const nfXs = nf.filter((m) => m.x > from).map((m) => m.x).sort((a, b) => a - b);
+  const nfXs = nf
+    .filter((m) => m.x > from)
+    .map((m) => m.x)
+    .sort((a, b) => a - b);
   const seg = withBreaks(prev ? [prev, ...pts] : pts, nfXs, gap, log, makeBreak);
   const start = prev ? 1 : 0;
   if (seg.length - start <= 10000) {
@@ -311,7 +320,13 @@ export class Panel {
   /** Series currently drawn (for tests, the table view and CSV). */
   series(): Array<{ ref: SeriesRef; raw: Pt[]; smooth: Pt[] | null; nf: Pt[]; ownX: boolean }> {
     const real = (pts: Pt[]): Pt[] => pts.filter((p) => !isBreak(p));
-    return [...this.byKey.values()].map((s) => ({ ref: s.ref, raw: real(s.raw.data), smooth: s.smooth ? real(s.smooth.data) : null, nf: s.nf.data, ownX: s.ownX }));
+    return [...this.byKey.values()].map((s) => ({
+      ref: s.ref,
+      raw: real(s.raw.data),
+      smooth: s.smooth ? real(s.smooth.data) : null,
+      nf: s.nf.data,
+      ownX: s.ownX,
+    }));
   }
 
   private options(): ChartOptions<'line'> {
@@ -518,7 +533,12 @@ export class Panel {
   rawHidden = false;
 
   /** Replaces everything (a frame) and renders. */
-  setFrame(items: Array<{ ref: SeriesRef; w: SeriesWindow }>, markers: Marker[], highlight: { x: number; step: number } | null, range: { min: number; max: number } | null): void {
+  setFrame(
+    items: Array<{ ref: SeriesRef; w: SeriesWindow }>,
+    markers: Marker[],
+    highlight: { x: number; step: number } | null,
+    range: { min: number; max: number } | null,
+  ): void {
     this.byKey.clear();
     this.setRange(range);
     this.rawHidden = items.length > RAW_CURVES_MAX && items.every((i) => i.w.smooth !== null);
@@ -539,7 +559,11 @@ export class Panel {
    * Applies append deltas for the series of this panel, in place (the datasets' arrays are cut at the
    * patch's x and extended). Does not render: the caller renders once per animation frame.
    */
-  applyPatches(items: Array<{ ref: SeriesRef; p: SeriesPatch }>, range: { min: number; max: number } | null, markers: Marker[] | null): void {
+  applyPatches(
+    items: Array<{ ref: SeriesRef; p: SeriesPatch }>,
+    range: { min: number; max: number } | null,
+    markers: Marker[] | null,
+  ): void {
     this.setRange(range);
     const log = this.state.xLog;
     for (const { ref, p } of items) {
@@ -729,7 +753,11 @@ export class Panel {
     const tip = this.tip;
     clear(tip);
     tip.append(
-      el('div', { class: 'tip-title' }, `${m.kind === 'best' ? 'best' : m.severity === 'information' ? 'info' : m.severity}: ${m.code} at step ${m.step}`),
+      el(
+        'div',
+        { class: 'tip-title' },
+        `${m.kind === 'best' ? 'best' : m.severity === 'information' ? 'info' : m.severity}: ${m.code} at step ${m.step}`,
+      ),
       el('div', { class: 'tip-msg' }, m.message.length > 300 ? `${m.message.slice(0, 300)}…` : m.message),
       el('div', { class: 'tip-more' }, m.file ? 'Click to select it and open the log line.' : 'Click to select it.'),
     );
@@ -772,13 +800,19 @@ export class Panel {
       const p = ds.data[dp.index];
       let r = rows.get(id);
       if (!r) rows.set(id, (r = { ref: e.ref, smooth: null, raw: null, nf: null }));
-      if (ds.lw.kind === 'nf') r.nf = `${p.kind === 'nan' ? 'NaN' : p.kind === '+inf' ? '+Inf' : '-Inf'}${(p.count ?? 1) > 1 ? ` ×${p.count}` : ''}`;
+      if (ds.lw.kind === 'nf')
+        r.nf = `${p.kind === 'nan' ? 'NaN' : p.kind === '+inf' ? '+Inf' : '-Inf'}${(p.count ?? 1) > 1 ? ` ×${p.count}` : ''}`;
       else if (ds.lw.kind === 'smooth') r.smooth = p.y;
       else r.raw = p.y;
     }
     const val = (r: Row): number => (r.nf !== null ? Infinity : (r.smooth ?? r.raw ?? -Infinity));
     const list = [...rows.values()].sort((a, b) => val(b) - val(a));
-    this.tooltipRows = list.map((r) => ({ runId: r.ref.runId, run: r.ref.run, series: r.ref.series, value: r.nf ?? r.smooth ?? r.raw ?? NaN }));
+    this.tooltipRows = list.map((r) => ({
+      runId: r.ref.runId,
+      run: r.ref.run,
+      series: r.ref.series,
+      value: r.nf ?? r.smooth ?? r.raw ?? NaN,
+    }));
     clear(tip);
     tip.append(el('div', { class: 'tip-title' }, `${X_LABEL[this.state.xAxis]} ${fmtX(this.state.xAxis, x)}`));
     const table = el('table', { class: 'tip-rows' });
@@ -865,7 +899,14 @@ export class Panel {
     let autoLog = false;
     // Log axes round outward to a whole mantissa already: pad less.
     let range = yRange(values, { ignoreOutliers: st.ignoreOutliers, log: userLog, pad: userLog ? 0.02 : 0.05 });
-    if (!userLog && st.ignoreOutliers && (this.id === 'loss' || this.id === 'lr') && range && range.positive && range.decades > AUTO_LOG_DECADES) {
+    if (
+      !userLog &&
+      st.ignoreOutliers &&
+      (this.id === 'loss' || this.id === 'lr') &&
+      range &&
+      range.positive &&
+      range.decades > AUTO_LOG_DECADES
+    ) {
       autoLog = true;
       range = yRange(values, { ignoreOutliers: true, log: true, pad: 0.02 });
     }

@@ -83,7 +83,11 @@ export class CompareTable {
     this.sig = sig;
     clear(this.head);
     for (const [c, label] of COLUMNS) {
-      const b = el('button', { type: 'button', class: 'th-sort', 'data-column': c }, label + (c === column ? (descending ? ' ▼' : ' ▲') : ''));
+      const b = el(
+        'button',
+        { type: 'button', class: 'th-sort', 'data-column': c },
+        label + (c === column ? (descending ? ' ▼' : ' ▲') : ''),
+      );
       b.addEventListener('click', () => this.store.dispatch({ type: 'sortTable', column: c }));
       this.head.append(el('th', { scope: 'col', 'aria-sort': c === column ? (descending ? 'descending' : 'ascending') : 'none' }, b));
     }

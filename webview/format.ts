@@ -89,7 +89,8 @@ export function fmtDuration(seconds: number): string {
   s -= h * 3600;
   const m = Math.floor(s / 60);
   s -= m * 60;
-  const body = h > 0 ? `${h}:${pad(m)}:${pad(Math.floor(s))}` : m > 0 ? `${m}:${pad(Math.floor(s))}` : `${Number(s.toFixed(s < 10 ? 2 : 1))}s`;
+  const body =
+    h > 0 ? `${h}:${pad(m)}:${pad(Math.floor(s))}` : m > 0 ? `${m}:${pad(Math.floor(s))}` : `${Number(s.toFixed(s < 10 ? 2 : 1))}s`;
   return neg ? `-${body}` : body;
 }
 

@@ -49,11 +49,29 @@ const outliers = el('input', { type: 'checkbox', id: 'lw-outliers' });
 const smoothing = el('input', { type: 'range', id: 'lw-smoothing', min: '0', max: '0.999', step: '0.001' });
 const smoothingOut = el('output', { for: 'lw-smoothing', id: 'lw-smoothing-value' });
 const envelope = el('input', { type: 'checkbox', id: 'lw-envelope' });
-const cardSearch = el('input', { type: 'search', id: 'lw-card-search', placeholder: 'Search cards', 'aria-label': 'Search metric cards', maxlength: '200' });
+const cardSearch = el('input', {
+  type: 'search',
+  id: 'lw-card-search',
+  placeholder: 'Search cards',
+  'aria-label': 'Search metric cards',
+  maxlength: '200',
+});
 const resetBtn = el('button', { id: 'lw-reset', type: 'button', title: 'Reset zoom and follow the tail (key 0)' }, 'Reset');
-const compareBtn = el('button', { id: 'lw-compare-btn', type: 'button', 'aria-pressed': 'false', title: 'Table of the drawn runs' }, 'Compare');
-const tableBtn = el('button', { id: 'lw-table', type: 'button', 'aria-pressed': 'false', title: 'The visible data as tables (screen readers, copy)' }, 'Tables');
-const csvBtn = el('button', { id: 'lw-csv', type: 'button', title: 'Export the drawn data (full resolution, visible x-range) as CSV' }, 'CSV');
+const compareBtn = el(
+  'button',
+  { id: 'lw-compare-btn', type: 'button', 'aria-pressed': 'false', title: 'Table of the drawn runs' },
+  'Compare',
+);
+const tableBtn = el(
+  'button',
+  { id: 'lw-table', type: 'button', 'aria-pressed': 'false', title: 'The visible data as tables (screen readers, copy)' },
+  'Tables',
+);
+const csvBtn = el(
+  'button',
+  { id: 'lw-csv', type: 'button', title: 'Export the drawn data (full resolution, visible x-range) as CSV' },
+  'CSV',
+);
 const pngBtn = el('button', { id: 'lw-png', type: 'button', title: 'Export the charts as PNG' }, 'PNG');
 const status = el('div', { id: 'lw-status', role: 'status', 'aria-live': 'polite' });
 
@@ -79,7 +97,16 @@ const main = el(
     el('label', { for: 'lw-x-axis' }, 'X '),
     xAxisSel,
     el('label', { class: 'check' }, xLog, ' log x'),
-    el('label', { class: 'check', title: 'Ignore outliers in y scaling: y ranges from the 5th–95th percentiles of the visible data (like TensorBoard); points beyond are clipped at the edge' }, outliers, ' no outliers'),
+    el(
+      'label',
+      {
+        class: 'check',
+        title:
+          'Ignore outliers in y scaling: y ranges from the 5th–95th percentiles of the visible data (like TensorBoard); points beyond are clipped at the edge',
+      },
+      outliers,
+      ' no outliers',
+    ),
     el('label', { for: 'lw-smoothing' }, 'Smooth '),
     smoothing,
     smoothingOut,
@@ -331,7 +358,8 @@ function renderFrame(f: Extract<HostMessage, { type: 'frame' }>): void {
           ? 'No run drawn: tick a run in the list or change the filter.'
           : 'The drawn runs have no series yet, or every card is collapsed.';
   }
-  if (skipped > 0) status.textContent += ` ${skipped} points have no ${X_LABEL[store.state.xAxis]}${store.state.xLog ? ' > 0' : ''} and are not drawn.`;
+  if (skipped > 0)
+    status.textContent += ` ${skipped} points have no ${X_LABEL[store.state.xAxis]}${store.state.xLog ? ' > 0' : ''} and are not drawn.`;
   if (store.state.table) tables();
   rendered();
 }

@@ -12,7 +12,12 @@ export class MarkerList {
   constructor(private readonly open: (m: Marker) => void) {
     this.list = el('ul', { id: 'lw-markers' });
     this.count = el('span', { class: 'count' });
-    this.root = el('details', { class: 'markers', 'aria-label': 'Findings' }, el('summary', {}, el('h2', {}, 'Findings'), this.count), this.list);
+    this.root = el(
+      'details',
+      { class: 'markers', 'aria-label': 'Findings' },
+      el('summary', {}, el('h2', {}, 'Findings'), this.count),
+      this.list,
+    );
   }
 
   render(markers: readonly Marker[], runs: ReadonlyMap<string, RunMeta>): void {

@@ -42,10 +42,22 @@ export class RunSelector {
     private readonly store: Store,
     private readonly colorOf: (run: RunMeta) => string,
   ) {
-    this.filterBox = el('input', { type: 'search', id: 'lw-filter', placeholder: 'Filter runs', 'aria-label': 'Filter runs (text, or a regular expression with .*)', maxlength: '500', spellcheck: 'false' });
+    this.filterBox = el('input', {
+      type: 'search',
+      id: 'lw-filter',
+      placeholder: 'Filter runs',
+      'aria-label': 'Filter runs (text, or a regular expression with .*)',
+      maxlength: '500',
+      spellcheck: 'false',
+    });
     this.regexBox = el('input', { type: 'checkbox', id: 'lw-filter-regex' });
     this.sortSel = el('select', { id: 'lw-run-sort', 'aria-label': 'Sort runs' });
-    for (const [v, t] of [['name', 'Name'], ['updated', 'Last update'], ['best', 'Best val loss']] as const) this.sortSel.append(el('option', { value: v }, t));
+    for (const [v, t] of [
+      ['name', 'Name'],
+      ['updated', 'Last update'],
+      ['best', 'Best val loss'],
+    ] as const)
+      this.sortSel.append(el('option', { value: v }, t));
     const all = el('button', { type: 'button', id: 'lw-runs-all', title: 'Select every run the filter shows' }, 'All');
     const none = el('button', { type: 'button', id: 'lw-runs-none', title: 'Deselect every run the filter shows' }, 'None');
     this.info = el('div', { class: 'runs-info', id: 'lw-runs-info', role: 'status' });
@@ -54,7 +66,12 @@ export class RunSelector {
       'aside',
       { class: 'runs', id: 'lw-runs', 'aria-label': 'Runs' },
       el('div', { class: 'runs-head' }, el('h2', {}, 'Runs'), this.info),
-      el('div', { class: 'runs-filter' }, this.filterBox, el('label', { class: 'check', title: 'Regular expression (RE2 syntax, case-insensitive)' }, this.regexBox, '.*')),
+      el(
+        'div',
+        { class: 'runs-filter' },
+        this.filterBox,
+        el('label', { class: 'check', title: 'Regular expression (RE2 syntax, case-insensitive)' }, this.regexBox, '.*'),
+      ),
       el('div', { class: 'runs-actions' }, all, none, el('label', { for: 'lw-run-sort', class: 'sr-only' }, 'Sort'), this.sortSel),
       this.groupsBox,
     );
@@ -130,7 +147,12 @@ export class RunSelector {
       if (!g) {
         const count = el('span', { class: 'count' });
         const list = el('div', { class: 'group-runs' });
-        const details = el('details', { class: 'run-group', 'data-group': r.group }, el('summary', {}, el('span', { class: 'group-name' }, r.group === '' ? './' : `${r.group}/`), count), list);
+        const details = el(
+          'details',
+          { class: 'run-group', 'data-group': r.group },
+          el('summary', {}, el('span', { class: 'group-name' }, r.group === '' ? './' : `${r.group}/`), count),
+          list,
+        );
         details.open = !this.store.ui.closedGroups.includes(r.group);
         details.addEventListener('toggle', () => {
           if (details.open === this.store.ui.closedGroups.includes(r.group)) this.store.dispatch({ type: 'toggleGroup', group: r.group });
@@ -153,7 +175,14 @@ export class RunSelector {
       const status = el('span', { class: 'status' });
       this.setStatus(status, r);
       const text = filterText(r);
-      const row = el('label', { class: 'run-row', 'data-run': r.id, title: text }, cb, swatch, status, el('span', { class: 'run-name' }, r.name));
+      const row = el(
+        'label',
+        { class: 'run-row', 'data-run': r.id, title: text },
+        cb,
+        swatch,
+        status,
+        el('span', { class: 'run-name' }, r.name),
+      );
       row.addEventListener('mouseenter', () => this.store.dispatch({ type: 'highlightRun', runId: r.id }));
       row.addEventListener('mouseleave', () => this.store.dispatch({ type: 'highlightRun', runId: null }));
       this.rows.set(r.id, { run: r, row, cb, status, text });
@@ -166,7 +195,12 @@ export class RunSelector {
   /** Orders rows within each group by the chosen sort. */
   private order(): void {
     const sort = this.store.ui.sort;
-    const key = sort + '|' + [...this.rows.values()].map((r) => (sort === 'name' ? '' : sort === 'updated' ? r.run.summary.updated : r.run.summary.bestValLoss)).join(',');
+    const key =
+      sort +
+      '|' +
+      [...this.rows.values()]
+        .map((r) => (sort === 'name' ? '' : sort === 'updated' ? r.run.summary.updated : r.run.summary.bestValLoss))
+        .join(',');
     if (key === this.orderKey) return;
     this.orderKey = key;
     const byGroup = new Map<string, Row[]>();

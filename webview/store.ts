@@ -24,7 +24,13 @@ export interface ViewState {
   readonly ui: UiState;
 }
 
-export const DEFAULT_UI: UiState = { sort: 'name', closedGroups: [], cardSearch: '', highlightRun: null, tableSort: { column: 'bestVal', descending: false } };
+export const DEFAULT_UI: UiState = {
+  sort: 'name',
+  closedGroups: [],
+  cardSearch: '',
+  highlightRun: null,
+  tableSort: { column: 'bestVal', descending: false },
+};
 
 export type Action =
   | { readonly type: 'restore'; readonly state: DashboardState }

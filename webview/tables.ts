@@ -12,7 +12,20 @@ export function renderTables(cards: Cards, state: DashboardState): void {
     clear(v.table);
     if (!state.table || v.section.hidden || v.body.hidden) continue;
     const table = el('table', {}, el('caption', {}, `${v.info.title}: visible data (min/max per pixel column; NaN/Inf listed)`));
-    table.append(el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'series'), el('th', { scope: 'col' }, X_LABEL[state.xAxis]), el('th', { scope: 'col' }, 'value'), el('th', { scope: 'col' }, 'smoothed'))));
+    table.append(
+      el(
+        'thead',
+        {},
+        el(
+          'tr',
+          {},
+          el('th', { scope: 'col' }, 'series'),
+          el('th', { scope: 'col' }, X_LABEL[state.xAxis]),
+          el('th', { scope: 'col' }, 'value'),
+          el('th', { scope: 'col' }, 'smoothed'),
+        ),
+      ),
+    );
     const body = el('tbody');
     let rows = 0;
     for (const s of v.panel.series()) {
@@ -22,12 +35,27 @@ export function renderTables(cards: Cards, state: DashboardState): void {
         if (rows >= TABLE_MAX_ROWS) break;
         while (sm && k < sm.length - 1 && sm[k].x < pt.x) k++;
         const smv = sm && sm.length > 0 ? fmtNumber(sm[k].y) : '';
-        body.append(el('tr', {}, el('td', {}, s.ref.label), el('td', {}, fmtX(state.xAxis, pt.x)), el('td', {}, fmtNumber(pt.y)), el('td', {}, smv)));
+        body.append(
+          el('tr', {}, el('td', {}, s.ref.label), el('td', {}, fmtX(state.xAxis, pt.x)), el('td', {}, fmtNumber(pt.y)), el('td', {}, smv)),
+        );
         rows++;
       }
       for (const pt of s.nf) {
         if (rows >= TABLE_MAX_ROWS) break;
-        body.append(el('tr', {}, el('td', {}, s.ref.label), el('td', {}, fmtX(state.xAxis, pt.x)), el('td', {}, `${pt.kind === 'nan' ? 'NaN' : pt.kind === '+inf' ? '+Inf' : '-Inf'}${(pt.count ?? 1) > 1 ? ` (×${pt.count})` : ''}`), el('td', {}, '')));
+        body.append(
+          el(
+            'tr',
+            {},
+            el('td', {}, s.ref.label),
+            el('td', {}, fmtX(state.xAxis, pt.x)),
+            el(
+              'td',
+              {},
+              `${pt.kind === 'nan' ? 'NaN' : pt.kind === '+inf' ? '+Inf' : '-Inf'}${(pt.count ?? 1) > 1 ? ` (×${pt.count})` : ''}`,
+            ),
+            el('td', {}, ''),
+          ),
+        );
         rows++;
       }
     }

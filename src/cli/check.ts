@@ -67,7 +67,8 @@ export function parseArgs(argv: string[]): Args {
       case '--severity': {
         const [code, level] = next().split('=');
         if (!code || !codes.has(code)) throw new UsageError(`--severity: unknown code '${code ?? ''}' (see --list)`);
-        if (!level || !LEVELS.has(level)) throw new UsageError(`--severity ${code}: level must be error, warning, information, hint or off`);
+        if (!level || !LEVELS.has(level))
+          throw new UsageError(`--severity ${code}: level must be error, warning, information, hint or off`);
         sev[code] = level as Severity | 'off';
         break;
       }
@@ -185,19 +186,31 @@ export function formatFindings(findings: readonly Finding[], format: Format, cwd
     related: f.related ?? [],
   }));
   if (format === 'json') {
-    return escapeJson(JSON.stringify(rows.map(({ related: _r, ...r }) => r), null, 2)) + '\n';
+    return (
+      escapeJson(
+        JSON.stringify(
+          rows.map(({ related: _r, ...r }) => r),
+          null,
+          2,
+        ),
+      ) + '\n'
+    );
   }
   if (format === 'github') {
     const kind: Record<Severity, string> = { error: 'error', warning: 'warning', information: 'notice', hint: 'notice' };
     return rows
-      .map((r) => `::${kind[r.severity]} file=${ghProp(r.file)},line=${r.line},col=${r.column},title=${ghProp(`LossWatch ${r.code}`)}::${ghData(r.message)}\n`)
+      .map(
+        (r) =>
+          `::${kind[r.severity]} file=${ghProp(r.file)},line=${r.line},col=${r.column},title=${ghProp(`LossWatch ${r.code}`)}::${ghData(r.message)}\n`,
+      )
       .join('');
   }
   let out = '';
   for (const r of rows) {
     // file names and messages are untrusted: control and bidi characters escaped (no forged lines)
     out += `${escapeText(r.file)}:${r.line}:${r.column}: ${r.severity} ${r.code}: ${escapeText(r.message)}\n`;
-    for (const rel of r.related) out += `    related: ${escapeText(display(rel.file, cwd))}${rel.line !== undefined ? `:${rel.line}` : ''}: ${escapeText(oneLine(rel.message))}\n`;
+    for (const rel of r.related)
+      out += `    related: ${escapeText(display(rel.file, cwd))}${rel.line !== undefined ? `:${rel.line}` : ''}: ${escapeText(oneLine(rel.message))}\n`;
   }
   return out;
 }
@@ -244,7 +257,9 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (runs.length === 0) {
     // like ESLint's "No files matching the pattern": a CI step that checks nothing must not pass
-    process.stderr.write(`losswatch check: no training logs found in ${args.inputs.map((i) => `'${i}'`).join(', ')} (nothing was checked)\n`);
+    process.stderr.write(
+      `losswatch check: no training logs found in ${args.inputs.map((i) => `'${i}'`).join(', ')} (nothing was checked)\n`,
+    );
     return 2;
   }
   return errors > 0 ? 1 : 0;

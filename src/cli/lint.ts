@@ -62,7 +62,8 @@ export function parseLintArgs(argv: readonly string[]): Args {
       case '--severity': {
         const [code, level] = next().split('=');
         if (!code || !isLintCode(code)) throw new UsageError(`--severity: unknown lint code '${code ?? ''}' (see --list)`);
-        if (!level || !LEVELS.has(level)) throw new UsageError(`--severity ${code}: level must be error, warning, information, hint or off`);
+        if (!level || !LEVELS.has(level))
+          throw new UsageError(`--severity ${code}: level must be error, warning, information, hint or off`);
         a.severities[code] = level as Severity | 'off';
         break;
       }
@@ -167,7 +168,8 @@ export async function run(argv: string[]): Promise<number> {
       return 0;
     }
     if (args.list) {
-      for (const c of CHECKS) if (isLintCode(c.code)) process.stdout.write(`${c.code.padEnd(32)} ${c.defaultSeverity.padEnd(12)} ${c.title}\n`);
+      for (const c of CHECKS)
+        if (isLintCode(c.code)) process.stdout.write(`${c.code.padEnd(32)} ${c.defaultSeverity.padEnd(12)} ${c.title}\n`);
       return 0;
     }
     if (args.inputs.length === 0) throw new UsageError('give at least one Python file, folder or glob');
@@ -184,7 +186,9 @@ export async function run(argv: string[]): Promise<number> {
     throw e;
   }
   const res = await lintPaths(inputs, args.severities);
-  res.findings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)));
+  res.findings.sort((a, b) =>
+    a.file < b.file ? -1 : a.file > b.file ? 1 : (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0),
+  );
   process.stdout.write(formatFindings(res.findings, args.format));
   for (const u of res.unreadable) process.stderr.write(`losswatch lint: cannot read ${u.file}: ${u.reason}\n`);
   const count = (s: Severity): number => res.findings.filter((f) => f.severity === s).length;

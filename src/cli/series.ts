@@ -107,7 +107,9 @@ export async function run(argv: string[]): Promise<number> {
       process.stdout.write(`${clean(r.name)}  [${r.format}]  ${clean(r.id)}\n`);
       for (const s of r.series) {
         const range = s.first && s.last ? `  step ${s.first.step} → ${s.last.step}  value ${s.first.value} → ${s.last.value}` : '';
-        process.stdout.write(`  ${clean(s.key).padEnd(36)} ${s.role.padEnd(13)} ${s.split.padEnd(5)} ${String(s.points).padStart(8)} pts${range}\n`);
+        process.stdout.write(
+          `  ${clean(s.key).padEnd(36)} ${s.role.padEnd(13)} ${s.split.padEnd(5)} ${String(s.points).padStart(8)} pts${range}\n`,
+        );
       }
       if (r.logitRecords > 0) {
         const without = r.unrecomputed > 0 ? ` (${r.unrecomputed} not recomputed: see losswatch check)` : '';

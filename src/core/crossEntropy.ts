@@ -211,14 +211,14 @@ function jsPosition(p: Problem, nIdx: number, sIdx: number, scale: number, acc: 
       }
     } else {
       const wy = w ? w[y] : 1;
-      const nll = -(((z[base + y * inner] - m) - ls) * wy);
+      const nll = -((z[base + y * inner] - m - ls) * wy);
       acc.nll.add(nll);
       let li = nll;
       let A = wy;
       if (eps > 0) {
         let sm = 0;
         for (let k = 0, j = base; k < c; k++, j += inner) {
-          const lp = (z[j] - m) - ls;
+          const lp = z[j] - m - ls;
           sm += w ? lp * w[k] : lp;
         }
         sm = -sm;
@@ -245,7 +245,7 @@ function jsPosition(p: Problem, nIdx: number, sIdx: number, scale: number, acc: 
       const tk = eps > 0 ? t[j] * (1 - eps) + epc : t[j];
       const b = w ? tk * w[k] : tk;
       A += b;
-      li += ((z[j] - m) - ls) * tk * (w ? w[k] : 1);
+      li += (z[j] - m - ls) * tk * (w ? w[k] : 1);
     }
     li = -li;
     acc.nll.add(li);
@@ -310,7 +310,12 @@ function fastPathApplies(p: Problem, o: CrossEntropyOptions): boolean {
   return getKernel() !== null;
 }
 
-function run(logits: TensorInput, target: TensorInput, o: CrossEntropyOptions, wantGrad: boolean): CrossEntropyResult & { grad?: Float64Array } {
+function run(
+  logits: TensorInput,
+  target: TensorInput,
+  o: CrossEntropyOptions,
+  wantGrad: boolean,
+): CrossEntropyResult & { grad?: Float64Array } {
   const p = prepare(logits, target, o);
   const acc = newAcc(p);
   if (!wantGrad && fastPathApplies(p, o)) {

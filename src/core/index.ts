@@ -10,13 +10,7 @@ export {
   type CrossEntropyGradResult,
   type TargetKind,
 } from './crossEntropy';
-export {
-  sigmoidBinaryCrossEntropy,
-  sigmoidBinaryCrossEntropyGrad,
-  type BceOptions,
-  type BceResult,
-  type BceGradResult,
-} from './bce';
+export { sigmoidBinaryCrossEntropy, sigmoidBinaryCrossEntropyGrad, type BceOptions, type BceResult, type BceGradResult } from './bce';
 export { asTensor, type TensorInput, type TensorLike, type F64Tensor } from './tensor';
 export { getKernel as getWasmKernel, type ResidentFloat32 } from './wasm/kernel';
 import { getKernel, type ResidentFloat32 } from './wasm/kernel';

@@ -9,14 +9,7 @@ export interface Provenance {
 }
 
 /** What a series means, recognised across naming conventions (see ingest/roles.ts). */
-export type Role =
-  | 'train_loss'
-  | 'val_loss'
-  | 'grad_norm'
-  | 'learning_rate'
-  | 'accuracy'
-  | 'val_accuracy'
-  | 'other';
+export type Role = 'train_loss' | 'val_loss' | 'grad_norm' | 'learning_rate' | 'accuracy' | 'val_accuracy' | 'other';
 
 export type Split = 'train' | 'val' | 'test' | 'none';
 
@@ -49,12 +42,7 @@ export interface NDArray {
   readonly data: Float64Array | Float32Array | Int32Array | Int16Array | Int8Array | Uint8Array | Uint16Array | Uint32Array;
 }
 
-export type LossFn =
-  | 'cross_entropy'
-  | 'sparse_categorical_crossentropy'
-  | 'categorical_crossentropy'
-  | 'bce_with_logits'
-  | 'nll';
+export type LossFn = 'cross_entropy' | 'sparse_categorical_crossentropy' | 'categorical_crossentropy' | 'bce_with_logits' | 'nll';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 

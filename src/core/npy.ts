@@ -7,7 +7,10 @@ import type { NDArray } from './model';
 import { getKernel, type ResidentFloat32 } from './wasm/kernel';
 
 export class NpyError extends Error {
-  constructor(readonly file: string, detail: string) {
+  constructor(
+    readonly file: string,
+    detail: string,
+  ) {
     super(`${file}: ${detail}`);
     this.name = 'NpyError';
   }
@@ -353,7 +356,10 @@ export class NpyStream {
       }
       const need = h.count * h.itemSize;
       if (need > o.maxBytes) {
-        throw new NpyError(path, `array of ${fmtMiB(need)} (shape [${h.shape.join(', ')}]) exceeds the sidecar limit of ${fmtMiB(o.maxBytes)} (losswatch.limits.sidecarMiB)`);
+        throw new NpyError(
+          path,
+          `array of ${fmtMiB(need)} (shape [${h.shape.join(', ')}]) exceeds the sidecar limit of ${fmtMiB(o.maxBytes)} (losswatch.limits.sidecarMiB)`,
+        );
       }
       const avail = size - h.dataOffset;
       if (avail < need) throw new NpyError(path, `truncated: expected ${need} data bytes, found ${avail}`);
@@ -392,7 +398,8 @@ export class NpyStream {
     let off = 0;
     while (off < bytes.length) {
       const { bytesRead } = await this.fh.read(bytes, off, bytes.length - off, pos + off);
-      if (bytesRead <= 0) throw new NpyError(this.path, `truncated: the file shrank while it was read (${off} of ${bytes.length} bytes at offset ${pos})`);
+      if (bytesRead <= 0)
+        throw new NpyError(this.path, `truncated: the file shrank while it was read (${off} of ${bytes.length} bytes at offset ${pos})`);
       off += bytesRead;
     }
     if (res) return res;

@@ -23,7 +23,9 @@ export class LossWatchCodeActions implements vscode.CodeActionProvider {
       if (!code) continue;
       const run = this.manager.runForFile(doc.uri.fsPath);
       const finding = run
-        ? this.manager.findings(run.id).find((f) => f.code === code && f.file === doc.uri.fsPath && (f.line ?? 1) - 1 === d.range.start.line)
+        ? this.manager
+            .findings(run.id)
+            .find((f) => f.code === code && f.file === doc.uri.fsPath && (f.line ?? 1) - 1 === d.range.start.line)
         : undefined;
       if (run) {
         const show = new vscode.CodeAction(

@@ -27,7 +27,17 @@ export interface Settings {
 }
 
 /** Settings (under `losswatch.`) that a workspace may set only once it is trusted (see package.json). */
-export const RESTRICTED = ['textPatterns', 'formatOverrides', 'watch.include', 'watch.exclude', 'watch.maxFiles', 'pollInterval', 'limits.wholeFileMiB', 'limits.sidecarMiB', 'sidecars.allowOutside'] as const;
+export const RESTRICTED = [
+  'textPatterns',
+  'formatOverrides',
+  'watch.include',
+  'watch.exclude',
+  'watch.maxFiles',
+  'pollInterval',
+  'limits.wholeFileMiB',
+  'limits.sidecarMiB',
+  'sidecars.allowOutside',
+] as const;
 const RESTRICTED_SET = new Set<string>(RESTRICTED);
 
 /** A setting's value; restricted ones from user settings or the default only while the workspace is untrusted. */
@@ -46,7 +56,10 @@ function read(c: vscode.WorkspaceConfiguration, key: string): unknown {
 export async function ignoredUntrusted(): Promise<string[]> {
   if (vscode.workspace.isTrusted) return [];
   const folders = vscode.workspace.workspaceFolders ?? [];
-  const scopes = [vscode.workspace.getConfiguration('losswatch'), ...folders.map((f) => vscode.workspace.getConfiguration('losswatch', f.uri))];
+  const scopes = [
+    vscode.workspace.getConfiguration('losswatch'),
+    ...folders.map((f) => vscode.workspace.getConfiguration('losswatch', f.uri)),
+  ];
   const found = new Set<string>(
     RESTRICTED.filter((k) =>
       scopes.some((c) => {
@@ -92,7 +105,10 @@ export function readSettings(): Settings {
   const rawOverrides = read(c, 'formatOverrides');
   const overrides = (Array.isArray(rawOverrides) ? rawOverrides : []).filter(
     (o): o is { glob: string; format: string } =>
-      typeof o === 'object' && o !== null && typeof (o as { glob?: unknown }).glob === 'string' && typeof (o as { format?: unknown }).format === 'string',
+      typeof o === 'object' &&
+      o !== null &&
+      typeof (o as { glob?: unknown }).glob === 'string' &&
+      typeof (o as { format?: unknown }).format === 'string',
   );
   return {
     watch: {

@@ -47,7 +47,8 @@ export function registerDashboard(context: vscode.ExtensionContext, manager: Run
       manager,
       {
         post: (msg) => void panel.webview.postMessage(msg),
-        openFile: (file, line) => void openFile(file, line, panel.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Two : vscode.ViewColumn.One),
+        openFile: (file, line) =>
+          void openFile(file, line, panel.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Two : vscode.ViewColumn.One),
         save: (kind, name, data) => void save(kind, name, data),
         warn: (m) => void vscode.window.showWarningMessage(m),
         folders: () => (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),

@@ -608,9 +608,7 @@ export class DashboardSession {
   private xOfStep(run: RunView, seriesKey: string | null, step: number): number | null {
     const candidates = run.series().filter((s) => s.length > 0);
     const s =
-      (seriesKey !== null ? run.getSeries(seriesKey) : undefined) ??
-      candidates.find((c) => c.role === 'train_loss') ??
-      candidates[0];
+      (seriesKey !== null ? run.getSeries(seriesKey) : undefined) ?? candidates.find((c) => c.role === 'train_loss') ?? candidates[0];
     if (!s || s.length === 0) return null;
     if (this.state.xAxis === 'step') return step;
     // Other axes: the x of the point logged at that step.
@@ -686,7 +684,18 @@ export class DashboardSession {
       const n = names.get(id) ?? { name: r.name, group: '' };
       const m = this.summary(r);
       lines.push(
-        [csvCell(n.name), csvCell(n.group), this.status(id), m.points, cell(m.lastStep), cell(m.lastValLoss), cell(m.bestValLoss), cell(m.bestValStep), cell(m.lastTrainLoss), cell(m.lastLr)].join(','),
+        [
+          csvCell(n.name),
+          csvCell(n.group),
+          this.status(id),
+          m.points,
+          cell(m.lastStep),
+          cell(m.lastValLoss),
+          cell(m.bestValLoss),
+          cell(m.bestValStep),
+          cell(m.lastTrainLoss),
+          cell(m.lastLr),
+        ].join(','),
       );
     }
     return lines.join('\n') + '\n';
@@ -706,8 +715,17 @@ export class DashboardSession {
         if (range && !(x >= range.min && x <= range.max)) continue;
         const s = c.series;
         lines.push(
-          [csvCell(names.get(c.run.id)?.name ?? c.run.name), csvCell(s.key), i, num(s.step(i)), num(s.epoch(i)), num(s.wall(i)), num(x), num(c.ys[i]), sm ? num(sm[i]) : '']
-            .join(','),
+          [
+            csvCell(names.get(c.run.id)?.name ?? c.run.name),
+            csvCell(s.key),
+            i,
+            num(s.step(i)),
+            num(s.epoch(i)),
+            num(s.wall(i)),
+            num(x),
+            num(c.ys[i]),
+            sm ? num(sm[i]) : '',
+          ].join(','),
         );
         rows++;
       }

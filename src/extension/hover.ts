@@ -18,7 +18,9 @@ export class LogitsHover implements vscode.HoverProvider {
     if (record.loggedLoss !== undefined) {
       md.appendMarkdown(`| logged loss | \`${formatNumber(record.loggedLoss)}\` |\n`);
       if (Number.isFinite(record.loggedLoss) && Number.isFinite(result.loss) && result.loss !== 0) {
-        md.appendMarkdown(`| relative difference | \`${formatNumber(Math.abs(record.loggedLoss - result.loss) / Math.abs(result.loss))}\` |\n`);
+        md.appendMarkdown(
+          `| relative difference | \`${formatNumber(Math.abs(record.loggedLoss - result.loss) / Math.abs(result.loss))}\` |\n`,
+        );
       }
     }
     md.appendMarkdown(`| ‖∂L/∂z‖₂ | \`${formatNumber(result.gradNorm)}\` |\n`);

@@ -74,7 +74,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<LossWa
     const target =
       uri instanceof vscode.Uri
         ? uri
-        : (await vscode.window.showOpenDialog({ canSelectFiles: !folder, canSelectFolders: folder, canSelectMany: false, openLabel: 'Watch' }))?.[0];
+        : (
+            await vscode.window.showOpenDialog({
+              canSelectFiles: !folder,
+              canSelectFolders: folder,
+              canSelectMany: false,
+              openLabel: 'Watch',
+            })
+          )?.[0];
     if (!target) return undefined;
     const run = await manager.watch(target.fsPath);
     if (!run) void vscode.window.showWarningMessage(`LossWatch: no training log recognised in ${target.fsPath}.`);
@@ -95,10 +102,24 @@ export async function activate(context: vscode.ExtensionContext): Promise<LossWa
     const dest =
       target instanceof vscode.Uri
         ? target
-        : await vscode.window.showSaveDialog({ filters: { JSON: ['json'] }, saveLabel: 'Export', defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri.with({ path: path.posix.join(vscode.workspace.workspaceFolders[0].uri.path, 'losswatch-diagnostics.json') }) });
+        : await vscode.window.showSaveDialog({
+            filters: { JSON: ['json'] },
+            saveLabel: 'Export',
+            defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri.with({
+              path: path.posix.join(vscode.workspace.workspaceFolders[0].uri.path, 'losswatch-diagnostics.json'),
+            }),
+          });
     if (!dest) return;
     const rows = manager.allFindings().flatMap(({ findings }) =>
-      findings.map((f) => ({ file: f.file, line: f.line ?? 1, column: f.column ?? 1, severity: f.severity, code: f.code, message: f.message, step: f.step })),
+      findings.map((f) => ({
+        file: f.file,
+        line: f.line ?? 1,
+        column: f.column ?? 1,
+        severity: f.severity,
+        code: f.code,
+        message: f.message,
+        step: f.step,
+      })),
     );
     await fs.writeFile(dest.fsPath, JSON.stringify(rows, null, 2) + '\n');
     void vscode.window.showInformationMessage(`LossWatch: exported ${rows.length} diagnostic(s) to ${path.basename(dest.fsPath)}.`);
@@ -122,13 +143,19 @@ export async function activate(context: vscode.ExtensionContext): Promise<LossWa
   register(COMMANDS.showLog, () => log.show(true));
 
   // Restricted Mode: say once (and again if the list changes) which workspace settings are ignored
-  const statusBar = new StatusBar(manager, { problems: () => manager.problems(), onDidChangeProblems: manager.onDidChangeProblems, showLogCommand: COMMANDS.showLog });
+  const statusBar = new StatusBar(manager, {
+    problems: () => manager.problems(),
+    onDidChangeProblems: manager.onDidChangeProblems,
+    showLogCommand: COMMANDS.showLog,
+  });
   let ignored: string[] = [];
   const reportTrust = async (): Promise<void> => {
     const now = await ignoredUntrusted().catch(() => []);
     if (now.join() === ignored.join()) return;
     ignored = now;
-    const text = now.length ? `The workspace is not trusted: its values of ${now.join(', ')} are ignored until it is trusted (user settings and defaults apply).` : undefined;
+    const text = now.length
+      ? `The workspace is not trusted: its values of ${now.join(', ')} are ignored until it is trusted (user settings and defaults apply).`
+      : undefined;
     if (text) log.appendLine(text);
     statusBar.setNotice(text);
   };
@@ -162,7 +189,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<LossWa
   );
 
   await trustReported;
-  void manager.discover().catch((err: unknown) => log.error(`discovery failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
+  void manager
+    .discover()
+    .catch((err: unknown) => log.error(`discovery failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
   return { manager, ignoredSettings: () => [...ignored] };
 }
 

@@ -92,7 +92,10 @@ export class ScriptLint implements vscode.CodeActionProvider, vscode.Disposable 
   }
 
   /** Lints an open document now; returns its findings. */
-  async lintDocument(doc: vscode.TextDocument, changes?: readonly vscode.TextDocumentContentChangeEvent[]): Promise<readonly LintFinding[]> {
+  async lintDocument(
+    doc: vscode.TextDocument,
+    changes?: readonly vscode.TextDocumentContentChangeEvent[],
+  ): Promise<readonly LintFinding[]> {
     if (doc.isClosed || !isPython(doc)) return [];
     const text = doc.getText();
     if (!mayNeedLint(text)) {
@@ -105,9 +108,13 @@ export class ScriptLint implements vscode.CodeActionProvider, vscode.Disposable 
       const key = doc.uri.toString();
       let parsed = this.docs.get(key);
       if (!parsed) this.docs.set(key, (parsed = new ParsedScript(parser)));
-      const findings = parsed.lint(text, changes?.map((c) => ({ rangeOffset: c.rangeOffset, rangeLength: c.rangeLength, text: c.text })), {
-        severities: this.severities(),
-      });
+      const findings = parsed.lint(
+        text,
+        changes?.map((c) => ({ rangeOffset: c.rangeOffset, rangeLength: c.rangeLength, text: c.text })),
+        {
+          severities: this.severities(),
+        },
+      );
       this.setResult(doc.uri, { version: doc.version, findings }, doc);
       return findings;
     } catch (e) {
@@ -168,7 +175,10 @@ export class ScriptLint implements vscode.CodeActionProvider, vscode.Disposable 
     this.changed.fire();
   }
 
-  private range(f: { start: number; end: number; line: number; column: number; endLine?: number; endColumn?: number }, doc?: vscode.TextDocument): vscode.Range {
+  private range(
+    f: { start: number; end: number; line: number; column: number; endLine?: number; endColumn?: number },
+    doc?: vscode.TextDocument,
+  ): vscode.Range {
     if (doc) return new vscode.Range(doc.positionAt(f.start), doc.positionAt(f.end));
     return new vscode.Range(f.line - 1, f.column - 1, (f.endLine ?? f.line) - 1, (f.endColumn ?? f.column + (f.end - f.start)) - 1);
   }
@@ -221,7 +231,12 @@ export class ScriptLint implements vscode.CodeActionProvider, vscode.Disposable 
       for (const s of res.findings) {
         if (s.code !== want.code) continue;
         const range = new vscode.Range(s.line - 1, s.column - 1, s.endLine - 1, s.endColumn - 1);
-        out.push(new vscode.DiagnosticRelatedInformation(new vscode.Location(vscode.Uri.file(file), range), `${want.what}: ${path.basename(file)}:${s.line}`));
+        out.push(
+          new vscode.DiagnosticRelatedInformation(
+            new vscode.Location(vscode.Uri.file(file), range),
+            `${want.what}: ${path.basename(file)}:${s.line}`,
+          ),
+        );
         if (out.length >= 5) return out;
       }
     }
@@ -267,11 +282,16 @@ export function registerScriptLint(
       if (e.contentChanges.length) lint.schedule(e.document, e.contentChanges);
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('losswatch.checks.severity')) for (const d of vscode.workspace.textDocuments) lint.schedule(d, undefined, 0);
+      if (e.affectsConfiguration('losswatch.checks.severity'))
+        for (const d of vscode.workspace.textDocuments) lint.schedule(d, undefined, 0);
     }),
-    vscode.languages.registerCodeActionsProvider({ scheme: 'file', language: 'python' }, lint, { providedCodeActionKinds: ScriptLint.kinds }),
+    vscode.languages.registerCodeActionsProvider({ scheme: 'file', language: 'python' }, lint, {
+      providedCodeActionKinds: ScriptLint.kinds,
+    }),
     vscode.commands.registerCommand(LINT_WORKSPACE_COMMAND, () =>
-      vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'LossWatch: linting training scripts' }, () => lint.lintWorkspace()),
+      vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'LossWatch: linting training scripts' }, () =>
+        lint.lintWorkspace(),
+      ),
     ),
     lint.onDidChange(() => {
       // One refresh per burst (a workspace lint sets many files).

@@ -65,7 +65,12 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
 
   private makeDiscovery(): Discovery {
     const s = this.settings;
-    return new Discovery({ formatOverrides: s.formatOverrides as { glob: string; format: FormatName }[], textPatterns: s.textPatterns, include: s.watch.include, exclude: s.watch.exclude });
+    return new Discovery({
+      formatOverrides: s.formatOverrides as { glob: string; format: FormatName }[],
+      textPatterns: s.textPatterns,
+      include: s.watch.include,
+      exclude: s.watch.exclude,
+    });
   }
 
   /** Stopped by the user: the path itself or a file inside a stopped run folder. */
@@ -200,7 +205,9 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
 
   /** Hands candidate files to discovery and watches the accepted ones (up to maxFiles watched paths). */
   private async consider(paths: string[]): Promise<void> {
-    const fresh = paths.filter((p) => !this.isIgnored(p) && !this.watcher.runForFile(p) && !this.watchedPaths.has(p) && this.discovery.matches(p));
+    const fresh = paths.filter(
+      (p) => !this.isIgnored(p) && !this.watcher.runForFile(p) && !this.watchedPaths.has(p) && this.discovery.matches(p),
+    );
     const room = this.settings.watch.maxFiles - this.watchedPaths.size;
     if (fresh.length === 0 || room <= 0) return;
     const found = await this.discovery.offer(fresh, room);
@@ -335,7 +342,8 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
         if (this.watcher.getRun(run.id) !== run) return;
         const extra = this.wrap(run).sync();
         this.setFindings(run.id, this.checkerFor(run.id).update(run));
-        if (extra.length) this.updateEmitter.fire({ runId: run.id, reset: false, appended: extra, logitRecordsFrom: run.logitRecords().length });
+        if (extra.length)
+          this.updateEmitter.fire({ runId: run.id, reset: false, appended: extra, logitRecordsFrom: run.logitRecords().length });
       })
       .catch((err: unknown) => this.reportProblem(`checking the logged batches of ${run.root} failed`, err, run.id))
       .finally(() => this.summariesInFlight--);

@@ -34,7 +34,12 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     }
     if (node.kind === 'run') {
       const run = this.manager.getRun(node.runId);
-      return run ? run.series().filter((s) => s.length > 0).map((s) => ({ kind: 'series', runId: run.id, key: s.key })) : [];
+      return run
+        ? run
+            .series()
+            .filter((s) => s.length > 0)
+            .map((s) => ({ kind: 'series', runId: run.id, key: s.key }))
+        : [];
     }
     return [];
   }
@@ -58,7 +63,11 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     item.description = desc.join('  ');
     item.iconPath = new vscode.ThemeIcon(
       HEALTH_ICON[health],
-      health === 'error' ? new vscode.ThemeColor('problemsErrorIcon.foreground') : health === 'warning' ? new vscode.ThemeColor('problemsWarningIcon.foreground') : new vscode.ThemeColor('testing.iconPassed'),
+      health === 'error'
+        ? new vscode.ThemeColor('problemsErrorIcon.foreground')
+        : health === 'warning'
+          ? new vscode.ThemeColor('problemsWarningIcon.foreground')
+          : new vscode.ThemeColor('testing.iconPassed'),
     );
     item.tooltip = `${run.root}\n${run.format} · ${run.files.length} file(s)\n${errors} error(s), ${warnings} warning(s)`;
     item.contextValue = 'run';

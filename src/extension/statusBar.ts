@@ -47,7 +47,11 @@ export class StatusBar implements vscode.Disposable {
   constructor(
     private readonly manager: RunManagerApi,
     /** Internal errors (checks that threw, failed reads): shown as a warning state until they clear. */
-    private readonly internal?: { problems(): readonly string[]; readonly onDidChangeProblems: vscode.Event<void>; readonly showLogCommand: string },
+    private readonly internal?: {
+      problems(): readonly string[];
+      readonly onDidChangeProblems: vscode.Event<void>;
+      readonly showLogCommand: string;
+    },
   ) {
     this.item.name = 'LossWatch';
     if (internal) this.subs.push(internal.onDidChangeProblems(() => this.render()));
@@ -85,7 +89,9 @@ export class StatusBar implements vscode.Disposable {
     if (problems.length > 0 && this.internal) {
       // An internal error outranks a run's health: the user must know the checks may be incomplete.
       const tip = new vscode.MarkdownString(undefined, true);
-      tip.appendText(`LossWatch: ${problems.length} internal error(s) — results may be incomplete.\n${problems.slice(0, 5).join('\n')}\nClick to open the LossWatch log.`);
+      tip.appendText(
+        `LossWatch: ${problems.length} internal error(s) — results may be incomplete.\n${problems.slice(0, 5).join('\n')}\nClick to open the LossWatch log.`,
+      );
       this.item.text = `$(warning) LossWatch: internal error`;
       this.item.tooltip = tip;
       this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
@@ -119,10 +125,16 @@ export class StatusBar implements vscode.Disposable {
     const errors = findings.filter((f) => f.severity === 'error').length;
     const warnings = findings.filter((f) => f.severity === 'warning').length;
     const tip = new vscode.MarkdownString(undefined, true);
-    tip.appendText(`LossWatch — ${name}\n${errors} error(s), ${warnings} warning(s)\n${run.root}\nClick to open the dashboard.${this.notice ? `\n\n${this.notice}` : ''}`);
+    tip.appendText(
+      `LossWatch — ${name}\n${errors} error(s), ${warnings} warning(s)\n${run.root}\nClick to open the dashboard.${this.notice ? `\n\n${this.notice}` : ''}`,
+    );
     this.item.tooltip = tip;
     this.item.backgroundColor =
-      health === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : health === 'warning' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+      health === 'error'
+        ? new vscode.ThemeColor('statusBarItem.errorBackground')
+        : health === 'warning'
+          ? new vscode.ThemeColor('statusBarItem.warningBackground')
+          : undefined;
     this.item.command = { title: 'Open dashboard', command: COMMANDS.openDashboard, arguments: [{ runId: run.id }] };
     this.item.show();
   }

@@ -70,7 +70,15 @@ class Col {
     this.line = grow(this.line);
   }
   /** n points from columns (Sink.block), copied in bulk. */
-  pushBlock(n: number, step: Float64Array, value: Float64Array, valueOff: number, wall: Float64Array | undefined, epoch: Float64Array | undefined, line: Float64Array): void {
+  pushBlock(
+    n: number,
+    step: Float64Array,
+    value: Float64Array,
+    valueOff: number,
+    wall: Float64Array | undefined,
+    epoch: Float64Array | undefined,
+    line: Float64Array,
+  ): void {
     this.reserve(n);
     const i = this.n;
     this.step.set(step.subarray(0, n), i);
@@ -118,7 +126,16 @@ export class BatchSink implements Sink {
     c.push(step, value, wallMs, epoch, line);
     this.points++;
   }
-  block(id: number, n: number, step: Float64Array, value: Float64Array, valueOff: number, wallMs: Float64Array | undefined, epoch: Float64Array | undefined, line: Float64Array): void {
+  block(
+    id: number,
+    n: number,
+    step: Float64Array,
+    value: Float64Array,
+    valueOff: number,
+    wallMs: Float64Array | undefined,
+    epoch: Float64Array | undefined,
+    line: Float64Array,
+  ): void {
     if (n <= 0) return;
     let c = this.cols[id];
     if (c === undefined) c = this.cols[id] = new Col();
@@ -126,12 +143,33 @@ export class BatchSink implements Sink {
     c.pushBlock(n, step, value, valueOff, wallMs, epoch, line);
     this.points += n;
   }
-  rows(n: number, step: Float64Array, wallMs: Float64Array | undefined, epoch: Float64Array | undefined, line: Float64Array, k: number, ids: Int32Array, value: Float64Array, offs: Int32Array, group = 0): void {
+  rows(
+    n: number,
+    step: Float64Array,
+    wallMs: Float64Array | undefined,
+    epoch: Float64Array | undefined,
+    line: Float64Array,
+    k: number,
+    ids: Int32Array,
+    value: Float64Array,
+    offs: Int32Array,
+    group = 0,
+  ): void {
     if (n <= 0 || k <= 0) return;
     this.seal(); // points emitted before these rows go first
     const v = new Float64Array(k * n);
     for (let j = 0; j < k; j++) v.set(value.subarray(offs[j]!, offs[j]! + n), j * n);
-    const op: RowsOp = { type: 'rows', n, step: step.slice(0, n), wall: wallMs?.slice(0, n), epoch: epoch?.slice(0, n), line: line.slice(0, n), ids: ids.slice(0, k), value: v, group };
+    const op: RowsOp = {
+      type: 'rows',
+      n,
+      step: step.slice(0, n),
+      wall: wallMs?.slice(0, n),
+      epoch: epoch?.slice(0, n),
+      line: line.slice(0, n),
+      ids: ids.slice(0, k),
+      value: v,
+      group,
+    };
     this.transfer.push(op.step.buffer as ArrayBuffer, op.line.buffer as ArrayBuffer, op.ids.buffer as ArrayBuffer, v.buffer);
     if (op.wall) this.transfer.push(op.wall.buffer as ArrayBuffer);
     if (op.epoch) this.transfer.push(op.epoch.buffer as ArrayBuffer);
@@ -169,7 +207,15 @@ export class BatchSink implements Sink {
   take(): { batch: Batch; transfer: ArrayBuffer[] } {
     this.seal();
     const transfer = this.transfer;
-    const batch: Batch = { type: 'batch', newSeries: this.keys.slice(this.declared), ops: this.ops, errors: this.errors, moreErrors: this.moreErrors, logits: this.logits, meta: this.metas };
+    const batch: Batch = {
+      type: 'batch',
+      newSeries: this.keys.slice(this.declared),
+      ops: this.ops,
+      errors: this.errors,
+      moreErrors: this.moreErrors,
+      logits: this.logits,
+      meta: this.metas,
+    };
     this.moreErrors = 0;
     this.declared = this.keys.length;
     this.ops = [];
@@ -197,7 +243,15 @@ export function applyBatch(b: Batch, sink: Sink, ids: number[]): void {
       else if (sink.block) for (let j = 0; j < k; j++) sink.block(sid[j]!, op.n, op.step, op.value, offs[j]!, op.wall, op.epoch, op.line);
       else
         for (let r = 0; r < op.n; r++)
-          for (let j = 0; j < k; j++) sink.point(sid[j]!, op.step[r]!, op.value[offs[j]! + r]!, op.wall ? op.wall[r]! : NaN, op.epoch ? op.epoch[r]! : NaN, op.line[r]!);
+          for (let j = 0; j < k; j++)
+            sink.point(
+              sid[j]!,
+              op.step[r]!,
+              op.value[offs[j]! + r]!,
+              op.wall ? op.wall[r]! : NaN,
+              op.epoch ? op.epoch[r]! : NaN,
+              op.line[r]!,
+            );
       continue;
     }
     for (const c of op.cols) {

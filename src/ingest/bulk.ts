@@ -11,7 +11,15 @@ import type { Sink } from './sink';
  * continue from, or undefined (nothing applied) when the worker is unavailable; if it fails midway,
  * `onFail` is called so the caller can drop the partial data and read normally.
  */
-export function bulkRead(script: string, file: string, format: string, size: number, reader: LineReader, sink: Sink, onFail?: () => void): Promise<number | undefined> {
+export function bulkRead(
+  script: string,
+  file: string,
+  format: string,
+  size: number,
+  reader: LineReader,
+  sink: Sink,
+  onFail?: () => void,
+): Promise<number | undefined> {
   if (!fs.existsSync(script) || (format !== 'jsonl' && format !== 'csv')) return Promise.resolve(undefined);
   return new Promise((resolve) => {
     let applied = false;

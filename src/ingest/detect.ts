@@ -46,7 +46,8 @@ function firstLine(head: Uint8Array): string {
   return new TextDecoder('utf-8', { fatal: false }).decode(head.subarray(s, Math.min(e, s + 65536))).replace(/\r$/, '');
 }
 
-const CSV_HEADER_HINT = /(^|[,\t;]\s*)"?\s*(epoch|step|loss|train_loss|val_loss|global_step|iteration|accuracy|acc|lr|train\/[\w]+)\s*"?\s*($|[,\t;])/i;
+const CSV_HEADER_HINT =
+  /(^|[,\t;]\s*)"?\s*(epoch|step|loss|train_loss|val_loss|global_step|iteration|accuracy|acc|lr|train\/[\w]+)\s*"?\s*($|[,\t;])/i;
 
 /** True when the first line looks like the header of a metrics CSV/TSV. */
 export function looksLikeCsvHeader(line: string): boolean {
@@ -109,7 +110,14 @@ export function runRootOf(filePath: string, format: FormatName): { root: string;
     const dir = path.dirname(filePath);
     const sub = path.basename(dir);
     const s = sub.toLowerCase();
-    const split = s === 'train' || s === 'training' ? 'train' : s === 'validation' || s === 'val' || s === 'eval' || s === 'valid' ? 'val' : s === 'test' ? 'test' : undefined;
+    const split =
+      s === 'train' || s === 'training'
+        ? 'train'
+        : s === 'validation' || s === 'val' || s === 'eval' || s === 'valid'
+          ? 'val'
+          : s === 'test'
+            ? 'test'
+            : undefined;
     if (split) return { root: path.dirname(dir), prefix: sub + '/', split };
     return { root: dir, prefix: '' };
   }

@@ -169,7 +169,9 @@ export function judge(file: string, h: Head, overrides: Overrides = [], textPatt
   if (empty && /\.(log|txt|out)$/i.test(file)) return { accept: false, reason: 'empty', ...base };
   if (!needsSniff(file)) return { accept: true, format, ...base };
   if (empty) return { accept: false, reason: 'empty', ...base };
-  return headLooksLikeLog(format, h.bytes, textPatterns) ? { accept: true, format, ...base } : { accept: false, reason: 'not-a-log', ...base };
+  return headLooksLikeLog(format, h.bytes, textPatterns)
+    ? { accept: true, format, ...base }
+    : { accept: false, reason: 'not-a-log', ...base };
 }
 
 export interface DiscoveryOptions {
@@ -311,7 +313,8 @@ export class Discovery {
 
   private async withSlot<T>(fn: () => Promise<T>): Promise<T> {
     const max = Math.max(1, this.opts.concurrency ?? 4);
-    if (this.running >= max) await new Promise<void>((r) => this.waiting.push(r)); // the slot is handed over
+    if (this.running >= max)
+      await new Promise<void>((r) => this.waiting.push(r)); // the slot is handed over
     else this.running++;
     try {
       return await fn();

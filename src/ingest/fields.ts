@@ -2,11 +2,36 @@
 
 export type FieldKind = 'step' | 'epoch' | 'time' | 'split' | 'logit' | 'metric';
 
-const STEP = new Set(['step', 'global_step', '_step', 'iteration', 'iter', 'it', 'steps', 'trainer/global_step', 'global_steps', 'num_steps', 'batch_idx']);
+const STEP = new Set([
+  'step',
+  'global_step',
+  '_step',
+  'iteration',
+  'iter',
+  'it',
+  'steps',
+  'trainer/global_step',
+  'global_steps',
+  'num_steps',
+  'batch_idx',
+]);
 const EPOCH = new Set(['epoch', 'epochs', 'trainer/epoch', 'ep']);
 const TIME = new Set(['timestamp', 'time', 'wall_time', 'walltime', '_timestamp', 'ts', 'datetime', 'date', 'wall']);
 const SPLIT = new Set(['split', 'phase', 'mode', 'stage', 'subset']);
-const LOGIT = new Set(['logits', 'labels', 'targets', 'logits_file', 'labels_file', 'targets_file', 'loss_fn', 'reduction', 'label_smoothing', 'ignore_index', 'weight', 'weight_file']);
+const LOGIT = new Set([
+  'logits',
+  'labels',
+  'targets',
+  'logits_file',
+  'labels_file',
+  'targets_file',
+  'loss_fn',
+  'reduction',
+  'label_smoothing',
+  'ignore_index',
+  'weight',
+  'weight_file',
+]);
 
 export function fieldKind(key: string): FieldKind {
   const k = key.toLowerCase();

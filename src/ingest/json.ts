@@ -2,7 +2,10 @@
 // (NaN, Infinity, -Infinity). Never recurses deeper than MAX_DEPTH; throws JsonError with a position.
 
 export class JsonError extends Error {
-  constructor(message: string, readonly pos: number) {
+  constructor(
+    message: string,
+    readonly pos: number,
+  ) {
     super(message);
   }
 }
@@ -59,11 +62,11 @@ class Parser {
       this.i += m[0].length;
       return Number(m[0]);
     }
-    if (s.startsWith('true', this.i)) return (this.i += 4), true;
-    if (s.startsWith('false', this.i)) return (this.i += 5), false;
-    if (s.startsWith('null', this.i)) return (this.i += 4), null;
-    if (s.startsWith('NaN', this.i)) return (this.i += 3), NaN;
-    if (s.startsWith('Infinity', this.i)) return (this.i += 8), Infinity;
+    if (s.startsWith('true', this.i)) return ((this.i += 4), true);
+    if (s.startsWith('false', this.i)) return ((this.i += 5), false);
+    if (s.startsWith('null', this.i)) return ((this.i += 4), null);
+    if (s.startsWith('NaN', this.i)) return ((this.i += 3), NaN);
+    if (s.startsWith('Infinity', this.i)) return ((this.i += 8), Infinity);
     return this.fail('value');
   }
 
@@ -158,14 +161,30 @@ class Parser {
         const e = s[i + 1];
         i += 2;
         switch (e) {
-          case '"': out += '"'; break;
-          case '\\': out += '\\'; break;
-          case '/': out += '/'; break;
-          case 'b': out += '\b'; break;
-          case 'f': out += '\f'; break;
-          case 'n': out += '\n'; break;
-          case 'r': out += '\r'; break;
-          case 't': out += '\t'; break;
+          case '"':
+            out += '"';
+            break;
+          case '\\':
+            out += '\\';
+            break;
+          case '/':
+            out += '/';
+            break;
+          case 'b':
+            out += '\b';
+            break;
+          case 'f':
+            out += '\f';
+            break;
+          case 'n':
+            out += '\n';
+            break;
+          case 'r':
+            out += '\r';
+            break;
+          case 't':
+            out += '\t';
+            break;
           case 'u': {
             const h = s.slice(i, i + 4);
             if (!/^[0-9a-fA-F]{4}$/.test(h)) {

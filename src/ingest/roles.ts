@@ -65,14 +65,58 @@ const NOT_LOSS_RE = /(?:^|_)loss_?(?:scale|scaler|weight|weights|coef|coeff|fact
 /** A component / auxiliary loss: `box_loss`, `loss_cls`, `loss_rpn_cls`, `nll_loss`, `rmse_loss`, `s0.loss_cls`. */
 const LOSS_PART_RE = /(?:^|_)loss(?:$|_)|[a-z0-9]loss$/;
 
-const ACC_WORDS = new Set(['acc', 'accuracy', 'epoch_accuracy', 'epoch_acc', 'batch_accuracy', 'acc_epoch', 'acc_step', 'accuracy_epoch', 'accuracy_step', 'top1', 'acc1', 'top1_acc', 'sparse_categorical_accuracy', 'categorical_accuracy', 'binary_accuracy', 'epoch_sparse_categorical_accuracy', 'epoch_categorical_accuracy']);
+const ACC_WORDS = new Set([
+  'acc',
+  'accuracy',
+  'epoch_accuracy',
+  'epoch_acc',
+  'batch_accuracy',
+  'acc_epoch',
+  'acc_step',
+  'accuracy_epoch',
+  'accuracy_step',
+  'top1',
+  'acc1',
+  'top1_acc',
+  'sparse_categorical_accuracy',
+  'categorical_accuracy',
+  'binary_accuracy',
+  'epoch_sparse_categorical_accuracy',
+  'epoch_categorical_accuracy',
+]);
 /** Gradient norms: Lightning/HF `grad_norm`, fairseq `gnorm`, nanoGPT `norm` (the clipped total norm). */
-const GRAD_WORDS = new Set(['grad_norm', 'gradient_norm', 'grad_norm_total', 'grad_norm_2.0_norm_total', 'total_grad_norm', 'global_grad_norm', 'gradnorm', 'gnorm', 'norm', 'total_norm', 'grad_l2_norm']);
+const GRAD_WORDS = new Set([
+  'grad_norm',
+  'gradient_norm',
+  'grad_norm_total',
+  'grad_norm_2.0_norm_total',
+  'total_grad_norm',
+  'global_grad_norm',
+  'gradnorm',
+  'gnorm',
+  'norm',
+  'total_norm',
+  'grad_l2_norm',
+]);
 /** Squared gradient norms (compare as their square root). */
-const GRAD_SQUARE_WORDS = new Set(['grad_norm_square', 'grad_norm_squared', 'grad_norm_sq', 'gnorm_square', 'gradient_norm_square', 'grad_sq_norm']);
+const GRAD_SQUARE_WORDS = new Set([
+  'grad_norm_square',
+  'grad_norm_squared',
+  'grad_norm_sq',
+  'gnorm_square',
+  'gradient_norm_square',
+  'grad_sq_norm',
+]);
 
 function isLrWord(w: string): boolean {
-  return w === 'lr' || w === 'learning_rate' || w === 'epoch_learning_rate' || w === 'epoch_lr' || /^lr[-_]/.test(w) || /^learning_rate[-_]/.test(w);
+  return (
+    w === 'lr' ||
+    w === 'learning_rate' ||
+    w === 'epoch_learning_rate' ||
+    w === 'epoch_lr' ||
+    /^lr[-_]/.test(w) ||
+    /^learning_rate[-_]/.test(w)
+  );
 }
 
 /** The split named by the key itself (`val_loss`, `train/loss`, `loss_val`), if any. */
@@ -156,7 +200,12 @@ export function classify(key: string, hint: Split = 'none'): Classified {
   const gsplit: Split = effective === 'none' ? 'train' : effective;
   if (GRAD_SQUARE_WORDS.has(base)) return { role: 'grad_norm', split: gsplit, quantity: 'grad_norm', total: false, squared: true };
   // Lightning's `grad_norm(module, 2)` logs `grad_2.0_norm_total` (the `.` splits the key: `grad_2_0_norm_total`).
-  if (GRAD_WORDS.has(base) || /^grad_?norm/.test(base) || /^gradient_norm/.test(base) || /^grad_\d{1,3}(?:_\d{1,3})?_norm_total$/.test(base)) {
+  if (
+    GRAD_WORDS.has(base) ||
+    /^grad_?norm/.test(base) ||
+    /^gradient_norm/.test(base) ||
+    /^grad_\d{1,3}(?:_\d{1,3})?_norm_total$/.test(base)
+  ) {
     return { role: 'grad_norm', split: gsplit, quantity: 'grad_norm', total: false, squared: false };
   }
   if (isLrWord(base)) return { role: 'learning_rate', split: gsplit, ...plain };

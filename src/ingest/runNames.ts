@@ -24,9 +24,34 @@ export interface RunName {
 
 /** File stems that say nothing about the run: the folder names it instead. */
 const GENERIC_STEMS = new Set([
-  'train', 'training', 'metrics', 'metric', 'results', 'result', 'log', 'logs', 'history', 'trainer_state', 'progress',
-  'scalars', 'events', 'output', 'stdout', 'val', 'valid', 'validation', 'eval', 'test', 'loss', 'losses', 'run',
-  'stats', 'summary', 'console', 'train_log', 'training_log',
+  'train',
+  'training',
+  'metrics',
+  'metric',
+  'results',
+  'result',
+  'log',
+  'logs',
+  'history',
+  'trainer_state',
+  'progress',
+  'scalars',
+  'events',
+  'output',
+  'stdout',
+  'val',
+  'valid',
+  'validation',
+  'eval',
+  'test',
+  'loss',
+  'losses',
+  'run',
+  'stats',
+  'summary',
+  'console',
+  'train_log',
+  'training_log',
 ]);
 
 /** Longest display name kept whole (names come from paths: untrusted, may be huge). */
@@ -61,7 +86,10 @@ function relative(root: string, folders: readonly string[]): { folder: string | 
   }
   if (best === null) return { folder: null, parts: segments(root) };
   // Slice the original (not lower-cased) path: names keep their case.
-  const rest = root.replace(/\\/g, '/').replace(/\/+$/, '').slice(bestLen + 1);
+  const rest = root
+    .replace(/\\/g, '/')
+    .replace(/\/+$/, '')
+    .slice(bestLen + 1);
   return { folder: best, parts: rest === '' ? [basename(best)] : segments(rest) };
 }
 
@@ -184,7 +212,13 @@ export class RunNamer {
 }
 
 /** The input for a run view: a run is a file run when its root is its only file. */
-export function namedInput(run: { readonly id: string; readonly root: string; readonly files: readonly string[]; readonly name: string; readonly format: string }): NamedRunInput {
+export function namedInput(run: {
+  readonly id: string;
+  readonly root: string;
+  readonly files: readonly string[];
+  readonly name: string;
+  readonly format: string;
+}): NamedRunInput {
   const isFile = run.files.length === 1 && run.files[0] === run.root;
   return { id: run.id, root: run.root, isFile, hint: !isFile && run.format === 'mlflow' ? run.name : undefined };
 }

@@ -12,7 +12,16 @@ export interface Sink {
    * (step[k], value[valueOff + k], wallMs?.[k] ?? NaN, epoch?.[k] ?? NaN, line[k]). Same result as n
    * `point` calls; the arrays are reused by the caller after the call returns.
    */
-  block?(series: number, n: number, step: Float64Array, value: Float64Array, valueOff: number, wallMs: Float64Array | undefined, epoch: Float64Array | undefined, line: Float64Array): void;
+  block?(
+    series: number,
+    n: number,
+    step: Float64Array,
+    value: Float64Array,
+    valueOff: number,
+    wallMs: Float64Array | undefined,
+    epoch: Float64Array | undefined,
+    line: Float64Array,
+  ): void;
   /**
    * Optional bulk form for series filled on the same rows: rows [0, n) (step, wall, epoch, line as in
    * `block`), each of the series ids[0 .. k) having a value on every row, value r of series ids[j] being
@@ -20,7 +29,18 @@ export interface Sink {
    * store keep the rows once for all of them. `group` (default 0) tells apart row sets of one file that
    * alternate (a JSONL file's train and val line shapes): each group keeps its own shared rows.
    */
-  rows?(n: number, step: Float64Array, wallMs: Float64Array | undefined, epoch: Float64Array | undefined, line: Float64Array, k: number, ids: Int32Array, value: Float64Array, offs: Int32Array, group?: number): void;
+  rows?(
+    n: number,
+    step: Float64Array,
+    wallMs: Float64Array | undefined,
+    epoch: Float64Array | undefined,
+    line: Float64Array,
+    k: number,
+    ids: Int32Array,
+    value: Float64Array,
+    offs: Int32Array,
+    group?: number,
+  ): void;
   logit(rec: LogitRecord): void;
   /** A malformed line/record: counted, the first one is reported. Never throws. */
   error(message: string, line?: number, record?: number): void;

@@ -34,7 +34,13 @@ function newChunk(cap: number, single: boolean): Chunk {
     return { step: a, value: a, wall: undefined, line: undefined, lineBase: NaN };
   }
   const buf = Buffer.allocUnsafeSlow(cap * 16).buffer;
-  return { step: new Float64Array(buf, 0, cap), value: new Float64Array(buf, cap * 8, cap), wall: undefined, line: undefined, lineBase: NaN };
+  return {
+    step: new Float64Array(buf, 0, cap),
+    value: new Float64Array(buf, cap * 8, cap),
+    wall: undefined,
+    line: undefined,
+    lineBase: NaN,
+  };
 }
 
 /** A value that changes rarely, stored as (first index, value) pairs. */
@@ -193,7 +199,16 @@ export class SeriesStore implements SeriesView {
    * append() for points [0, n) of columns, in bulk: value[valueOff + k] is the value of point k; `wallMs`
    * or `epoch` undefined means NaN for every point. Same result as n append() calls.
    */
-  appendBlock(n: number, step: Float64Array, value: Float64Array, valueOff: number, wallMs: Float64Array | undefined, epoch: Float64Array | undefined, line: Float64Array, file: number): void {
+  appendBlock(
+    n: number,
+    step: Float64Array,
+    value: Float64Array,
+    valueOff: number,
+    wallMs: Float64Array | undefined,
+    epoch: Float64Array | undefined,
+    line: Float64Array,
+    file: number,
+  ): void {
     if (n <= 0) return;
     if (!this.stepsOnly) {
       // a resume inside the block: the points before it, the purge, then the rest
@@ -226,7 +241,8 @@ export class SeriesStore implements SeriesView {
     }
     if (wallMs !== undefined) {
       // rare (logs with times): the per-point path keeps the wall base and the f32 column right
-      for (let k = 0; k < n; k++) this.append(step[k]!, value[valueOff + k]!, wallMs[k]!, epoch === undefined ? NaN : epoch[k]!, line[k]!, file);
+      for (let k = 0; k < n; k++)
+        this.append(step[k]!, value[valueOff + k]!, wallMs[k]!, epoch === undefined ? NaN : epoch[k]!, line[k]!, file);
       return;
     }
     if (file !== this.lastFile) {
@@ -264,7 +280,8 @@ export class SeriesStore implements SeriesView {
       const vo = valueOff + k - off;
       const so = k - off;
       const end = off + m;
-      if (st === va) st.set(step.subarray(k, k + m), off); // steps only
+      if (st === va)
+        st.set(step.subarray(k, k + m), off); // steps only
       else
         for (let j = off; j < end; j++) {
           st[j] = step[so + j]!;
@@ -301,7 +318,17 @@ export class SeriesStore implements SeriesView {
    * value[valueOff + k]. While the series is on those rows (it has been filled on every row since it
    * joined) only the values are stored; otherwise this is appendBlock() with the rows' columns.
    */
-  appendRows(rows: SharedRows, before: number, n: number, value: Float64Array, valueOff: number, step: Float64Array, epoch: Float64Array | undefined, line: Float64Array, file: number): void {
+  appendRows(
+    rows: SharedRows,
+    before: number,
+    n: number,
+    value: Float64Array,
+    valueOff: number,
+    step: Float64Array,
+    epoch: Float64Array | undefined,
+    line: Float64Array,
+    file: number,
+  ): void {
     if (n <= 0) return;
     if (rows.backAt === before) {
       // the rows go back (a resume): private columns, where the purge happens
@@ -490,7 +517,7 @@ export class SeriesStore implements SeriesView {
     from = Math.max(0, from);
     const end = Math.min(this.length, from + Math.max(0, n));
     const out = new Float64Array(Math.max(0, end - from));
-    for (let i = from; i < end; ) {
+    for (let i = from; i < end;) {
       const a = this.chunks[i >>> CHUNK_SHIFT]![name];
       const o = i & MASK;
       const m = Math.min(end - i, a.length - o);
@@ -524,7 +551,8 @@ export class SeriesStore implements SeriesView {
   /** Allocated bytes (all columns, including unused capacity). */
   get bytes(): number {
     let b = this.epochs.bytes + this.fileIdx.bytes;
-    for (const c of this.chunks) b += c.step.byteLength + (c.value !== c.step ? c.value.byteLength : 0) + (c.wall?.byteLength ?? 0) + (c.line?.byteLength ?? 8);
+    for (const c of this.chunks)
+      b += c.step.byteLength + (c.value !== c.step ? c.value.byteLength : 0) + (c.wall?.byteLength ?? 0) + (c.line?.byteLength ?? 8);
     return b;
   }
 }
@@ -620,7 +648,11 @@ export class RunStore implements RunView {
       return;
     }
     if (this.resumeList.length >= MAX_RESUMES) return;
-    this.resumeList.push(ref?.binary ? { file: path, record: line, step, fromStep, series: [s.key], dropped } : { file: path, line, step, fromStep, series: [s.key], dropped });
+    this.resumeList.push(
+      ref?.binary
+        ? { file: path, record: line, step, fromStep, series: [s.key], dropped }
+        : { file: path, line, step, fromStep, series: [s.key], dropped },
+    );
   };
 
   constructor(id: string, name: string, root: string, format: string) {

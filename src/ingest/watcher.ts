@@ -80,7 +80,16 @@ class FileSink implements Sink {
     }
     s.append(step, value, wallMs, epoch, line, this.fileIdx);
   }
-  block(id: number, n: number, step: Float64Array, value: Float64Array, valueOff: number, wallMs: Float64Array | undefined, epoch: Float64Array | undefined, line: Float64Array): void {
+  block(
+    id: number,
+    n: number,
+    step: Float64Array,
+    value: Float64Array,
+    valueOff: number,
+    wallMs: Float64Array | undefined,
+    epoch: Float64Array | undefined,
+    line: Float64Array,
+  ): void {
     if (n <= 0) return;
     const s = this.byId[id]!;
     if (this.markGen[id] !== this.w.flushGen) {
@@ -89,7 +98,18 @@ class FileSink implements Sink {
     }
     s.appendBlock(n, step, value, valueOff, wallMs, epoch, line, this.fileIdx);
   }
-  rows(n: number, step: Float64Array, wallMs: Float64Array | undefined, epoch: Float64Array | undefined, line: Float64Array, k: number, ids: Int32Array, value: Float64Array, offs: Int32Array, group = 0): void {
+  rows(
+    n: number,
+    step: Float64Array,
+    wallMs: Float64Array | undefined,
+    epoch: Float64Array | undefined,
+    line: Float64Array,
+    k: number,
+    ids: Int32Array,
+    value: Float64Array,
+    offs: Int32Array,
+    group = 0,
+  ): void {
     if (n <= 0) return;
     if (wallMs !== undefined || k < 2) {
       // rows with times (per-series wall bases) or one series: nothing to share
@@ -164,7 +184,18 @@ interface RunState {
 
 type Listener = (u: RunUpdate) => void;
 
-const GENERIC_NAMES = new Set(['metrics.csv', 'metrics.json', 'results.csv', 'trainer_state.json', 'history.csv', 'log.txt', 'train.log', 'metrics.jsonl', 'log.jsonl', 'training.log']);
+const GENERIC_NAMES = new Set([
+  'metrics.csv',
+  'metrics.json',
+  'results.csv',
+  'trainer_state.json',
+  'history.csv',
+  'log.txt',
+  'train.log',
+  'metrics.jsonl',
+  'log.jsonl',
+  'training.log',
+]);
 
 export class LogWatcher {
   private readonly runsById = new Map<string, RunState>();
@@ -310,7 +341,18 @@ export class LogWatcher {
         gone: () => this.onGone(r, fsState),
         settled: () => this.schedule(r),
         bulk: useWorker
-          ? (size) => (size > (this.opts.workerThreshold ?? 8 << 20) ? bulkRead(this.opts.workerScript!, abs, format, size, fsState.reader as LineReader, sink, () => void this.resetRun(r, fsState)) : Promise.resolve(undefined))
+          ? (size) =>
+              size > (this.opts.workerThreshold ?? 8 << 20)
+                ? bulkRead(
+                    this.opts.workerScript!,
+                    abs,
+                    format,
+                    size,
+                    fsState.reader as LineReader,
+                    sink,
+                    () => void this.resetRun(r, fsState),
+                  )
+                : Promise.resolve(undefined)
           : undefined,
         ioError: (m) => sink.error(m),
       },
@@ -485,7 +527,6 @@ export class LogWatcher {
     return Promise.all(rereads).then(() => undefined);
   }
 
-
   private onRestart(r: RunState, f: FileState, _reason: RestartReason): void {
     f.gone = false;
     // deliver what was read up to here (the end of a rotated file) before the reset
@@ -651,7 +692,8 @@ export class LogWatcher {
     const out: { file: string; runId: string; offset: number; busy: boolean; pending: boolean }[] = [];
     for (const r of this.runsById.values()) {
       const id = r.store.id;
-      const add = (f: FileState, owner: RunState) => out.push({ file: f.path, runId: id, offset: f.follower.offset, busy: f.follower.busy, pending: owner.timer !== undefined });
+      const add = (f: FileState, owner: RunState) =>
+        out.push({ file: f.path, runId: id, offset: f.follower.offset, busy: f.follower.busy, pending: owner.timer !== undefined });
       for (const f of r.files.values()) add(f, r);
       for (const c of r.cross ?? []) add(c.file, r);
     }
@@ -674,7 +716,9 @@ async function runName(root: string, file: string, format: FormatName): Promise<
     // a multi-rank job: `<dir>/metrics_rank*.jsonl`, torchrun `<job>/attempt_0/*/stdout.log`
     const parts = root.split(/[\\/]/);
     const star = parts.findIndex((x) => x.includes('*'));
-    return parts[star] === '*' ? parts.slice(Math.max(0, star - 2), star).join('/') : parts.slice(Math.max(0, star - 1), star + 1).join('/');
+    return parts[star] === '*'
+      ? parts.slice(Math.max(0, star - 2), star).join('/')
+      : parts.slice(Math.max(0, star - 1), star + 1).join('/');
   }
   if (root !== file) {
     if (format === 'mlflow') {
@@ -692,7 +736,19 @@ async function runName(root: string, file: string, format: FormatName): Promise<
 }
 
 function newRunState(store: RunStore): RunState {
-  return { store, files: new Map(), marked: new Map(), flushGen: 0, logitFrom: -1, reset: false, removed: false, errorsChanged: false, lastEmit: 0, timer: undefined, visible: true };
+  return {
+    store,
+    files: new Map(),
+    marked: new Map(),
+    flushGen: 0,
+    logitFrom: -1,
+    reset: false,
+    removed: false,
+    errorsChanged: false,
+    lastEmit: 0,
+    timer: undefined,
+    visible: true,
+  };
 }
 
 /** Drops every point of the run and the per-file parse state (the files are then read again or gone). */

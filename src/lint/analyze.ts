@@ -55,7 +55,6 @@ interface LossSite {
   readonly ctorName: Node | null;
 }
 
-
 const WANTED = [
   'call',
   'assignment',
@@ -70,8 +69,27 @@ const WANTED = [
 const CALLEE = /([\p{L}_][\p{L}\p{N}_]*(?:\s*\.\s*[\p{L}_][\p{L}\p{N}_]*)*)\s*\(/uy;
 
 const PRESERVE = new Set([
-  'squeeze', 'unsqueeze', 'view', 'reshape', 'flatten', 'float', 'double', 'half', 'contiguous', 'to', 'cuda', 'cpu',
-  'type_as', 'view_as', 'reshape_as', 'permute', 'transpose', 'clone', 'squeeze_', 'unsqueeze_', 'bfloat16',
+  'squeeze',
+  'unsqueeze',
+  'view',
+  'reshape',
+  'flatten',
+  'float',
+  'double',
+  'half',
+  'contiguous',
+  'to',
+  'cuda',
+  'cpu',
+  'type_as',
+  'view_as',
+  'reshape_as',
+  'permute',
+  'transpose',
+  'clone',
+  'squeeze_',
+  'unsqueeze_',
+  'bfloat16',
 ]);
 const MODULE_WRAPPERS = new Set(['to', 'cuda', 'cpu', 'float', 'double', 'half', 'train', 'bfloat16']);
 const TORCH_SOFTMAX = new Set(['torch.nn.functional.softmax', 'torch.softmax', 'torch.special.softmax']);
@@ -99,16 +117,48 @@ const LAYER_CTOR: Record<string, LayerType> = {
   'torch.nn.LogSoftmax': 'log_softmax',
   'torch.nn.Sigmoid': 'sigmoid',
 };
-const UNWRAP_CTOR = new Set(['torch.nn.DataParallel', 'torch.nn.parallel.DistributedDataParallel', 'torch.nn.parallel.DataParallel', 'torch.compile']);
+const UNWRAP_CTOR = new Set([
+  'torch.nn.DataParallel',
+  'torch.nn.parallel.DistributedDataParallel',
+  'torch.nn.parallel.DataParallel',
+  'torch.compile',
+]);
 /** Heads treated as modules when a file uses them without an import we can see (star imports). */
-const FALLBACK_ALIASES: Record<string, string> = { F: 'torch.nn.functional', nn: 'torch.nn', torch: 'torch', tf: 'tensorflow', keras: 'keras' };
+const FALLBACK_ALIASES: Record<string, string> = {
+  F: 'torch.nn.functional',
+  nn: 'torch.nn',
+  torch: 'torch',
+  tf: 'tensorflow',
+  keras: 'keras',
+};
 
 const DEPTH = 12;
 /** Names resolved through a star import of a Keras or torch module. */
 const STAR_NAMES = new Set([
-  'Dense', 'Softmax', 'Activation', 'Sequential', 'Model', 'SparseCategoricalCrossentropy', 'CategoricalCrossentropy', 'BinaryCrossentropy', 'to_categorical',
-  'Linear', 'LazyLinear', 'LogSoftmax', 'Sigmoid', 'CrossEntropyLoss', 'NLLLoss', 'BCELoss', 'BCEWithLogitsLoss',
-  'softmax', 'log_softmax', 'sigmoid', 'cross_entropy', 'nll_loss', 'binary_cross_entropy', 'binary_cross_entropy_with_logits',
+  'Dense',
+  'Softmax',
+  'Activation',
+  'Sequential',
+  'Model',
+  'SparseCategoricalCrossentropy',
+  'CategoricalCrossentropy',
+  'BinaryCrossentropy',
+  'to_categorical',
+  'Linear',
+  'LazyLinear',
+  'LogSoftmax',
+  'Sigmoid',
+  'CrossEntropyLoss',
+  'NLLLoss',
+  'BCELoss',
+  'BCEWithLogitsLoss',
+  'softmax',
+  'log_softmax',
+  'sigmoid',
+  'cross_entropy',
+  'nll_loss',
+  'binary_cross_entropy',
+  'binary_cross_entropy_with_logits',
 ]);
 
 function normalizeQn(qn: string): string {
@@ -154,7 +204,18 @@ function stringValue(n: Node | null): string | undefined {
 
 /** True for expressions that can replace a call verbatim without changing precedence. */
 function isAtom(n: Node): boolean {
-  return ['identifier', 'call', 'attribute', 'subscript', 'parenthesized_expression', 'integer', 'float', 'string', 'list', 'tuple'].includes(n.type);
+  return [
+    'identifier',
+    'call',
+    'attribute',
+    'subscript',
+    'parenthesized_expression',
+    'integer',
+    'float',
+    'string',
+    'list',
+    'tuple',
+  ].includes(n.type);
 }
 
 function idOf(n: Node): number {
@@ -238,7 +299,7 @@ export class Analyzer {
             if (m) {
               const chain = m[1]!.replace(/\s+/g, '');
               const dot = chain.lastIndexOf('.');
-              name = dot < 0 ? chain : chain.startsWith("self.") && dot === 4 ? chain : chain.slice(dot + 1);
+              name = dot < 0 ? chain : chain.startsWith('self.') && dot === 4 ? chain : chain.slice(dot + 1);
             } else {
               const fn = n.childForFieldName('function');
               name = fn?.type === 'identifier' ? fn.text : fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
@@ -734,7 +795,8 @@ export class Analyzer {
           const l = this.layerOf(last, depth + 1);
           if (!l || l === 'class') return null;
           const prev = positional[positional.length - 2];
-          const drop = prev && (l.type === 'softmax' || l.type === 'sigmoid') ? { start: prev.endIndex, end: last.endIndex, text: '' } : undefined;
+          const drop =
+            prev && (l.type === 'softmax' || l.type === 'sigmoid') ? { start: prev.endIndex, end: last.endIndex, text: '' } : undefined;
           return { type: l.type, node: last, drop };
         }
         if (UNWRAP_CTOR.has(qn)) return this.layerOf(positional[0] ?? null, depth + 1);
@@ -818,7 +880,8 @@ export class Analyzer {
       const fn = n.childForFieldName('function');
       const qn = this.qualName(fn);
       if (qn && LOSS_CTOR[qn] && fn) return { type: LOSS_CTOR[qn], name: fn };
-      if (fn?.type === 'attribute' && MODULE_WRAPPERS.has(fn.childForFieldName('attribute')?.text ?? '')) return this.lossCtor(fn.childForFieldName('object'), depth + 1);
+      if (fn?.type === 'attribute' && MODULE_WRAPPERS.has(fn.childForFieldName('attribute')?.text ?? ''))
+        return this.lossCtor(fn.childForFieldName('object'), depth + 1);
       return null;
     }
     if (n.type === 'identifier' || n.type === 'attribute') {
@@ -981,15 +1044,16 @@ export class Analyzer {
     const fn = call.childForFieldName('function');
     if (!fn) return;
     const { positional } = args(call);
-    const inner = unparen(fn.type === 'attribute' && this.qualName(fn) === undefined ? fn.childForFieldName('object') : (positional[0] ?? null));
+    const inner = unparen(
+      fn.type === 'attribute' && this.qualName(fn) === undefined ? fn.childForFieldName('object') : (positional[0] ?? null),
+    );
     let fix: LintFix | undefined;
     if (inner?.type === 'call') {
       const ifn = inner.childForFieldName('function');
       const qn = this.qualName(ifn);
       const last = ifn?.type === 'attribute' ? ifn.childForFieldName('attribute') : null;
       if (last && last.text === 'softmax' && (qn === undefined || TORCH_SOFTMAX.has(qn))) {
-        const text =
-          this.src.slice(inner.startIndex, last.startIndex) + 'log_softmax' + this.src.slice(last.endIndex, inner.endIndex);
+        const text = this.src.slice(inner.startIndex, last.startIndex) + 'log_softmax' + this.src.slice(last.endIndex, inner.endIndex);
         fix = { title: 'Use log_softmax (stable log-probabilities)', edits: [{ start: call.startIndex, end: call.endIndex, text }] };
       }
     }
@@ -1050,7 +1114,13 @@ export class Analyzer {
       let inner = false;
       for (const l of this.loops) {
         if (l === loop || l.startIndex < body.startIndex || l.endIndex > body.endIndex) continue;
-        if (backward.startIndex >= l.startIndex && backward.endIndex <= l.endIndex && step.startIndex >= l.startIndex && step.endIndex <= l.endIndex) inner = true;
+        if (
+          backward.startIndex >= l.startIndex &&
+          backward.endIndex <= l.endIndex &&
+          step.startIndex >= l.startIndex &&
+          step.endIndex <= l.endIndex
+        )
+          inner = true;
       }
       if (inner) continue;
       // p.grad = None / p.grad.zero_() in the loop
@@ -1093,10 +1163,20 @@ export class Analyzer {
       const body = loop.childForFieldName('body');
       if (!right || !body) continue;
       const it = right.text;
-      if (!/(^|[^a-z])(val|valid|validation|eval|dev)([^a-z]|$)|(val|valid|validation|eval|dev)_?(loader|dl|data|dataloader|set|ds|iter|batches)/i.test(it)) continue;
+      if (
+        !/(^|[^a-z])(val|valid|validation|eval|dev)([^a-z]|$)|(val|valid|validation|eval|dev)_?(loader|dl|data|dataloader|set|ds|iter|batches)/i.test(
+          it,
+        )
+      )
+        continue;
       if (/train/i.test(it)) continue;
       // A loop that calls backward() or step() trains on that data: not a validation loop.
-      if (this.callsIn(body.startIndex, body.endIndex).some((c) => /^(self\.)?(backward|step|manual_backward)$/.test(this.calleeName.get(c.id) ?? ''))) continue;
+      if (
+        this.callsIn(body.startIndex, body.endIndex).some((c) =>
+          /^(self\.)?(backward|step|manual_backward)$/.test(this.calleeName.get(c.id) ?? ''),
+        )
+      )
+        continue;
       let lossCall: Node | null = null;
       let modelCall: Node | null = null;
       for (const c of this.callsIn(body.startIndex, body.endIndex)) {
@@ -1215,7 +1295,13 @@ export class Analyzer {
               loss.family === 'sparse'
                 ? 'Sparse categorical cross-entropy expects integer class indices, but these labels are one-hot (to_categorical): training fails with a shape error or learns from the wrong target.'
                 : 'Categorical cross-entropy expects one-hot labels, but these labels are integer class indices: training fails with a shape error or silently compares against the wrong target.',
-            related: [{ start: labels.origin.startIndex, end: labels.origin.endIndex, message: labels.kind === 'onehot' ? 'labels one-hot encoded here' : 'integer labels come from here' }],
+            related: [
+              {
+                start: labels.origin.startIndex,
+                end: labels.origin.endIndex,
+                message: labels.kind === 'onehot' ? 'labels one-hot encoded here' : 'integer labels come from here',
+              },
+            ],
             fix: swap,
           });
         }
@@ -1254,7 +1340,10 @@ export class Analyzer {
         end: fl.endIndex,
         message: `The model already ends in a ${last.act}, but the loss is created with from_logits=True: it applies a second ${last.act} to probabilities, so gradients shrink and training stalls.`,
         related: [{ start: last.node.startIndex, end: last.node.endIndex, message: `${last.act} applied here` }],
-        fix: { title: 'Set from_logits=False (the model outputs probabilities)', edits: [{ start: fl.startIndex, end: fl.endIndex, text: 'False' }] },
+        fix: {
+          title: 'Set from_logits=False (the model outputs probabilities)',
+          edits: [{ start: fl.startIndex, end: fl.endIndex, text: 'False' }],
+        },
       });
     } else if (loss.fromLogits === false && last.act === 'linear') {
       this.add({
@@ -1275,25 +1364,43 @@ export class Analyzer {
     for (const [alias, full] of this.aliases) {
       if (full === 'keras' || full === 'tensorflow.keras' || full === 'tf_keras') return alias;
     }
-    for (const [alias, full] of this.aliases) if (full === 'keras.losses' || full === 'tensorflow.keras.losses') return alias.replace(/\.?losses$/, '') || '';
+    for (const [alias, full] of this.aliases)
+      if (full === 'keras.losses' || full === 'tensorflow.keras.losses') return alias.replace(/\.?losses$/, '') || '';
     return 'keras';
   }
 
   private addFromLogits(loss: KerasLoss): LintFix | undefined {
-    const cls: Record<string, string> = { sparse: 'SparseCategoricalCrossentropy', categorical: 'CategoricalCrossentropy', binary: 'BinaryCrossentropy' };
+    const cls: Record<string, string> = {
+      sparse: 'SparseCategoricalCrossentropy',
+      categorical: 'CategoricalCrossentropy',
+      binary: 'BinaryCrossentropy',
+    };
     if (loss.node.type === 'string') {
       return {
         title: 'Use a loss with from_logits=True',
-        edits: [{ start: loss.node.startIndex, end: loss.node.endIndex, text: `${this.kerasPrefix()}.losses.${cls[loss.family]}(from_logits=True)` }],
+        edits: [
+          {
+            start: loss.node.startIndex,
+            end: loss.node.endIndex,
+            text: `${this.kerasPrefix()}.losses.${cls[loss.family]}(from_logits=True)`,
+          },
+        ],
       };
     }
     if (loss.node.type !== 'call') return undefined;
-    if (loss.fromLogitsNode) return { title: 'Set from_logits=True', edits: [{ start: loss.fromLogitsNode.startIndex, end: loss.fromLogitsNode.endIndex, text: 'True' }] };
+    if (loss.fromLogitsNode)
+      return {
+        title: 'Set from_logits=True',
+        edits: [{ start: loss.fromLogitsNode.startIndex, end: loss.fromLogitsNode.endIndex, text: 'True' }],
+      };
     const list = loss.node.childForFieldName('arguments');
     if (!list) return undefined;
     const hasArgs = list.namedChildren.some((c) => c && c.type !== 'comment');
     const close = list.endIndex - 1;
-    return { title: 'Add from_logits=True', edits: [{ start: close, end: close, text: hasArgs ? ', from_logits=True' : 'from_logits=True' }] };
+    return {
+      title: 'Add from_logits=True',
+      edits: [{ start: close, end: close, text: hasArgs ? ', from_logits=True' : 'from_logits=True' }],
+    };
   }
 
   private kerasRename(loss: KerasLoss, to: 'sparse' | 'categorical'): LintFix | undefined {
@@ -1312,14 +1419,28 @@ export class Analyzer {
     if (!n || depth > DEPTH) return null;
     if (n.type === 'string' && !objectsOnly) {
       const s = stringValue(n);
-      const fam = s === 'sparse_categorical_crossentropy' ? 'sparse' : s === 'categorical_crossentropy' ? 'categorical' : s === 'binary_crossentropy' ? 'binary' : null;
+      const fam =
+        s === 'sparse_categorical_crossentropy'
+          ? 'sparse'
+          : s === 'categorical_crossentropy'
+            ? 'categorical'
+            : s === 'binary_crossentropy'
+              ? 'binary'
+              : null;
       return fam ? { family: fam, fromLogits: false, node: n } : null;
     }
     if (n.type === 'call') {
       const q = this.qualName(n.childForFieldName('function'));
       if (!q || !q.startsWith('keras.')) return null;
       const last = q.slice(q.lastIndexOf('.') + 1);
-      const fam = last === 'SparseCategoricalCrossentropy' ? 'sparse' : last === 'CategoricalCrossentropy' ? 'categorical' : last === 'BinaryCrossentropy' ? 'binary' : null;
+      const fam =
+        last === 'SparseCategoricalCrossentropy'
+          ? 'sparse'
+          : last === 'CategoricalCrossentropy'
+            ? 'categorical'
+            : last === 'BinaryCrossentropy'
+              ? 'binary'
+              : null;
       if (!fam) return null;
       const fl = args(n).keywords.get('from_logits');
       if (fl && fl.type !== 'true' && fl.type !== 'false') return null;
@@ -1362,7 +1483,8 @@ export class Analyzer {
   private kerasLastLayer(modelExpr: Node | null, depth: number): KerasLast | null {
     const n = unparen(modelExpr);
     if (!n || depth > DEPTH) return null;
-    const dotted = n.type === 'attribute' && n.childForFieldName('object')?.type === 'identifier' && n.childForFieldName('object')?.text !== 'self';
+    const dotted =
+      n.type === 'attribute' && n.childForFieldName('object')?.type === 'identifier' && n.childForFieldName('object')?.text !== 'self';
     if (n.type === 'identifier' || dotted) {
       // model.add(...) calls on this name, the last one before compile wins
       let lastAdd: Node | null = null;
@@ -1371,7 +1493,8 @@ export class Analyzer {
         // <name>.add( at the call's offset, from the source text (no tree access for other objects)
         if (!this.src.startsWith(`${n.text}.add`, c.startIndex)) continue;
         const fn = c.childForFieldName('function');
-        if (fn?.type === 'attribute' && fn.childForFieldName('object')?.text === n.text && this.scopeOf(c)?.id === this.scopeOf(n)?.id) lastAdd = c;
+        if (fn?.type === 'attribute' && fn.childForFieldName('object')?.text === n.text && this.scopeOf(c)?.id === this.scopeOf(n)?.id)
+          lastAdd = c;
       }
       const rs = this.resolve(n.text, n);
       if (rs.length !== 1 || rs[0]!.path.length) return null;
@@ -1427,7 +1550,8 @@ export class Analyzer {
       const q = this.qualName(fn);
       const last = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : fn?.text;
       if (last === 'to_categorical' && (!q || q.startsWith('keras.') || fn?.type === 'identifier')) return { kind: 'onehot', origin: n };
-      if (fn?.type === 'attribute' && (last === 'astype' || last === 'reshape' || last === 'squeeze')) return this.kerasLabels(fn.childForFieldName('object'), depth + 1);
+      if (fn?.type === 'attribute' && (last === 'astype' || last === 'reshape' || last === 'squeeze'))
+        return this.kerasLabels(fn.childForFieldName('object'), depth + 1);
       return null;
     }
     if (n.type === 'identifier') {
@@ -1438,7 +1562,8 @@ export class Analyzer {
       if (r.path.length && v?.type === 'call') {
         const fn = v.childForFieldName('function');
         const q = this.qualName(fn) ?? '';
-        if (/^keras\.datasets\.(mnist|fashion_mnist|cifar10|cifar100)\.load_data$/.test(q) && r.path.length === 2 && r.path[1] === 1) return { kind: 'int', origin: v };
+        if (/^keras\.datasets\.(mnist|fashion_mnist|cifar10|cifar100)\.load_data$/.test(q) && r.path.length === 2 && r.path[1] === 1)
+          return { kind: 'int', origin: v };
         return null;
       }
       if (r.path.length) return null;

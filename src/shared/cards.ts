@@ -19,7 +19,8 @@ const SPLIT = '(?:train|training|val|valid|validation|eval|evaluation|dev|test|t
 const PREFIX = new RegExp(`^(${SPLIT})([/_.-])(.+)$`, 'i');
 const SUFFIX = new RegExp(`^(.+)([/_.-])${SPLIT}$`, 'i');
 const PLAIN_LOSS = /^(?:epoch_|batch_|avg_|mean_|total_|running_)?loss(?:_epoch|_step)?$/i;
-const PLAIN_ACC = /^(?:epoch_|batch_)?(?:acc|accuracy|top1|acc1|top1_acc|(?:sparse_)?categorical_accuracy|binary_accuracy)(?:_epoch|_step)?$/i;
+const PLAIN_ACC =
+  /^(?:epoch_|batch_)?(?:acc|accuracy|top1|acc1|top1_acc|(?:sparse_)?categorical_accuracy|binary_accuracy)(?:_epoch|_step)?$/i;
 
 /** The metric name without its split word: `train/loss` → `loss`, `eval_g1_loss` → `g1_loss`. */
 function baseOf(key: string): { base: string; prefix: string } {

@@ -246,7 +246,14 @@ export function parseState(raw: unknown): DashboardState {
   let range: Range | null = null;
   if (raw.range !== null) {
     const r = raw.range;
-    if (!isObj(r) || typeof r.min !== 'number' || typeof r.max !== 'number' || !Number.isFinite(r.min) || !Number.isFinite(r.max) || !(r.min < r.max)) {
+    if (
+      !isObj(r) ||
+      typeof r.min !== 'number' ||
+      typeof r.max !== 'number' ||
+      !Number.isFinite(r.min) ||
+      !Number.isFinite(r.max) ||
+      !(r.min < r.max)
+    ) {
       throw new TypeError('state.range must be null or {min, max} with finite min < max');
     }
     range = { min: r.min, max: r.max };
@@ -325,7 +332,8 @@ function parseOrThrow(raw: unknown): WebviewMessage {
     case 'exportCsv':
       return { type: 'exportCsv' };
     case 'exportTable': {
-      if (!Array.isArray(raw.runIds) || raw.runIds.length > LIMITS.runIds) throw new TypeError(`runIds must be an array of at most ${LIMITS.runIds} strings`);
+      if (!Array.isArray(raw.runIds) || raw.runIds.length > LIMITS.runIds)
+        throw new TypeError(`runIds must be an array of at most ${LIMITS.runIds} strings`);
       return { type: 'exportTable', runIds: raw.runIds.map((r, i) => str(r, `runIds[${i}]`)) };
     }
     case 'exportPng': {

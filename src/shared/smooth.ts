@@ -30,14 +30,7 @@ export function checkSmoothing(weight: number): void {
  * Smooths ys[from..to) into out[from..to), continuing from `state` (which is updated).
  * `out` must have length >= to.
  */
-export function emaAppend(
-  weight: number,
-  ys: ArrayLike<number>,
-  from: number,
-  to: number,
-  out: Float64Array,
-  state: EmaState,
-): void {
+export function emaAppend(weight: number, ys: ArrayLike<number>, from: number, to: number, out: Float64Array, state: EmaState): void {
   checkSmoothing(weight);
   if (from < 0 || to > ys.length || to > out.length || from > to) {
     throw new RangeError(`emaAppend: bad range [${from}, ${to}) for ${ys.length} values / ${out.length} outputs`);

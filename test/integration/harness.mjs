@@ -27,8 +27,14 @@ export const workspacesDir = path.join(here, 'workspaces');
 export const outputRoot = path.join(repoRoot, 'test-output');
 export const CHROMIUM = process.env.LOSSWATCH_CHROMIUM ?? '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
 ];
 const HELPER_DIR = path.join(here, 'host-extension');
 /** Files of the repo that make up the installed extension (same set as the .vsix, minus what is missing). */
@@ -66,7 +72,13 @@ export function sleep(ms) {
 }
 
 function slug(s) {
-  return String(s).toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80) || 'x';
+  return (
+    String(s)
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 80) || 'x'
+  );
 }
 
 /** Polls `fn` until it returns a truthy value (returned) or throws after `timeoutMs` with the last error/value. */
@@ -91,7 +103,9 @@ export async function waitFor(fn, timeoutMs = 15000, what = 'condition', interva
       lastErr = e;
     }
     if (Date.now() > end) {
-      const detail = lastErr ? `last error: ${lastErr instanceof Error ? lastErr.message : lastErr}` : `last value: ${JSON.stringify(last)?.slice(0, 500)}`;
+      const detail = lastErr
+        ? `last error: ${lastErr instanceof Error ? lastErr.message : lastErr}`
+        : `last value: ${JSON.stringify(last)?.slice(0, 500)}`;
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (${detail})`);
     }
     await sleep(intervalMs);
@@ -154,7 +168,9 @@ function trackGroup(pid) {
   exitHooked = true;
   process.on('exit', () => {
     for (const g of liveGroups) {
-      try { process.kill(-g, 'SIGKILL'); } catch {}
+      try {
+        process.kill(-g, 'SIGKILL');
+      } catch {}
     }
   });
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
@@ -166,11 +182,32 @@ function trackGroup(pid) {
  * Starts the VS Code server. Resolves once it listens; `port` 0 picks a free one.
  * @returns {Promise<{ port: number, url: (folder?: string) => string, proc: import('node:child_process').ChildProcess, stop: () => Promise<void>, logFile: string }>}
  */
-export async function startServer({ serverMain, port = 0, host = '127.0.0.1', userDataDir, serverDataDir, extensionsDir, env = {}, logFile }) {
+export async function startServer({
+  serverMain,
+  port = 0,
+  host = '127.0.0.1',
+  userDataDir,
+  serverDataDir,
+  extensionsDir,
+  env = {},
+  logFile,
+}) {
   const args = [
-    serverMain, '--host', host, '--port', String(port), '--without-connection-token',
-    '--accept-server-license-terms', '--telemetry-level', 'off',
-    '--server-data-dir', serverDataDir, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir,
+    serverMain,
+    '--host',
+    host,
+    '--port',
+    String(port),
+    '--without-connection-token',
+    '--accept-server-license-terms',
+    '--telemetry-level',
+    'off',
+    '--server-data-dir',
+    serverDataDir,
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    extensionsDir,
   ];
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   const log = fs.createWriteStream(logFile);
@@ -191,24 +228,34 @@ export async function startServer({ serverMain, port = 0, host = '127.0.0.1', us
     };
     proc.stdout.on('data', onData);
     proc.stderr.on('data', onData);
-    proc.on('exit', (code, sig) => reject(new Error(`VS Code server exited early (code ${code}, signal ${sig}); log ${logFile}:\n${out.slice(-3000)}`)));
+    proc.on('exit', (code, sig) =>
+      reject(new Error(`VS Code server exited early (code ${code}, signal ${sig}); log ${logFile}:\n${out.slice(-3000)}`)),
+    );
     proc.on('error', reject);
   });
-  const timeout = sleep(60000).then(() => { throw new Error(`VS Code server did not start in 60 s; log ${logFile}:\n${out.slice(-3000)}`); });
+  const timeout = sleep(60000).then(() => {
+    throw new Error(`VS Code server did not start in 60 s; log ${logFile}:\n${out.slice(-3000)}`);
+  });
   let listening;
   try {
     listening = await Promise.race([found, timeout]);
   } catch (e) {
-    try { process.kill(-proc.pid, 'SIGKILL'); } catch {}
+    try {
+      process.kill(-proc.pid, 'SIGKILL');
+    } catch {}
     throw e;
   }
   const stop = async () => {
     if (proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = new Promise((r) => proc.once('exit', r));
-    try { process.kill(-proc.pid, 'SIGTERM'); } catch {}
+    try {
+      process.kill(-proc.pid, 'SIGTERM');
+    } catch {}
     const done = await Promise.race([exited.then(() => true), sleep(4000).then(() => false)]);
     if (!done) {
-      try { process.kill(-proc.pid, 'SIGKILL'); } catch {}
+      try {
+        process.kill(-proc.pid, 'SIGKILL');
+      } catch {}
       await Promise.race([exited, sleep(2000)]);
     }
     log.end();
@@ -243,7 +290,13 @@ export async function openWorkbench(page, url, { timeoutMs = 60000, trust: click
       await trust.click().catch(() => {});
       break;
     }
-    if (await page.locator('.statusbar-item').count().catch(() => 0)) break;
+    if (
+      await page
+        .locator('.statusbar-item')
+        .count()
+        .catch(() => 0)
+    )
+      break;
     await sleep(250);
   }
 }
@@ -257,7 +310,11 @@ export class HostClient {
 
   /** Waits until the helper extension is up (it writes its port to the info file). */
   async connect(timeoutMs = 60000) {
-    const info = await waitFor(() => fs.existsSync(this.infoFile) && readJson(this.infoFile), timeoutMs, 'the test helper extension to start in the extension host');
+    const info = await waitFor(
+      () => fs.existsSync(this.infoFile) && readJson(this.infoFile),
+      timeoutMs,
+      'the test helper extension to start in the extension host',
+    );
     this.port = info.port;
     return this.call('ping');
   }
@@ -267,41 +324,71 @@ export class HostClient {
     if (!this.port) return Promise.reject(new Error('harness: host not connected'));
     const body = JSON.stringify({ op, args });
     return new Promise((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port: this.port, method: 'POST', path: '/', timeout: timeoutMs, headers: { 'content-type': 'application/json', 'x-losswatch-token': this.token, 'content-length': Buffer.byteLength(body) } }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c) => (text += c));
-        res.on('end', () => {
-          let msg;
-          try {
-            msg = JSON.parse(text);
-          } catch {
-            return reject(new Error(`host ${op}: bad answer (HTTP ${res.statusCode}): ${text.slice(0, 300)}`));
-          }
-          if (msg.ok) resolve(msg.result);
-          else reject(new Error(`host ${op} failed: ${msg.error}`));
-        });
-      });
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port: this.port,
+          method: 'POST',
+          path: '/',
+          timeout: timeoutMs,
+          headers: { 'content-type': 'application/json', 'x-losswatch-token': this.token, 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c) => (text += c));
+          res.on('end', () => {
+            let msg;
+            try {
+              msg = JSON.parse(text);
+            } catch {
+              return reject(new Error(`host ${op}: bad answer (HTTP ${res.statusCode}): ${text.slice(0, 300)}`));
+            }
+            if (msg.ok) resolve(msg.result);
+            else reject(new Error(`host ${op} failed: ${msg.error}`));
+          });
+        },
+      );
       req.on('timeout', () => req.destroy(new Error(`host ${op}: no answer in ${timeoutMs} ms`)));
       req.on('error', reject);
       req.end(body);
     });
   }
 
-  executeCommand(id, ...args) { return this.call('executeCommand', { id, args }); }
+  executeCommand(id, ...args) {
+    return this.call('executeCommand', { id, args });
+  }
   /** All diagnostics: [{ file, line (1-based), column, endLine, endColumn, code, severity, message, source, … }] */
-  diagnostics() { return this.call('getDiagnostics'); }
+  diagnostics() {
+    return this.call('getDiagnostics');
+  }
   /** { file, line, column, languageId, visibleRange } of the active text editor, or null. */
-  activeEditor() { return this.call('activeEditor'); }
+  activeEditor() {
+    return this.call('activeEditor');
+  }
   /** Open editor tabs: [{ label, kind: 'text'|'webview'|'custom'|'other', detail, active, group }] */
-  tabs() { return this.call('tabs'); }
-  extension(id) { return this.call('extension', { id }); }
-  commands(filter = '') { return this.call('getCommands', { filter }); }
-  openFile(file, line) { return this.call('openFile', { file, line }); }
-  getConfig(section, key) { return this.call('getConfig', { section, key }); }
-  updateConfig(section, key, value, target = 'workspace') { return this.call('updateConfig', { section, key, value, target }); }
+  tabs() {
+    return this.call('tabs');
+  }
+  extension(id) {
+    return this.call('extension', { id });
+  }
+  commands(filter = '') {
+    return this.call('getCommands', { filter });
+  }
+  openFile(file, line) {
+    return this.call('openFile', { file, line });
+  }
+  getConfig(section, key) {
+    return this.call('getConfig', { section, key });
+  }
+  updateConfig(section, key, value, target = 'workspace') {
+    return this.call('updateConfig', { section, key, value, target });
+  }
   /** Runs `code` as the body of `async function (vscode, args)` in the extension host; returns its JSON-able result. */
-  eval(code, args) { return this.call('eval', { code, args }); }
+  eval(code, args) {
+    return this.call('eval', { code, args });
+  }
 }
 
 /**
@@ -442,7 +529,9 @@ function makeVS({ page, host, dirs, server, ext, outputDir, cleanup, name }) {
       let stable = 0;
       return waitFor(
         async () => {
-          const st = await host.eval("const e = vscode.extensions.getExtension('losswatch.losswatch'); const m = e && e.exports && e.exports.manager; return m ? m.readState() : null;");
+          const st = await host.eval(
+            "const e = vscode.extensions.getExtension('losswatch.losswatch'); const m = e && e.exports && e.exports.manager; return m ? m.readState() : null;",
+          );
           if (!st) return undefined;
           const ok =
             !st.scanning &&
@@ -484,15 +573,20 @@ function makeVS({ page, host, dirs, server, ext, outputDir, cleanup, name }) {
       const panel = page.locator('.markers-panel');
       if (!(await panel.isVisible().catch(() => false))) {
         await page.keyboard.press('Control+Shift+M');
-        const ok = await panel.waitFor({ state: 'visible', timeout: 3000 }).then(() => true, () => false);
+        const ok = await panel.waitFor({ state: 'visible', timeout: 3000 }).then(
+          () => true,
+          () => false,
+        );
         if (!ok) await host.executeCommand('workbench.actions.view.problems');
         await panel.waitFor({ state: 'visible', timeout: 10000 });
       }
-      return page.locator('.markers-panel .monaco-list-row').evaluateAll((els) => els.map((el) => ({
-        text: (el.innerText || el.textContent || '').replace(/\s+/g, ' ').trim(),
-        ariaLabel: el.getAttribute('aria-label') ?? '',
-        level: Number(el.getAttribute('aria-level') ?? 0),
-      })));
+      return page.locator('.markers-panel .monaco-list-row').evaluateAll((els) =>
+        els.map((el) => ({
+          text: (el.innerText || el.textContent || '').replace(/\s+/g, ' ').trim(),
+          ariaLabel: el.getAttribute('aria-label') ?? '',
+          level: Number(el.getAttribute('aria-level') ?? 0),
+        })),
+      );
     },
     /**
      * Finds the inner frame of a webview. `match` is a predicate on the Frame, or
@@ -501,12 +595,16 @@ function makeVS({ page, host, dirs, server, ext, outputDir, cleanup, name }) {
      */
     async webviewFrame(match = {}, timeoutMs = 15000) {
       const pred = typeof match === 'function' ? match : await webviewPredicate(match, ext.id);
-      return waitFor(async () => {
-        for (const f of page.frames()) {
-          if (await pred(f)) return f;
-        }
-        return undefined;
-      }, timeoutMs, 'a matching webview frame');
+      return waitFor(
+        async () => {
+          for (const f of page.frames()) {
+            if (await pred(f)) return f;
+          }
+          return undefined;
+        },
+        timeoutMs,
+        'a matching webview frame',
+      );
     },
     async close({ failed = false } = {}) {
       await cleanup();

@@ -32,7 +32,11 @@ function fmtMs(ms) {
 
 function errText(e) {
   const s = e instanceof Error ? (e.stack ?? e.message) : String(e);
-  return s.split('\n').slice(0, 12).map((l) => `      ${l}`).join('\n');
+  return s
+    .split('\n')
+    .slice(0, 12)
+    .map((l) => `      ${l}`)
+    .join('\n');
 }
 
 async function withTimeout(promise, ms, what) {
@@ -48,7 +52,12 @@ async function withTimeout(promise, ms, what) {
 }
 
 async function loadSuites() {
-  const files = fs.existsSync(suitesDir) ? fs.readdirSync(suitesDir).filter((f) => f.endsWith('.mjs')).sort() : [];
+  const files = fs.existsSync(suitesDir)
+    ? fs
+        .readdirSync(suitesDir)
+        .filter((f) => f.endsWith('.mjs'))
+        .sort()
+    : [];
   const suites = [];
   for (const f of files) {
     const mod = await import(pathToFileURL(path.join(suitesDir, f)).href);
@@ -69,7 +78,14 @@ async function runSuite(suite) {
   console.log(`\n${suite.name} (${suite.file})`);
   let vs;
   try {
-    vs = await startVSCode({ name: suite.name, workspace: suite.workspace, files: suite.files, settings: suite.settings, env: suite.env, untrusted: suite.untrusted });
+    vs = await startVSCode({
+      name: suite.name,
+      workspace: suite.workspace,
+      files: suite.files,
+      settings: suite.settings,
+      env: suite.env,
+      untrusted: suite.untrusted,
+    });
   } catch (e) {
     console.log(`  ✗ VS Code did not start: every test of this suite fails`);
     console.log(errText(e));
@@ -83,7 +99,11 @@ async function runSuite(suite) {
     for (const t of suite.tests) {
       const t0 = Date.now();
       try {
-        await withTimeout(Promise.resolve().then(() => t.fn(vs)), t.timeoutMs ?? suite.timeoutMs ?? 60000, `test '${t.name}'`);
+        await withTimeout(
+          Promise.resolve().then(() => t.fn(vs)),
+          t.timeoutMs ?? suite.timeoutMs ?? 60000,
+          `test '${t.name}'`,
+        );
         passed++;
         console.log(`  ✓ ${t.name} (${fmtMs(Date.now() - t0)})`);
       } catch (e) {

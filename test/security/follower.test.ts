@@ -73,7 +73,19 @@ describe('security: whole-file formats (trainer_state.json)', function () {
   it('the cap is a setting: a file over maxWholeBytes is refused, under it read', async () => {
     const f = path.join(dir, 'cap', 'trainer_state.json');
     fs.mkdirSync(path.dirname(f));
-    fs.writeFileSync(f, JSON.stringify({ log_history: [{ step: 1, loss: 2 }, { step: 2, loss: 1 }] }, null, 2));
+    fs.writeFileSync(
+      f,
+      JSON.stringify(
+        {
+          log_history: [
+            { step: 1, loss: 2 },
+            { step: 2, loss: 1 },
+          ],
+        },
+        null,
+        2,
+      ),
+    );
     const small = await loadRuns([f], { maxWholeBytes: 16 });
     assert.match(small[0]!.parseErrors()[0]!.firstMessage, /larger than the .* limit/);
     assert.equal(small[0]!.getSeries('loss')?.length ?? 0, 0);
@@ -116,12 +128,24 @@ describe('security: whole-file formats (trainer_state.json)', function () {
     const fspm = require('node:fs/promises') as { open: (...a: unknown[]) => Promise<unknown> };
     const orig = fspm.open;
     fspm.open = async (...a: unknown[]) => {
-      if (a[0] === f && typeof a[1] === 'number') throw Object.assign(new Error(`EACCES: permission denied, open '${f}'`), { code: 'EACCES' });
+      if (a[0] === f && typeof a[1] === 'number')
+        throw Object.assign(new Error(`EACCES: permission denied, open '${f}'`), { code: 'EACCES' });
       return orig(...a);
     };
     try {
       const errors: string[] = [];
-      const fo = new Follower(f, { data: () => undefined, whole: () => undefined, restart: () => undefined, gone: () => undefined, settled: () => undefined, ioError: (m) => errors.push(m) }, { whole: true, watch: false });
+      const fo = new Follower(
+        f,
+        {
+          data: () => undefined,
+          whole: () => undefined,
+          restart: () => undefined,
+          gone: () => undefined,
+          settled: () => undefined,
+          ioError: (m) => errors.push(m),
+        },
+        { whole: true, watch: false },
+      );
       await fo.start();
       fo.dispose();
       assert.deepEqual(errors, [`${f}: cannot open: EACCES: permission denied, open '${f}'`]);
@@ -166,12 +190,16 @@ describe('security: read buffers are sized to the file', function () {
       global.gc?.();
       const before = process.memoryUsage().arrayBuffers;
       for (let i = 0; i < n; i++) {
-        const fo = new Follower(path.join(dir, `f${i}.jsonl`), {
-          data: (c) => (bytes += c.length),
-          restart: () => undefined,
-          gone: () => undefined,
-          settled: () => undefined,
-        }, { watch: false });
+        const fo = new Follower(
+          path.join(dir, `f${i}.jsonl`),
+          {
+            data: (c) => (bytes += c.length),
+            restart: () => undefined,
+            gone: () => undefined,
+            settled: () => undefined,
+          },
+          { watch: false },
+        );
         await fo.start();
         followers.push(fo);
       }
@@ -192,7 +220,11 @@ describe('security: read buffers are sized to the file', function () {
       const n = 1000;
       for (let i = 0; i < n; i++) fs.writeFileSync(path.join(dir, `f${i}.jsonl`), '{"step": 1, "loss": 1}\n');
       for (let i = 0; i < n; i++) {
-        const fo = new Follower(path.join(dir, `f${i}.jsonl`), { data: () => undefined, restart: () => undefined, gone: () => undefined, settled: () => undefined }, { safetyPollMs: 50 });
+        const fo = new Follower(
+          path.join(dir, `f${i}.jsonl`),
+          { data: () => undefined, restart: () => undefined, gone: () => undefined, settled: () => undefined },
+          { safetyPollMs: 50 },
+        );
         await fo.start();
         followers.push(fo);
       }
@@ -217,7 +249,18 @@ describe('security: read buffers are sized to the file', function () {
       const data = new Uint8Array(3 << 20).map((_, i) => (i * 7) & 255);
       fs.writeFileSync(f, data.subarray(0, 10));
       const got: number[] = [];
-      const fo = new Follower(f, { data: (c) => { for (const v of c) got.push(v); }, restart: () => undefined, gone: () => undefined, settled: () => undefined }, { watch: false, chunkBytes: 1 << 20 });
+      const fo = new Follower(
+        f,
+        {
+          data: (c) => {
+            for (const v of c) got.push(v);
+          },
+          restart: () => undefined,
+          gone: () => undefined,
+          settled: () => undefined,
+        },
+        { watch: false, chunkBytes: 1 << 20 },
+      );
       await fo.start();
       fs.appendFileSync(f, data.subarray(10, 5000));
       await fo.check();
@@ -243,14 +286,21 @@ describe('security: FIFOs and other non-regular files', function () {
   after(() => dir && fs.rmSync(dir, { recursive: true, force: true }));
 
   it('openRegular refuses a FIFO without blocking', async () => {
-    await assert.rejects(openRegular(path.join(dir, 'pipe.jsonl')), (e: unknown) => e instanceof NotRegularFileError && /FIFO/.test(e.message));
+    await assert.rejects(
+      openRegular(path.join(dir, 'pipe.jsonl')),
+      (e: unknown) => e instanceof NotRegularFileError && /FIFO/.test(e.message),
+    );
   });
 
   it('the follower reports a FIFO and the event loop keeps ticking', async () => {
     let ticks = 0;
     const t = setInterval(() => ticks++, 5);
     const errors: string[] = [];
-    const fo = new Follower(path.join(dir, 'pipe.jsonl'), { data: () => undefined, restart: () => undefined, gone: () => undefined, settled: () => undefined, ioError: (m) => errors.push(m) }, { watch: false });
+    const fo = new Follower(
+      path.join(dir, 'pipe.jsonl'),
+      { data: () => undefined, restart: () => undefined, gone: () => undefined, settled: () => undefined, ioError: (m) => errors.push(m) },
+      { watch: false },
+    );
     try {
       await fo.start();
       const t0 = Date.now();
@@ -275,7 +325,10 @@ describe('security: FIFOs and other non-regular files', function () {
     const r = await cli(['series', '--format', 'json', dir], { timeoutMs: 30000 });
     assert.equal(r.timedOut, false, 'CLI hung on a FIFO');
     const j = JSON.parse(r.out) as { runs: { name: string }[] };
-    assert.deepEqual(j.runs.map((x) => x.name), ['ok.jsonl']);
+    assert.deepEqual(
+      j.runs.map((x) => x.name),
+      ['ok.jsonl'],
+    );
     const one = await cli(['series', path.join(dir, 'pipe.jsonl')], { timeoutMs: 30000 });
     assert.equal(one.timedOut, false, 'CLI hung on a FIFO given by name');
     const chk = await cli(['check', path.join(dir, 'pipe.jsonl'), path.join(dir, 'ok.jsonl')], { timeoutMs: 30000 });
@@ -291,6 +344,9 @@ describe('security: FIFOs and other non-regular files', function () {
     assert.ok(mkfifo(path.join(run, 'meta.yaml')));
     const runs = await Promise.race([loadRuns([run]), new Promise<'hung'>((r) => setTimeout(() => r('hung'), 10000))]);
     assert.notEqual(runs, 'hung');
-    assert.deepEqual((runs as { name: string }[]).map((r) => r.name), ['abc123']);
+    assert.deepEqual(
+      (runs as { name: string }[]).map((r) => r.name),
+      ['abc123'],
+    );
   });
 });

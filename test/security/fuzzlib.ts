@@ -65,7 +65,17 @@ class FuzzSink implements Sink {
   block?(id: number, n: number, step: Float64Array, value: Float64Array, off: number): void {
     for (let k = 0; k < n; k++) this.point(id, step[k]!, value[off + k]!);
   }
-  rows?(n: number, step: Float64Array, _w: Float64Array | undefined, _e: Float64Array | undefined, _l: Float64Array, k: number, ids: Int32Array, value: Float64Array, offs: Int32Array): void {
+  rows?(
+    n: number,
+    step: Float64Array,
+    _w: Float64Array | undefined,
+    _e: Float64Array | undefined,
+    _l: Float64Array,
+    k: number,
+    ids: Int32Array,
+    value: Float64Array,
+    offs: Int32Array,
+  ): void {
     for (let j = 0; j < k; j++) for (let r = 0; r < n; r++) this.point(ids[j]!, step[r]!, value[offs[j]! + r]!);
   }
   clear(): void {
@@ -82,7 +92,18 @@ class FuzzSink implements Sink {
 }
 
 // ---- building blocks ----
-const PROTO = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'prototype', '__defineGetter__', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString'];
+const PROTO = [
+  'constructor',
+  '__proto__',
+  'toString',
+  'hasOwnProperty',
+  'valueOf',
+  'prototype',
+  '__defineGetter__',
+  'isPrototypeOf',
+  'propertyIsEnumerable',
+  'toLocaleString',
+];
 const PLAIN = ['loss', 'val_loss', 'acc', 'lr', 'grad_norm', 'eval_loss', 'm', 'x1', 'loss_2', 'f1', 'ppl', 'top1', 'a_b'];
 const HF_RESERVED = new Set(['train_runtime', 'train_samples_per_second', 'train_steps_per_second', 'total_flos', 'train_loss']);
 const metricNames = [...PLAIN, ...PROTO].filter((n) => fieldKind(n) === 'metric');
@@ -97,8 +118,10 @@ function name(r: Rng): string {
 /** A finite number and a JSON/CSV spelling of it (Number(text) === value). */
 function number(r: Rng): [number, string] {
   switch (r.int(8)) {
-    case 0:
-      { const v = r.int(1000); return [v, String(v)]; }
+    case 0: {
+      const v = r.int(1000);
+      return [v, String(v)];
+    }
     case 1: {
       const t = (r.next() * 10).toFixed(r.int(17));
       return [Number(t), t];
@@ -112,7 +135,14 @@ function number(r: Rng): [number, string] {
       return [v, String(v)];
     }
     case 4:
-      return r.pick([[0, '0'], [-0, '-0'], [5e-324, '5e-324'], [1.7976931348623157e308, '1.7976931348623157e308'], [2 ** 53 + 2, '9007199254740994'], [0.1, '0.1']] as [number, string][]);
+      return r.pick([
+        [0, '0'],
+        [-0, '-0'],
+        [5e-324, '5e-324'],
+        [1.7976931348623157e308, '1.7976931348623157e308'],
+        [2 ** 53 + 2, '9007199254740994'],
+        [0.1, '0.1'],
+      ] as [number, string][]);
     case 5: {
       const t = `${r.int(100)}.${'0'.repeat(r.int(5))}${r.int(1000)}`;
       return [Number(t), t];
@@ -128,7 +158,9 @@ function number(r: Rng): [number, string] {
   }
 }
 
-const SPECIAL = [0x22, 0x7b, 0x7d, 0x5b, 0x5d, 0x2c, 0x3a, 0x0a, 0x0d, 0x00, 0xff, 0x5c, 0x20, 0x09, 0xef, 0xbb, 0xbf, 0x2d, 0x2e, 0x65, 0x30, 0x39];
+const SPECIAL = [
+  0x22, 0x7b, 0x7d, 0x5b, 0x5d, 0x2c, 0x3a, 0x0a, 0x0d, 0x00, 0xff, 0x5c, 0x20, 0x09, 0xef, 0xbb, 0xbf, 0x2d, 0x2e, 0x65, 0x30, 0x39,
+];
 
 /** 1–4 random edits: flip, insert special/random bytes, delete, duplicate, truncate. */
 export function mutate(r: Rng, b: Uint8Array): Uint8Array {
@@ -216,7 +248,8 @@ function csvCase(r: Rng): Case {
     rows.push(`${i},${cells.join(',')}`);
     // reference: a plain comma split
     const parts = rows[rows.length - 1]!.split(',');
-    for (let c = 1; c < parts.length; c++) if (parts[c] !== '') expect.push({ key: cols[c - 1]!, step: Number(parts[0]), value: Number(parts[c]) });
+    for (let c = 1; c < parts.length; c++)
+      if (parts[c] !== '') expect.push({ key: cols[c - 1]!, step: Number(parts[0]), value: Number(parts[c]) });
   }
   return { bytes: enc.encode(rows.join('\n') + '\n'), expect };
 }
@@ -239,11 +272,13 @@ function hfCase(r: Rng): Case {
   const expect: P[] = [];
   for (let i = 0, n = r.int(6); i < n; i++) {
     const fields = [`"step": ${i * 10}`, `"epoch": ${i / 4}`];
-    for (const k of Array.from({ length: 1 + r.int(4) }, () => name(r)).filter((k) => !HF_RESERVED.has(k))) fields.push(`"${k}": ${number(r)[1]}`);
+    for (const k of Array.from({ length: 1 + r.int(4) }, () => name(r)).filter((k) => !HF_RESERVED.has(k)))
+      fields.push(`"${k}": ${number(r)[1]}`);
     const text = `{${fields.join(', ')}}`;
     entries.push(text);
     const o = JSON.parse(text) as Record<string, unknown>;
-    for (const [k, v] of Object.entries(o)) if (k !== 'step' && k !== 'epoch' && typeof v === 'number') expect.push({ key: k, step: o.step as number, value: v });
+    for (const [k, v] of Object.entries(o))
+      if (k !== 'step' && k !== 'epoch' && typeof v === 'number') expect.push({ key: k, step: o.step as number, value: v });
   }
   return { bytes: enc.encode(`{\n  "log_history": [\n    ${entries.join(',\n    ')}\n  ],\n  "global_step": 5\n}\n`), expect };
 }
@@ -288,7 +323,8 @@ function tfCase(r: Rng): Case {
 const TEXT_LINES = [
   (r: Rng) => `step ${r.int(1000)} loss=${number(r)[1]} acc: ${number(r)[1]}`,
   (r: Rng) => `Epoch ${1 + r.int(9)}/10`,
-  (r: Rng) => `${r.int(99)}/${r.int(99)} [==============================] - 1s 2ms/step - loss: ${number(r)[1]} - accuracy: ${number(r)[1]}`,
+  (r: Rng) =>
+    `${r.int(99)}/${r.int(99)} [==============================] - 1s 2ms/step - loss: ${number(r)[1]} - accuracy: ${number(r)[1]}`,
   (r: Rng) => `[${r.int(9)}, ${r.int(999)}] loss: ${number(r)[1]}`,
   (r: Rng) => `it ${r.int(99)} ${name(r)} ${number(r)[1]} ${'x'.repeat(r.int(50))}`,
   (r: Rng) => 'a'.repeat(r.int(4000)) + '!',
@@ -309,7 +345,15 @@ function npyCase(r: Rng): Case {
   const dict = `{'descr': '${dtype}', 'fortran_order': ${r.chance(0.9) ? 'False' : 'True'}, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
   const pad = 64 - ((10 + dict.length + 1) % 64);
   const header = dict + ' '.repeat(pad) + '\n';
-  const out = [0x93, ...enc.encode('NUMPY'), r.chance(0.9) ? 1 : r.int(4), 0, header.length & 255, header.length >> 8, ...enc.encode(header)];
+  const out = [
+    0x93,
+    ...enc.encode('NUMPY'),
+    r.chance(0.9) ? 1 : r.int(4),
+    0,
+    header.length & 255,
+    header.length >> 8,
+    ...enc.encode(header),
+  ];
   const n = shape.reduce((a, b) => a * b, 1);
   const body = Math.min(r.chance(0.8) ? n * 8 : r.int(64), 4096);
   for (let i = 0; i < body; i++) out.push(r.int(256));
@@ -354,7 +398,15 @@ function runOne(which: ParserName, r: Rng, bytes: Uint8Array): P[] {
   return sink.points;
 }
 
-const GEN: Record<ParserName, (r: Rng) => Case> = { jsonl: jsonlCase, csv: csvCase, mlflow: mlflowCase, hf: hfCase, tfevents: tfCase, text: textCase, npy: npyCase };
+const GEN: Record<ParserName, (r: Rng) => Case> = {
+  jsonl: jsonlCase,
+  csv: csvCase,
+  mlflow: mlflowCase,
+  hf: hfCase,
+  tfevents: tfCase,
+  text: textCase,
+  npy: npyCase,
+};
 
 export interface FuzzStats {
   parser: ParserName;
@@ -385,7 +437,20 @@ function same(a: P[], b: P[]): boolean {
  */
 export function fuzzParser(parser: ParserName, n: number, seed: number, limitMs = 250): FuzzStats {
   const r = new Rng(seed);
-  const st: FuzzStats = { parser, inputs: 0, valid: 0, checked: 0, mutated: 0, garbage: 0, failures: [], maxMs: 0, slow: 0, slowInputs: 0, maxMemMB: 0, ms: 0 };
+  const st: FuzzStats = {
+    parser,
+    inputs: 0,
+    valid: 0,
+    checked: 0,
+    mutated: 0,
+    garbage: 0,
+    failures: [],
+    maxMs: 0,
+    slow: 0,
+    slowInputs: 0,
+    maxMemMB: 0,
+    ms: 0,
+  };
   const t0 = performance.now();
   const fail = (kind: string, message: string, bytes: Uint8Array): void => {
     if (st.failures.length < 20) st.failures.push({ kind, message, input: Buffer.from(bytes.subarray(0, 400)).toString('base64') });

@@ -20,15 +20,28 @@ describe('security: prototype-member names from logs', function () {
     dir = tmpDir();
     const rec = (step: number, extra: Record<string, unknown> = {}): string => {
       // built as text: a JS object literal would swallow `__proto__`
-      const fields = [`"step": ${step}`, ...NAMES.map((n, i) => `"${n}": ${i + step}`), ...Object.entries(extra).map(([k, v]) => `"${k}": ${JSON.stringify(v)}`)];
+      const fields = [
+        `"step": ${step}`,
+        ...NAMES.map((n, i) => `"${n}": ${i + step}`),
+        ...Object.entries(extra).map(([k, v]) => `"${k}": ${JSON.stringify(v)}`),
+      ];
       return `{${fields.join(', ')}}`;
     };
     fs.mkdirSync(path.join(dir, 'jsonl'));
-    fs.writeFileSync(path.join(dir, 'jsonl', 'log.jsonl'), [rec(1), rec(2), rec(3, { split: 'constructor' }), rec(4, { split: '__proto__' })].join('\n') + '\n');
+    fs.writeFileSync(
+      path.join(dir, 'jsonl', 'log.jsonl'),
+      [rec(1), rec(2), rec(3, { split: 'constructor' }), rec(4, { split: '__proto__' })].join('\n') + '\n',
+    );
     fs.mkdirSync(path.join(dir, 'csv'));
-    fs.writeFileSync(path.join(dir, 'csv', 'metrics.csv'), `step,${NAMES.join(',')}\n1,${NAMES.map((_, i) => i + 1).join(',')}\n2,${NAMES.map((_, i) => i + 2).join(',')}\n`);
+    fs.writeFileSync(
+      path.join(dir, 'csv', 'metrics.csv'),
+      `step,${NAMES.join(',')}\n1,${NAMES.map((_, i) => i + 1).join(',')}\n2,${NAMES.map((_, i) => i + 2).join(',')}\n`,
+    );
     fs.mkdirSync(path.join(dir, 'hf'));
-    fs.writeFileSync(path.join(dir, 'hf', 'trainer_state.json'), `{"log_history": [${rec(1)}, ${rec(2)}, {"train_runtime": 1, "__proto__": 5, "constructor": "x", "toString": 2}], "__proto__": 1}`);
+    fs.writeFileSync(
+      path.join(dir, 'hf', 'trainer_state.json'),
+      `{"log_history": [${rec(1)}, ${rec(2)}, {"train_runtime": 1, "__proto__": 5, "constructor": "x", "toString": 2}], "__proto__": 1}`,
+    );
     const ml = path.join(dir, 'mlruns', '0', 'run1', 'metrics');
     fs.mkdirSync(path.join(ml, '__proto__'), { recursive: true });
     for (const n of NAMES) if (n !== '__proto__') fs.writeFileSync(path.join(ml, n), '1700000000000 1.5 1\n1700000001000 2.5 2\n');
@@ -45,7 +58,11 @@ describe('security: prototype-member names from logs', function () {
     assert.deepEqual(j.runs.map((x) => x.format).sort(), ['csv', 'hf-trainer-state', 'jsonl', 'mlflow']);
     for (const run of j.runs) {
       const keys = new Set(run.series.map((s) => s.key));
-      for (const n of NAMES) assert.ok([...keys].some((k) => k === n || k.endsWith(`/${n}`) || k.startsWith(`${n}/`)), `${run.format}: no series ${n} in ${[...keys].join(', ')}`);
+      for (const n of NAMES)
+        assert.ok(
+          [...keys].some((k) => k === n || k.endsWith(`/${n}`) || k.startsWith(`${n}/`)),
+          `${run.format}: no series ${n} in ${[...keys].join(', ')}`,
+        );
       for (const s of run.series) {
         assert.equal(typeof s.split, 'string', `${run.format} ${s.key}: split ${JSON.stringify(s.split)}`);
         assert.equal(typeof s.points, 'number');
@@ -78,7 +95,13 @@ describe('security: JSONL repeated keys and CSV export cells', () => {
     const dir = tmpDir();
     try {
       const f = path.join(dir, 'dup.jsonl');
-      const lines = ['{"step": 1, "loss": 1, "loss": 2}', '{"step": 2, "loss": 3}', '{"step": 3, "loss": 4}', '{"step": 4, "loss": 5, "acc": 1, "loss": 6}', '{"step": 5, "step": 6, "loss": 7}'];
+      const lines = [
+        '{"step": 1, "loss": 1, "loss": 2}',
+        '{"step": 2, "loss": 3}',
+        '{"step": 3, "loss": 4}',
+        '{"step": 4, "loss": 5, "acc": 1, "loss": 6}',
+        '{"step": 5, "step": 6, "loss": 7}',
+      ];
       fs.writeFileSync(f, lines.join('\n') + '\n');
       const [run] = await loadRuns([f]);
       const s = run!.getSeries('loss')!;
@@ -91,7 +114,23 @@ describe('security: JSONL repeated keys and CSV export cells', () => {
   });
 
   it('csvCell neutralises formulas also after leading space, NUL, BOM, and TAB/CR/LF and fullwidth ＝＋－＠', () => {
-    for (const s of ['=1+1', '+1', '-1', '@SUM(A1)', ' =cmd()', '\u0000=cmd()', '\ufeff=cmd()', '\t=x', '\rx', '\nx', '＝1+1', '＋1', '－1', '＠x', '  \t@x']) {
+    for (const s of [
+      '=1+1',
+      '+1',
+      '-1',
+      '@SUM(A1)',
+      ' =cmd()',
+      '\u0000=cmd()',
+      '\ufeff=cmd()',
+      '\t=x',
+      '\rx',
+      '\nx',
+      '＝1+1',
+      '＋1',
+      '－1',
+      '＠x',
+      '  \t@x',
+    ]) {
       const c = csvCell(s);
       const inner = c.startsWith('"') ? c.slice(1, -1).replace(/""/g, '"') : c;
       assert.ok(inner.startsWith("'"), `${JSON.stringify(s)} → ${JSON.stringify(c)}`);
@@ -114,11 +153,21 @@ describe('security: prototype-member names in the dashboard', () => {
     }
     m.list.push(run);
     const posted: { type: string; series?: { key: string }[] }[] = [];
-    const session = new DashboardSession(m, { post: (msg) => posted.push(JSON.parse(JSON.stringify(msg))), openFile: () => undefined, save: () => undefined, warn: () => undefined }, DEFAULT_STATE, {
-      now: () => 0,
-      setTimeout: () => 0,
-      clearTimeout: () => undefined,
-    });
+    const session = new DashboardSession(
+      m,
+      {
+        post: (msg) => posted.push(JSON.parse(JSON.stringify(msg))),
+        openFile: () => undefined,
+        save: () => undefined,
+        warn: () => undefined,
+      },
+      DEFAULT_STATE,
+      {
+        now: () => 0,
+        setTimeout: () => 0,
+        clearTimeout: () => undefined,
+      },
+    );
     session.handleMessage({ type: 'ready', state: null, columns: 100 });
     const frame = posted.find((p) => p.type === 'frame');
     assert.ok(frame, JSON.stringify(posted.map((p) => p.type)));

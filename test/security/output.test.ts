@@ -62,7 +62,10 @@ describe('security: check output escaping', function () {
         const r = await cli(['check', '.', '--format', format], { cwd: dir, timeoutMs: 30000 });
         assert.equal(r.code, 1, r.err);
         assert.ok(r.out.length > 0);
-        assert.doesNotMatch(r.out.replace(/\n$/, '').replace(/\n/g, format === 'github' ? '\u0000' : ' '), format === 'github' ? /\u0000/ : /\x1b|\u202e/);
+        assert.doesNotMatch(
+          r.out.replace(/\n$/, '').replace(/\n/g, format === 'github' ? '\u0000' : ' '),
+          format === 'github' ? /\u0000/ : /\x1b|\u202e/,
+        );
         if (format !== 'json') assert.doesNotMatch(r.out, /^::warning/m);
         assert.doesNotMatch(r.out, /\x1b|\u202e/);
       }

@@ -35,7 +35,10 @@ describe('security: tfevents framing', function () {
     const data = concat([ev, new Uint8Array([0x3a, 0x80, 0x80, 0x80, 0x0c]), big]); // field 7 (bytes), length 24 MiB
     pushIn(p, tfRecord(data), 64 << 10);
     assert.deepEqual(sink.errors, []);
-    assert.deepEqual(sink.points.map((x) => [x.step, x.value]), [[7, 0.5]]);
+    assert.deepEqual(
+      sink.points.map((x) => [x.step, x.value]),
+      [[7, 0.5]],
+    );
     assert.ok(p.stats.copied < 3 * data.length, `copied ${p.stats.copied} bytes for a ${data.length}-byte record`);
   });
 
@@ -54,7 +57,10 @@ describe('security: tfevents framing', function () {
     assert.ok((p as unknown as { buf: Uint8Array }).buf.length <= 4 << 20, 'skipped data was buffered');
     p.push(scalar(2, 2));
     p.finish();
-    assert.deepEqual(sink.points.map((x) => x.step), [1, 2]);
+    assert.deepEqual(
+      sink.points.map((x) => x.step),
+      [1, 2],
+    );
     assert.equal(sink.errors.length, 1);
     assert.match(sink.errors[0]!.message, /length 400000000 bytes exceeds the 64 MiB limit/);
     assert.ok(ms < 20000, `${ms} ms for 40 MiB`);
@@ -65,7 +71,10 @@ describe('security: tfevents framing', function () {
     const p = new TfEventsParser(sink);
     const later = concat([scalar(2, 2), scalar(3, 3), scalar(4, 4)]);
     pushIn(p, concat([scalar(1, 1), header(10 << 20), later]), 7);
-    assert.deepEqual(sink.points.map((x) => x.step), [1, 2, 3, 4]);
+    assert.deepEqual(
+      sink.points.map((x) => x.step),
+      [1, 2, 3, 4],
+    );
     assert.equal(sink.errors.length, 1);
     assert.match(sink.errors[0]!.message, /overruns a later valid record/);
   });
@@ -94,7 +103,10 @@ describe('security: tfevents framing', function () {
     const forged = concat([header(b.length - 16 + 8), b.subarray(12)]);
     p.push(concat([a, forged, c, scalar(4, 4)]));
     p.finish();
-    assert.deepEqual(sink.points.map((x) => x.step), [1, 3, 4]);
+    assert.deepEqual(
+      sink.points.map((x) => x.step),
+      [1, 3, 4],
+    );
     assert.ok(sink.errors.length >= 1 && sink.errors.length <= 2, JSON.stringify(sink.errors));
   });
 
@@ -109,7 +121,10 @@ describe('security: tfevents framing', function () {
     const bad = scalar(2, 2);
     bad[bad.length - 1] ^= 0xff;
     p.push(concat([bad, scalar(3, 3)]));
-    assert.deepEqual(sink.points.map((x) => x.step), [1, 3]);
+    assert.deepEqual(
+      sink.points.map((x) => x.step),
+      [1, 3],
+    );
     assert.equal(sink.errors.length, 1);
     assert.match(sink.errors[0]!.message, /data CRC mismatch/);
   });
@@ -117,7 +132,22 @@ describe('security: tfevents framing', function () {
   it('a tag named __proto__ / constructor is an ordinary series', () => {
     const sink = new RecSink();
     const p = new TfEventsParser(sink);
-    p.push(tfRecord(eventBytes(1, 1, [{ tag: '__proto__', simple: 1 }, { tag: 'constructor', simple: 2 }, { tag: '__proto__', simple: 3 }])));
-    assert.deepEqual(sink.points.map((x) => [x.key, x.value]), [['__proto__', 1], ['constructor', 2], ['__proto__', 3]]);
+    p.push(
+      tfRecord(
+        eventBytes(1, 1, [
+          { tag: '__proto__', simple: 1 },
+          { tag: 'constructor', simple: 2 },
+          { tag: '__proto__', simple: 3 },
+        ]),
+      ),
+    );
+    assert.deepEqual(
+      sink.points.map((x) => [x.key, x.value]),
+      [
+        ['__proto__', 1],
+        ['constructor', 2],
+        ['__proto__', 3],
+      ],
+    );
   });
 });

@@ -169,7 +169,11 @@ export class RunChecker {
     const checkedVals = new Set(valTotals.length > 0 ? valTotals : vals);
     const best: TrainerBest | undefined = trainerBest(run, all);
 
-    const drafts: Draft[] = [...parseErrorDrafts(run.parseErrors()), ...resumeDrafts(run.resumes?.() ?? []), ...this.records.drafts(run.logitRecords())];
+    const drafts: Draft[] = [
+      ...parseErrorDrafts(run.parseErrors()),
+      ...resumeDrafts(run.resumes?.() ?? []),
+      ...this.records.drafts(run.logitRecords()),
+    ];
     const components: Draft[] = [];
     for (const s of all) {
       const st = this.states.get(s.key);

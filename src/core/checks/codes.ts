@@ -41,7 +41,11 @@ export const CHECKS: ReadonlyArray<CheckInfo> = [
   { code: 'validation-in-train-mode', defaultSeverity: 'warning', title: 'Validation loop without model.eval() or torch.no_grad()' },
   { code: 'missing-zero-grad', defaultSeverity: 'warning', title: 'Gradients never cleared between optimizer steps' },
   { code: 'softmax-with-from-logits', defaultSeverity: 'warning', title: 'Keras softmax output with a from_logits=True loss' },
-  { code: 'logits-without-from-logits', defaultSeverity: 'warning', title: 'Keras model without output activation and a from_logits=False loss' },
+  {
+    code: 'logits-without-from-logits',
+    defaultSeverity: 'warning',
+    title: 'Keras model without output activation and a from_logits=False loss',
+  },
   { code: 'sparse-vs-categorical', defaultSeverity: 'error', title: 'Keras sparse/categorical cross-entropy given the other label format' },
 ];
 

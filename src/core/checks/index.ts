@@ -9,7 +9,16 @@ export type { CheckOptions, OverfittingOptions, LossMismatchOptions, SpikeOption
 export { DEFAULTS } from './options';
 export { RunChecker } from './checker';
 export { type Recomputation } from './recompute';
-export { recompute, summarize, summaryOf, summarizeRecords, pendingSummaries, configureSidecars, type RecordSummary, type SidecarSettings } from './summary';
+export {
+  recompute,
+  summarize,
+  summaryOf,
+  summarizeRecords,
+  pendingSummaries,
+  configureSidecars,
+  type RecordSummary,
+  type SidecarSettings,
+} from './summary';
 
 /**
  * All findings of a run, in one pass. Records whose `.npy` sidecars are not summarised yet are not

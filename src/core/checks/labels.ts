@@ -241,7 +241,10 @@ export class LabelAnalyzer {
         recomputable = false;
       }
       if (this.notInt > 0) {
-        issues.push({ code: 'label-not-integer', detail: `${this.notInt} of ${size(this.labelsShape)} class-index labels are not integers (e.g. ${num(this.firstNotInt)})` });
+        issues.push({
+          code: 'label-not-integer',
+          detail: `${this.notInt} of ${size(this.labelsShape)} class-index labels are not integers (e.g. ${num(this.firstNotInt)})`,
+        });
         recomputable = false;
       }
       if (this.st.outOfRange > 0) recomputable = false;

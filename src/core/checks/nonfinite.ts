@@ -69,7 +69,13 @@ export class NonFiniteTracker {
         }
         if (lo >= 0 && hi > lo && g.value(hi) >= 10 * Math.max(g.value(lo), 1e-12)) {
           msg += ` The gradient norm grew from ${num(g.value(lo))} at ${at(g.step(lo), g.provenance(lo))} to ${num(g.value(hi))} at ${at(g.step(hi), g.provenance(hi))} before it.`;
-          related.push(relatedAt(g, hi, `gradient norm before the ${word(x)}: ${num(g.value(hi))} (${num(g.value(hi) / Math.max(g.value(lo), 1e-12))}× its earlier ${num(g.value(lo))})`));
+          related.push(
+            relatedAt(
+              g,
+              hi,
+              `gradient norm before the ${word(x)}: ${num(g.value(hi))} (${num(g.value(hi) / Math.max(g.value(lo), 1e-12))}× its earlier ${num(g.value(lo))})`,
+            ),
+          );
         }
       }
     }

@@ -196,19 +196,33 @@ export class OverfittingTracker {
     const pct = this.best !== 0 ? ` (+${num((100 * rise) / Math.abs(this.best))}%)` : '';
     const gap = now - trainNow;
     const lossBestStep = val.step(bi);
-    const related = [relatedAt(val, bi, `best validation loss ${num(this.best)}: ${best ? 'the loss-based choice of checkpoint' : 'the checkpoint to keep'}`)];
+    const related = [
+      relatedAt(
+        val,
+        bi,
+        `best validation loss ${num(this.best)}: ${best ? 'the loss-based choice of checkpoint' : 'the checkpoint to keep'}`,
+      ),
+    ];
     let keep: string;
     if (best) {
-      const ck = best.checkpoint ? checkpointName(best.checkpoint) : best.step !== undefined ? `the checkpoint of step ${num(best.step)}` : 'its best checkpoint';
-      const by = best.series && best.index !== undefined ? `by ${q(best.series)} = ${num(best.metric)} at ${at(best.series.step(best.index), best.series.provenance(best.index))}` : `by a metric of ${num(best.metric)} (best_metric; not found among the logged evaluation series)`;
+      const ck = best.checkpoint
+        ? checkpointName(best.checkpoint)
+        : best.step !== undefined
+          ? `the checkpoint of step ${num(best.step)}`
+          : 'its best checkpoint';
+      const by =
+        best.series && best.index !== undefined
+          ? `by ${q(best.series)} = ${num(best.metric)} at ${at(best.series.step(best.index), best.series.provenance(best.index))}`
+          : `by a metric of ${num(best.metric)} (best_metric; not found among the logged evaluation series)`;
       const agrees = best.step !== undefined && best.step === lossBestStep;
       keep =
         `The trainer kept ${ck} (best_model_checkpoint), chosen ${by}; ` +
         (agrees
           ? `the lowest validation loss is at the same step.`
           : `as a second opinion, the lowest validation loss is at step ${num(lossBestStep)}.`) +
-        ' The model is overfitting: keep the trainer\'s checkpoint, stop training there (EarlyStopping), or add regularization (weight decay, dropout, augmentation, more data).';
-      if (best.series && best.index !== undefined) related.push(relatedAt(best.series, best.index, `best_metric ${num(best.metric)}: the checkpoint the trainer kept (${ck})`));
+        " The model is overfitting: keep the trainer's checkpoint, stop training there (EarlyStopping), or add regularization (weight decay, dropout, augmentation, more data).";
+      if (best.series && best.index !== undefined)
+        related.push(relatedAt(best.series, best.index, `best_metric ${num(best.metric)}: the checkpoint the trainer kept (${ck})`));
     } else {
       keep = `The model is overfitting: keep the checkpoint from step ${num(lossBestStep)}, stop training there (EarlyStopping), or add regularization (weight decay, dropout, augmentation, more data).`;
     }

@@ -7,7 +7,8 @@ export function parseErrorDrafts(errors: readonly ParseErrorSummary[]): Draft[] 
   const out: Draft[] = [];
   for (const e of errors) {
     if (!(e.count > 0)) continue;
-    const where = e.firstLine !== undefined ? `line ${e.firstLine}` : e.firstRecord !== undefined ? `record ${e.firstRecord}` : 'an unknown place';
+    const where =
+      e.firstLine !== undefined ? `line ${e.firstLine}` : e.firstRecord !== undefined ? `record ${e.firstRecord}` : 'an unknown place';
     const first = e.firstMessage.replace(/\s+/g, ' ').trim().slice(0, 200);
     const d: { -readonly [K in keyof Draft]: Draft[K] } = {
       code: 'parse-error',

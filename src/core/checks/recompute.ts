@@ -71,12 +71,22 @@ export function prepare(record: Omit<LogitRecord, 'provenance' | 'step' | 'split
   if (record.lossFn === 'bce_with_logits') {
     let labels = record.labels;
     // one logit per sample: [N, 1] logits with [N] targets (the label checks accept both forms)
-    if (labels.shape.join() !== record.logits.shape.join() && labels.data.length === record.logits.data.length && record.logits.shape.at(-1) === 1) {
+    if (
+      labels.shape.join() !== record.logits.shape.join() &&
+      labels.data.length === record.logits.data.length &&
+      record.logits.shape.at(-1) === 1
+    ) {
       labels = { ...labels, shape: [...record.logits.shape] };
     }
     if (record.logits.shape.join() !== labels.shape.join()) return undefined;
     const reduction: Reduction = record.reduction === 'sum' ? 'sum' : 'mean';
-    return { logits: record.logits, labels, options: { reduction, weight: record.weight ?? null }, fromProbabilities: false, sigmoid: true };
+    return {
+      logits: record.logits,
+      labels,
+      options: { reduction, weight: record.weight ?? null },
+      fromProbabilities: false,
+      sigmoid: true,
+    };
   }
   let logits = record.logits;
   let labels = record.labels;
@@ -108,7 +118,10 @@ export function prepare(record: Omit<LogitRecord, 'provenance' | 'step' | 'split
 export function evaluate(p: Prepared, overrides: Partial<CrossEntropyOptions> = {}, logits: NDArray = p.logits): Recomputation {
   if (p.sigmoid) {
     const reduction = overrides.reduction ?? p.options.reduction;
-    const b = sigmoidBinaryCrossEntropy(logits, p.labels, { reduction, weight: overrides.weight === undefined ? p.options.weight ?? null : overrides.weight });
+    const b = sigmoidBinaryCrossEntropy(logits, p.labels, {
+      reduction,
+      weight: overrides.weight === undefined ? (p.options.weight ?? null) : overrides.weight,
+    });
     if (typeof b.loss !== 'number') throw new Error('the loss is not a number');
     return {
       loss: b.loss,
@@ -134,7 +147,11 @@ export function evaluate(p: Prepared, overrides: Partial<CrossEntropyOptions> = 
 }
 
 /** evaluate(), or undefined when the core rejects the inputs (for optional what-if candidates only). */
-export function tryEvaluate(p: Prepared, overrides: Partial<CrossEntropyOptions> = {}, logits: NDArray = p.logits): Recomputation | undefined {
+export function tryEvaluate(
+  p: Prepared,
+  overrides: Partial<CrossEntropyOptions> = {},
+  logits: NDArray = p.logits,
+): Recomputation | undefined {
   try {
     return evaluate(p, overrides, logits);
   } catch {

@@ -142,7 +142,11 @@ export class RecordChecker {
     }
     if (!this.lossCheck || !a.recomputable || r.loggedLoss === undefined || !sum.result) return;
     if (!Number.isFinite(sum.result.loss)) {
-      this.note('logits-unreadable', j, `the recomputed loss is ${num(sum.result.loss)} (no target counts: every label is ignore_index or has weight 0), so the logged loss cannot be compared`);
+      this.note(
+        'logits-unreadable',
+        j,
+        `the recomputed loss is ${num(sum.result.loss)} (no target counts: every label is ignore_index or has weight 0), so the logged loss cannot be compared`,
+      );
       return;
     }
     // Naming the cause: for the first CAUSE_SAMPLES mismatches only.
@@ -193,7 +197,8 @@ export class RecordChecker {
       if (!r) continue;
       let why = WHY[code] ?? '';
       if (code === 'probabilities-as-logits' && this.nllProbabilities)
-        why = 'NLLLoss expects log-probabilities; given probabilities it returns −mean(p_y), which is negative and has the wrong gradient. Use log_softmax instead of softmax (or cross_entropy on raw logits).';
+        why =
+          'NLLLoss expects log-probabilities; given probabilities it returns −mean(p_y), which is negative and has the wrong gradient. Use log_softmax instead of softmax (or cross_entropy on raw logits).';
       const head: Record<string, string> = {
         'label-out-of-range': 'Label out of range',
         'label-not-integer': 'Class-index labels are not integers',
@@ -238,7 +243,9 @@ export class RecordChecker {
             'The loss is computed in a numerically unstable way (e.g. log(softmax(z)), exp before log, or float16 overflow): compute it from raw logits with log_softmax or a fused cross-entropy (F.cross_entropy / nn.CrossEntropyLoss, from_logits=True in Keras).',
         );
       } else {
-        const because = cause ? ` It matches ${cause}.` : ' No known cause (softmax applied twice, sum vs mean, label smoothing, class weights, log-probabilities vs logits) explains it; check that the loss is logged for exactly the logged rows.';
+        const because = cause
+          ? ` It matches ${cause}.`
+          : ' No known cause (softmax applied twice, sum vs mean, label smoothing, class weights, log-probabilities vs logits) explains it; check that the loss is logged for exactly the logged rows.';
         draft(
           'loss-mismatch',
           a.first,

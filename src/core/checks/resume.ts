@@ -10,7 +10,11 @@ export function resumeDrafts(resumes: readonly ResumeInfo[]): Draft[] {
     const where = r.line !== undefined ? `line ${r.line}` : r.record !== undefined ? `record ${r.record}` : 'an unknown place';
     // losses first: the series a reader looks for
     const ordered = [...r.series].sort((a, b) => Number(/loss/i.test(b)) - Number(/loss/i.test(a)));
-    const keys = ordered.slice(0, 4).map((k) => `'${name(k)}'`).join(', ') + (r.series.length > 4 ? `, … ${r.series.length} series` : '');
+    const keys =
+      ordered
+        .slice(0, 4)
+        .map((k) => `'${name(k)}'`)
+        .join(', ') + (r.series.length > 4 ? `, … ${r.series.length} series` : '');
     const d: { -readonly [K in keyof Draft]: Draft[K] } = {
       code: 'run-resumed',
       file: r.file,

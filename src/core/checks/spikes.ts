@@ -74,7 +74,8 @@ export class SpikeDetector {
           if (last && this.lastSpikeIndex === i - 1) {
             last.count++;
             // the peak of an episode is its point farthest above the median (the window adapts within it)
-            if (x / med > last.peakValue / last.median) Object.assign(last, { peak: i, peakValue: x, peakZ: z, median: med, step: s.step(i) });
+            if (x / med > last.peakValue / last.median)
+              Object.assign(last, { peak: i, peakValue: x, peakZ: z, median: med, step: s.step(i) });
           } else {
             const e: SpikeEpisode = { start: i, peak: i, count: 1, peakValue: x, peakZ: z, median: med, step: s.step(i) };
             this.episodes.push(e);
@@ -117,7 +118,8 @@ export class SpikeDetector {
         ? 'A single bad batch (corrupt or mislabeled samples) or a too-large step can cause this; if spikes repeat or grow, lower the learning rate or clip gradients (clip_grad_norm_).'
         : 'Large gradient norms precede loss spikes and NaNs; if they repeat, clip gradients (clip_grad_norm_), lower the learning rate or add warm-up.';
     const describe = (e: SpikeEpisode): string => {
-      const span = e.count > 1 ? `, in a run of ${plural(e.count, 'consecutive point')} from ${at(s.step(e.start), s.provenance(e.start))}` : '';
+      const span =
+        e.count > 1 ? `, in a run of ${plural(e.count, 'consecutive point')} from ${at(s.step(e.start), s.provenance(e.start))}` : '';
       return `${num(e.peakValue)} at ${at(e.step, s.provenance(e.peak))}${span}: ${num(e.peakValue / e.median)}× the median ${num(e.median)} of the preceding points, robust z-score ${num(e.peakZ)}`;
     };
     let msg: string;

@@ -165,7 +165,12 @@ function message(e: unknown): string {
 
 /** The what-if values are computed only when the logged loss is off by more than float noise. */
 export function needsCauses(loggedLoss: number | undefined, rec: number): boolean {
-  return loggedLoss !== undefined && Number.isFinite(loggedLoss) && Number.isFinite(rec) && !(Math.abs(loggedLoss - rec) <= 1e-7 + 1e-5 * Math.abs(rec));
+  return (
+    loggedLoss !== undefined &&
+    Number.isFinite(loggedLoss) &&
+    Number.isFinite(rec) &&
+    !(Math.abs(loggedLoss - rec) <= 1e-7 + 1e-5 * Math.abs(rec))
+  );
 }
 
 /** −(weighted) Σ x[n, y] and Σ w[y] of prepared inputs (undefined: labels that are not class ids). */
@@ -257,7 +262,8 @@ class CauseAcc {
   }
   finish(reduction: 'mean' | 'sum', main: Acc): CauseValues {
     const b = this.bad;
-    const v = (key: 'soft' | 's0' | 's1' | 'unweighted', acc: Acc): number | undefined => (b[key] || !acc.first ? undefined : acc.finish(reduction).loss);
+    const v = (key: 'soft' | 's0' | 's1' | 'unweighted', acc: Acc): number | undefined =>
+      b[key] || !acc.first ? undefined : acc.finish(reduction).loss;
     const out: CauseValues = {
       doubleSoftmax: v('soft', this.soft),
       flipped: reduction === 'sum' ? main.lossSum / main.totalWeight : main.lossSum,
@@ -281,7 +287,18 @@ function* summaryGen(o: RecordOptions, src: Source, blockRows: number, wantCause
   const { logitsShape, labelsShape } = src;
   const shapes = { logitsShape: [...logitsShape], labelsShape: [...labelsShape] };
   if (logitsShape.length === 0) {
-    return { ...shapes, analysis: { n: 0, c: 0, s: 1, issues: [{ code: 'label-shape-mismatch', detail: 'logits are a 0-d array (a scalar)' }], nonFiniteLogits: 0, probabilities: false, recomputable: false } };
+    return {
+      ...shapes,
+      analysis: {
+        n: 0,
+        c: 0,
+        s: 1,
+        issues: [{ code: 'label-shape-mismatch', detail: 'logits are a 0-d array (a scalar)' }],
+        nonFiniteLogits: 0,
+        probabilities: false,
+        recomputable: false,
+      },
+    };
   }
   const an = new LabelAnalyzer(logitsShape, labelsShape, o.lossFn, o.ignoreIndex);
   const oneD = logitsShape.length === 1;
@@ -306,8 +323,13 @@ function* summaryGen(o: RecordOptions, src: Source, blockRows: number, wantCause
   const rowWeight = bce && w && w.shape.length === logitsShape.length && w.shape[0] === rows && rows > 1;
 
   const blockRecord = (b: Block, start: number, count: number) => {
-    const logits: NDArray = oneD ? { dtype: src.logitsDtype, shape: [...logitsShape], data: b.z } : { dtype: src.logitsDtype, shape: [count, ...rowShape], data: b.z };
-    const labels: NDArray = oneD || single ? { dtype: src.labelsDtype, shape: [...labelsShape], data: b.t! } : { dtype: src.labelsDtype, shape: [count, ...labelRowShape], data: b.t! };
+    const logits: NDArray = oneD
+      ? { dtype: src.logitsDtype, shape: [...logitsShape], data: b.z }
+      : { dtype: src.logitsDtype, shape: [count, ...rowShape], data: b.z };
+    const labels: NDArray =
+      oneD || single
+        ? { dtype: src.labelsDtype, shape: [...labelsShape], data: b.t! }
+        : { dtype: src.labelsDtype, shape: [count, ...labelRowShape], data: b.t! };
     let weight = w;
     if (w && rowWeight && !single) {
       const per = w.data.length / rows;
@@ -346,7 +368,12 @@ function* summaryGen(o: RecordOptions, src: Source, blockRows: number, wantCause
     let result: Recomputation;
     try {
       p = prepare(rec, analysis.probabilities);
-      if (!p) return { ...shapes, analysis, error: bce ? `bce_with_logits needs labels of the logits' shape` : 'the record cannot be recomputed' };
+      if (!p)
+        return {
+          ...shapes,
+          analysis,
+          error: bce ? `bce_with_logits needs labels of the logits' shape` : 'the record cannot be recomputed',
+        };
       result = evaluate(p);
     } catch (e) {
       return { ...shapes, analysis, error: `the recomputation failed: ${message(e)}` };
@@ -372,7 +399,8 @@ function* summaryGen(o: RecordOptions, src: Source, blockRows: number, wantCause
     }
   }
   if (coreError !== undefined) return { ...shapes, analysis, error: `the recomputation failed: ${coreError}` };
-  if (!main.first) return { ...shapes, analysis, error: bce ? `bce_with_logits needs labels of the logits' shape` : 'the record cannot be recomputed' };
+  if (!main.first)
+    return { ...shapes, analysis, error: bce ? `bce_with_logits needs labels of the logits' shape` : 'the record cannot be recomputed' };
   const result = main.finish(reduction, analysis.form !== 'index' || (analysis.index?.count ?? 0) > 0);
   const out: RecordSummary = { ...shapes, analysis, result: { ...result, sigmoid: bce } };
   if (!wantCauses || bce || !needsCauses(o.loggedLoss, result.loss)) return out;
@@ -403,16 +431,50 @@ function sliceRows(a: NDArray, start: number, count: number, all: boolean): NDAr
 }
 
 /** Summary of in-memory arrays (synchronous). `blockRows` for tests of the streamed combination. */
-export function summarizeArrays(o: RecordOptions & { weight?: NDArray }, logits: NDArray, labels: NDArray, blockRows = Infinity, wantCauses = true): RecordSummary {
+export function summarizeArrays(
+  o: RecordOptions & { weight?: NDArray },
+  logits: NDArray,
+  labels: NDArray,
+  blockRows = Infinity,
+  wantCauses = true,
+): RecordSummary {
   const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
   const shapes = { logitsShape: [...logits.shape], labelsShape: [...labels.shape] };
   if (logits.shape.length === 0 || size(logits.shape) !== logits.data.length) {
-    return { ...shapes, analysis: { n: logits.shape[0] ?? 0, c: logits.shape[1] ?? 0, s: 1, issues: [{ code: 'label-shape-mismatch', detail: `logits have an invalid shape [${logits.shape.join(', ')}]` }], nonFiniteLogits: 0, probabilities: false, recomputable: false } };
+    return {
+      ...shapes,
+      analysis: {
+        n: logits.shape[0] ?? 0,
+        c: logits.shape[1] ?? 0,
+        s: 1,
+        issues: [{ code: 'label-shape-mismatch', detail: `logits have an invalid shape [${logits.shape.join(', ')}]` }],
+        nonFiniteLogits: 0,
+        probabilities: false,
+        recomputable: false,
+      },
+    };
   }
   if (size(labels.shape) !== labels.data.length) {
-    return { ...shapes, analysis: { n: logits.shape[0] ?? 0, c: logits.shape[1] ?? 0, s: 1, issues: [{ code: 'label-shape-mismatch', detail: `labels have an invalid shape [${labels.shape.join(', ')}]` }], nonFiniteLogits: 0, probabilities: false, recomputable: false } };
+    return {
+      ...shapes,
+      analysis: {
+        n: logits.shape[0] ?? 0,
+        c: logits.shape[1] ?? 0,
+        s: 1,
+        issues: [{ code: 'label-shape-mismatch', detail: `labels have an invalid shape [${labels.shape.join(', ')}]` }],
+        nonFiniteLogits: 0,
+        probabilities: false,
+        recomputable: false,
+      },
+    };
   }
-  const src: Source = { logitsShape: logits.shape, logitsDtype: logits.dtype, labelsShape: labels.shape, labelsDtype: labels.dtype, weight: o.weight };
+  const src: Source = {
+    logitsShape: logits.shape,
+    logitsDtype: logits.dtype,
+    labelsShape: labels.shape,
+    labelsDtype: labels.dtype,
+    weight: o.weight,
+  };
   const g = summaryGen(o, src, blockRows, wantCauses);
   const oneD = logits.shape.length === 1;
   let r = g.next(undefined as unknown as Block);
@@ -437,7 +499,8 @@ function inside(root: string, p: string): boolean {
 export async function resolveSidecar(dir: string, rel: string, allowOutside: boolean): Promise<string> {
   if (rel === '' || rel.includes('\0')) throw new Error('the path is empty or invalid');
   if (allowOutside) return path.resolve(dir, rel);
-  if (path.isAbsolute(rel) || /^[a-zA-Z]:/.test(rel)) throw new Error('absolute sidecar paths are not read (set losswatch.sidecars.allowOutside to allow them)');
+  if (path.isAbsolute(rel) || /^[a-zA-Z]:/.test(rel))
+    throw new Error('absolute sidecar paths are not read (set losswatch.sidecars.allowOutside to allow them)');
   const p = path.resolve(dir, rel);
   if (!inside(dir, p)) throw new Error("the path leaves the log's folder (set losswatch.sidecars.allowOutside to allow it)");
   let real: string;
@@ -447,7 +510,8 @@ export async function resolveSidecar(dir: string, rel: string, allowOutside: boo
   } catch (e) {
     throw new Error(`cannot open (${(e as NodeJS.ErrnoException).code ?? message(e)})`);
   }
-  if (!inside(realDir, real)) throw new Error("a symbolic link leads out of the log's folder (set losswatch.sidecars.allowOutside to allow it)");
+  if (!inside(realDir, real))
+    throw new Error("a symbolic link leads out of the log's folder (set losswatch.sidecars.allowOutside to allow it)");
   return p;
 }
 
@@ -489,10 +553,22 @@ async function summarizeSidecars(r: LogitRecord, wantCauses: boolean): Promise<R
       wKey = `${ws.path}:${ws.stat.size}:${ws.stat.mtimeMs}:${ws.stat.ino}`;
     }
     const id = (s: NpyStream | undefined, inline: NDArray): string =>
-      s ? `${s.path}:${s.stat.size}:${s.stat.mtimeMs}:${s.stat.ino}:${s.stat.dev}` : `inline:${inline.data.length <= 4096 ? `${inline.shape.join('x')}:${Array.from(inline.data).join(',')}` : Math.random()}`;
-    const key = JSON.stringify([generation, id(zs, r.logits), id(ts, r.labels), wKey, r.lossFn, r.reduction, r.labelSmoothing, r.ignoreIndex]);
+      s
+        ? `${s.path}:${s.stat.size}:${s.stat.mtimeMs}:${s.stat.ino}:${s.stat.dev}`
+        : `inline:${inline.data.length <= 4096 ? `${inline.shape.join('x')}:${Array.from(inline.data).join(',')}` : Math.random()}`;
+    const key = JSON.stringify([
+      generation,
+      id(zs, r.logits),
+      id(ts, r.labels),
+      wKey,
+      r.lossFn,
+      r.reduction,
+      r.labelSmoothing,
+      r.ignoreIndex,
+    ]);
     const hit = memo.get(key);
-    const causesNeeded = (s: RecordSummary): boolean => wantCauses && !!s.result && !s.result.sigmoid && needsCauses(r.loggedLoss, s.result.loss);
+    const causesNeeded = (s: RecordSummary): boolean =>
+      wantCauses && !!s.result && !s.result.sigmoid && needsCauses(r.loggedLoss, s.result.loss);
     if (hit && (hit.withCauses || !causesNeeded(hit.summary))) {
       memo.delete(key);
       memo.set(key, hit);
@@ -501,8 +577,14 @@ async function summarizeSidecars(r: LogitRecord, wantCauses: boolean): Promise<R
     }
     const logitsShape = zs ? zs.shape : r.logits.shape;
     const labelsShape = ts ? ts.shape : r.labels.shape;
-    const src: Source = { logitsShape, logitsDtype: zs ? zs.dtype : r.logits.dtype, labelsShape, labelsDtype: ts ? ts.dtype : r.labels.dtype, weight };
-    const rowBytes = Math.max(1, (zs ? zs.dataBytes / Math.max(1, zs.rows) : 8 * r.logits.data.length / Math.max(1, rowsOf(r.logits))));
+    const src: Source = {
+      logitsShape,
+      logitsDtype: zs ? zs.dtype : r.logits.dtype,
+      labelsShape,
+      labelsDtype: ts ? ts.dtype : r.labels.dtype,
+      weight,
+    };
+    const rowBytes = Math.max(1, zs ? zs.dataBytes / Math.max(1, zs.rows) : (8 * r.logits.data.length) / Math.max(1, rowsOf(r.logits)));
     const blockRows = Math.max(1, Math.floor(set.blockBytes / rowBytes));
     const oneD = logitsShape.length === 1;
     sidecarStats.reads++;
@@ -512,7 +594,11 @@ async function summarizeSidecars(r: LogitRecord, wantCauses: boolean): Promise<R
       const b = q.value;
       const allZ = oneD || (b.start === 0 && b.count >= (zs ? zs.rows : rowsOf(r.logits)));
       // a block is consumed before the next read: float32 rows go straight into the kernel's memory
-      const z = zs ? (allZ ? (await zs.readAll()).data : await zs.readRows(b.start, b.count, true)) : sliceRows(r.logits, b.start, b.count, allZ);
+      const z = zs
+        ? allZ
+          ? (await zs.readAll()).data
+          : await zs.readRows(b.start, b.count, true)
+        : sliceRows(r.logits, b.start, b.count, allZ);
       let t: NDArray['data'] | undefined;
       if (b.labels) {
         const allT = allZ || labelsShape.length === 0;
@@ -573,7 +659,8 @@ function cached(r: LogitRecord): RecordSummary | undefined {
 
 /** Summary of an inline record (no sidecars), computed now. */
 function summarizeInline(r: LogitRecord): RecordSummary {
-  if (r.error) return { logitsShape: [...r.logits.shape], labelsShape: [...r.labels.shape], error: r.error.replace(/\s+/g, ' ').slice(0, 300) };
+  if (r.error)
+    return { logitsShape: [...r.logits.shape], labelsShape: [...r.labels.shape], error: r.error.replace(/\s+/g, ' ').slice(0, 300) };
   return summarizeArrays(r, r.logits, r.labels);
 }
 

@@ -208,10 +208,11 @@ function instantiate(): Kernel {
       if (zMem) zMem.set(z.subarray(r0 * c, r1 * c));
       const zPtr = zMem ? zOff : zRes! + r0 * rowBytes;
       if (direct) yMem.set((y as Int32Array).subarray(r0, r1));
-      else for (let i = 0; i < k; i++) {
-        const v = y[r0 + i];
-        yMem[i] = v === ignore ? -1 : v;
-      }
+      else
+        for (let i = 0; i < k; i++) {
+          const v = y[r0 + i];
+          yMem[i] = v === ignore ? -1 : v;
+        }
       if (fused) ex.ceFusedBlock(zPtr, k, c, yOff, w ? wOff : 0, lossOut ? lossOff : 0, sqOff, resOff);
       else ex.ceLossBlock(zPtr, k, c, yOff, w ? wOff : 0, lossOut ? lossOff : 0, resOff);
       // Neumaier over the blocks' (compensated) sums
@@ -275,8 +276,10 @@ class Heap {
     this.freeList.splice(i, 0, { off, bytes: b });
     // merge with the next range, then with the previous one
     const fl = this.freeList;
-    if (i + 1 < fl.length && fl[i]!.off + fl[i]!.bytes === fl[i + 1]!.off) fl.splice(i, 2, { off: fl[i]!.off, bytes: fl[i]!.bytes + fl[i + 1]!.bytes });
-    if (i > 0 && fl[i - 1]!.off + fl[i - 1]!.bytes === fl[i]!.off) fl.splice(i - 1, 2, { off: fl[i - 1]!.off, bytes: fl[i - 1]!.bytes + fl[i]!.bytes });
+    if (i + 1 < fl.length && fl[i]!.off + fl[i]!.bytes === fl[i + 1]!.off)
+      fl.splice(i, 2, { off: fl[i]!.off, bytes: fl[i]!.bytes + fl[i + 1]!.bytes });
+    if (i > 0 && fl[i - 1]!.off + fl[i - 1]!.bytes === fl[i]!.off)
+      fl.splice(i - 1, 2, { off: fl[i - 1]!.off, bytes: fl[i - 1]!.bytes + fl[i]!.bytes });
     // a free range ending at the top returns to the top
     const last = this.freeList[this.freeList.length - 1];
     if (last && last.off + last.bytes === this.top) {

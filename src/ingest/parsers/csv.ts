@@ -70,18 +70,31 @@ export class CsvParser implements LineParser {
 
   snapshot(): unknown {
     this.flush();
-    return { headerText: this.cols ? this.headerText : undefined, records: this.records, timeDecided: this.timeDecided, timeMetric: this.timeMetric, colState: Array.from(this.colState) };
+    return {
+      headerText: this.cols ? this.headerText : undefined,
+      records: this.records,
+      timeDecided: this.timeDecided,
+      timeMetric: this.timeMetric,
+      colState: Array.from(this.colState),
+    };
   }
 
   restore(state: unknown): void {
-    const st = (state ?? {}) as { headerText?: unknown; records?: unknown; timeDecided?: unknown; timeMetric?: unknown; colState?: unknown };
+    const st = (state ?? {}) as {
+      headerText?: unknown;
+      records?: unknown;
+      timeDecided?: unknown;
+      timeMetric?: unknown;
+      colState?: unknown;
+    };
     this.reset();
     if (typeof st.headerText === 'string') {
       const b = new TextEncoder().encode(st.headerText);
       this.header(b, 0, b.length, 1);
       if (st.timeMetric === true) this.timeToMetric();
       this.timeDecided = st.timeDecided === true;
-      if (Array.isArray(st.colState) && st.colState.length === this.nc) this.colState.set(st.colState.map((v) => (v === 1 || v === 2 ? v : 0)));
+      if (Array.isArray(st.colState) && st.colState.length === this.nc)
+        this.colState.set(st.colState.map((v) => (v === 1 || v === 2 ? v : 0)));
     }
     this.records = typeof st.records === 'number' ? st.records : 0;
   }

@@ -60,7 +60,8 @@ class Template {
   pEpochAny = false;
   pWallAny = false;
   sameShape(o: Template): boolean {
-    if (o.n !== this.n || o.sep.length !== this.sep.length || o.tail.length !== this.tail.length || o.ids.length !== this.ids.length) return false;
+    if (o.n !== this.n || o.sep.length !== this.sep.length || o.tail.length !== this.tail.length || o.ids.length !== this.ids.length)
+      return false;
     for (let k = 0; k < this.sep.length; k++) if (o.sep[k] !== this.sep[k]) return false;
     for (let k = 0; k < this.tail.length; k++) if (o.tail[k] !== this.tail[k]) return false;
     for (let k = 0; k < this.ids.length; k++) if (o.ids[k] !== this.ids[k] || o.metric[k] !== this.metric[k]) return false;
@@ -137,11 +138,26 @@ export class JsonlParser implements LineParser {
     t.pr = 0;
     const ids = t.ids;
     // group: each template's rows are shared among its series (templates alternate)
-    this.sink.rows!(n, t.pStep, t.pWallAny ? t.pWall : undefined, t.pEpochAny ? t.pEpoch : undefined, t.pLine, ids.length, ids, t.pv, t.pOffs, 1 + ids[0]!);
+    this.sink.rows!(
+      n,
+      t.pStep,
+      t.pWallAny ? t.pWall : undefined,
+      t.pEpochAny ? t.pEpoch : undefined,
+      t.pLine,
+      ids.length,
+      ids,
+      t.pv,
+      t.pOffs,
+      1 + ids[0]!,
+    );
   }
 
   snapshot(): unknown {
-    return { records: this.records, numericKeys: [...this.numericKeys].slice(0, MAX_KEPT_KEYS), timeWall: [...this.timeWall].slice(0, MAX_KEPT_KEYS) };
+    return {
+      records: this.records,
+      numericKeys: [...this.numericKeys].slice(0, MAX_KEPT_KEYS),
+      timeWall: [...this.timeWall].slice(0, MAX_KEPT_KEYS),
+    };
   }
 
   restore(state: unknown): void {
@@ -150,7 +166,11 @@ export class JsonlParser implements LineParser {
     const st = (state ?? {}) as { records?: unknown; numericKeys?: unknown; timeWall?: unknown };
     this.records = typeof st.records === 'number' ? st.records : 0;
     this.numericKeys = new Set(Array.isArray(st.numericKeys) ? st.numericKeys.filter((k): k is string => typeof k === 'string') : []);
-    this.timeWall = new Map(Array.isArray(st.timeWall) ? st.timeWall.filter((e): e is [string, boolean] => Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'boolean') : []);
+    this.timeWall = new Map(
+      Array.isArray(st.timeWall)
+        ? st.timeWall.filter((e): e is [string, boolean] => Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'boolean')
+        : [],
+    );
   }
 
   /** A time-named key's first number: a wall clock when epoch-like, else the key is a metric. */
@@ -285,7 +305,10 @@ export class JsonlParser implements LineParser {
       }
       if (ie === d0 || (b[d0] === 48 && ie - d0 > 1) || (dot && f === 0) || ch === 101 || ch === 69 || m >= TWO53 || f > 22 || i > e) {
         // 17 significant digits (Python's repr): Eisel–Lemire on the digits just read
-        const v = ie === d0 || (b[d0] === 48 && ie - d0 > 1) || (dot && f === 0) || ch === 101 || ch === 69 || i > e ? -1 : digitsTimesPow10(b, d0, i, -f);
+        const v =
+          ie === d0 || (b[d0] === 48 && ie - d0 > 1) || (dot && f === 0) || ch === 101 || ch === 69 || i > e
+            ? -1
+            : digitsTimesPow10(b, d0, i, -f);
         if (v >= 0) vals[k] = neg ? -v : v;
         else {
           if (!ns.scan(b, cs, e)) return -1;
@@ -632,7 +655,16 @@ export class JsonlParser implements LineParser {
   }
 
   /** One row into the pending block: value q is vals[map ? map[q] : q]. */
-  private pushRow(t: Template, nm: number, step: number, epoch: number, wall: number, lineNo: number, vals: Float64Array, map: Int32Array | null): void {
+  private pushRow(
+    t: Template,
+    nm: number,
+    step: number,
+    epoch: number,
+    wall: number,
+    lineNo: number,
+    vals: Float64Array,
+    map: Int32Array | null,
+  ): void {
     // Templates sharing series: at most one of them holds rows (the others' go out first), so each
     // series gets its points in line order. Templates sharing none keep their blocks side by side.
     if (!t.disjoint) for (const o of this.tpls) if (o !== t && o.pr > 0 && !o.disjoint) this.flushTemplate(o);

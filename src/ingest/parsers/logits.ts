@@ -6,7 +6,13 @@ import type { LogitRecord, LossFn, NDArray, Reduction, Split } from '../../core/
 import type { JsonValue } from '../json';
 import { splitOf } from '../roles';
 
-const LOSS_FNS: readonly LossFn[] = ['cross_entropy', 'sparse_categorical_crossentropy', 'categorical_crossentropy', 'bce_with_logits', 'nll'];
+const LOSS_FNS: readonly LossFn[] = [
+  'cross_entropy',
+  'sparse_categorical_crossentropy',
+  'categorical_crossentropy',
+  'bce_with_logits',
+  'nll',
+];
 const REDUCTIONS: readonly Reduction[] = ['mean', 'sum', 'none'];
 
 export function isLogitObject(o: { [k: string]: JsonValue }): boolean {
@@ -34,7 +40,8 @@ export function toNDArray(v: JsonValue, what: string, integer = false): NDArray 
       data[at++] = x;
       return;
     }
-    if (!Array.isArray(x) || x.length !== shape[depth]) throw new Error(`${what} is ragged (not a rectangular [${shape.join('][')}] array)`);
+    if (!Array.isArray(x) || x.length !== shape[depth])
+      throw new Error(`${what} is ragged (not a rectangular [${shape.join('][')}] array)`);
     for (const y of x) walk(y, depth + 1);
   };
   walk(v, 0);
@@ -43,7 +50,7 @@ export function toNDArray(v: JsonValue, what: string, integer = false): NDArray 
 
 export function buildLogitRecord(o: { [k: string]: JsonValue }, file: string, line: number, fallbackStep: number): LogitRecord {
   const step = typeof o.step === 'number' ? o.step : typeof o.global_step === 'number' ? o.global_step : fallbackStep;
-  const split: Split = typeof o.split === 'string' ? splitOf(o.split) ?? 'none' : 'none';
+  const split: Split = typeof o.split === 'string' ? (splitOf(o.split) ?? 'none') : 'none';
   const rec: {
     provenance: { file: string; line: number };
     step: number;
@@ -82,7 +89,8 @@ export function buildLogitRecord(o: { [k: string]: JsonValue }, file: string, li
     else errors.push(`unknown loss_fn ${JSON.stringify(o.loss_fn)} (expected one of ${LOSS_FNS.join(', ')})`);
   }
   if (o.reduction !== undefined) {
-    if (typeof o.reduction === 'string' && (REDUCTIONS as readonly string[]).includes(o.reduction)) rec.reduction = o.reduction as Reduction;
+    if (typeof o.reduction === 'string' && (REDUCTIONS as readonly string[]).includes(o.reduction))
+      rec.reduction = o.reduction as Reduction;
     else errors.push(`unknown reduction ${JSON.stringify(o.reduction)}`);
   }
   if (typeof o.label_smoothing === 'number') rec.labelSmoothing = o.label_smoothing;

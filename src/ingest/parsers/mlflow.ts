@@ -28,7 +28,11 @@ export class MlflowMetricParser implements LineParser {
     const ts = Number(parts[0]);
     const v = nonFinite(parts[1]!) ?? Number(parts[1]);
     const step = parts.length === 3 ? Number(parts[2]) : 0;
-    if (!Number.isFinite(ts) || (v === v && nonFinite(parts[1]!) === undefined && !/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(parts[1]!)) || !Number.isFinite(step)) {
+    if (
+      !Number.isFinite(ts) ||
+      (v === v && nonFinite(parts[1]!) === undefined && !/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(parts[1]!)) ||
+      !Number.isFinite(step)
+    ) {
       this.sink.error(`line ${lineNo}: expected 'timestamp value step', got '${text.slice(0, 80)}'`, lineNo);
       return;
     }

@@ -17,7 +17,8 @@ export const SILENT_LINES = 200;
 /** Longer lines are not console metric lines: skipped without a report (printed tensors, base64 blobs). */
 export const MAX_TEXT_LINE = 2 * 1024 * 1024;
 
-const METRIC_NAME = /(loss|acc|accuracy|^lr$|_lr$|learning_rate|grad|norm|ppl|perplexity|f1|precision|recall|auc|^map|iou|bleu|rouge|err|mse|mae|rmse|top1|top5|top-1|top-5|score|wer|cer|dice)/i;
+const METRIC_NAME =
+  /(loss|acc|accuracy|^lr$|_lr$|learning_rate|grad|norm|ppl|perplexity|f1|precision|recall|auc|^map|iou|bleu|rouge|err|mse|mae|rmse|top1|top5|top-1|top-5|score|wer|cer|dice)/i;
 const STEP_WORDS = new Set(['step', 'steps', 'iter', 'iteration', 'it', 'global_step', 'num_updates']);
 const EPOCH_WORDS = new Set(['epoch']);
 const SPLIT_PREFIX = new Set(['train', 'training', 'val', 'valid', 'validation', 'eval', 'test', 'dev']);
@@ -28,7 +29,13 @@ const EPOCH_LEVEL = /^(val|valid|validation|eval|test)[_/.-]|_epoch$/i;
 const SPLIT_KEY = /^(train|training|val|valid|validation|eval|test|dev)[_-]/i;
 const DICT_STEP_KEYS = new Set(['step', 'global_step', 'num_updates', 'iter', 'iteration']);
 const DICT_SKIP_KEYS = new Set(['update']); // fairseq: fractional epoch, not a metric
-const NANO_SPLITS: Record<string, string> = { train: 'train/loss', val: 'val/loss', valid: 'valid/loss', test: 'test/loss', hella: 'hella/acc_norm' };
+const NANO_SPLITS: Record<string, string> = {
+  train: 'train/loss',
+  val: 'val/loss',
+  valid: 'valid/loss',
+  test: 'test/loss',
+  hella: 'hella/acc_norm',
+};
 
 const CH_COLON = 0x3a;
 const CH_EQ = 0x3d;
@@ -246,7 +253,8 @@ export class TextParser implements LineParser {
       while (i < n && !tk.isPunct(i, CH_RBRACK)) i++; // [=====>....]
       if (i >= n) return false;
       i++;
-    } else if (tk.kind[1] === K.Other) i = 2; // ━━━━ (Keras 3)
+    } else if (tk.kind[1] === K.Other)
+      i = 2; // ━━━━ (Keras 3)
     else if (!tk.isPunct(1, CH_DASH)) return false; // verbose=2: "128/128 - 5s - loss: 3.1"
     for (let j = i; j < n; j++) if (tk.kind[j] === K.Word && tk.text(j) === 'ETA') return true; // batch progress
     if (tk.ratioI(0) !== tk.ratioN(0)) return true; // batch progress (Keras 3 prints no ETA word)
@@ -300,7 +308,11 @@ export class TextParser implements LineParser {
     } else {
       // unknown total: "Epoch 2: 450it [00:10, 43.2it/s, loss=0.1]"
       i = 0;
-      while (i < n && !(tk.kind[i] === K.Other && tk.buf[tk.z[i]! - 1] === 0x74 && tk.isPunct(i + 1, CH_LBRACK) && /^\d+it$/.test(tk.text(i)))) i++;
+      while (
+        i < n &&
+        !(tk.kind[i] === K.Other && tk.buf[tk.z[i]! - 1] === 0x74 && tk.isPunct(i + 1, CH_LBRACK) && /^\d+it$/.test(tk.text(i)))
+      )
+        i++;
       if (i >= n) return false;
       counter = Number(tk.text(i).slice(0, -2));
       total = NaN;
@@ -466,7 +478,8 @@ export class TextParser implements LineParser {
     else if (counter === counter) {
       x = epoch === epoch && total === total ? epoch * total + counter : counter;
       this.batchTotal = total;
-    } else if (this.batchTotal === this.batchTotal) x = epoch * this.batchTotal + this.batchTotal; // end of that epoch
+    } else if (this.batchTotal === this.batchTotal)
+      x = epoch * this.batchTotal + this.batchTotal; // end of that epoch
     else x = epoch;
     this.records++;
     for (const [k, v] of pts) this.emit(k, x, v, epoch, lineNo);

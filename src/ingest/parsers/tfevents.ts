@@ -140,7 +140,9 @@ export class TfEventsParser implements ByteParser {
       const lenOk = lenCrcOk(b, dv, p, lo, hi);
       if (!lenOk || hi !== 0 || lo > MAX_RECORD) {
         if (!this.resyncing) {
-          const why = lenOk ? `length ${hi * 2 ** 32 + lo} bytes exceeds the ${MAX_RECORD >> 20} MiB limit` : 'corrupt record header (length CRC mismatch)';
+          const why = lenOk
+            ? `length ${hi * 2 ** 32 + lo} bytes exceeds the ${MAX_RECORD >> 20} MiB limit`
+            : 'corrupt record header (length CRC mismatch)';
           this.sink.error(`record ${this.record}: ${why}; skipping to the next valid record`, undefined, this.record);
           this.record++;
           this.resyncing = true;
@@ -153,7 +155,9 @@ export class TfEventsParser implements ByteParser {
         if (!final && !this.laterRecord(dv, p)) break; // truncated: wait for more bytes
         // cut short for good (end of a one-shot read), or a later valid record starts inside it
         this.sink.error(
-          final ? `record ${this.record}: truncated last record (${this.len - p} of ${n + 16} bytes)` : `record ${this.record}: length ${n} overruns a later valid record (corrupt length); skipping to it`,
+          final
+            ? `record ${this.record}: truncated last record (${this.len - p} of ${n + 16} bytes)`
+            : `record ${this.record}: length ${n} overruns a later valid record (corrupt length); skipping to it`,
           undefined,
           this.record,
         );
@@ -185,7 +189,8 @@ export class TfEventsParser implements ByteParser {
       p = de + 4;
     }
     if (final) {
-      if (this.len - p > 0 && !this.resyncing) this.sink.error(`record ${this.record}: truncated last record (${this.len - p} bytes)`, undefined, this.record);
+      if (this.len - p > 0 && !this.resyncing)
+        this.sink.error(`record ${this.record}: truncated last record (${this.len - p} bytes)`, undefined, this.record);
       this.len = 0;
       return;
     }
@@ -195,7 +200,7 @@ export class TfEventsParser implements ByteParser {
       this.stats.copied += this.len - p;
       this.len -= p;
     }
-    if (this.buf.length > (4 << 20) && this.len < this.buf.length / 4) this.buf = this.buf.slice(0, Math.max(this.len, 1 << 16));
+    if (this.buf.length > 4 << 20 && this.len < this.buf.length / 4) this.buf = this.buf.slice(0, Math.max(this.len, 1 << 16));
   }
 
   finish(): void {

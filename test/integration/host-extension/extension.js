@@ -22,7 +22,12 @@ function toPlain(value, depth = 0, seen = new Set()) {
   seen.add(value);
   if (Array.isArray(value)) return value.map((v) => toPlain(v, depth + 1, seen));
   if (value instanceof vscode.Range) {
-    return { startLine: value.start.line + 1, startColumn: value.start.character + 1, endLine: value.end.line + 1, endColumn: value.end.character + 1 };
+    return {
+      startLine: value.start.line + 1,
+      startColumn: value.start.character + 1,
+      endLine: value.end.line + 1,
+      endColumn: value.end.character + 1,
+    };
   }
   const out = {};
   for (const [k, v] of Object.entries(value)) out[k] = toPlain(v, depth + 1, seen);
@@ -51,7 +56,11 @@ function diagnostics() {
         message: d.message,
         source: d.source ?? null,
         tags: d.tags ?? [],
-        related: (d.relatedInformation ?? []).map((r) => ({ file: r.location.uri.fsPath, line: r.location.range.start.line + 1, message: r.message })),
+        related: (d.relatedInformation ?? []).map((r) => ({
+          file: r.location.uri.fsPath,
+          line: r.location.range.start.line + 1,
+          message: r.message,
+        })),
       });
     }
   }
@@ -77,9 +86,16 @@ function tabs() {
       const input = tab.input;
       let kind = 'other';
       let detail = null;
-      if (input instanceof vscode.TabInputText) { kind = 'text'; detail = input.uri.fsPath; }
-      else if (input instanceof vscode.TabInputWebview) { kind = 'webview'; detail = input.viewType; }
-      else if (input instanceof vscode.TabInputCustom) { kind = 'custom'; detail = input.viewType; }
+      if (input instanceof vscode.TabInputText) {
+        kind = 'text';
+        detail = input.uri.fsPath;
+      } else if (input instanceof vscode.TabInputWebview) {
+        kind = 'webview';
+        detail = input.viewType;
+      } else if (input instanceof vscode.TabInputCustom) {
+        kind = 'custom';
+        detail = input.viewType;
+      }
       out.push({ label: tab.label, kind, detail, active: tab.isActive, group: group.viewColumn });
     }
   }
@@ -91,7 +107,11 @@ let testPanel;
 const AsyncFunction = Object.getPrototypeOf(async function () {}).constructor;
 
 const ops = {
-  ping: () => ({ vscodeVersion: vscode.version, workspaceFolders: (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath), pid: process.pid }),
+  ping: () => ({
+    vscodeVersion: vscode.version,
+    workspaceFolders: (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
+    pid: process.pid,
+  }),
   executeCommand: async ({ id, args = [] }) => toPlain(await vscode.commands.executeCommand(id, ...args)),
   getCommands: async ({ filter = '' } = {}) => (await vscode.commands.getCommands(true)).filter((c) => c.includes(filter)),
   getDiagnostics: () => diagnostics(),
@@ -124,7 +144,9 @@ const ops = {
   // A webview of the helper itself, so the harness can prove webviewFrame() without LossWatch.
   openTestWebview: ({ html }) => {
     testPanel?.dispose();
-    testPanel = vscode.window.createWebviewPanel('losswatchTest.webview', 'Harness test webview', vscode.ViewColumn.One, { enableScripts: true });
+    testPanel = vscode.window.createWebviewPanel('losswatchTest.webview', 'Harness test webview', vscode.ViewColumn.One, {
+      enableScripts: true,
+    });
     testPanel.webview.html = html;
     return true;
   },

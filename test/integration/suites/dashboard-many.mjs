@@ -15,7 +15,9 @@ export const tests = [
       await vs.waitFor(async () => (await vs.host.extension('losswatch.losswatch')).isActive, 30000, 'LossWatch active');
       await vs.waitFor(
         async () => {
-          const n = await vs.host.eval(`return vscode.extensions.getExtension('losswatch.losswatch').exports.manager.runs().filter((r) => r.series().some((s) => s.length >= 300)).length;`);
+          const n = await vs.host.eval(
+            `return vscode.extensions.getExtension('losswatch.losswatch').exports.manager.runs().filter((r) => r.series().some((s) => s.length >= 300)).length;`,
+          );
           return n >= 200 ? n : undefined;
         },
         150000,
@@ -27,7 +29,12 @@ export const tests = [
       await vs.host.executeCommand('losswatch.openDashboard');
       const frame = (vs.frame = await vs.webviewFrame({ selector: '#lw-panels' }, 30000));
       await vs.waitFor(
-        () => frame.evaluate(() => window.__losswatch && window.__losswatch.panels().some((p) => p.id === 'loss' && new Set(p.series.map((s) => s.runId)).size === 200)),
+        () =>
+          frame.evaluate(
+            () =>
+              window.__losswatch &&
+              window.__losswatch.panels().some((p) => p.id === 'loss' && new Set(p.series.map((s) => s.runId)).size === 200),
+          ),
         60000,
         'the loss card with 200 runs',
       );
@@ -35,11 +42,18 @@ export const tests = [
       const runs = await frame.evaluate(() => window.__losswatch.runs());
       assert.equal(runs.length, 200);
       assert.equal(new Set(runs.map((r) => r.name)).size, 200, 'unique names');
-      assert.ok(runs.every((r) => /^lr_\de-4_seed\d+$/.test(r.name)), `short names: ${runs.slice(0, 3).map((r) => r.name)}`);
+      assert.ok(
+        runs.every((r) => /^lr_\de-4_seed\d+$/.test(r.name)),
+        `short names: ${runs.slice(0, 3).map((r) => r.name)}`,
+      );
       assert.equal(new Set(runs.map((r) => r.color)).size, 20, 'the 20 palette colours are used');
       const groups = await frame.evaluate(() => [...document.querySelectorAll('#lw-runs .run-group')].map((g) => g.dataset.group));
       assert.deepEqual(groups, ['sweep0', 'sweep1', 'sweep2', 'sweep3', 'sweep4']);
-      const fold = await frame.evaluate(() => ({ h: window.innerHeight, loss: document.querySelector('[data-panel="loss"] canvas').getBoundingClientRect(), list: document.getElementById('lw-runs').scrollHeight > document.getElementById('lw-runs').clientHeight }));
+      const fold = await frame.evaluate(() => ({
+        h: window.innerHeight,
+        loss: document.querySelector('[data-panel="loss"] canvas').getBoundingClientRect(),
+        list: document.getElementById('lw-runs').scrollHeight > document.getElementById('lw-runs').clientHeight,
+      }));
       assert.ok(fold.loss.bottom <= fold.h && fold.loss.height >= 150, JSON.stringify(fold));
       assert.ok(fold.list, 'the run list scrolls on its own');
       await vs.screenshot('many-dark');
@@ -51,17 +65,32 @@ export const tests = [
       const frame = vs.frame;
       await frame.locator('#lw-filter-regex').check();
       await frame.locator('#lw-filter').fill('sweep3/.*seed1\\d$');
-      const expected = (await frame.evaluate(() => window.__losswatch.runs())).filter((r) => /^lr_\de-4_seed1\d$/.test(r.name) && Number(r.name.split('seed')[1]) % 5 === 3).map((r) => r.id).sort();
+      const expected = (await frame.evaluate(() => window.__losswatch.runs()))
+        .filter((r) => /^lr_\de-4_seed1\d$/.test(r.name) && Number(r.name.split('seed')[1]) % 5 === 3)
+        .map((r) => r.id)
+        .sort();
       assert.equal(expected.length, 2);
-      await vs.waitFor(async () => {
-        const l = (await frame.evaluate(() => window.__losswatch.panels())).find((p) => p.id === 'loss');
-        const ids = [...new Set(l.series.map((s) => s.runId))].sort();
-        return JSON.stringify(ids) === JSON.stringify(expected) ? true : undefined;
-      }, 20000, 'only the two matching runs drawn');
+      await vs.waitFor(
+        async () => {
+          const l = (await frame.evaluate(() => window.__losswatch.panels())).find((p) => p.id === 'loss');
+          const ids = [...new Set(l.series.map((s) => s.runId))].sort();
+          return JSON.stringify(ids) === JSON.stringify(expected) ? true : undefined;
+        },
+        20000,
+        'only the two matching runs drawn',
+      );
       await frame.locator('#lw-runs-none').click();
-      await vs.waitFor(async () => ((await frame.evaluate(() => window.__losswatch.state().runIds)) ?? []).length === 198 || undefined, 5000, 'the two visible runs deselected');
+      await vs.waitFor(
+        async () => ((await frame.evaluate(() => window.__losswatch.state().runIds)) ?? []).length === 198 || undefined,
+        5000,
+        'the two visible runs deselected',
+      );
       await frame.locator('#lw-runs-all').click();
-      await vs.waitFor(async () => (await frame.evaluate(() => window.__losswatch.state().runIds)) === null || undefined, 5000, 'all selected again');
+      await vs.waitFor(
+        async () => (await frame.evaluate(() => window.__losswatch.state().runIds)) === null || undefined,
+        5000,
+        'all selected again',
+      );
       await frame.locator('#lw-filter').fill('');
       await frame.locator('#lw-filter-regex').uncheck();
     },
@@ -70,9 +99,16 @@ export const tests = [
     name: 'tooltip at a step lists the runs sorted by value (capped), fast enough to follow the mouse',
     async fn(vs) {
       const frame = vs.frame;
-      await vs.waitFor(async () => ((await frame.evaluate(() => window.__losswatch.drawn())).length === 200 ? true : undefined), 20000, 'all runs drawn');
       await vs.waitFor(
-        () => frame.evaluate(() => window.__losswatch.panels().some((p) => p.id === 'loss' && new Set(p.series.map((s) => s.runId)).size === 200)),
+        async () => ((await frame.evaluate(() => window.__losswatch.drawn())).length === 200 ? true : undefined),
+        20000,
+        'all runs drawn',
+      );
+      await vs.waitFor(
+        () =>
+          frame.evaluate(() =>
+            window.__losswatch.panels().some((p) => p.id === 'loss' && new Set(p.series.map((s) => s.runId)).size === 200),
+          ),
         30000,
         'the loss card with 200 runs again',
       );

@@ -13,7 +13,9 @@ async function open(vs) {
   await vs.waitFor(async () => (await vs.host.extension('losswatch.losswatch')).isActive, 30000, 'LossWatch active');
   await vs.waitFor(
     async () => {
-      const n = await vs.host.eval(`return vscode.extensions.getExtension('losswatch.losswatch').exports.manager.runs().filter((r) => r.series().some((s) => s.length > 0)).length;`);
+      const n = await vs.host.eval(
+        `return vscode.extensions.getExtension('losswatch.losswatch').exports.manager.runs().filter((r) => r.series().some((s) => s.length > 0)).length;`,
+      );
       return n >= 7 ? n : undefined;
     },
     60000,
@@ -23,7 +25,11 @@ async function open(vs) {
   await vs.host.executeCommand('workbench.action.closePanel');
   await vs.host.executeCommand('losswatch.openDashboard');
   const frame = await vs.webviewFrame({ selector: '#lw-panels' }, 30000);
-  await vs.waitFor(() => frame.evaluate(() => window.__losswatch && window.__losswatch.renders() > 0 && window.__losswatch.runs().length >= 7), 30000, 'the dashboard with 7 runs');
+  await vs.waitFor(
+    () => frame.evaluate(() => window.__losswatch && window.__losswatch.renders() > 0 && window.__losswatch.runs().length >= 7),
+    30000,
+    'the dashboard with 7 runs',
+  );
   return frame;
 }
 
@@ -37,7 +43,12 @@ export const tests = [
       assert.equal(new Set(runs.map((r) => r.color)).size, 7, JSON.stringify(runs.map((r) => r.color)));
       assert.ok(runs.every((r) => ['ok', 'warning', 'error'].includes(r.status)));
       // The NaN run is flagged in the selector.
-      await vs.waitFor(async () => ((await frame.evaluate(() => window.__losswatch.runs())).find((r) => r.name === 'nan').status === 'error' ? true : undefined), 20000, 'the nan run marked ✗');
+      await vs.waitFor(
+        async () =>
+          (await frame.evaluate(() => window.__losswatch.runs())).find((r) => r.name === 'nan').status === 'error' ? true : undefined,
+        20000,
+        'the nan run marked ✗',
+      );
       // The Training Runs view and the status bar use the same names.
       const labels = await vs.host.eval(`
         const ext = vscode.extensions.getExtension('losswatch.losswatch').exports;
@@ -49,11 +60,15 @@ export const tests = [
     name: 'charts above the fold at 1400×900; one card per metric, train and val overlaid',
     async fn(vs) {
       const frame = vs.frame;
-      const ps = await vs.waitFor(async () => {
-        const p = await frame.evaluate(() => window.__losswatch.panels());
-        const loss = p.find((x) => x.id === 'loss');
-        return loss && new Set(loss.series.map((s) => s.runId)).size === 7 ? p : undefined;
-      }, 30000, 'the loss card with all 7 runs');
+      const ps = await vs.waitFor(
+        async () => {
+          const p = await frame.evaluate(() => window.__losswatch.panels());
+          const loss = p.find((x) => x.id === 'loss');
+          return loss && new Set(loss.series.map((s) => s.runId)).size === 7 ? p : undefined;
+        },
+        30000,
+        'the loss card with all 7 runs',
+      );
       const loss = ps.find((p) => p.id === 'loss');
       // Train solid, validation dashed, in the same card.
       assert.ok(loss.series.some((s) => s.dash.length === 0) && loss.series.some((s) => s.dash.length > 0));
@@ -91,7 +106,11 @@ export const tests = [
       // A real mouse move shows the same tooltip (no chart redraw needed).
       const box = await frame.locator('[data-panel="loss"] canvas').boundingBox();
       await frame.locator('[data-panel="loss"] canvas').hover({ position: { x: box.width / 2, y: box.height / 2 } });
-      await vs.waitFor(() => frame.evaluate(() => !document.querySelector('[data-panel="loss"] .tip').hidden), 5000, 'the tooltip on mouse move');
+      await vs.waitFor(
+        () => frame.evaluate(() => !document.querySelector('[data-panel="loss"] .tip').hidden),
+        5000,
+        'the tooltip on mouse move',
+      );
     },
   },
   {
@@ -100,13 +119,20 @@ export const tests = [
       const frame = vs.frame;
       await frame.locator('#lw-filter-regex').check();
       await frame.locator('#lw-filter').fill('^exp/(a|b)$');
-      const loss = await vs.waitFor(async () => {
-        const l = (await frame.evaluate(() => window.__losswatch.panels())).find((p) => p.id === 'loss');
-        const ids = new Set(l.series.map((s) => s.runId));
-        return ids.size === 2 ? l : undefined;
-      }, 20000, 'only two runs drawn');
+      const loss = await vs.waitFor(
+        async () => {
+          const l = (await frame.evaluate(() => window.__losswatch.panels())).find((p) => p.id === 'loss');
+          const ids = new Set(l.series.map((s) => s.runId));
+          return ids.size === 2 ? l : undefined;
+        },
+        20000,
+        'only two runs drawn',
+      );
       const runs = await frame.evaluate(() => window.__losswatch.runs());
-      const shown = runs.filter((r) => r.visible).map((r) => r.name).sort();
+      const shown = runs
+        .filter((r) => r.visible)
+        .map((r) => r.name)
+        .sort();
       assert.deepEqual(shown, ['a', 'b']);
       const ids = new Set(runs.filter((r) => r.visible).map((r) => r.id));
       assert.ok(loss.series.every((s) => ids.has(s.runId)));
@@ -114,7 +140,11 @@ export const tests = [
       assert.equal(await frame.locator('#lw-filter').getAttribute('aria-invalid'), 'true');
       await frame.locator('#lw-filter').fill('');
       await frame.locator('#lw-filter-regex').uncheck();
-      await vs.waitFor(async () => ((await frame.evaluate(() => window.__losswatch.drawn())).length === 7 ? true : undefined), 10000, 'all runs back');
+      await vs.waitFor(
+        async () => ((await frame.evaluate(() => window.__losswatch.drawn())).length === 7 ? true : undefined),
+        10000,
+        'all runs back',
+      );
     },
   },
 ];

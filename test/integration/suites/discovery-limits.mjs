@@ -24,10 +24,16 @@ export const tests = [
     name: 'twenty non-logs do not use up maxFiles = 2: both logs are runs',
     async fn(vs) {
       await vs.waitFor(async () => (await vs.host.extension('losswatch.losswatch')).isActive, 30000, 'activation');
-      const ids = await vs.waitFor(async () => {
-        const r = await vs.host.eval(`const m = vscode.extensions.getExtension('losswatch.losswatch').exports.manager; return m.runs().map((r) => r.id).sort();`);
-        return r.length >= 2 ? r : undefined;
-      }, 40000, 'two runs');
+      const ids = await vs.waitFor(
+        async () => {
+          const r = await vs.host.eval(
+            `const m = vscode.extensions.getExtension('losswatch.losswatch').exports.manager; return m.runs().map((r) => r.id).sort();`,
+          );
+          return r.length >= 2 ? r : undefined;
+        },
+        40000,
+        'two runs',
+      );
       assert.deepEqual(ids, [vs.file('logs/train.out'), vs.file('runs/a/log.jsonl')]);
     },
   },

@@ -71,7 +71,9 @@ function eventFile(points) {
   for (const { step, values } of points) {
     const vals = Object.entries(values).filter(([, v]) => typeof v === 'number');
     if (vals.length === 0) continue;
-    const summary = vals.flatMap(([tag, v]) => lenField(1, [...lenField(1, [...Buffer.from(tag)]), 21, ...num(4, (b) => b.writeFloatLE(v, 0))]));
+    const summary = vals.flatMap(([tag, v]) =>
+      lenField(1, [...lenField(1, [...Buffer.from(tag)]), 21, ...num(4, (b) => b.writeFloatLE(v, 0))]),
+    );
     recs.push(record([9, ...num(8, (b) => b.writeDoubleLE(1700000000 + step, 0)), 16, ...varint(step), ...lenField(5, summary)]));
   }
   return Buffer.concat(recs);
@@ -83,11 +85,18 @@ function hfEvents() {
   return eventFile(
     st.log_history
       .filter((e) => typeof e.loss === 'number')
-      .map((e) => ({ step: e.step, values: { 'train/loss': e.loss, 'train/learning_rate': e.learning_rate, 'train/grad_norm': e.grad_norm } })),
+      .map((e) => ({
+        step: e.step,
+        values: { 'train/loss': e.loss, 'train/learning_rate': e.learning_rate, 'train/grad_norm': e.grad_norm },
+      })),
   );
 }
 function d2Events() {
-  const rows = read('detectron2/output/metrics.json').toString('utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
+  const rows = read('detectron2/output/metrics.json')
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l));
   return eventFile(rows.map((r) => ({ step: r.iteration, values: { total_loss: r.total_loss, lr: r.lr } })));
 }
 
@@ -112,12 +121,19 @@ export const tests = [
     async fn(vs) {
       await vs.waitFor(async () => (await vs.host.extension('losswatch.losswatch')).isActive, 30000, 'activation by workspaceContains');
       const want = [vs.file('finetune/output'), vs.file('logs/train.out'), vs.file('output/metrics.json')].sort();
-      const ids = await vs.waitFor(async () => {
-        const r = await vs.host.eval(`${manager} return m.runs().map((r) => r.id).sort();`);
-        return r.length >= 3 ? r : undefined;
-      }, 40000, 'three runs');
+      const ids = await vs.waitFor(
+        async () => {
+          const r = await vs.host.eval(`${manager} return m.runs().map((r) => r.id).sort();`);
+          return r.length >= 3 ? r : undefined;
+        },
+        40000,
+        'three runs',
+      );
       assert.deepEqual(ids, want);
-      const hf = await vs.host.eval(`${manager} const r = m.getRun(args.id); return { files: r.files, loss: r.getSeries('loss')?.length ?? 0 };`, { id: vs.file('finetune/output') });
+      const hf = await vs.host.eval(
+        `${manager} const r = m.getRun(args.id); return { files: r.files, loss: r.getSeries('loss')?.length ?? 0 };`,
+        { id: vs.file('finetune/output') },
+      );
       assert.deepEqual(hf.files, [vs.file('finetune/output/checkpoint-3000/trainer_state.json')], 'the longest snapshot is followed');
       assert.equal(hf.loss, 300);
       const owner = {
@@ -136,10 +152,17 @@ export const tests = [
     name: 'the Training Runs view lists the three runs once each',
     async fn(vs) {
       await vs.host.eval(`await vscode.commands.executeCommand('losswatch.runs.focus'); return true;`);
-      const rows = await vs.waitFor(async () => {
-        const t = await vs.page.locator('.pane-body .monaco-list-row[aria-level="1"] .label-name').allInnerTexts().catch(() => []);
-        return t.length >= 3 ? t : undefined;
-      }, 15000, 'three rows in the Training Runs view');
+      const rows = await vs.waitFor(
+        async () => {
+          const t = await vs.page
+            .locator('.pane-body .monaco-list-row[aria-level="1"] .label-name')
+            .allInnerTexts()
+            .catch(() => []);
+          return t.length >= 3 ? t : undefined;
+        },
+        15000,
+        'three rows in the Training Runs view',
+      );
       const names = rows.map((t) => t.trim()).sort();
       // shortest unique paths (src/ingest/runNames.ts): the HF output folder, logs/train.out, detectron2's output/
       assert.deepEqual(names, ['finetune/output', 'logs', 'output/metrics.json'], rows.join(' | '));
@@ -154,9 +177,17 @@ export const tests = [
       const ds = (await vs.diagnostics()).filter((d) => d.source === 'LossWatch');
       const keys = ds.map((d) => `${d.file}:${d.line}:${d.code}:${d.message}`);
       assert.equal(new Set(keys).size, keys.length, `doubled: ${keys.filter((k, i) => keys.indexOf(k) !== i).join('\n')}`);
-      const bad = ds.filter((d) => d.file.includes(`${path.sep}runs${path.sep}`) || (d.file.includes('checkpoint-') && !d.file.includes('checkpoint-3000')) || d.file === vs.file('output/log.txt') || d.file.includes('tfevents'));
+      const bad = ds.filter(
+        (d) =>
+          d.file.includes(`${path.sep}runs${path.sep}`) ||
+          (d.file.includes('checkpoint-') && !d.file.includes('checkpoint-3000')) ||
+          d.file === vs.file('output/log.txt') ||
+          d.file.includes('tfevents'),
+      );
       assert.deepEqual(bad, []);
-      const perRun = await vs.host.eval(`${manager} return m.allFindings().map((f) => [f.runId, f.findings.map((x) => x.code + '@' + x.line).sort()]);`);
+      const perRun = await vs.host.eval(
+        `${manager} return m.allFindings().map((f) => [f.runId, f.findings.map((x) => x.code + '@' + x.line).sort()]);`,
+      );
       for (const [, codes] of perRun) assert.equal(new Set(codes).size, codes.length, `doubled finding in a run: ${codes.join(', ')}`);
     },
   },
@@ -164,10 +195,17 @@ export const tests = [
     name: 'checkpoint rotation while VS Code is open: the HF run follows the longest snapshot left, still one run',
     async fn(vs) {
       fs.rmSync(vs.file('finetune/output/checkpoint-3000'), { recursive: true });
-      const hf = await vs.waitFor(async () => {
-        const r = await vs.host.eval(`${manager} const r = m.getRun(args.id); return r ? { files: r.files, loss: r.getSeries('loss')?.length ?? 0, runs: m.runs().length } : null;`, { id: vs.file('finetune/output') });
-        return r && r.files[0] === vs.file('finetune/output/checkpoint-2500/trainer_state.json') && r.loss === 250 ? r : undefined;
-      }, 20000, 'checkpoint-2500 followed');
+      const hf = await vs.waitFor(
+        async () => {
+          const r = await vs.host.eval(
+            `${manager} const r = m.getRun(args.id); return r ? { files: r.files, loss: r.getSeries('loss')?.length ?? 0, runs: m.runs().length } : null;`,
+            { id: vs.file('finetune/output') },
+          );
+          return r && r.files[0] === vs.file('finetune/output/checkpoint-2500/trainer_state.json') && r.loss === 250 ? r : undefined;
+        },
+        20000,
+        'checkpoint-2500 followed',
+      );
       assert.equal(hf.runs, 3);
     },
   },

@@ -26,19 +26,34 @@ export const tests = [
 
       await vs.host.eval(`${M} m.checkerFor = () => { throw new Error('injected checker failure'); }; return true;`);
       vs.append('train.jsonl', '{"step": 31, "loss": 0.5}\n');
-      const problems = await vs.waitFor(async () => {
-        const p = await vs.host.eval(`${M} return m.problems();`);
-        return p.length ? p : undefined;
-      }, 15000, 'the internal error to be recorded');
+      const problems = await vs.waitFor(
+        async () => {
+          const p = await vs.host.eval(`${M} return m.problems();`);
+          return p.length ? p : undefined;
+        },
+        15000,
+        'the internal error to be recorded',
+      );
       assert.match(problems.join('\n'), /checks failed on .*injected checker failure/);
-      assert.ok(ours(await vs.diagnostics(), file).some((d) => d.code === 'non-finite-loss'), 'the Problems panel keeps its entries');
+      assert.ok(
+        ours(await vs.diagnostics(), file).some((d) => d.code === 'non-finite-loss'),
+        'the Problems panel keeps its entries',
+      );
       await vs.waitFor(async () => (/internal error/.test(await statusText(vs)) ? true : undefined), 15000, 'the status bar warning');
       await vs.screenshot('internal-error-status');
 
       await vs.host.eval(`${M} delete m.checkerFor; return true;`);
       vs.append('train.jsonl', '{"step": 32, "loss": 0.4}\n');
-      await vs.waitFor(async () => ((await vs.host.eval(`${M} return m.problems().length;`)) === 0 ? true : undefined), 15000, 'the warning to clear');
-      await vs.waitFor(async () => (!/internal error/.test(await statusText(vs)) ? true : undefined), 15000, 'the status bar back to the run');
+      await vs.waitFor(
+        async () => ((await vs.host.eval(`${M} return m.problems().length;`)) === 0 ? true : undefined),
+        15000,
+        'the warning to clear',
+      );
+      await vs.waitFor(
+        async () => (!/internal error/.test(await statusText(vs)) ? true : undefined),
+        15000,
+        'the status bar back to the run',
+      );
       assert.ok(ours(await vs.diagnostics(), file).some((d) => d.code === 'non-finite-loss'));
     },
   },
@@ -46,16 +61,25 @@ export const tests = [
     name: 'a throwing update listener is reported, and reading goes on',
     async fn(vs) {
       const file = vs.file('train.jsonl');
-      await vs.host.eval(`${M} globalThis.__lwBad = m.watcher.onUpdate(() => { throw new Error('injected listener failure'); }); return true;`);
+      await vs.host.eval(
+        `${M} globalThis.__lwBad = m.watcher.onUpdate(() => { throw new Error('injected listener failure'); }); return true;`,
+      );
       try {
         vs.append('train.jsonl', '{"step": 33, "loss": 0.3}\n');
-        const problems = await vs.waitFor(async () => {
-          const p = await vs.host.eval(`${M} return m.problems();`);
-          return p.some((x) => /injected listener failure/.test(x)) ? p : undefined;
-        }, 15000, 'the listener failure to be recorded');
+        const problems = await vs.waitFor(
+          async () => {
+            const p = await vs.host.eval(`${M} return m.problems();`);
+            return p.some((x) => /injected listener failure/.test(x)) ? p : undefined;
+          },
+          15000,
+          'the listener failure to be recorded',
+        );
         assert.match(problems.join('\n'), /an update of run .* failed/);
         const st = await vs.settled();
-        assert.ok(st.files.some((f) => f.file === file), 'the file is still followed and read to its end');
+        assert.ok(
+          st.files.some((f) => f.file === file),
+          'the file is still followed and read to its end',
+        );
       } finally {
         await vs.host.eval(`globalThis.__lwBad && globalThis.__lwBad.dispose(); return true;`);
       }

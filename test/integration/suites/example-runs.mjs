@@ -46,10 +46,14 @@ export const tests = [
       for (const [c, codes] of Object.entries(CASES)) {
         const file = vs.file(`${c}/log.jsonl`);
         if (codes.length === 0) {
-          await vs.waitFor(async () => (await vs.host.eval(manager(`return !!m.runForFile(args.file);`), { file })), 20000, `${c} watched`);
+          await vs.waitFor(async () => await vs.host.eval(manager(`return !!m.runForFile(args.file);`), { file }), 20000, `${c} watched`);
           await vs.settled(); // every watched file read to its end and checked: silence now means something
           const bad = ours(await vs.diagnostics(), file).filter((d) => d.severity === 'error' || d.severity === 'warning');
-          assert.deepEqual(bad.map((d) => `${d.code}: ${d.message}`), [], `${c}: expected silence`);
+          assert.deepEqual(
+            bad.map((d) => `${d.code}: ${d.message}`),
+            [],
+            `${c}: expected silence`,
+          );
           continue;
         }
         for (const code of codes) {
@@ -77,10 +81,14 @@ export const tests = [
       const row = vs.page.locator('.markers-panel .monaco-list-row', { hasText: 'label-out-of-range' }).first();
       await row.click();
       await vs.page.keyboard.press('Enter'); // open (works for single- and double-click open modes)
-      const ed = await vs.waitFor(async () => {
-        const e = await vs.activeEditor();
-        return e && e.file === file ? e : undefined;
-      }, 15000, 'the log opened at the finding');
+      const ed = await vs.waitFor(
+        async () => {
+          const e = await vs.activeEditor();
+          return e && e.file === file ? e : undefined;
+        },
+        15000,
+        'the log opened at the finding',
+      );
       assert.equal(ed.line, d.line);
       await vs.screenshot('clicked-problem');
       await filter.fill('');
@@ -100,17 +108,28 @@ export const tests = [
       // What the user sees: the loss chart zoomed to a window around the NaN's step, that step highlighted
       // (the one vertical line of the selected finding), and the non-finite-loss glyph of this run there.
       const frame = await vs.webviewFrame({ selector: '#lw-panels' }, 30000);
-      const loss = await vs.waitFor(async () => {
-        const ps = await frame.evaluate(() => (window.__losswatch ? window.__losswatch.panels() : []));
-        const l = ps.find((p) => p.id === 'loss');
-        return l && l.xRange.min <= obj.step && l.xRange.max >= obj.step && l.annotations.includes('highlight') ? l : undefined;
-      }, 20000, `the loss chart zoomed to step ${obj.step} with the step highlighted`).catch(async (e) => {
-        const ps = await frame.evaluate(() => (window.__losswatch ? window.__losswatch.panels().map((p) => ({ id: p.id, x: p.xRange, a: p.annotations })) : 'no hooks'));
-        throw new Error(`${e.message}; panels: ${JSON.stringify(ps)}`);
-      });
+      const loss = await vs
+        .waitFor(
+          async () => {
+            const ps = await frame.evaluate(() => (window.__losswatch ? window.__losswatch.panels() : []));
+            const l = ps.find((p) => p.id === 'loss');
+            return l && l.xRange.min <= obj.step && l.xRange.max >= obj.step && l.annotations.includes('highlight') ? l : undefined;
+          },
+          20000,
+          `the loss chart zoomed to step ${obj.step} with the step highlighted`,
+        )
+        .catch(async (e) => {
+          const ps = await frame.evaluate(() =>
+            window.__losswatch ? window.__losswatch.panels().map((p) => ({ id: p.id, x: p.xRange, a: p.annotations })) : 'no hooks',
+          );
+          throw new Error(`${e.message}; panels: ${JSON.stringify(ps)}`);
+        });
       const all = await frame.evaluate(() => window.__losswatch.panels());
       const nanMarkers = all.flatMap((p) => p.markers).filter((m) => m.code === 'non-finite-loss' && m.runId === runId);
-      assert.ok(nanMarkers.some((m) => m.step === obj.step), `a non-finite-loss glyph at step ${obj.step}: ${JSON.stringify(nanMarkers)}`);
+      assert.ok(
+        nanMarkers.some((m) => m.step === obj.step),
+        `a non-finite-loss glyph at step ${obj.step}: ${JSON.stringify(nanMarkers)}`,
+      );
       assert.ok(loss.xRange.max - loss.xRange.min < 1000, 'zoomed in, not the whole run');
       await vs.screenshot('dashboard-at-nan');
     },
@@ -121,18 +140,35 @@ export const tests = [
       // The committed high-lr-nan log above covers the diagnostic; the live part needs torch.
       if (!hasTorch()) vs.skip(`no torch in ${PYTHON}`);
       const out = vs.file('live-nan');
-      const p = spawn(PYTHON, [path.join(repo, 'examples', 'train_classifier.py'), '--out', out, '--lr', '50',
-        '--live', '--live-seconds', '12', '--steps', '60'], { stdio: 'ignore', env: { ...process.env, OMP_NUM_THREADS: '1' } });
+      const p = spawn(
+        PYTHON,
+        [path.join(repo, 'examples', 'train_classifier.py'), '--out', out, '--lr', '50', '--live', '--live-seconds', '12', '--steps', '60'],
+        { stdio: 'ignore', env: { ...process.env, OMP_NUM_THREADS: '1' } },
+      );
       try {
         const file = path.join(out, 'log.jsonl');
-        const len = async () => vs.host.eval(manager(`const r = m.runForFile(args.file); const s = r && r.series().find((x) => x.role === 'train_loss'); return s ? s.length : 0;`), { file });
+        const len = async () =>
+          vs.host.eval(
+            manager(
+              `const r = m.runForFile(args.file); const s = r && r.series().find((x) => x.role === 'train_loss'); return s ? s.length : 0;`,
+            ),
+            { file },
+          );
         // Generous: importing torch on a loaded 2-core machine can take a while before the first line.
-        const first = await vs.waitFor(async () => (await len()) || undefined, 60000, 'the live run to be picked up').catch((err) => {
-          const size = fs.existsSync(file) ? fs.statSync(file).size : -1;
-          throw new Error(`${err.message}; log.jsonl ${size < 0 ? 'was never written' : `has ${size} bytes`}, trainer exit code ${p.exitCode}`);
-        });
+        const first = await vs
+          .waitFor(async () => (await len()) || undefined, 60000, 'the live run to be picked up')
+          .catch((err) => {
+            const size = fs.existsSync(file) ? fs.statSync(file).size : -1;
+            throw new Error(
+              `${err.message}; log.jsonl ${size < 0 ? 'was never written' : `has ${size} bytes`}, trainer exit code ${p.exitCode}`,
+            );
+          });
         await vs.waitFor(async () => ((await len()) > first ? true : undefined), 15000, 'the curve to grow');
-        const d = await vs.waitFor(async () => ours(await vs.diagnostics(), file).find((x) => x.code === 'non-finite-loss'), 30000, 'non-finite-loss on the live run');
+        const d = await vs.waitFor(
+          async () => ours(await vs.diagnostics(), file).find((x) => x.code === 'non-finite-loss'),
+          30000,
+          'non-finite-loss on the live run',
+        );
         assert.ok(d.line > 1);
         await vs.screenshot('live-nan');
       } finally {

@@ -31,23 +31,38 @@ export const tests = [
     name: 'a published diagnostic reaches the host API and the Problems panel DOM',
     async fn(vs) {
       const file = vs.file('train.jsonl');
-      await vs.host.eval(`
+      await vs.host.eval(
+        `
         const c = vscode.languages.createDiagnosticCollection('harness-selftest');
         const d = new vscode.Diagnostic(new vscode.Range(2, 0, 2, 5), 'harness self-test marker', vscode.DiagnosticSeverity.Warning);
         d.code = 'harness-selftest'; d.source = 'HarnessTest';
         c.set(vscode.Uri.file(args.file), [d]);
-        globalThis.__harnessSelftest = c;`, { file });
-      const d = await vs.waitFor(async () => (await vs.diagnostics()).find((x) => x.code === 'harness-selftest'), 10000, 'the self-test diagnostic');
+        globalThis.__harnessSelftest = c;`,
+        { file },
+      );
+      const d = await vs.waitFor(
+        async () => (await vs.diagnostics()).find((x) => x.code === 'harness-selftest'),
+        10000,
+        'the self-test diagnostic',
+      );
       assert.equal(d.file, file);
       assert.equal(d.line, 3);
       assert.equal(d.severity, 'warning');
-      const row = await vs.waitFor(async () => (await vs.problems()).find((t) => t.includes('harness self-test marker')), 10000, 'the Problems row');
+      const row = await vs.waitFor(
+        async () => (await vs.problems()).find((t) => t.includes('harness self-test marker')),
+        10000,
+        'the Problems row',
+      );
       assert.match(row, /harness-selftest/);
       assert.match(row, /\[Ln 3, Col 1\]/);
       const shot = await vs.screenshot('problems-selftest');
       assert.ok(fs.statSync(shot).size > 10000, 'screenshot written');
       await vs.host.eval('globalThis.__harnessSelftest.dispose();');
-      await vs.waitFor(async () => !(await vs.problems()).some((t) => t.includes('harness self-test marker')), 10000, 'the row to disappear');
+      await vs.waitFor(
+        async () => !(await vs.problems()).some((t) => t.includes('harness self-test marker')),
+        10000,
+        'the row to disappear',
+      );
     },
   },
   {
@@ -57,7 +72,10 @@ export const tests = [
       const frame = await vs.webviewFrame({ extensionId: 'losswatch-test.host', selector: '#v' });
       assert.equal(await frame.locator('#v').innerText(), 'webview says 42');
       const tabs = await vs.host.tabs();
-      assert.ok(tabs.some((t) => t.kind === 'webview' && t.active), JSON.stringify(tabs));
+      assert.ok(
+        tabs.some((t) => t.kind === 'webview' && t.active),
+        JSON.stringify(tabs),
+      );
     },
   },
   {

@@ -14,7 +14,9 @@ const writer = fileURLToPath(new URL('../../../scripts/demo-writer.mjs', import.
 
 function runWriter(outDir) {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [writer, '--out', outDir, '--interval', '15', '--seed', '7'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawn(process.execPath, [writer, '--out', outDir, '--interval', '15', '--seed', '7'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let err = '';
     p.stderr.on('data', (c) => (err += c));
     p.on('error', reject);
@@ -32,7 +34,11 @@ export const tests = [
       const lines = fs.readFileSync(file, 'utf8').split('\n');
       const nanLine = lines.findIndex((l) => /"loss":NaN/.test(l)) + 1;
       assert.ok(nanLine > 100, `the writer logged a NaN (line ${nanLine})`);
-      const d = await vs.waitFor(async () => (await vs.diagnostics()).find((x) => x.file === file && x.code === 'non-finite-loss'), 20000, 'non-finite-loss on the live log');
+      const d = await vs.waitFor(
+        async () => (await vs.diagnostics()).find((x) => x.file === file && x.code === 'non-finite-loss'),
+        20000,
+        'non-finite-loss on the live log',
+      );
       assert.equal(d.line, nanLine, `the NaN diagnostic points at line ${nanLine}`);
       vs.nanLine = nanLine;
     },
@@ -41,19 +47,30 @@ export const tests = [
     name: 'the overfitting phase is reported and the logged losses match the recomputation',
     async fn(vs) {
       const file = vs.file('runs/live/log.jsonl');
-      const all = await vs.waitFor(async () => {
-        const ds = (await vs.diagnostics()).filter((x) => x.file === file);
-        return ds.some((x) => x.code === 'overfitting') ? ds : undefined;
-      }, 20000, 'an overfitting diagnostic on the live log');
+      const all = await vs.waitFor(
+        async () => {
+          const ds = (await vs.diagnostics()).filter((x) => x.file === file);
+          return ds.some((x) => x.code === 'overfitting') ? ds : undefined;
+        },
+        20000,
+        'an overfitting diagnostic on the live log',
+      );
       const codes = all.map((x) => x.code);
-      assert.ok(!codes.includes('loss-mismatch'), `no loss-mismatch expected, got ${JSON.stringify(all.filter((x) => x.code === 'loss-mismatch'))}`);
+      assert.ok(
+        !codes.includes('loss-mismatch'),
+        `no loss-mismatch expected, got ${JSON.stringify(all.filter((x) => x.code === 'loss-mismatch'))}`,
+      );
       assert.ok(!codes.includes('parse-error'), `no parse-error expected: ${codes.join(', ')}`);
     },
   },
   {
-    name: 'the Problems panel lists the live run\'s NaN',
+    name: "the Problems panel lists the live run's NaN",
     async fn(vs) {
-      const row = await vs.waitFor(async () => (await vs.problems()).find((t) => t.includes('non-finite-loss')), 15000, 'a non-finite-loss row');
+      const row = await vs.waitFor(
+        async () => (await vs.problems()).find((t) => t.includes('non-finite-loss')),
+        15000,
+        'a non-finite-loss row',
+      );
       assert.match(row, new RegExp(`\\[Ln ${vs.nanLine}, Col \\d+\\]`));
       await vs.screenshot('live-problems');
     },

@@ -16,11 +16,13 @@ export const files = {
   'plain.py': 'import numpy as np\nprint(np.log(np.exp(1.0)))\n',
   // a second run whose loss turns NaN, and a script (never opened) with log(softmax)
   'nan/log.jsonl': '{"step": 1, "loss": 2.3}\n{"step": 2, "loss": 2.1}\n{"step": 3, "loss": NaN}\n',
-  'models/nll.py': 'import torch\nimport torch.nn.functional as F\n\ndef loss_of(z, y):\n    return F.nll_loss(torch.log(F.softmax(z, dim=1)), y)\n',
+  'models/nll.py':
+    'import torch\nimport torch.nn.functional as F\n\ndef loss_of(z, y):\n    return F.nll_loss(torch.log(F.softmax(z, dim=1)), y)\n',
 };
 export const timeoutMs = 90000;
 
-const lintOf = (all, file, code = 'softmax-before-cross-entropy') => all.filter((d) => d.source === 'LossWatch' && d.file === file && d.code === code);
+const lintOf = (all, file, code = 'softmax-before-cross-entropy') =>
+  all.filter((d) => d.source === 'LossWatch' && d.file === file && d.code === code);
 
 export const tests = [
   {
@@ -34,13 +36,23 @@ export const tests = [
       assert.equal(d.endLine, 15);
       assert.equal(d.severity, 'warning');
       assert.match(d.codeTarget ?? '', /diagnostics\.md#softmax-before-cross-entropy$/);
-      assert.ok(d.related.some((r) => r.file === script && r.line === 23), JSON.stringify(d.related));
-      const row = await vs.waitFor(async () => (await vs.problems()).find((t) => t.includes('softmax-before-cross-entropy')), 20000, 'Problems row');
+      assert.ok(
+        d.related.some((r) => r.file === script && r.line === 23),
+        JSON.stringify(d.related),
+      );
+      const row = await vs.waitFor(
+        async () => (await vs.problems()).find((t) => t.includes('softmax-before-cross-entropy')),
+        20000,
+        'Problems row',
+      );
       assert.match(row, /\[Ln 15, Col 16\]/);
       await vs.screenshot('double-softmax-in-script');
       // a Python file without a framework import gets nothing
       await vs.host.openFile(vs.file('plain.py'));
-      assert.deepEqual((await vs.diagnostics()).filter((x) => x.file === vs.file('plain.py')), []);
+      assert.deepEqual(
+        (await vs.diagnostics()).filter((x) => x.file === vs.file('plain.py')),
+        [],
+      );
     },
   },
   {
@@ -49,7 +61,10 @@ export const tests = [
       const script = vs.file('train.py');
       const log = vs.file('log.jsonl');
       const d = await vs.waitFor(
-        async () => (await vs.diagnostics()).find((x) => x.file === log && x.code === 'probabilities-as-logits' && x.related.some((r) => r.file === script)),
+        async () =>
+          (await vs.diagnostics()).find(
+            (x) => x.file === log && x.code === 'probabilities-as-logits' && x.related.some((r) => r.file === script),
+          ),
         45000,
         'probabilities-as-logits with related information in train.py',
       );
@@ -63,7 +78,10 @@ export const tests = [
     async fn(vs) {
       const log = vs.file('nan/log.jsonl');
       const d = await vs.waitFor(
-        async () => (await vs.diagnostics()).find((x) => x.file === log && x.code === 'non-finite-loss' && x.related.some((r) => r.file === vs.file('models/nll.py'))),
+        async () =>
+          (await vs.diagnostics()).find(
+            (x) => x.file === log && x.code === 'non-finite-loss' && x.related.some((r) => r.file === vs.file('models/nll.py')),
+          ),
         45000,
         'non-finite-loss with related information in models/nll.py',
       );
@@ -91,7 +109,10 @@ export const tests = [
       assert.equal(applied.line, '        return self.out(h)');
       await vs.waitFor(async () => lintOf(await vs.diagnostics(), script).length === 0, 20000, 'the lint entry to disappear');
       // the fixed script has no lint finding at all
-      assert.deepEqual((await vs.diagnostics()).filter((x) => x.file === script), []);
+      assert.deepEqual(
+        (await vs.diagnostics()).filter((x) => x.file === script),
+        [],
+      );
       await vs.screenshot('fixed');
     },
   },

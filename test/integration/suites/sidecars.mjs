@@ -36,11 +36,21 @@ export const tests = [
       fs.writeFileSync(vs.file('runs/s/z.npy'), Buffer.concat([npyHeader('<f4', [2, 2]), Buffer.alloc(16)]));
       fs.writeFileSync(vs.file('runs/s/y.npy'), Buffer.concat([npyHeader('<i8', [2]), Buffer.from(new BigInt64Array([0n, 1n]).buffer)]));
       vs.append('runs/s/log.jsonl', '{"step": 5, "logits_file": "z.npy", "labels_file": "y.npy", "loss": 5}\n');
-      const d = await vs.waitFor(async () => (await vs.diagnostics()).find((x) => x.file === file && x.code === 'loss-mismatch'), 30000, 'loss-mismatch on the sidecar batch');
+      const d = await vs.waitFor(
+        async () => (await vs.diagnostics()).find((x) => x.file === file && x.code === 'loss-mismatch'),
+        30000,
+        'loss-mismatch on the sidecar batch',
+      );
       assert.equal(d.line, 2);
       assert.match(d.message, /\(0\.6931\d*\)/);
       const pts = await vs.waitFor(
-        async () => vs.host.eval(manager("const s = m.runForFile(args.file).getSeries('recomputed/loss'); return s && s.length ? [s.step(0), s.value(0)] : undefined;"), { file }),
+        async () =>
+          vs.host.eval(
+            manager(
+              "const s = m.runForFile(args.file).getSeries('recomputed/loss'); return s && s.length ? [s.step(0), s.value(0)] : undefined;",
+            ),
+            { file },
+          ),
         20000,
         'the recomputed/loss point',
       );
@@ -67,10 +77,17 @@ export const tests = [
       assert.equal(d.line, 3);
       assert.match(d.message, /pipe\.npy: not a regular file/);
       vs.append('runs/s/log.jsonl', '{"step": 3, "logits_file": "big.npy", "labels": [0], "loss": 1}\n{"step": 4, "loss": NaN}\n');
-      const nan = await vs.waitFor(async () => (await vs.diagnostics()).find((x) => x.file === file && x.code === 'non-finite-loss'), 30000, 'non-finite-loss after the FIFO');
+      const nan = await vs.waitFor(
+        async () => (await vs.diagnostics()).find((x) => x.file === file && x.code === 'non-finite-loss'),
+        30000,
+        'non-finite-loss after the FIFO',
+      );
       assert.equal(nan.line, 5);
       const u = await vs.waitFor(
-        async () => (await vs.diagnostics()).find((x) => x.file === file && x.code === 'logits-unreadable' && /in 2 of 3 logged batches/.test(x.message)),
+        async () =>
+          (await vs.diagnostics()).find(
+            (x) => x.file === file && x.code === 'logits-unreadable' && /in 2 of 3 logged batches/.test(x.message),
+          ),
         30000,
         'both unreadable batches counted',
       );

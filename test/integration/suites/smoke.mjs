@@ -30,7 +30,11 @@ export const tests = [
     name: 'a non-finite-loss diagnostic is published at the NaN line',
     async fn(vs) {
       const file = vs.file('train.jsonl');
-      const d = await vs.waitFor(async () => (await vs.diagnostics()).find((x) => x.code === 'non-finite-loss' && x.file === file), 20000, 'a non-finite-loss diagnostic on train.jsonl');
+      const d = await vs.waitFor(
+        async () => (await vs.diagnostics()).find((x) => x.code === 'non-finite-loss' && x.file === file),
+        20000,
+        'a non-finite-loss diagnostic on train.jsonl',
+      );
       assert.equal(d.line, NAN_LINE);
       assert.ok(['error', 'warning'].includes(d.severity), `severity ${d.severity}`);
       assert.match(d.message, /nan|non-finite/i);
@@ -39,7 +43,11 @@ export const tests = [
   {
     name: 'the diagnostic shows in the Problems panel (DOM + screenshot)',
     async fn(vs) {
-      const row = await vs.waitFor(async () => (await vs.problems()).find((t) => t.includes('non-finite-loss')), 15000, 'a non-finite-loss row in the Problems panel');
+      const row = await vs.waitFor(
+        async () => (await vs.problems()).find((t) => t.includes('non-finite-loss')),
+        15000,
+        'a non-finite-loss row in the Problems panel',
+      );
       assert.match(row, new RegExp(`\\[Ln ${NAN_LINE}, Col \\d+\\]`));
       const shot = await vs.screenshot('problems-panel');
       assert.ok(fs.statSync(shot).size > 10000, `screenshot ${shot} written`);

@@ -36,7 +36,11 @@ export const tests = [
     name: 'nanoGPT console output: the NaN loss is reported at its line',
     async fn(vs) {
       const file = vs.file('runs/nano/training.log');
-      const d = await vs.waitFor(async () => (await vs.diagnostics()).find((x) => x.file === file && x.code === 'non-finite-loss'), 45000, 'non-finite-loss on the nanoGPT log');
+      const d = await vs.waitFor(
+        async () => (await vs.diagnostics()).find((x) => x.file === file && x.code === 'non-finite-loss'),
+        45000,
+        'non-finite-loss on the nanoGPT log',
+      );
       assert.equal(d.line, 5);
     },
   },
@@ -44,7 +48,11 @@ export const tests = [
     name: 'adversarial lines and a backtracking-prone user pattern do not stall the host',
     async fn(vs) {
       const file = vs.file('runs/evil/training.log');
-      const d = await vs.waitFor(async () => (await vs.diagnostics()).find((x) => x.file === file && x.code === 'non-finite-loss'), 45000, 'non-finite-loss on the adversarial log');
+      const d = await vs.waitFor(
+        async () => (await vs.diagnostics()).find((x) => x.file === file && x.code === 'non-finite-loss'),
+        45000,
+        'non-finite-loss on the adversarial log',
+      );
       assert.equal(d.line, 5);
       const t0 = Date.now();
       await vs.host.executeCommand('losswatch.recheckAll');
@@ -55,12 +63,19 @@ export const tests = [
     name: 'a text log without any metric gets one information message',
     async fn(vs) {
       const file = vs.file('runs/noise/training.log');
-      const d = await vs.waitFor(async () => (await vs.diagnostics()).find((x) => x.file === file && x.code === 'parse-error'), 45000, 'parse-error on the metric-less log');
+      const d = await vs.waitFor(
+        async () => (await vs.diagnostics()).find((x) => x.file === file && x.code === 'parse-error'),
+        45000,
+        'parse-error on the metric-less log',
+      );
       assert.equal(d.severity, 'information');
       assert.match(d.message, /no metrics recognised in the first 200 lines/);
       assert.match(d.message, /^1 malformed record/);
       const nanoFile = vs.file('runs/nano/training.log');
-      assert.ok(!(await vs.diagnostics()).some((x) => x.file === nanoFile && x.code === 'parse-error'), 'no such message on the nanoGPT log');
+      assert.ok(
+        !(await vs.diagnostics()).some((x) => x.file === nanoFile && x.code === 'parse-error'),
+        'no such message on the nanoGPT log',
+      );
     },
   },
 ];

@@ -27,7 +27,11 @@ export const tests = [
   {
     name: 'the workspace is untrusted and LossWatch activates in Restricted Mode',
     async fn(vs) {
-      assert.equal(await vs.host.eval('return vscode.workspace.isTrusted;'), false, 'workspace trusted: the harness clicked or trust is off');
+      assert.equal(
+        await vs.host.eval('return vscode.workspace.isTrusted;'),
+        false,
+        'workspace trusted: the harness clicked or trust is off',
+      );
       await vs.waitFor(async () => (await vs.host.extension('losswatch.losswatch')).isActive, 30000, 'losswatch.losswatch to be active');
     },
   },
@@ -35,7 +39,11 @@ export const tests = [
     name: 'the extension host answers within 100 ms while the logs load (host round-trips measured)',
     async fn(vs) {
       const log = vs.file('run/training.log');
-      const load = vs.host.eval('const u = vscode.Uri.file(args.file); await vscode.commands.executeCommand("losswatch.watchFile", u); return true;', { file: log }, 60000);
+      const load = vs.host.eval(
+        'const u = vscode.Uri.file(args.file); await vscode.commands.executeCommand("losswatch.watchFile", u); return true;',
+        { file: log },
+        60000,
+      );
       const rtt = [];
       const cmd = [];
       for (let i = 0; i < 40; i++) {
@@ -48,10 +56,15 @@ export const tests = [
       }
       await load;
       const loaded = await vs.host.executeCommand('losswatch.recheckAll');
-      console.log(`    host eval round-trip ms: median ${pct(rtt, 0.5)}, p90 ${pct(rtt, 0.9)}, max ${Math.max(...rtt)}; executeCommand: median ${pct(cmd, 0.5)}, max ${Math.max(...cmd)}; findings after load: ${loaded}`);
+      console.log(
+        `    host eval round-trip ms: median ${pct(rtt, 0.5)}, p90 ${pct(rtt, 0.9)}, max ${Math.max(...rtt)}; executeCommand: median ${pct(cmd, 0.5)}, max ${Math.max(...cmd)}; findings after load: ${loaded}`,
+      );
       assert.ok(pct(rtt, 0.5) < 100, `median host round-trip ${pct(rtt, 0.5)} ms`);
       assert.ok(pct(cmd, 0.5) < 100, `median executeCommand round-trip ${pct(cmd, 0.5)} ms`);
-      assert.ok(Math.max(...rtt, ...cmd) < 2000, `slowest round-trip ${Math.max(...rtt, ...cmd)} ms (a backtracking pattern would block for hours)`);
+      assert.ok(
+        Math.max(...rtt, ...cmd) < 2000,
+        `slowest round-trip ${Math.max(...rtt, ...cmd)} ms (a backtracking pattern would block for hours)`,
+      );
     },
   },
   {
@@ -65,13 +78,23 @@ export const tests = [
         20000,
         'the ignored settings list',
       );
-      for (const k of ['losswatch.textPatterns', 'losswatch.formatOverrides', 'losswatch.pollInterval']) assert.ok(ignored.includes(k), `${k} not reported: ${ignored.join(', ')}`);
+      for (const k of ['losswatch.textPatterns', 'losswatch.formatOverrides', 'losswatch.pollInterval'])
+        assert.ok(ignored.includes(k), `${k} not reported: ${ignored.join(', ')}`);
       // VS Code itself answers restricted settings from user settings/defaults in Restricted Mode
       assert.deepEqual(await vs.host.getConfig('losswatch', 'textPatterns'), []);
       // the format override did not apply: notes.txt is not a run; the JSONL run is there
-      const runs = await vs.host.eval('return vscode.extensions.getExtension("losswatch.losswatch").exports.manager.runs().map((r) => r.name);');
+      const runs = await vs.host.eval(
+        'return vscode.extensions.getExtension("losswatch.losswatch").exports.manager.runs().map((r) => r.name);',
+      );
       assert.ok(!runs.some((n) => /notes\.txt/.test(n)), `runs: ${runs.join(', ')}`);
-      await vs.waitFor(async () => (await vs.host.eval('return vscode.extensions.getExtension("losswatch.losswatch").exports.manager.runs().map((r) => r.name);')).some((n) => /train\.jsonl/.test(n)), 20000, 'the train.jsonl run');
+      await vs.waitFor(
+        async () =>
+          (
+            await vs.host.eval('return vscode.extensions.getExtension("losswatch.losswatch").exports.manager.runs().map((r) => r.name);')
+          ).some((n) => /train\.jsonl/.test(n)),
+        20000,
+        'the train.jsonl run',
+      );
     },
   },
   {
@@ -79,10 +102,14 @@ export const tests = [
     async fn(vs) {
       // the status bar item's accessible label carries its tooltip text
       const item = vs.page.locator('[id="losswatch.losswatch.losswatch.status"]');
-      const label = await vs.waitFor(async () => {
-        const l = (await item.getAttribute('aria-label', { timeout: 2000 }).catch(() => null)) ?? '';
-        return /not.{1,12}trusted/.test(l) && l;
-      }, 20000, 'the LossWatch status bar item with the Restricted Mode note');
+      const label = await vs.waitFor(
+        async () => {
+          const l = (await item.getAttribute('aria-label', { timeout: 2000 }).catch(() => null)) ?? '';
+          return /not.{1,12}trusted/.test(l) && l;
+        },
+        20000,
+        'the LossWatch status bar item with the Restricted Mode note',
+      );
       assert.match(label, /losswatch\.textPatterns/);
       assert.match(label, /losswatch\.formatOverrides/);
       await vs.screenshot('status-tooltip');

@@ -37,7 +37,10 @@ describe('checks: bce_with_logits records', () => {
   it('is silent when the logged BCE matches, and flags loss-mismatch when it does not', () => {
     const ok = new FakeRun('/runs/ok.jsonl');
     ok.record({ step: 1, logits: nd(X), labels: nd(T), lossFn: 'bce_with_logits', loggedLoss: bce(X, T) });
-    assert.deepEqual(codes(checkRun(ok)).filter((c) => c === 'loss-mismatch' || c === 'label-multi-hot'), []);
+    assert.deepEqual(
+      codes(checkRun(ok)).filter((c) => c === 'loss-mismatch' || c === 'label-multi-hot'),
+      [],
+    );
     const bad = new FakeRun('/runs/bad.jsonl');
     bad.record({ step: 1, logits: nd(X), labels: nd(T), lossFn: 'bce_with_logits', loggedLoss: bce(X, T) * 3 });
     assert.ok(codes(checkRun(bad)).includes('loss-mismatch'));

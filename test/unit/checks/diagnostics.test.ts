@@ -4,7 +4,8 @@ import { FakeCollection, installVscodeStub, Uri, DiagnosticSeverity } from './vs
 
 installVscodeStub();
 /* eslint-disable @typescript-eslint/no-require-imports -- loaded after the vscode stub is installed */
-const { DiagnosticsPublisher, findingToDiagnostic } = require('../../../src/extension/diagnostics') as typeof import('../../../src/extension/diagnostics');
+const { DiagnosticsPublisher, findingToDiagnostic } =
+  require('../../../src/extension/diagnostics') as typeof import('../../../src/extension/diagnostics');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 const docs = (code: string) => Uri.parse(`https://example.invalid/docs/diagnostics.md#${code}`) as never;
@@ -59,7 +60,10 @@ describe('checks: VS Code diagnostics glue', () => {
     assert.equal(col.entries.get(F)?.length, 2);
     assert.equal(col.entries.get(G)?.length, 1);
     p.clearRun('run1', [F]);
-    assert.deepEqual(col.entries.get(F)?.map((d) => (d.code as { value: string }).value), ['overfitting']);
+    assert.deepEqual(
+      col.entries.get(F)?.map((d) => (d.code as { value: string }).value),
+      ['overfitting'],
+    );
     assert.equal(col.entries.has(G), false, 'files published earlier are cleared too');
     // a file that the run no longer reports on is emptied on the next publish
     p.publish('run2', [], []);

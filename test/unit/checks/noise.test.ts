@@ -52,7 +52,11 @@ describe('checks: noise-aware training-divergence', () => {
       const run = new FakeRun();
       run.points(run.add('train_loss', 'train_loss'), v);
       const fs = checkRun(run).filter((f) => f.code === 'training-divergence');
-      assert.deepEqual(fs.map((f) => f.message), [], `seed ${seed}`);
+      assert.deepEqual(
+        fs.map((f) => f.message),
+        [],
+        `seed ${seed}`,
+      );
     }
     assert.ok(wide >= 15, `the plateaus wander (rolling-median max/min > 1.8 in ${wide}/20 runs)`);
   });
@@ -133,7 +137,10 @@ describe('checks: train/val pairing by quantity', () => {
 
   it('checks the total when a total pair is logged, not the components', () => {
     const fs = checkRun(detection(true, true)).filter((f) => f.code === 'overfitting');
-    assert.deepEqual(fs.map((f) => f.seriesKey), ['val/loss']);
+    assert.deepEqual(
+      fs.map((f) => f.seriesKey),
+      ['val/loss'],
+    );
     assert.match(fs[0]!.message, /training loss 'train\/loss' kept falling/);
   });
 
@@ -147,12 +154,18 @@ describe('checks: train/val pairing by quantity', () => {
       run.point(total, t, x);
       run.point(part, t, x / 2);
     }
-    assert.deepEqual(checkRun(run).map((f) => [f.code, f.seriesKey]), [['loss-spike', 'total_loss']]);
+    assert.deepEqual(
+      checkRun(run).map((f) => [f.code, f.seriesKey]),
+      [['loss-spike', 'total_loss']],
+    );
     // without a total, each component is watched
     const solo = new FakeRun();
     const p = solo.add('loss_cls', 'train_loss');
     for (let t = 0; t < 400; t++) solo.point(p, t, part.value(t));
-    assert.deepEqual(checkRun(solo).map((f) => [f.code, f.seriesKey]), [['loss-spike', 'loss_cls']]);
+    assert.deepEqual(
+      checkRun(solo).map((f) => [f.code, f.seriesKey]),
+      [['loss-spike', 'loss_cls']],
+    );
   });
 });
 
@@ -182,9 +195,13 @@ describe('checks: the checkpoint the trainer kept', () => {
   });
 
   it('finds the metric from the checkpoint name when best_global_step is absent; says when it cannot name it', () => {
-    const a = checkRun(hfRun({ best_metric: 0.65, best_model_checkpoint: 'out/checkpoint-39' }) as RunView).find((x) => x.code === 'overfitting')!;
+    const a = checkRun(hfRun({ best_metric: 0.65, best_model_checkpoint: 'out/checkpoint-39' }) as RunView).find(
+      (x) => x.code === 'overfitting',
+    )!;
     assert.match(a.message, /chosen by 'eval_loss' = 0\.65 at step 39 .*the lowest validation loss is at the same step/);
-    const b = checkRun(hfRun({ best_metric: 0.123, best_model_checkpoint: 'out/checkpoint-39' }) as RunView).find((x) => x.code === 'overfitting')!;
+    const b = checkRun(hfRun({ best_metric: 0.123, best_model_checkpoint: 'out/checkpoint-39' }) as RunView).find(
+      (x) => x.code === 'overfitting',
+    )!;
     assert.match(b.message, /by a metric of 0\.123 \(best_metric; not found among the logged evaluation series\)/);
   });
 

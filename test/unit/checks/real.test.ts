@@ -38,7 +38,11 @@ describe('checks: real logs (YOLO, Hugging Face, Lightning)', () => {
   it('YOLO results.csv: component losses are recognised and paired; overfitting is reported once, on its own component', async () => {
     const [run] = await load('yolo-dental/results.csv');
     const e = EXPECTED['yolo-dental'];
-    const losses = run!.series().filter((s) => s.role === 'train_loss' || s.role === 'val_loss').map((s) => s.key).sort();
+    const losses = run!
+      .series()
+      .filter((s) => s.role === 'train_loss' || s.role === 'val_loss')
+      .map((s) => s.key)
+      .sort();
     assert.deepEqual(losses, e.losses);
     const fs = checkRun(run!);
     const over = of(fs, 'overfitting');
@@ -54,8 +58,18 @@ describe('checks: real logs (YOLO, Hugging Face, Lightning)', () => {
 
   it('YOLO results.csv of a healthy run: six losses recognised, nothing at warning', async () => {
     const [run] = await load('yolo-crater/results.csv');
-    assert.deepEqual(run!.series().filter((s) => s.role === 'train_loss' || s.role === 'val_loss').map((s) => s.key).sort(), EXPECTED['yolo-crater'].losses);
-    assert.deepEqual(checkRun(run!).filter((f) => f.severity === 'warning' || f.severity === 'error'), []);
+    assert.deepEqual(
+      run!
+        .series()
+        .filter((s) => s.role === 'train_loss' || s.role === 'val_loss')
+        .map((s) => s.key)
+        .sort(),
+      EXPECTED['yolo-crater'].losses,
+    );
+    assert.deepEqual(
+      checkRun(run!).filter((f) => f.severity === 'warning' || f.severity === 'error'),
+      [],
+    );
   });
 
   it('detectron2 metrics.json: loss_* components and total_loss recognised; only the total is watched', async () => {
@@ -66,7 +80,12 @@ describe('checks: real logs (YOLO, Hugging Face, Lightning)', () => {
     assert.equal(losses[0]!.length, e.rows);
     // a spike in every loss of the run: reported once, on the total
     const spiky = new FakeRunFrom(run!, 250);
-    assert.deepEqual(checkRun(spiky).filter((f) => f.code === 'loss-spike').map((f) => f.seriesKey), e.total);
+    assert.deepEqual(
+      checkRun(spiky)
+        .filter((f) => f.code === 'loss-spike')
+        .map((f) => f.seriesKey),
+      e.total,
+    );
   });
 
   it('trainer_state.json: the checkpoint the trainer kept and the metric it was chosen by', async () => {
@@ -78,7 +97,14 @@ describe('checks: real logs (YOLO, Hugging Face, Lightning)', () => {
       assert.equal(b.metric, e.bestMetric, name);
       assert.equal(b.series?.key, e.match.key, name);
       assert.equal(b.step, e.match.step, name);
-      assert.equal(run!.series().find((s) => s === b.series)!.provenance(b.index!).line, e.match.line, name);
+      assert.equal(
+        run!
+          .series()
+          .find((s) => s === b.series)!
+          .provenance(b.index!).line,
+        e.match.line,
+        name,
+      );
     }
   });
 
@@ -87,9 +113,17 @@ describe('checks: real logs (YOLO, Hugging Face, Lightning)', () => {
     const e = EXPECTED['hf-whisper-hi'];
     const f = of(checkRun(run!), 'overfitting');
     assert.equal(f.length, 1);
-    assert.match(f[0]!.message, new RegExp(`The trainer kept ${e.checkpoint} \\(best_model_checkpoint\\), chosen by '${e.match.key}' = 32\\.01 at step ${e.match.step} \\(line ${e.match.line}\\)`));
+    assert.match(
+      f[0]!.message,
+      new RegExp(
+        `The trainer kept ${e.checkpoint} \\(best_model_checkpoint\\), chosen by '${e.match.key}' = 32\\.01 at step ${e.match.step} \\(line ${e.match.line}\\)`,
+      ),
+    );
     assert.match(f[0]!.message, new RegExp(`second opinion, the lowest validation loss is at step ${e.evalLossBestStep}`));
-    assert.deepEqual(f[0]!.related?.map((r) => r.line), [e.evalLossBestLine, e.match.line]);
+    assert.deepEqual(
+      f[0]!.related?.map((r) => r.line),
+      [e.evalLossBestLine, e.match.line],
+    );
   });
 
   it('noisy Lightning regression folder: one spike summary per series, anchored at the largest spike (reference)', async () => {
@@ -117,7 +151,12 @@ describe('checks: real logs (YOLO, Hugging Face, Lightning)', () => {
     const div = new Map<string, string[]>();
     for (const run of runs) {
       const v = path.basename(path.dirname(run.files[0]!));
-      div.set(v, of(checkRun(run), 'training-divergence').map((f) => f.seriesKey!).sort());
+      div.set(
+        v,
+        of(checkRun(run), 'training-divergence')
+          .map((f) => f.seriesKey!)
+          .sort(),
+      );
     }
     const e = EXPECTED['lightning-oedometer'];
     // version_1: a plateau near 1e-6 whose level wanders (7e-7 … 7e-6) after a blow-up it recovered from
@@ -140,12 +179,17 @@ describe('checks: real logs (YOLO, Hugging Face, Lightning)', () => {
       const checker = new RunChecker();
       const n = Math.max(...copies.map((c) => c.src.length));
       for (let from = 0; from < n; from += 97) {
-        for (const { src, dst } of copies) for (let i = from; i < Math.min(src.length, from + 97); i++) dst.push(src.step(i), src.value(i), src.provenance(i));
+        for (const { src, dst } of copies)
+          for (let i = from; i < Math.min(src.length, from + 97); i++) dst.push(src.step(i), src.value(i), src.provenance(i));
         checker.update(inc, { runId: inc.id, reset: false, appended: [], logitRecordsFrom: 0 });
       }
       const once = checkRun(inc);
       assert.deepEqual(checker.update(inc), once, v);
-      assert.deepEqual(once.map((f) => [f.code, f.line]), checkRun(real!).map((f) => [f.code, f.line]), v);
+      assert.deepEqual(
+        once.map((f) => [f.code, f.line]),
+        checkRun(real!).map((f) => [f.code, f.line]),
+        v,
+      );
     }
   });
 });

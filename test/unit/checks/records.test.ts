@@ -36,7 +36,18 @@ describe('checks: label format', () => {
     const soft = oneHot(Y, 4).map((r) => r.map((v) => v * 0.9 + 0.025));
     assert.deepEqual(check({ step: 1, logits: nd(Z), labels: nd(soft), loggedLoss: ce(nd(Z), nd(soft)) }), []);
     assert.deepEqual(check({ step: 1, logits: nd(Z), labels: nd(oneHot(Y, 4), 'f4'), lossFn: 'categorical_crossentropy' }), []);
-    assert.deepEqual(check({ step: 1, logits: nd(Z), labels: nd(Y.map((y) => [y]), 'i8'), lossFn: 'sparse_categorical_crossentropy' }), []);
+    assert.deepEqual(
+      check({
+        step: 1,
+        logits: nd(Z),
+        labels: nd(
+          Y.map((y) => [y]),
+          'i8',
+        ),
+        lossFn: 'sparse_categorical_crossentropy',
+      }),
+      [],
+    );
   });
 
   it('label-out-of-range: index ≥ C or < 0 (not ignore_index)', () => {
@@ -58,7 +69,15 @@ describe('checks: label format', () => {
     const run = new FakeRun();
     const r = rng(3);
     const z5 = Array.from({ length: 8 }, () => Array.from({ length: 5 }, () => r.normal()));
-    for (let k = 0; k < 6; k++) run.record({ step: k, logits: nd(z5), labels: nd(Array.from({ length: 8 }, (_, i) => 1 + ((i + k) % 4)), 'i8') });
+    for (let k = 0; k < 6; k++)
+      run.record({
+        step: k,
+        logits: nd(z5),
+        labels: nd(
+          Array.from({ length: 8 }, (_, i) => 1 + ((i + k) % 4)),
+          'i8',
+        ),
+      });
     assert.deepEqual(codes(checkRun(run)), ['label-one-based']);
     // few labels without a 0: not enough evidence
     assert.deepEqual(check({ step: 0, logits: nd(Z), labels: nd([1, 2, 3, 3, 1, 2], 'i8') }), []);
@@ -72,8 +91,18 @@ describe('checks: label format', () => {
 
   it('label-one-hot-vs-index: one-hot rows under an index loss, class ids under a probability loss', () => {
     assert.deepEqual(codes(check({ step: 0, logits: nd(Z), labels: nd(oneHot(Y, 4), 'i8'), lossFn: 'nll' })), ['label-one-hot-vs-index']);
-    assert.deepEqual(codes(check({ step: 0, logits: nd(Z), labels: nd(oneHot(Y, 4)), lossFn: 'sparse_categorical_crossentropy' })), ['label-one-hot-vs-index']);
-    const fs = check({ step: 0, logits: nd(Z), labels: nd(Y.map((y) => [y]), 'i8'), lossFn: 'categorical_crossentropy' });
+    assert.deepEqual(codes(check({ step: 0, logits: nd(Z), labels: nd(oneHot(Y, 4)), lossFn: 'sparse_categorical_crossentropy' })), [
+      'label-one-hot-vs-index',
+    ]);
+    const fs = check({
+      step: 0,
+      logits: nd(Z),
+      labels: nd(
+        Y.map((y) => [y]),
+        'i8',
+      ),
+      lossFn: 'categorical_crossentropy',
+    });
     assert.deepEqual(codes(fs), ['label-one-hot-vs-index']);
     assert.match(fs[0]!.message, /hold class ids but categorical_crossentropy expects one-hot/);
     // one-hot rows are valid probability targets for PyTorch cross_entropy (JSON logs lose the dtype)
@@ -119,7 +148,10 @@ describe('checks: label format', () => {
     assert.match(nll[0]!.message, /NLLLoss expects log-probabilities/);
     // Keras categorical_crossentropy (from_logits=False) takes probabilities: expected, and recomputed as such
     const kerasLoss = -Y.reduce((s, y, i) => s + Math.log(p.data[i * 4 + y]!), 0) / Y.length;
-    assert.deepEqual(check({ step: 0, logits: p, labels: nd(oneHot(Y, 4)), lossFn: 'categorical_crossentropy', loggedLoss: kerasLoss }), []);
+    assert.deepEqual(
+      check({ step: 0, logits: p, labels: nd(oneHot(Y, 4)), lossFn: 'categorical_crossentropy', loggedLoss: kerasLoss }),
+      [],
+    );
     assert.deepEqual(check({ step: 0, logits: nd(Z), labels: nd(Y, 'i8') }), []);
   });
 
@@ -141,7 +173,9 @@ describe('checks: label format', () => {
   it('malformed arrays do not crash the checker', () => {
     const fs = check({ step: 0, logits: { dtype: 'f8', shape: [3, 4], data: new Float64Array(5) }, labels: nd(Y, 'i8') });
     assert.deepEqual(codes(fs), ['label-shape-mismatch']);
-    assert.deepEqual(codes(check({ step: 0, logits: { dtype: 'f8', shape: [], data: new Float64Array(1) }, labels: nd(Y, 'i8') })), ['label-shape-mismatch']);
+    assert.deepEqual(codes(check({ step: 0, logits: { dtype: 'f8', shape: [], data: new Float64Array(1) }, labels: nd(Y, 'i8') })), [
+      'label-shape-mismatch',
+    ]);
   });
 });
 
@@ -150,13 +184,36 @@ describe('checks: recompute, loss-mismatch, unstable-loss', () => {
   const y = nd(Y, 'i8');
 
   it('recompute() uses the core with the declared options', () => {
-    const r = recompute({ provenance: { file: 'f' }, step: 0, split: 'train', logits: z, labels: y, labelSmoothing: 0.1, reduction: 'sum' })!;
+    const r = recompute({
+      provenance: { file: 'f' },
+      step: 0,
+      split: 'train',
+      logits: z,
+      labels: y,
+      labelSmoothing: 0.1,
+      reduction: 'sum',
+    })!;
     const ref = softmaxCrossEntropy(z, y, { labelSmoothing: 0.1, reduction: 'sum' });
     assert.equal(r.loss, ref.loss);
     assert.equal(r.gradNorm, ref.gradNorm);
-    assert.equal(recompute({ provenance: { file: 'f' }, step: 0, split: 'train', logits: z, labels: nd([9, 0, 0, 0, 0, 0], 'i8') }), undefined);
+    assert.equal(
+      recompute({ provenance: { file: 'f' }, step: 0, split: 'train', logits: z, labels: nd([9, 0, 0, 0, 0, 0], 'i8') }),
+      undefined,
+    );
     // [N, 1] class-id column
-    assert.equal(recompute({ provenance: { file: 'f' }, step: 0, split: 'train', logits: z, labels: nd(Y.map((v) => [v]), 'i8') })!.loss, ce(z, y));
+    assert.equal(
+      recompute({
+        provenance: { file: 'f' },
+        step: 0,
+        split: 'train',
+        logits: z,
+        labels: nd(
+          Y.map((v) => [v]),
+          'i8',
+        ),
+      })!.loss,
+      ce(z, y),
+    );
   });
 
   it('logged = recomputed within tolerance: quiet; the tolerance is configurable', () => {
@@ -174,7 +231,12 @@ describe('checks: recompute, loss-mismatch, unstable-loss', () => {
     ['label smoothing', () => ce(z, y, { labelSmoothing: 0.1 }), {}, /label smoothing ε ≈ 0\.1 \(declared 0\)/],
     ['label smoothing declared but not applied', () => ce(z, y), { labelSmoothing: 0.2 }, /label smoothing ε ≈ 0 \(declared 0\.2\)/],
     ['class weights not applied', () => ce(z, y), { weight: nd([1, 2, 3, 4]) }, /declared class weights are not applied/],
-    ['weighted plain mean', () => (ce(z, y, { weight: nd([1, 2, 3, 4]), reduction: 'sum' }) as number) / 6, { weight: nd([1, 2, 3, 4]) }, /divided by the batch size N = 6/],
+    [
+      'weighted plain mean',
+      () => (ce(z, y, { weight: nd([1, 2, 3, 4]), reduction: 'sum' }) as number) / 6,
+      { weight: nd([1, 2, 3, 4]) },
+      /divided by the batch size N = 6/,
+    ],
     ['nll on raw logits', () => -Y.reduce((s, c, i) => s + Z[i]![c]!, 0) / 6, { lossFn: 'nll' }, /nll_loss on raw logits/],
   ];
   for (const [name, logged, extra, re] of cases) {

@@ -23,7 +23,10 @@ async function findingsOf(dir: string): Promise<Finding[]> {
 }
 
 const serious = (fs: Finding[]): string[] =>
-  fs.filter((f) => f.severity === 'error' || f.severity === 'warning').map((f) => f.code).sort();
+  fs
+    .filter((f) => f.severity === 'error' || f.severity === 'warning')
+    .map((f) => f.code)
+    .sort();
 
 describe('checks: real PyTorch runs (examples/train_classifier.py)', () => {
   it('healthy: nothing at all', async () => {
@@ -123,7 +126,11 @@ describe('losswatch check (CLI)', () => {
   });
 
   it('github: workflow annotations with escaped data', () => {
-    const s = formatFindings([{ code: 'overfitting', severity: 'warning', message: 'a, b: 100%\nnext', file: '/x/log,1.jsonl', line: 3 }], 'github', '/x');
+    const s = formatFindings(
+      [{ code: 'overfitting', severity: 'warning', message: 'a, b: 100%\nnext', file: '/x/log,1.jsonl', line: 3 }],
+      'github',
+      '/x',
+    );
     assert.equal(s, '::warning file=log%2C1.jsonl,line=3,col=1,title=LossWatch overfitting::a, b: 100% next\n'.replace('100%', '100%25'));
   });
 

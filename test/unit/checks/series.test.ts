@@ -85,7 +85,8 @@ describe('checks: spikes', () => {
     const s = run.add('grad_norm', 'grad_norm');
     const r = rng(4);
     const v: number[] = [];
-    for (let t = 0; t < 3000; t++) v.push((t % 100 === 99 || t % 100 === 98 ? (t === 1599 ? 5000 : 1000) : 1) * Math.exp(0.05 * r.normal()));
+    for (let t = 0; t < 3000; t++)
+      v.push((t % 100 === 99 || t % 100 === 98 ? (t === 1599 ? 5000 : 1000) : 1) * Math.exp(0.05 * r.normal()));
     run.points(s, v);
     const fs = checkRun(run).filter((f) => f.code === 'grad-norm-spike');
     assert.equal(fs.length, 1, 'one finding per series');
@@ -228,7 +229,10 @@ describe('checks: overfitting', () => {
       run.point(b, e * 10 + 9, 1 - e * 0.05);
     });
     const fs = checkRun(run);
-    assert.deepEqual(fs.map((f) => f.seriesKey), ['eval_squad_loss']);
+    assert.deepEqual(
+      fs.map((f) => f.seriesKey),
+      ['eval_squad_loss'],
+    );
   });
 });
 
@@ -254,7 +258,8 @@ describe('checks: parse errors, severities, incremental updates', () => {
   it('every emitted code is in CHECKS', () => {
     const known = new Set(CHECKS.map((c) => c.code));
     assert.equal(known.size, CHECKS.length);
-    for (const c of ['non-finite-loss', 'overfitting', 'loss-spike', 'parse-error', 'label-one-based', 'unstable-loss']) assert.ok(known.has(c), c);
+    for (const c of ['non-finite-loss', 'overfitting', 'loss-spike', 'parse-error', 'label-one-based', 'unstable-loss'])
+      assert.ok(known.has(c), c);
   });
 
   it('an incremental checker gives the same findings as a full check, and starts over on reset', () => {

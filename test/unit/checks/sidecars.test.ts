@@ -7,7 +7,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { LogitRecord, NDArray } from '../../../src/core/model';
 import { checkRun, checkRunAsync, recompute } from '../../../src/core/checks/index';
-import { configureSidecars, DEFAULT_SIDECAR_SETTINGS, sidecarStats, summarize, summarizeArrays, summaryOf, type RecordSummary } from '../../../src/core/checks/summary';
+import {
+  configureSidecars,
+  DEFAULT_SIDECAR_SETTINGS,
+  sidecarStats,
+  summarize,
+  summarizeArrays,
+  summaryOf,
+  type RecordSummary,
+} from '../../../src/core/checks/summary';
 import { RECOMPUTED_LOSS, RunWithRecomputed } from '../../../src/core/recomputed';
 import { loadRuns } from '../../../src/ingest/index';
 import { run as seriesCli } from '../../../src/cli/series';
@@ -71,7 +79,15 @@ function randomCase(seed: number): Case {
   const z = f32 ? new Float32Array(count) : new Float64Array(count);
   const scale = r() < 0.2 ? 30 : 3;
   for (let i = 0; i < count; i++) z[i] = (r() - 0.5) * 2 * scale;
-  const kinds = ['cross_entropy', 'cross_entropy', 'nll', 'categorical_crossentropy', 'sparse_categorical_crossentropy', 'bce_with_logits', undefined] as const;
+  const kinds = [
+    'cross_entropy',
+    'cross_entropy',
+    'nll',
+    'categorical_crossentropy',
+    'sparse_categorical_crossentropy',
+    'bce_with_logits',
+    undefined,
+  ] as const;
   const lossFn = kinds[Math.floor(r() * kinds.length)];
   const dense = lossFn === 'categorical_crossentropy' || lossFn === 'bce_with_logits' || (lossFn === undefined && r() < 0.3);
   let labels: NDArray;
@@ -96,7 +112,10 @@ function randomCase(seed: number): Case {
       for (let k = 0; k < c; k++) z[i * c + k] = Math.exp(z[i * c + k]!) / sum;
     }
   }
-  const weight = r() < 0.3 && lossFn !== 'bce_with_logits' ? { dtype: 'f8', shape: [c], data: Float64Array.from({ length: c }, () => 0.2 + r()) } : undefined;
+  const weight =
+    r() < 0.3 && lossFn !== 'bce_with_logits'
+      ? { dtype: 'f8', shape: [c], data: Float64Array.from({ length: c }, () => 0.2 + r()) }
+      : undefined;
   return {
     opts: {
       lossFn,
@@ -134,7 +153,10 @@ describe('checks: record summaries (streamed sidecars)', () => {
         assertSameSummary(summarizeArrays(k.opts, k.logits, k.labels, rows), one, `seed ${seed}, ${rows}-row blocks of ${n}`);
       }
     }
-    assert.ok(recomputed > 150 && withCauses > 50, `the cases exercise the recomputation (${recomputed}) and the what-if values (${withCauses})`);
+    assert.ok(
+      recomputed > 150 && withCauses > 50,
+      `the cases exercise the recomputation (${recomputed}) and the what-if values (${withCauses})`,
+    );
   });
 
   it('blocks keep the one-pass NaN/0 of a mean over zero total weight (all ignored, or zero class weights)', () => {
@@ -197,8 +219,16 @@ describe('checks: record summaries (streamed sidecars)', () => {
   it('one file referenced by many records is read once per (path, size, mtime)', async () => {
     const z = Float32Array.from({ length: 64 * 5 }, (_, i) => Math.sin(i));
     fs.writeFileSync(path.join(tmp, 'z.npy'), npyBytes('<f4', [64, 5], z));
-    fs.writeFileSync(path.join(tmp, 'y.npy'), npyBytes('<i8', [64], BigInt64Array.from({ length: 64 }, (_, i) => BigInt(i % 5))));
-    const lines = Array.from({ length: 50 }, (_, i) => JSON.stringify({ step: i, logits_file: 'z.npy', labels_file: 'y.npy' })).join('\n') + '\n';
+    fs.writeFileSync(
+      path.join(tmp, 'y.npy'),
+      npyBytes(
+        '<i8',
+        [64],
+        BigInt64Array.from({ length: 64 }, (_, i) => BigInt(i % 5)),
+      ),
+    );
+    const lines =
+      Array.from({ length: 50 }, (_, i) => JSON.stringify({ step: i, logits_file: 'z.npy', labels_file: 'y.npy' })).join('\n') + '\n';
     fs.writeFileSync(path.join(tmp, 'log.jsonl'), lines);
     const [run] = await loadRuns([path.join(tmp, 'log.jsonl')]);
     const before = sidecarStats.reads;
@@ -208,7 +238,14 @@ describe('checks: record summaries (streamed sidecars)', () => {
     w.sync();
     assert.equal(w.getSeries(RECOMPUTED_LOSS)!.length, 50);
     // a rewritten file (new size / mtime) is read again
-    fs.writeFileSync(path.join(tmp, 'z.npy'), npyBytes('<f4', [64, 5], z.map((v) => v * 2)));
+    fs.writeFileSync(
+      path.join(tmp, 'z.npy'),
+      npyBytes(
+        '<f4',
+        [64, 5],
+        z.map((v) => v * 2),
+      ),
+    );
     fs.utimesSync(path.join(tmp, 'z.npy'), new Date(), new Date(Date.now() + 5000));
     const [again] = await loadRuns([path.join(tmp, 'log.jsonl')]);
     await checkRunAsync(again!);
@@ -242,7 +279,10 @@ describe('checks: record summaries (streamed sidecars)', () => {
     fs.writeFileSync(file, npyBytes('<f4', [rows, 1024], new Float32Array(0)));
     fs.truncateSync(file, 3 * 1024 ** 3 + 128);
     fs.writeFileSync(path.join(tmp, 'y.npy'), npyBytes('<i8', [rows], new BigInt64Array(0)));
-    fs.writeFileSync(path.join(tmp, 'log.jsonl'), '{"step": 1, "loss": 1}\n{"step": 7, "logits_file": "big.npy", "labels_file": "y.npy", "loss": 2.5}\n');
+    fs.writeFileSync(
+      path.join(tmp, 'log.jsonl'),
+      '{"step": 1, "loss": 1}\n{"step": 7, "logits_file": "big.npy", "labels_file": "y.npy", "loss": 2.5}\n',
+    );
     const t0 = performance.now();
     const [run] = await loadRuns([path.join(tmp, 'log.jsonl')]);
     const fsx = await checkRunAsync(run!);
@@ -250,7 +290,10 @@ describe('checks: record summaries (streamed sidecars)', () => {
     const f = fsx.find((x) => x.code === 'logits-unreadable');
     assert.ok(f, 'logits-unreadable');
     assert.equal(f.line, 2);
-    assert.match(f.message, /big\.npy: array of 3072 MiB \(shape \[786432, 1024\]\) exceeds the sidecar limit of 256 MiB \(losswatch\.limits\.sidecarMiB\)/);
+    assert.match(
+      f.message,
+      /big\.npy: array of 3072 MiB \(shape \[786432, 1024\]\) exceeds the sidecar limit of 256 MiB \(losswatch\.limits\.sidecarMiB\)/,
+    );
     assert.ok(ms < 2000, `refused in ${ms.toFixed(0)} ms`);
     // a header claiming 17 GB on a small file: refused by the same limit, nothing allocated
     fs.writeFileSync(file, npyBytes('<f8', [17 * 1024 * 1024, 128], new Float64Array(4)));
@@ -267,7 +310,10 @@ describe('checks: record summaries (streamed sidecars)', () => {
       this.skip();
     }
     fs.symlinkSync('pipe.npy', path.join(tmp, 'link.npy'));
-    fs.writeFileSync(path.join(tmp, 'log.jsonl'), '{"step": 1, "logits_file": "pipe.npy", "labels": [0]}\n{"step": 2, "logits_file": "link.npy", "labels": [0]}\n');
+    fs.writeFileSync(
+      path.join(tmp, 'log.jsonl'),
+      '{"step": 1, "logits_file": "pipe.npy", "labels": [0]}\n{"step": 2, "logits_file": "link.npy", "labels": [0]}\n',
+    );
     let ticks = 0;
     const timer = setInterval(() => ticks++, 1);
     try {
@@ -360,7 +406,10 @@ describe('checks: recompute errors are visible', () => {
   it('an unreadable shape (labels for another batch size) stays a label finding with no recomputed point', () => {
     const run = new FakeRun();
     run.record({ step: 5, logits: nd(Z), labels: nd([0, 1, 2], 'i8'), loggedLoss: 0.7 });
-    assert.deepEqual(checkRun(run).map((f) => f.code), ['label-shape-mismatch']);
+    assert.deepEqual(
+      checkRun(run).map((f) => f.code),
+      ['label-shape-mismatch'],
+    );
     const w = new RunWithRecomputed(run);
     w.sync();
     assert.equal(w.unrecomputed, 1);
@@ -391,7 +440,13 @@ describe('losswatch series: recomputed series', () => {
   it('--format json lists recomputed/loss and recomputed/grad_norm (one point per logits record, the sidecar batch included)', async () => {
     const { code, out } = await capture([dir, '--format', 'json']);
     assert.equal(code, 0);
-    const j = JSON.parse(out) as { runs: { logitRecords: number; unrecomputed: number; series: { key: string; points: number; first: { step: number; value: number }; last: { step: number; value: number } }[] }[] };
+    const j = JSON.parse(out) as {
+      runs: {
+        logitRecords: number;
+        unrecomputed: number;
+        series: { key: string; points: number; first: { step: number; value: number }; last: { step: number; value: number } }[];
+      }[];
+    };
     const r = j.runs[0]!;
     assert.equal(r.logitRecords, logged.length);
     assert.equal(r.unrecomputed, 0);

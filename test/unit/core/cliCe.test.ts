@@ -25,8 +25,21 @@ const f = (n: string) => path.join(FIXTURES, n);
 describe('cli: losswatch ce', () => {
   it('prints loss and gradNorm matching torch (weights + ignore_index + smoothing)', async () => {
     const c = manifest().cases.find((x) => x.name === 'weight_ignore_smooth')!;
-    const r = await capture(['ce', '--logits', f(c.files.logits), '--labels', f(c.files.target), '--weight', f(c.files.weight),
-      '--label-smoothing', '0.15', '--reduction', 'sum'].slice(1));
+    const r = await capture(
+      [
+        'ce',
+        '--logits',
+        f(c.files.logits),
+        '--labels',
+        f(c.files.target),
+        '--weight',
+        f(c.files.weight),
+        '--label-smoothing',
+        '0.15',
+        '--reduction',
+        'sum',
+      ].slice(1),
+    );
     assert.equal(r.code, 0, r.err);
     const j = JSON.parse(r.out);
     const want = c.results.sum as Record<string, JNum>;
@@ -38,7 +51,14 @@ describe('cli: losswatch ce', () => {
     const r = await capture(['--logits', f('all_ignored.logits.npy'), '--labels', f('all_ignored.target.npy')]);
     assert.equal(r.code, 0);
     assert.equal(JSON.parse(r.out).loss, 'NaN');
-    const n = await capture(['--logits', f('neg_inf_target.logits.npy'), '--labels', f('neg_inf_target.target.npy'), '--reduction', 'none']);
+    const n = await capture([
+      '--logits',
+      f('neg_inf_target.logits.npy'),
+      '--labels',
+      f('neg_inf_target.target.npy'),
+      '--reduction',
+      'none',
+    ]);
     assert.equal(JSON.parse(n.out).loss[1], 'Infinity');
   });
 

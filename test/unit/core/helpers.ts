@@ -45,7 +45,10 @@ export function close(a: number, b: number, rtol: number, atol: number, what: st
     return;
   }
   const err = Math.abs(a - b);
-  assert.ok(err <= rtol * Math.abs(b) + atol, `${what}: got ${a}, torch ${b} (abs err ${err.toExponential(2)}, rel ${(err / Math.abs(b)).toExponential(2)})`);
+  assert.ok(
+    err <= rtol * Math.abs(b) + atol,
+    `${what}: got ${a}, torch ${b} (abs err ${err.toExponential(2)}, rel ${(err / Math.abs(b)).toExponential(2)})`,
+  );
 }
 
 /**
@@ -53,7 +56,15 @@ export function close(a: number, b: number, rtol: number, atol: number, what: st
  * relative to the row's max |g|, plus `absFloor`: p − 1 for a confident prediction is a cancellation
  * in torch too (torch's exp(logp) − 1 carries an absolute error of ~ulp(1) × the reduction scale).
  */
-export function closeRows(a: ArrayLike<number>, b: ArrayLike<number>, rowLen: number, rtol: number, floor: number, what: string, absFloor = 0): void {
+export function closeRows(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  rowLen: number,
+  rtol: number,
+  floor: number,
+  what: string,
+  absFloor = 0,
+): void {
   assert.equal(a.length, b.length, `${what}: length`);
   for (let r = 0; r * rowLen < b.length; r++) {
     let scale = 0;

@@ -10,8 +10,17 @@ const dir = path.join(FIXTURES, 'npy');
 const m = manifest();
 
 const EXPECTED_CLASS: Record<string, string> = {
-  f2: 'Float32Array', f4: 'Float32Array', f8: 'Float64Array', i1: 'Int8Array', i2: 'Int16Array',
-  i4: 'Int32Array', i8: 'Float64Array', u1: 'Uint8Array', u2: 'Uint16Array', u4: 'Uint32Array', b1: 'Uint8Array',
+  f2: 'Float32Array',
+  f4: 'Float32Array',
+  f8: 'Float64Array',
+  i1: 'Int8Array',
+  i2: 'Int16Array',
+  i4: 'Int32Array',
+  i8: 'Float64Array',
+  u1: 'Uint8Array',
+  u2: 'Uint16Array',
+  u4: 'Uint32Array',
+  b1: 'Uint8Array',
 };
 
 describe('core: npy reader', () => {
@@ -80,8 +89,14 @@ describe('core: npy reader', () => {
     it(`rejects ${e.file} with one clear error naming the file`, async () => {
       await assert.rejects(NpyStream.open(path.join(dir, e.file), { maxBytes: 1 << 30 }), (err: Error) => err.message.includes(e.match));
       const file = path.join(dir, e.file);
-      assert.throws(() => readNpy(file), (err: Error) => err.message.startsWith(file + ':') && err.message.includes(e.match));
-      assert.throws(() => parseNpy(fs.readFileSync(file), 'x.npy'), (err: Error) => err.message.startsWith('x.npy:') && err.message.includes(e.match));
+      assert.throws(
+        () => readNpy(file),
+        (err: Error) => err.message.startsWith(file + ':') && err.message.includes(e.match),
+      );
+      assert.throws(
+        () => parseNpy(fs.readFileSync(file), 'x.npy'),
+        (err: Error) => err.message.startsWith('x.npy:') && err.message.includes(e.match),
+      );
     });
   }
 

@@ -8,20 +8,18 @@ import { close } from './helpers';
 
 const finite = (min: number, max: number) => fc.double({ min, max, noNaN: true, noDefaultInfinity: true });
 
-const problem = fc
-  .record({ n: fc.integer({ min: 1, max: 5 }), c: fc.integer({ min: 1, max: 7 }) })
-  .chain(({ n, c }) =>
-    fc.record({
-      n: fc.constant(n),
-      c: fc.constant(c),
-      z: fc.array(finite(-30, 30), { minLength: n * c, maxLength: n * c }),
-      y: fc.array(fc.integer({ min: 0, max: c - 1 }), { minLength: n, maxLength: n }),
-      w: fc.option(fc.array(finite(0.1, 3), { minLength: c, maxLength: c }), { nil: undefined }),
-      eps: fc.oneof(fc.constant(0), finite(0, 1)),
-      reduction: fc.constantFrom('mean' as const, 'sum' as const, 'none' as const),
-      shift: fc.array(finite(-1000, 1000), { minLength: n, maxLength: n }),
-    }),
-  );
+const problem = fc.record({ n: fc.integer({ min: 1, max: 5 }), c: fc.integer({ min: 1, max: 7 }) }).chain(({ n, c }) =>
+  fc.record({
+    n: fc.constant(n),
+    c: fc.constant(c),
+    z: fc.array(finite(-30, 30), { minLength: n * c, maxLength: n * c }),
+    y: fc.array(fc.integer({ min: 0, max: c - 1 }), { minLength: n, maxLength: n }),
+    w: fc.option(fc.array(finite(0.1, 3), { minLength: c, maxLength: c }), { nil: undefined }),
+    eps: fc.oneof(fc.constant(0), finite(0, 1)),
+    reduction: fc.constantFrom('mean' as const, 'sum' as const, 'none' as const),
+    shift: fc.array(finite(-1000, 1000), { minLength: n, maxLength: n }),
+  }),
+);
 
 describe('core: cross-entropy properties', () => {
   it('is invariant to a per-row shift of the logits', () => {
@@ -118,7 +116,7 @@ describe('core: cross-entropy properties', () => {
         fc.constantFrom('mean' as const, 'sum' as const, 'none' as const),
         (n, c, seed, inject, ignored, weighted, reduction) => {
           let s = seed;
-          const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+          const rnd = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
           const z = new Float32Array(n * c);
           for (let i = 0; i < z.length; i++) z[i] = (rnd() - 0.5) * 40;
           for (const [pos, v] of inject) z[pos % z.length] = v;
@@ -150,7 +148,11 @@ describe('core: cross-entropy properties', () => {
   });
 
   it('wasm path handles a 50 257-class row and blocks of many rows like the JS path', () => {
-    for (const [n, c] of [[3, 50257], [700, 10], [33, 1000]]) {
+    for (const [n, c] of [
+      [3, 50257],
+      [700, 10],
+      [33, 1000],
+    ]) {
       const z = new Float32Array(n * c);
       for (let i = 0; i < z.length; i++) z[i] = Math.sin(i * 0.37) * 8;
       const y = Array.from({ length: n }, (_, i) => (i * 7919) % c);
@@ -199,8 +201,16 @@ describe('core: wasm kernel blocks, 4-row groups and target forms', () => {
       }
       // finite rows only, with ignore_index = 0 (a valid class index: targets need converting)
       const zf = z.map((v) => (Number.isFinite(v) ? v : 1));
-      const a = softmaxCrossEntropy({ data: zf, shape: [n, c] }, y.map((v) => (v < 0 ? 0 : v)), { ignoreIndex: 0, engine: 'js' });
-      const b = softmaxCrossEntropy({ data: zf, shape: [n, c] }, Array.from(y, (v) => (v < 0 ? 0 : v)), { ignoreIndex: 0 });
+      const a = softmaxCrossEntropy(
+        { data: zf, shape: [n, c] },
+        y.map((v) => (v < 0 ? 0 : v)),
+        { ignoreIndex: 0, engine: 'js' },
+      );
+      const b = softmaxCrossEntropy(
+        { data: zf, shape: [n, c] },
+        Array.from(y, (v) => (v < 0 ? 0 : v)),
+        { ignoreIndex: 0 },
+      );
       assert.ok(Number.isFinite(b.loss as number) || c === 1);
       close(b.loss as number, a.loss as number, 1e-6, 1e-12, 'loss (ignoreIndex 0)');
       close(b.gradNorm, a.gradNorm, 1e-6, 1e-12, 'gradNorm (ignoreIndex 0)');
@@ -295,21 +305,42 @@ describe('core: wasm kernel blocks, 4-row groups and target forms', () => {
 
 describe('core: API ergonomics and errors', () => {
   it('accepts nested arrays with JSON non-finite strings, and softmax output fed back in', () => {
-    const z = [[1, 2, 3], [0, '-Infinity', 1]] as unknown as number[][];
+    const z = [
+      [1, 2, 3],
+      [0, '-Infinity', 1],
+    ] as unknown as number[][];
     const r = softmaxCrossEntropy(z, [2, 0]);
     assert.ok(Number.isFinite(r.loss as number));
-    const twice = softmaxCrossEntropy(softmax([[1, 2, 3], [0, -Infinity, 1]]), [2, 0]);
+    const twice = softmaxCrossEntropy(
+      softmax([
+        [1, 2, 3],
+        [0, -Infinity, 1],
+      ]),
+      [2, 0],
+    );
     assert.ok((twice.loss as number) > 0.5 && (twice.loss as number) < Math.log(3) + 1e-9);
     const unbatched = softmaxCrossEntropy([1, 2, 3], [2], { reduction: 'none' });
-    close((unbatched.loss as Float64Array)[0], (r.loss as number) * 0 + Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3)) - 3, 1e-14, 0, 'unbatched');
+    close(
+      (unbatched.loss as Float64Array)[0],
+      (r.loss as number) * 0 + Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3)) - 3,
+      1e-14,
+      0,
+      'unbatched',
+    );
   });
 
   it('rejects bad input with clear messages', () => {
-    assert.throws(() => softmaxCrossEntropy({ data: [1, 2, 3, 4], shape: [2, 2] }, [0, 2]), /class index 2 at position 1 is out of range \[0, 2\)/);
+    assert.throws(
+      () => softmaxCrossEntropy({ data: [1, 2, 3, 4], shape: [2, 2] }, [0, 2]),
+      /class index 2 at position 1 is out of range \[0, 2\)/,
+    );
     assert.throws(() => softmaxCrossEntropy({ data: [1, 2, 3, 4], shape: [2, 2] }, [0.5, 1]), /not an integer/);
     assert.throws(() => softmaxCrossEntropy({ data: [1, 2, 3], shape: [2, 2] }, [0, 1]), /shape \[2, 2\] needs 4 values/);
     assert.throws(() => softmaxCrossEntropy({ data: [1, 2, 3, 4], shape: [2, 2] }, [0, 1, 1]), /class-index targets need shape \[2\]/);
-    assert.throws(() => softmaxCrossEntropy({ data: [1, 2, 3, 4], shape: [2, 2] }, [0, 1], { weight: [1] }), /weight: needs one value per class/);
+    assert.throws(
+      () => softmaxCrossEntropy({ data: [1, 2, 3, 4], shape: [2, 2] }, [0, 1], { weight: [1] }),
+      /weight: needs one value per class/,
+    );
     assert.throws(() => softmaxCrossEntropy({ data: [1, 2, 3, 4], shape: [2, 2] }, [0, 1], { labelSmoothing: 1.5 }), /labelSmoothing/);
     assert.throws(() => softmaxCrossEntropy([[1, 2], [3]], [0, 1]), /ragged/);
   });

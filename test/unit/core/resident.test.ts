@@ -24,7 +24,7 @@ describe('core: kernel-resident logits', () => {
         fc.boolean(),
         (n, c, seed, specials) => {
           let s = seed >>> 0;
-          const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+          const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
           const z = new Float32Array(n * c);
           for (let i = 0; i < z.length; i++) z[i] = (rnd() - 0.5) * 20;
           if (specials && z.length > 3) {
@@ -43,7 +43,12 @@ describe('core: kernel-resident logits', () => {
             assert.ok(same(a.gradNorm, b.gradNorm), `gradNorm ${a.gradNorm} vs ${b.gradNorm}`);
             assert.ok(same(a.maxAbsGrad, b.maxAbsGrad));
             for (let i = 0; i < n; i++) assert.ok(same(a.perSampleGradNorm[i]!, b.perSampleGradNorm[i]!), `row ${i}`);
-            assert.ok(same(crossEntropyLoss({ data: z, shape: [n, c] }, y) as number, crossEntropyLoss({ data: res.data, shape: [n, c] }, y) as number));
+            assert.ok(
+              same(
+                crossEntropyLoss({ data: z, shape: [n, c] }, y) as number,
+                crossEntropyLoss({ data: res.data, shape: [n, c] }, y) as number,
+              ),
+            );
           } finally {
             res.release();
           }
@@ -61,7 +66,10 @@ describe('core: kernel-resident logits', () => {
     assert.equal(a.data[999], 1.5);
     big.data[big.data.length - 1] = 2;
     assert.equal(big.data[big.data.length - 1], 2);
-    assert.ok(big.data.every((v, i) => v === 0 || i === big.data.length - 1), 'new resident arrays are zero-filled');
+    assert.ok(
+      big.data.every((v, i) => v === 0 || i === big.data.length - 1),
+      'new resident arrays are zero-filled',
+    );
     big.release();
     const again = residentFloat32(4 * 1024 * 1024)!;
     assert.equal(again.data.byteOffset, big.data.byteOffset, 'released memory is reused');

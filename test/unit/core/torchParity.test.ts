@@ -18,8 +18,21 @@ const m = manifest();
 describe('core: torch parity (fixtures)', () => {
   it('fixture suite is present and covers the hard cases', () => {
     const names = new Set(m.cases.map((c) => c.name));
-    for (const n of ['large_z', 'neg_inf_mask', 'all_neg_inf_row', 'nan_inf_rows', 'c1', 'vocab_50257', 'all_ignored',
-      'smooth_neg_inf', 'weight_ignore_smooth', 'prob_target', 'nd_3d', 'bce_pos_weight', 'confident_f32']) {
+    for (const n of [
+      'large_z',
+      'neg_inf_mask',
+      'all_neg_inf_row',
+      'nan_inf_rows',
+      'c1',
+      'vocab_50257',
+      'all_ignored',
+      'smooth_neg_inf',
+      'weight_ignore_smooth',
+      'prob_target',
+      'nd_3d',
+      'bce_pos_weight',
+      'confident_f32',
+    ]) {
       assert.ok(names.has(n), n);
     }
     assert.ok(getKernel() !== null, 'the WebAssembly SIMD kernel must load under Node 20');

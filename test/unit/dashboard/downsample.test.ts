@@ -95,7 +95,10 @@ describe('dashboard: min/max downsampling (downsample.ts)', () => {
     const ys = xs.map((x) => Math.cos(x));
     const grid = makeGrid(20, 40, 5, false);
     const r = downsample(xs, ys, { grid, xMin: 20, xMax: 40, sorted: true });
-    assert.deepEqual([...r.x].sort((a, b) => a - b), r.x);
+    assert.deepEqual(
+      [...r.x].sort((a, b) => a - b),
+      r.x,
+    );
     assert.equal(r.x[0], 19);
     assert.equal(r.x[r.x.length - 1], 41);
     assert.ok(r.x.slice(1, -1).every((x) => x >= 20 && x <= 40));

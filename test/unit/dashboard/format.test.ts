@@ -31,7 +31,19 @@ describe('dashboard: tick and value formatting (format.ts)', () => {
     assert.deepEqual(fmtTicks([0.01, 0.1, 1, 10, 100], true), ['0.01', '0.1', '1', '10', '100']);
     assert.deepEqual(fmtTicks([1e-5, 2e-5, 5e-5, 1e-4], true), ['1e-5', '2e-5', '5e-5', '1e-4']);
     // Over a decade or more only 1, 2, 5 × 10^k are labelled (no pile-up under each power of ten).
-    assert.deepEqual(fmtTicks([0.2, 0.4, 0.6, 0.8, 1, 2, 4, 6, 8, 10, 20], true), ['0.2', '0.4', '', '', '1', '2', '4', '', '', '10', '20']);
+    assert.deepEqual(fmtTicks([0.2, 0.4, 0.6, 0.8, 1, 2, 4, 6, 8, 10, 20], true), [
+      '0.2',
+      '0.4',
+      '',
+      '',
+      '1',
+      '2',
+      '4',
+      '',
+      '',
+      '10',
+      '20',
+    ]);
     assert.deepEqual(fmtTicks([0.5, 0.6, 0.8, 1, 2, 4, 5], true), ['0.5', '', '', '1', '2', '', '5']);
     assert.deepEqual(fmtTicks([1e-3, 2e-3, 1e-2, 0.1, 1, 5], true), ['0.001', '', '0.01', '0.1', '1', '']);
     // Less than a decade: every tick.
@@ -46,6 +58,9 @@ describe('dashboard: tick and value formatting (format.ts)', () => {
   it('log axis under a decade with many ticks labels whole mantissas only', () => {
     const v = [1, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.7, 1.8, 1.9, 2, 2.5, 3, 4];
     const l = fmtTicks(v, true);
-    assert.deepEqual(l.filter((x) => x !== ''), ['1', '2', '3', '4']);
+    assert.deepEqual(
+      l.filter((x) => x !== ''),
+      ['1', '2', '3', '4'],
+    );
   });
 });

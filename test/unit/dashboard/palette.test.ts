@@ -2,11 +2,15 @@ import assert from 'node:assert/strict';
 import { ColorAssigner, contrastRatio, deltaE, PALETTE_DARK, PALETTE_LIGHT, PALETTE_SIZE } from '../../../src/shared/palette';
 
 describe('run palette', () => {
-  for (const [name, pal, bg] of [['dark', PALETTE_DARK, '#1e1e1e'], ['light', PALETTE_LIGHT, '#ffffff']] as const) {
+  for (const [name, pal, bg] of [
+    ['dark', PALETTE_DARK, '#1e1e1e'],
+    ['light', PALETTE_LIGHT, '#ffffff'],
+  ] as const) {
     it(`${name}: ${PALETTE_SIZE} colours, each >= 3:1 on ${bg}, pairwise CIELAB distance >= 30`, () => {
       assert.equal(pal.length, PALETTE_SIZE);
       for (const c of pal) assert.ok(contrastRatio(c, bg) >= 3, `${c} on ${bg}: ${contrastRatio(c, bg)}`);
-      for (let i = 0; i < pal.length; i++) for (let j = i + 1; j < pal.length; j++) assert.ok(deltaE(pal[i], pal[j]) >= 30, `${pal[i]} vs ${pal[j]}`);
+      for (let i = 0; i < pal.length; i++)
+        for (let j = i + 1; j < pal.length; j++) assert.ok(deltaE(pal[i], pal[j]) >= 30, `${pal[i]} vs ${pal[j]}`);
     });
   }
   it('contrast ratio matches WCAG for black on white', () => {
@@ -18,7 +22,10 @@ describe('run palette', () => {
     assert.equal(new Set(first).size, 7);
     const more = Array.from({ length: 13 }, (_, i) => a.colorOf(`id${i + 7}`, `run${i + 7}`));
     assert.equal(new Set([...first, ...more]).size, 20);
-    assert.deepEqual(Array.from({ length: 7 }, (_, i) => a.colorOf(`id${i}`, `run${i}`)), first);
+    assert.deepEqual(
+      Array.from({ length: 7 }, (_, i) => a.colorOf(`id${i}`, `run${i}`)),
+      first,
+    );
     // 200 runs: every colour used, indices in range.
     for (let i = 20; i < 200; i++) assert.ok(a.colorOf(`id${i}`, `run${i}`) < PALETTE_SIZE);
   });

@@ -19,12 +19,21 @@ describe('run names', () => {
     assert.deepEqual(r, { 'a/x/train.jsonl': 'a/x', 'b/x/train.jsonl': 'b/x', 'c/train.jsonl': 'c' });
   });
   it('uses a meaningful file stem, and the file name for two generic files in one folder', () => {
-    assert.deepEqual(names([file('runs/resnet50.jsonl'), file('runs/vit.jsonl')]), { 'runs/resnet50.jsonl': 'resnet50', 'runs/vit.jsonl': 'vit' });
-    assert.deepEqual(names([file('exp/metrics.csv'), file('exp/train.jsonl')]), { 'exp/metrics.csv': 'exp/metrics.csv', 'exp/train.jsonl': 'exp/train.jsonl' });
+    assert.deepEqual(names([file('runs/resnet50.jsonl'), file('runs/vit.jsonl')]), {
+      'runs/resnet50.jsonl': 'resnet50',
+      'runs/vit.jsonl': 'vit',
+    });
+    assert.deepEqual(names([file('exp/metrics.csv'), file('exp/train.jsonl')]), {
+      'exp/metrics.csv': 'exp/metrics.csv',
+      'exp/train.jsonl': 'exp/train.jsonl',
+    });
     assert.deepEqual(names([file('exp/a.jsonl'), file('exp/a.csv')]), { 'exp/a.jsonl': 'exp/a.jsonl', 'exp/a.csv': 'exp/a.csv' });
   });
   it('folder runs (TensorBoard, MLflow run_name)', () => {
-    assert.deepEqual(names([dir('tb/run1'), dir('mlruns/0/0123abcd', 'lr-sweep-3')]), { 'tb/run1': 'run1', 'mlruns/0/0123abcd': 'lr-sweep-3' });
+    assert.deepEqual(names([dir('tb/run1'), dir('mlruns/0/0123abcd', 'lr-sweep-3')]), {
+      'tb/run1': 'run1',
+      'mlruns/0/0123abcd': 'lr-sweep-3',
+    });
   });
   it('groups by the folder part not in the name', () => {
     const r = runNames([file('sweep/lr_0.001_seed3/metrics.csv'), file('nan/train.jsonl')], [W]);
@@ -43,14 +52,26 @@ describe('run names', () => {
   });
   it('outside any workspace folder, and identical paths in two folders', () => {
     assert.equal(names([{ id: 'x', root: '/tmp/foo/train.jsonl', isFile: true }])['x'], 'foo');
-    const r = names([{ id: 'a', root: '/w1/run/train.jsonl', isFile: true }, { id: 'b', root: '/w2/run/train.jsonl', isFile: true }], ['/w1', '/w2']);
+    const r = names(
+      [
+        { id: 'a', root: '/w1/run/train.jsonl', isFile: true },
+        { id: 'b', root: '/w2/run/train.jsonl', isFile: true },
+      ],
+      ['/w1', '/w2'],
+    );
     assert.notEqual(r.a, r.b);
     assert.match(r.a, /w1/);
   });
   it('long names are clipped in the middle; duplicate ids fall back to numbering', () => {
     const long = 'x'.repeat(1000);
     assert.ok(names([file(`${long}/train.jsonl`)])[`${long}/train.jsonl`].length <= 160);
-    const r = runNames([{ id: '1', root: '/ws/a.jsonl', isFile: true }, { id: '2', root: '/ws/a.jsonl', isFile: true }], []);
+    const r = runNames(
+      [
+        { id: '1', root: '/ws/a.jsonl', isFile: true },
+        { id: '2', root: '/ws/a.jsonl', isFile: true },
+      ],
+      [],
+    );
     assert.notEqual(r.get('1')!.name, r.get('2')!.name);
   });
   it('namedInput and the memoising namer', () => {
@@ -68,14 +89,17 @@ describe('run names', () => {
     const lightning = [0, 2, 3, 7, 8].map((v) => file(`lightning_logs/version_${v}/metrics.csv`));
     const yolo = [file('runs/detect/train/results.csv'), file('runs/detect/train2/results.csv')];
     const r = runNames([...lightning, ...yolo], [W]);
-    assert.deepEqual([...r.values()].map((n) => `${n.group}|${n.name}`), [
-      'lightning_logs|version_0',
-      'lightning_logs|version_2',
-      'lightning_logs|version_3',
-      'lightning_logs|version_7',
-      'lightning_logs|version_8',
-      'runs/detect|train',
-      'runs/detect|train2',
-    ]);
+    assert.deepEqual(
+      [...r.values()].map((n) => `${n.group}|${n.name}`),
+      [
+        'lightning_logs|version_0',
+        'lightning_logs|version_2',
+        'lightning_logs|version_3',
+        'lightning_logs|version_7',
+        'lightning_logs|version_8',
+        'runs/detect|train',
+        'runs/detect|train2',
+      ],
+    );
   });
 });

@@ -1,6 +1,13 @@
 import type { Finding } from '../../../src/core/model';
 import assert from 'node:assert/strict';
-import { DashboardSession, csvCell, frameColumns, MAX_FRAME_POINTS, type Clock, type DashboardHooks } from '../../../src/extension/dashboardCore';
+import {
+  DashboardSession,
+  csvCell,
+  frameColumns,
+  MAX_FRAME_POINTS,
+  type Clock,
+  type DashboardHooks,
+} from '../../../src/extension/dashboardCore';
 import { DEFAULT_STATE, parseWebviewMessage, type DashboardState, type HostMessage } from '../../../src/shared/messages';
 import { FakeManager, FakeRun, FakeSeries } from './fake';
 
@@ -69,7 +76,15 @@ describe('dashboard: host session (dashboardCore.ts)', () => {
   it('ready → runs + a viewport-bounded frame with smoothing, markers and non-finite points', () => {
     const t = setup(200_000);
     t.loss.values[1234] = NaN;
-    t.run.findingsList.push({ code: 'loss-spike', severity: 'warning', message: 'spike', file: '/ws/run1.jsonl', line: 501, step: 500, seriesKey: 'train/loss' });
+    t.run.findingsList.push({
+      code: 'loss-spike',
+      severity: 'warning',
+      message: 'spike',
+      file: '/ws/run1.jsonl',
+      line: 501,
+      step: 500,
+      seriesKey: 'train/loss',
+    });
     t.session.handleMessage({ type: 'ready', state: null, columns: 400 });
     assert.equal(t.posted[0].type, 'runs');
     const f = frames(t.posted)[0];
@@ -79,7 +94,10 @@ describe('dashboard: host session (dashboardCore.ts)', () => {
     assert.ok(loss.raw.x.length <= 2 * 402 + 2, `bounded: ${loss.raw.x.length}`);
     assert.ok(loss.raw.y.includes(2 / (1 + 500 / 100) + 10), 'spike kept');
     assert.ok(loss.smooth && loss.smooth.x.length > 0);
-    assert.deepEqual(loss.nonFinite.map((n) => [n.kind, n.index]), [['nan', 1234]]);
+    assert.deepEqual(
+      loss.nonFinite.map((n) => [n.kind, n.index]),
+      [['nan', 1234]],
+    );
     // Every metric has its own card: the unrecognised one too.
     assert.ok(f.series.some((s) => s.key === EVIL));
     assert.deepEqual(f.markers.map((m) => m.code).sort(), ['best-step', 'loss-spike']);
@@ -90,7 +108,10 @@ describe('dashboard: host session (dashboardCore.ts)', () => {
     // A collapsed card gets no data; the filter and the recomputed switch narrow what is sent.
     t.session.handleMessage({ type: 'view', seq: 1, state: { ...DEFAULT_STATE, collapsed: [`m:${EVIL}`, 'loss'] }, columns: 400 });
     const g = frames(t.posted).at(-1)!;
-    assert.deepEqual(g.series.map((s) => s.key), []);
+    assert.deepEqual(
+      g.series.map((s) => s.key),
+      [],
+    );
     t.session.handleMessage({ type: 'view', seq: 2, state: { ...DEFAULT_STATE, filter: 'nomatch' }, columns: 400 });
     assert.deepEqual(frames(t.posted).at(-1)!.series, []);
     t.session.handleMessage({ type: 'view', seq: 3, state: { ...DEFAULT_STATE, filter: 'RUN[0-9]$', filterRegex: true }, columns: 400 });
@@ -107,7 +128,12 @@ describe('dashboard: host session (dashboardCore.ts)', () => {
     for (let e = 0; e < 30; e++) lk.push(e, 1.5 - e / 30, NaN, e);
     m.list.push(a, k);
     const posted: HostMessage[] = [];
-    const s = new DashboardSession(m, { post: (x) => posted.push(JSON.parse(JSON.stringify(x))), openFile() {}, save() {}, warn() {} }, DEFAULT_STATE, new ManualClock());
+    const s = new DashboardSession(
+      m,
+      { post: (x) => posted.push(JSON.parse(JSON.stringify(x))), openFile() {}, save() {}, warn() {} },
+      DEFAULT_STATE,
+      new ManualClock(),
+    );
     s.handleMessage({ type: 'ready', state: null, columns: 300 });
     let f = frames(posted).at(-1)!;
     assert.equal(f.series.find((w) => w.runId === 'epochs')!.ownX, true);
@@ -172,11 +198,18 @@ describe('dashboard: host session (dashboardCore.ts)', () => {
         idx = [...idx.slice(0, keep), ...lp.raw.idx];
       }
     }
-    assert.ok(ps.some((p) => p.patches.some((q) => q.cutX !== null)), 'real deltas were sent');
+    assert.ok(
+      ps.some((p) => p.patches.some((q) => q.cutX !== null)),
+      'real deltas were sent',
+    );
     // A fresh frame on the same state must hold the same points (modulo grid rebuilds).
     assert.equal(ps[ps.length - 1].range!.max, t.loss.length - 1);
     assert.ok(idx.includes(t.loss.length - 1), 'tail point present');
-    assert.deepEqual([...x].sort((a, b) => a - b), x, 'sorted');
+    assert.deepEqual(
+      [...x].sort((a, b) => a - b),
+      x,
+      'sorted',
+    );
   });
 
   it('zoomed: appends outside the window send nothing', () => {
@@ -298,17 +331,53 @@ describe('dashboard: host session (dashboardCore.ts)', () => {
     mk('a', '/ws/a/x/train.jsonl');
     const b = mk('b', '/ws/b/x/train.jsonl');
     mk('c', '/ws/sweep/lr_0.001_seed3/train.jsonl');
-    b.findingsList.push(...[{ code: 'overfitting', severity: 'warning', message: 'm', file: '/ws/b/x/train.jsonl', line: 3, step: 30 }] as Finding[]);
+    b.findingsList.push(
+      ...([{ code: 'overfitting', severity: 'warning', message: 'm', file: '/ws/b/x/train.jsonl', line: 3, step: 30 }] as Finding[]),
+    );
     const posted: HostMessage[] = [];
-    const s = new DashboardSession(m, { post: (x) => posted.push(JSON.parse(JSON.stringify(x))), openFile() {}, save() {}, warn() {}, folders: () => ['/ws'] }, DEFAULT_STATE, new ManualClock());
+    const s = new DashboardSession(
+      m,
+      { post: (x) => posted.push(JSON.parse(JSON.stringify(x))), openFile() {}, save() {}, warn() {}, folders: () => ['/ws'] },
+      DEFAULT_STATE,
+      new ManualClock(),
+    );
     s.handleMessage({ type: 'ready', state: null, columns: 100 });
     const runs = (posted.find((p) => p.type === 'runs') as Extract<HostMessage, { type: 'runs' }>).runs;
-    assert.deepEqual(runs.map((r) => [r.name, r.group]), [['a/x', ''], ['b/x', ''], ['lr_0.001_seed3', 'sweep']]);
+    assert.deepEqual(
+      runs.map((r) => [r.name, r.group]),
+      [
+        ['a/x', ''],
+        ['b/x', ''],
+        ['lr_0.001_seed3', 'sweep'],
+      ],
+    );
     assert.equal(new Set(runs.map((r) => r.color)).size, 3);
-    assert.deepEqual(runs.map((r) => r.status), ['ok', 'warning', 'ok']);
+    assert.deepEqual(
+      runs.map((r) => r.status),
+      ['ok', 'warning', 'ok'],
+    );
     s.handleMessage({ type: 'exportTable', runIds: ['c', 'a', 'nope'] });
-    assert.equal(s.tableCsv(['c', 'a']).split('\n')[0], 'run,folder,status,steps,last_step,last_val_loss,best_val_loss,best_val_step,last_train_loss,lr');
-    assert.deepEqual(s.tableCsv(['c', 'a']).split('\n').slice(1, 3).map((l) => l.split(',').slice(0, 8).join(',')), ['lr_0.001_seed3,sweep,ok,10,90,1.4,0.5,50', 'a/x,,ok,10,90,1.4,0.5,50']);
-    assert.deepEqual(runs[0].summary, { points: 10, lastStep: 90, lastTrainLoss: 2 - 0.9, lastValLoss: 1.4, bestValLoss: 0.5, bestValStep: 50, lastLr: null, updated: 0 });
+    assert.equal(
+      s.tableCsv(['c', 'a']).split('\n')[0],
+      'run,folder,status,steps,last_step,last_val_loss,best_val_loss,best_val_step,last_train_loss,lr',
+    );
+    assert.deepEqual(
+      s
+        .tableCsv(['c', 'a'])
+        .split('\n')
+        .slice(1, 3)
+        .map((l) => l.split(',').slice(0, 8).join(',')),
+      ['lr_0.001_seed3,sweep,ok,10,90,1.4,0.5,50', 'a/x,,ok,10,90,1.4,0.5,50'],
+    );
+    assert.deepEqual(runs[0].summary, {
+      points: 10,
+      lastStep: 90,
+      lastTrainLoss: 2 - 0.9,
+      lastValLoss: 1.4,
+      bestValLoss: 0.5,
+      bestValStep: 50,
+      lastLr: null,
+      updated: 0,
+    });
   });
 });

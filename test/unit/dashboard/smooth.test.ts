@@ -53,18 +53,23 @@ describe('dashboard: debiased EMA (smooth.ts)', () => {
 
   it('property: incremental appends equal one pass', () => {
     fc.assert(
-      fc.property(fc.array(value, { maxLength: 100 }), fc.array(fc.nat(100)), fc.double({ min: 0, max: 0.999, noNaN: true }), (ys, cuts, w) => {
-        const whole = smoothEma(ys, w);
-        const out = new Float64Array(ys.length);
-        const st = emaInit();
-        let at = 0;
-        for (const c of [...cuts.map((c) => c % (ys.length + 1)).sort((a, b) => a - b), ys.length]) {
-          if (c < at) continue;
-          emaAppend(w, ys, at, c, out, st);
-          at = c;
-        }
-        return whole.every((v, i) => Object.is(v, out[i]));
-      }),
+      fc.property(
+        fc.array(value, { maxLength: 100 }),
+        fc.array(fc.nat(100)),
+        fc.double({ min: 0, max: 0.999, noNaN: true }),
+        (ys, cuts, w) => {
+          const whole = smoothEma(ys, w);
+          const out = new Float64Array(ys.length);
+          const st = emaInit();
+          let at = 0;
+          for (const c of [...cuts.map((c) => c % (ys.length + 1)).sort((a, b) => a - b), ys.length]) {
+            if (c < at) continue;
+            emaAppend(w, ys, at, c, out, st);
+            at = c;
+          }
+          return whole.every((v, i) => Object.is(v, out[i]));
+        },
+      ),
     );
   });
 

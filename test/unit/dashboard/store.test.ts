@@ -32,7 +32,17 @@ describe('dashboard: view store, cards, run filter', () => {
   });
 
   it('states saved by 0.1.0 still load (panel ids map to cards)', () => {
-    const old = { version: 1, runIds: null, xAxis: 'step', xLog: false, yLog: { loss: false, grad: true, lr: false, acc: true, other: false }, smoothing: 0.6, range: null, other: null, table: false };
+    const old = {
+      version: 1,
+      runIds: null,
+      xAxis: 'step',
+      xLog: false,
+      yLog: { loss: false, grad: true, lr: false, acc: true, other: false },
+      smoothing: 0.6,
+      range: null,
+      other: null,
+      table: false,
+    };
     const st = parseState(old);
     assert.equal(st.yLog.grad_norm, true);
     assert.equal(st.yLog.accuracy, true);
@@ -63,7 +73,10 @@ describe('dashboard: view store, cards, run filter', () => {
     const names = ['sweep/lr_0.001_seed3', 'sweep/lr_0.01_seed1', 'nan'];
     const sub = compileRunFilter('SEED', false);
     assert.ok(sub.ok);
-    assert.deepEqual(names.filter((n) => sub.ok && sub.test(n)), names.slice(0, 2));
+    assert.deepEqual(
+      names.filter((n) => sub.ok && sub.test(n)),
+      names.slice(0, 2),
+    );
     const re = compileRunFilter('lr_0\\.0+1_seed\\d$', true);
     assert.ok(re.ok && re.test('sweep/lr_0.001_seed3') && re.test('sweep/lr_0.01_seed1') && !re.test('nan'));
     const evil = compileRunFilter('(a+)+$', true);

@@ -62,7 +62,13 @@ describe('dashboard: y range, ignoring outliers (yrange.ts)', () => {
   it('property: min < max, finite; every value between the quantiles is inside; clipped counts the rest', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.oneof({ weight: 10, arbitrary: fc.double({ min: -1e300, max: 1e300, noNaN: true }) }, { weight: 1, arbitrary: fc.constantFrom(NaN, Infinity, -Infinity) }), { minLength: 1, maxLength: 200 }),
+        fc.array(
+          fc.oneof(
+            { weight: 10, arbitrary: fc.double({ min: -1e300, max: 1e300, noNaN: true }) },
+            { weight: 1, arbitrary: fc.constantFrom(NaN, Infinity, -Infinity) },
+          ),
+          { minLength: 1, maxLength: 200 },
+        ),
         fc.boolean(),
         fc.boolean(),
         (ys, ignoreOutliers, log) => {

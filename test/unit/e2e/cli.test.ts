@@ -41,7 +41,11 @@ describe('e2e: losswatch check on the example runs', function () {
       }
       if (c.expect.length === 0) {
         const loud = mine.filter((f) => f.severity === 'error' || f.severity === 'warning');
-        assert.deepEqual(loud.map((f) => `${f.code}: ${f.message}`), [], `${c.name}: expected silence`);
+        assert.deepEqual(
+          loud.map((f) => `${f.code}: ${f.message}`),
+          [],
+          `${c.name}: expected silence`,
+        );
       }
     }
   });

@@ -148,7 +148,10 @@ function checkCaseShape(c: ExampleCase, run: RunView): void {
     }
     case 'high-lr-nan': {
       const vals = Array.from({ length: loss!.length }, (_, i) => loss!.value(i));
-      assert.ok(vals.some((v) => Number.isNaN(v)), 'NaN loss values are kept as data');
+      assert.ok(
+        vals.some((v) => Number.isNaN(v)),
+        'NaN loss values are kept as data',
+      );
       break;
     }
     case 'one-based-labels': {

@@ -35,10 +35,19 @@ function fakeRun(records: LogitRecord[], generation = 0): RunView & { records: L
   return r;
 }
 
-
 describe('extension: recomputed series', () => {
   it('adds recomputed/loss and recomputed/grad_norm from logits records, incrementally', () => {
-    const run = fakeRun([record(3, 10, [[2, 0.5, -1], [0.1, 0.2, 3]], [0, 2])]);
+    const run = fakeRun([
+      record(
+        3,
+        10,
+        [
+          [2, 0.5, -1],
+          [0.1, 0.2, 3],
+        ],
+        [0, 2],
+      ),
+    ]);
     const w = new RunWithRecomputed(run);
     assert.deepEqual(w.sync(), [
       { key: RECOMPUTED_LOSS, from: 0 },

@@ -14,7 +14,16 @@ import { concat, enc, FIXTURES, RecSink, tmpDir } from './helpers';
 /** A RecSink that also takes blocks (recorded as points, per series in order). */
 class BlockSink extends RecSink {
   blocks = 0;
-  block(id: number, n: number, step: Float64Array, value: Float64Array, off: number, wall: Float64Array | undefined, epoch: Float64Array | undefined, line: Float64Array): void {
+  block(
+    id: number,
+    n: number,
+    step: Float64Array,
+    value: Float64Array,
+    off: number,
+    wall: Float64Array | undefined,
+    epoch: Float64Array | undefined,
+    line: Float64Array,
+  ): void {
     this.blocks++;
     for (let k = 0; k < n; k++) this.point(id, step[k]!, value[off + k]!, wall ? wall[k]! : NaN, epoch ? epoch[k]! : NaN, line[k]!);
   }
@@ -23,7 +32,17 @@ class BlockSink extends RecSink {
 /** A BlockSink that also takes `rows` (dense columns of a block), recorded per series. */
 class RowsSink extends BlockSink {
   rowCalls = 0;
-  rows(n: number, step: Float64Array, wall: Float64Array | undefined, epoch: Float64Array | undefined, line: Float64Array, k: number, ids: Int32Array, value: Float64Array, offs: Int32Array): void {
+  rows(
+    n: number,
+    step: Float64Array,
+    wall: Float64Array | undefined,
+    epoch: Float64Array | undefined,
+    line: Float64Array,
+    k: number,
+    ids: Int32Array,
+    value: Float64Array,
+    offs: Int32Array,
+  ): void {
     this.rowCalls++;
     for (let j = 0; j < k; j++) this.block(ids[j]!, n, step, value, offs[j]!, wall, epoch, line);
   }
@@ -31,7 +50,14 @@ class RowsSink extends BlockSink {
 
 const perSeries = (s: RecSink): Record<string, unknown[]> => {
   const out: Record<string, unknown[]> = {};
-  for (const p of s.points) (out[p.key] ??= []).push([p.step, Object.is(p.value, -0) ? '-0' : Number.isNaN(p.value) ? 'NaN' : p.value, Number.isNaN(p.wall) ? 'NaN' : p.wall, Number.isNaN(p.epoch) ? 'NaN' : p.epoch, p.line]);
+  for (const p of s.points)
+    (out[p.key] ??= []).push([
+      p.step,
+      Object.is(p.value, -0) ? '-0' : Number.isNaN(p.value) ? 'NaN' : p.value,
+      Number.isNaN(p.wall) ? 'NaN' : p.wall,
+      Number.isNaN(p.epoch) ? 'NaN' : p.epoch,
+      p.line,
+    ]);
   return out;
 };
 
@@ -52,7 +78,10 @@ const cell = fc.oneof(
   { weight: 6, arbitrary: fc.double({ noDefaultInfinity: true }).map((v) => String(v)) },
   { weight: 3, arbitrary: fc.integer({ min: -5, max: 100000 }).map(String) },
   { weight: 3, arbitrary: fc.constant('') },
-  { weight: 1, arbitrary: fc.constantFrom('nan', 'inf', '-inf', ' 0.5 ', '"1.25"', 'abc', '1e-3', '.5', '+2', '0.1234567890123456789012345') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom('nan', 'inf', '-inf', ' 0.5 ', '"1.25"', 'abc', '1e-3', '.5', '+2', '0.1234567890123456789012345'),
+  },
 );
 
 describe('ingest: CSV blocks', () => {
@@ -63,20 +92,27 @@ describe('ingest: CSV blocks', () => {
     assert.ok(a.blocks > 0 && a.points.length > 0);
     const header = ['step,epoch,time,train_loss,val_loss,lr', 'epoch,loss,val_loss', 'a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t'];
     fc.assert(
-      fc.property(fc.constantFrom(...header), fc.array(fc.array(cell, { minLength: 1, maxLength: 22 }), { maxLength: 60 }), fc.array(fc.nat(), { maxLength: 8 }), fc.boolean(), (h, rows, cuts, crlf) => {
-        const nl = crlf ? '\r\n' : '\n';
-        const nc = h.split(',').length;
-        // mostly rows of the right width (a few wrong ones are reported)
-        const text = h + nl + rows.map((r, i) => (i % 7 === 3 ? r : Array.from({ length: nc }, (_, c) => r[c % r.length]!)).join(',')).join(nl) + nl;
-        const bytes = enc(text);
-        const blk = parse(new BlockSink(), bytes, cuts);
-        const pts = parse(new RecSink(), bytes, []);
-        const rws = parse(new RowsSink(), bytes, cuts);
-        assert.deepEqual(perSeries(blk), perSeries(pts));
-        assert.deepEqual(perSeries(rws), perSeries(pts));
-        assert.deepEqual(blk.errors, pts.errors);
-        assert.deepEqual(rws.errors, pts.errors);
-      }),
+      fc.property(
+        fc.constantFrom(...header),
+        fc.array(fc.array(cell, { minLength: 1, maxLength: 22 }), { maxLength: 60 }),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        fc.boolean(),
+        (h, rows, cuts, crlf) => {
+          const nl = crlf ? '\r\n' : '\n';
+          const nc = h.split(',').length;
+          // mostly rows of the right width (a few wrong ones are reported)
+          const text =
+            h + nl + rows.map((r, i) => (i % 7 === 3 ? r : Array.from({ length: nc }, (_, c) => r[c % r.length]!)).join(',')).join(nl) + nl;
+          const bytes = enc(text);
+          const blk = parse(new BlockSink(), bytes, cuts);
+          const pts = parse(new RecSink(), bytes, []);
+          const rws = parse(new RowsSink(), bytes, cuts);
+          assert.deepEqual(perSeries(blk), perSeries(pts));
+          assert.deepEqual(perSeries(rws), perSeries(pts));
+          assert.deepEqual(blk.errors, pts.errors);
+          assert.deepEqual(rws.errors, pts.errors);
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -86,7 +122,8 @@ describe('ingest: CSV blocks', () => {
   });
   function denseLog(shared: boolean): void {
     const rows: string[] = ['step,loss,val_loss'];
-    for (let i = 0; i < 20000; i++) rows.push(`${i * 10},${(1 / (i + 1)).toPrecision(12)},${i % 1000 === 999 ? (2 / i).toPrecision(9) : ''}`);
+    for (let i = 0; i < 20000; i++)
+      rows.push(`${i * 10},${(1 / (i + 1)).toPrecision(12)},${i % 1000 === 999 ? (2 / i).toPrecision(9) : ''}`);
     const bytes = enc(rows.join('\n') + '\n');
     const run = new RunStore('r', 'r', '/x/metrics.csv', 'csv');
     const fi = run.fileIndex('/x/metrics.csv', false);
@@ -178,17 +215,22 @@ describe('ingest: JSONL template lines in rows', () => {
     assert.deepEqual(perSeries(m), perSeries(parseJ(new RecSink(), many, [])));
     assert.ok(m.rowCalls >= 3 && m.rowCalls <= 6, `${m.rowCalls} rows calls`); // blocks of up to 1024 lines
     fc.assert(
-      fc.property(fc.array(fc.tuple(line, fc.integer({ min: 1, max: 300 })), { maxLength: 12 }), fc.array(fc.nat(), { maxLength: 8 }), fc.boolean(), (runs, cuts, crlf) => {
-        // runs of the same line kind (templates that hold for a while, blocks that fill up)
-        const lines: string[] = [];
-        let st = 0;
-        for (const [l, n] of runs) for (let k = 0; k < n; k++) lines.push(l.replace(/"step": \d+/, `"step": ${st++}`));
-        const bytes = enc(lines.join(crlf ? '\r\n' : '\n') + '\n');
-        const rws = parseJ(new RowsSink(), bytes, cuts) as RowsSink;
-        const pts = parseJ(new RecSink(), bytes, []);
-        assert.deepEqual(perSeries(rws), perSeries(pts));
-        assert.deepEqual(rws.errors, pts.errors);
-      }),
+      fc.property(
+        fc.array(fc.tuple(line, fc.integer({ min: 1, max: 300 })), { maxLength: 12 }),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        fc.boolean(),
+        (runs, cuts, crlf) => {
+          // runs of the same line kind (templates that hold for a while, blocks that fill up)
+          const lines: string[] = [];
+          let st = 0;
+          for (const [l, n] of runs) for (let k = 0; k < n; k++) lines.push(l.replace(/"step": \d+/, `"step": ${st++}`));
+          const bytes = enc(lines.join(crlf ? '\r\n' : '\n') + '\n');
+          const rws = parseJ(new RowsSink(), bytes, cuts) as RowsSink;
+          const pts = parseJ(new RecSink(), bytes, []);
+          assert.deepEqual(perSeries(rws), perSeries(pts));
+          assert.deepEqual(rws.errors, pts.errors);
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -218,7 +260,13 @@ describe('ingest: CSV shared rows through loadRuns', () => {
         const pts: unknown[] = [];
         for (let i = 0; i < s.length; i++) {
           const v = s.value(i);
-          pts.push([s.step(i), Object.is(v, -0) ? '-0' : Number.isNaN(v) ? 'NaN' : v, 'NaN', Number.isNaN(s.epoch(i)) ? 'NaN' : s.epoch(i), s.provenance(i).line]);
+          pts.push([
+            s.step(i),
+            Object.is(v, -0) ? '-0' : Number.isNaN(v) ? 'NaN' : v,
+            'NaN',
+            Number.isNaN(s.epoch(i)) ? 'NaN' : s.epoch(i),
+            s.provenance(i).line,
+          ]);
         }
         got[s.key] = pts;
       }

@@ -45,7 +45,10 @@ describe('ingest: real logs (test/fixtures/real)', function () {
     assert.equal(run.getSeries('grad_norm')!.role, 'grad_norm');
     assert.equal(run.getSeries('learning_rate')!.role, 'learning_rate');
     assert.equal(run.getSeries('train_loss'), undefined);
-    assert.equal(run.series().some((s) => s.role === 'val_loss'), false);
+    assert.equal(
+      run.series().some((s) => s.role === 'val_loss'),
+      false,
+    );
     assert.ok(close(loss.epoch(0), 0.006965825659315398, 1e-12));
     assert.ok(loss.provenance(0).line! > 10);
   });
@@ -56,7 +59,9 @@ describe('ingest: real logs (test/fixtures/real)', function () {
 describe('ingest: real TensorBoard logs (../shared/corpus)', function () {
   const KERAS = path.join(SHARED_CORPUS, 'keras-tfevents');
   type Exp = { points: number; first: [number, number]; last: [number, number] };
-  const shared = JSON.parse(fs.readFileSync(path.join(CORPUS, 'expected-shared.json'), 'utf8')) as { files: Record<string, { series: Record<string, Exp> }> };
+  const shared = JSON.parse(fs.readFileSync(path.join(CORPUS, 'expected-shared.json'), 'utf8')) as {
+    files: Record<string, { series: Record<string, Exp> }>;
+  };
   const expOf = (split: string, key: string): Exp => {
     const f = Object.keys(shared.files).find((k) => k.startsWith(`keras-tfevents/${split}/`))!;
     return shared.files[f]!.series[key]!;
@@ -79,7 +84,10 @@ describe('ingest: real TensorBoard logs (../shared/corpus)', function () {
     assert.equal(tr.role, 'train_loss');
     assert.equal(va.role, 'val_loss');
     assert.equal(va.split, 'val');
-    for (const [s, split, key] of [[tr, 'train', 'train/epoch_loss'], [va, 'validation', 'validation/epoch_loss']] as const) {
+    for (const [s, split, key] of [
+      [tr, 'train', 'train/epoch_loss'],
+      [va, 'validation', 'validation/epoch_loss'],
+    ] as const) {
       const e = expOf(split, key);
       assert.equal(s.length, e.points, key);
       assert.deepEqual([s.step(0), s.value(0)], e.first, key);
@@ -108,7 +116,17 @@ describe('ingest: fixtures through loadRuns', () => {
     const [run] = await loadRuns([path.join(FIXTURES, 'mlruns/1/abc123')]);
     assert.ok(run);
     assert.equal(run.name, 'sunny-fox');
-    assert.deepEqual(run.series().map((s) => [s.key, s.role, s.length]).sort(), [['loss', 'train_loss', 3], ['train/lr', 'learning_rate', 1], ['val_loss', 'val_loss', 2]]);
+    assert.deepEqual(
+      run
+        .series()
+        .map((s) => [s.key, s.role, s.length])
+        .sort(),
+      [
+        ['loss', 'train_loss', 3],
+        ['train/lr', 'learning_rate', 1],
+        ['val_loss', 'val_loss', 2],
+      ],
+    );
     assert.equal(run.getSeries('loss')!.wall(1), 1700000001000);
   });
   it('Keras CSVLogger written as training.log is detected as CSV by content', async () => {
@@ -172,8 +190,21 @@ describe('ingest: roles and detection', () => {
     assert.equal(detectFormat('/a/b/x.dat', enc('a b\n'), [{ glob: '*.dat', format: 'csv' }]), 'csv');
   });
   it('default globs cover every format', () => {
-    const files = ['/w/r/metrics.jsonl', '/w/lightning_logs/version_0/metrics.csv', '/w/o/trainer_state.json', '/w/tb/train/events.out.tfevents.1.h.v2', '/w/mlruns/0/abc/metrics/loss', '/w/mlruns/0/abc/metrics/train/lr', '/w/train.log', '/w/runs/detect/train/results.csv'];
-    for (const f of files) assert.ok(DEFAULT_WATCH_GLOBS.some((g) => matchGlob(g, f)), f);
+    const files = [
+      '/w/r/metrics.jsonl',
+      '/w/lightning_logs/version_0/metrics.csv',
+      '/w/o/trainer_state.json',
+      '/w/tb/train/events.out.tfevents.1.h.v2',
+      '/w/mlruns/0/abc/metrics/loss',
+      '/w/mlruns/0/abc/metrics/train/lr',
+      '/w/train.log',
+      '/w/runs/detect/train/results.csv',
+    ];
+    for (const f of files)
+      assert.ok(
+        DEFAULT_WATCH_GLOBS.some((g) => matchGlob(g, f)),
+        f,
+      );
     assert.ok(!DEFAULT_WATCH_GLOBS.some((g) => matchGlob(g, '/w/data/train.parquet')));
   });
 });

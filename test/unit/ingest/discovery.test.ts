@@ -38,12 +38,25 @@ function eventFile(points: { step: number; values: Record<string, unknown> }[], 
   return Buffer.from(concat(recs));
 }
 function hfEvents(): Buffer {
-  const st = JSON.parse(fs.readFileSync(path.join(FIX, 'hf-output/output/checkpoint-3000/trainer_state.json'), 'utf8')) as { log_history: Record<string, unknown>[] };
-  return eventFile(st.log_history.filter((e) => typeof e.loss === 'number').map((e) => ({ step: e.step as number, values: e })), 'train/');
+  const st = JSON.parse(fs.readFileSync(path.join(FIX, 'hf-output/output/checkpoint-3000/trainer_state.json'), 'utf8')) as {
+    log_history: Record<string, unknown>[];
+  };
+  return eventFile(
+    st.log_history.filter((e) => typeof e.loss === 'number').map((e) => ({ step: e.step as number, values: e })),
+    'train/',
+  );
 }
 function d2Events(): Buffer {
-  const rows = fs.readFileSync(path.join(FIX, 'detectron2/output/metrics.json'), 'utf8').split('\n').filter((l) => l.trim() !== '');
-  return eventFile(rows.map((l) => JSON.parse(l) as Record<string, unknown>).map((r) => ({ step: r.iteration as number, values: { total_loss: r.total_loss, lr: r.lr } })), '');
+  const rows = fs
+    .readFileSync(path.join(FIX, 'detectron2/output/metrics.json'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
+  return eventFile(
+    rows
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .map((r) => ({ step: r.iteration as number, values: { total_loss: r.total_loss, lr: r.lr } })),
+    '',
+  );
 }
 /** A temporary copy of test/fixtures/real-discovery's HF and detectron2 folders with their event files written in. */
 function realFolders(): string {
@@ -67,13 +80,30 @@ describe('discovery: globs', () => {
   });
   it('covers every documented format, incl. console logs and detectron2 metrics.json', () => {
     const files = [
-      '/w/r/metrics.jsonl', '/w/r/log.ndjson', '/w/lightning_logs/version_0/metrics.csv', '/w/o/trainer_state.json',
-      '/w/o/checkpoint-500/trainer_state.json', '/w/tb/train/events.out.tfevents.1.h.v2', '/w/mlruns/0/abc/metrics/loss',
-      '/w/mlruns/0/abc/metrics/train/lr', '/w/train.log', '/w/runs/detect/train/results.csv', '/w/keras/history.csv',
-      '/w/keras/training.log', '/w/keras/log.csv', '/w/output/metrics.json', '/w/logs/train.out', '/w/logs/stdout.txt',
+      '/w/r/metrics.jsonl',
+      '/w/r/log.ndjson',
+      '/w/lightning_logs/version_0/metrics.csv',
+      '/w/o/trainer_state.json',
+      '/w/o/checkpoint-500/trainer_state.json',
+      '/w/tb/train/events.out.tfevents.1.h.v2',
+      '/w/mlruns/0/abc/metrics/loss',
+      '/w/mlruns/0/abc/metrics/train/lr',
+      '/w/train.log',
+      '/w/runs/detect/train/results.csv',
+      '/w/keras/history.csv',
+      '/w/keras/training.log',
+      '/w/keras/log.csv',
+      '/w/output/metrics.json',
+      '/w/logs/train.out',
+      '/w/logs/stdout.txt',
     ];
-    for (const f of files) assert.ok(DEFAULT_WATCH_GLOBS.some((g) => matchGlob(g, f)), f);
-    for (const f of ['/w/data/train.parquet', '/w/model.safetensors', '/w/package.json']) assert.ok(!DEFAULT_WATCH_GLOBS.some((g) => matchGlob(g, f)), f);
+    for (const f of files)
+      assert.ok(
+        DEFAULT_WATCH_GLOBS.some((g) => matchGlob(g, f)),
+        f,
+      );
+    for (const f of ['/w/data/train.parquet', '/w/model.safetensors', '/w/package.json'])
+      assert.ok(!DEFAULT_WATCH_GLOBS.some((g) => matchGlob(g, f)), f);
   });
   it('picomatch semantics: ** spans zero or more folders, dot folders match, Windows separators, suffix and basename globs', () => {
     assert.ok(matchGlob('**/*.jsonl', 'log.jsonl'));
@@ -93,7 +123,17 @@ describe('discovery: globs', () => {
   });
   it('generic names need sniffing, logger file names do not', () => {
     for (const f of ['/w/a.log', '/w/a.txt', '/w/a.out', '/w/a.csv', '/w/output/metrics.json', '/w/x.tsv']) assert.ok(needsSniff(f), f);
-    for (const f of ['/w/a.jsonl', '/w/metrics.csv', '/w/results.csv', '/w/history.csv', '/w/training.log', '/w/trainer_state.json', '/w/events.out.tfevents.1', '/w/mlruns/0/r/metrics/loss']) assert.ok(!needsSniff(f), f);
+    for (const f of [
+      '/w/a.jsonl',
+      '/w/metrics.csv',
+      '/w/results.csv',
+      '/w/history.csv',
+      '/w/training.log',
+      '/w/trainer_state.json',
+      '/w/events.out.tfevents.1',
+      '/w/mlruns/0/r/metrics/loss',
+    ])
+      assert.ok(!needsSniff(f), f);
   });
 });
 
@@ -112,7 +152,9 @@ describe('discovery: sniffing real heads', () => {
     });
   }
   it('the detectron2 console log is accepted although its first loss line comes after ~49 KB of config dump', () => {
-    assert.ok(EXPECTED.detectron2_console.bytes_before_first_point > 40000 && EXPECTED.detectron2_console.bytes_before_first_point < SNIFF_BYTES);
+    assert.ok(
+      EXPECTED.detectron2_console.bytes_before_first_point > 40000 && EXPECTED.detectron2_console.bytes_before_first_point < SNIFF_BYTES,
+    );
   });
   it('a NUL-padded tail (crash) does not make a known text extension binary', async () => {
     const d = tmp();
@@ -121,7 +163,10 @@ describe('discovery: sniffing real heads', () => {
     const v = await sniff(f);
     assert.ok(v.accept && v.format === 'text', JSON.stringify(v));
     const g = path.join(d, 'metrics.json');
-    fs.writeFileSync(g, Buffer.concat([fs.readFileSync(path.join(FIX, 'detectron2/output/metrics.json')).subarray(0, 5000), Buffer.alloc(4096)]));
+    fs.writeFileSync(
+      g,
+      Buffer.concat([fs.readFileSync(path.join(FIX, 'detectron2/output/metrics.json')).subarray(0, 5000), Buffer.alloc(4096)]),
+    );
     const w = await sniff(g);
     assert.ok(w.accept && w.format === 'jsonl', JSON.stringify(w));
   });
@@ -153,9 +198,15 @@ describe('discovery: FIFOs, maxFiles, re-sniffing', function () {
       const disc = new Discovery();
       const walked = await disc.walk(d);
       const found = await disc.offer([...walked, fifo]);
-      assert.deepEqual(found.map((f) => path.basename(f.path)), ['log.jsonl']);
+      assert.deepEqual(
+        found.map((f) => path.basename(f.path)),
+        ['log.jsonl'],
+      );
       const runs = await loadRuns([d]);
-      assert.deepEqual(runs.map((r) => path.basename(r.root)), ['log.jsonl']);
+      assert.deepEqual(
+        runs.map((r) => path.basename(r.root)),
+        ['log.jsonl'],
+      );
       assert.deepEqual(await loadRuns([fifo]), [], 'an explicit FIFO is not opened either');
       const before = ticks;
       await new Promise((r) => setTimeout(r, 60));
@@ -170,7 +221,10 @@ describe('discovery: FIFOs, maxFiles, re-sniffing', function () {
     fs.mkdirSync(path.join(run, 'metrics'), { recursive: true });
     fs.writeFileSync(path.join(run, 'metrics', 'loss'), '1700000000000 2.5 0\n1700000001000 2.1 1\n');
     fs.writeFileSync(path.join(run, 'meta.yaml'), "artifact_uri: x\nrun_name: 'bold-fox-7'\n");
-    assert.deepEqual((await loadRuns([d])).map((r) => r.name), ['bold-fox-7']);
+    assert.deepEqual(
+      (await loadRuns([d])).map((r) => r.name),
+      ['bold-fox-7'],
+    );
     if (process.platform === 'win32') return;
     fs.rmSync(path.join(run, 'meta.yaml'));
     try {
@@ -178,7 +232,10 @@ describe('discovery: FIFOs, maxFiles, re-sniffing', function () {
     } catch {
       this.skip();
     }
-    assert.deepEqual((await loadRuns([d])).map((r) => r.name), ['abc123']);
+    assert.deepEqual(
+      (await loadRuns([d])).map((r) => r.name),
+      ['abc123'],
+    );
   });
   it('rejected files do not use up the limit and are not sniffed again while unchanged', async () => {
     const d = tmp();
@@ -208,7 +265,10 @@ describe('discovery: FIFOs, maxFiles, re-sniffing', function () {
     fs.utimesSync(path.join(d, 'a.jsonl'), now, now);
     fs.utimesSync(path.join(d, 'b.jsonl'), now - 1000, now - 1000);
     const disc = new Discovery();
-    assert.deepEqual((await disc.offer(await disc.walk(d), 1)).map((f) => path.basename(f.path)), ['a.jsonl']);
+    assert.deepEqual(
+      (await disc.offer(await disc.walk(d), 1)).map((f) => path.basename(f.path)),
+      ['a.jsonl'],
+    );
   });
   it('an empty or not-yet-a-log file is sniffed again when it grows within the head; a long rejected file is not', async () => {
     const d = tmp();
@@ -219,12 +279,19 @@ describe('discovery: FIFOs, maxFiles, re-sniffing', function () {
     fs.appendFileSync(f, 'starting\n');
     assert.deepEqual(await disc.offer([f]), []);
     fs.appendFileSync(f, 'epoch 1 step 10 loss=2.5\n');
-    assert.deepEqual((await disc.offer([f])).map((x) => x.format), ['text']);
+    assert.deepEqual(
+      (await disc.offer([f])).map((x) => x.format),
+      ['text'],
+    );
     const keras = path.join(d, 'training.log');
     fs.writeFileSync(keras, '');
     assert.deepEqual(await disc.offer([keras]), [], 'an empty training.log waits for its first line');
     fs.appendFileSync(keras, 'epoch,accuracy,loss\n');
-    assert.deepEqual((await disc.offer([keras])).map((x) => x.format), ['csv'], 'then it is a Keras CSV, not console text');
+    assert.deepEqual(
+      (await disc.offer([keras])).map((x) => x.format),
+      ['csv'],
+      'then it is a Keras CSV, not console text',
+    );
     const big = path.join(d, 'big.log');
     fs.writeFileSync(big, 'x'.repeat(SNIFF_BYTES + 10) + '\n');
     assert.deepEqual(await disc.offer([big]), []);
@@ -299,10 +366,17 @@ describe('discovery: one Hugging Face output folder = one run', function () {
     };
     try {
       await w.add(d);
-      const loss = (): number => w.getRun(out)?.series().find((s) => s.key === 'loss')?.length ?? -1;
+      const loss = (): number =>
+        w
+          .getRun(out)
+          ?.series()
+          .find((s) => s.key === 'loss')?.length ?? -1;
       await waitFor(() => loss() === hf.loss_points, 'the longest snapshot read');
       fs.rmSync(path.join(out, 'checkpoint-3000'), { recursive: true });
-      await waitFor(() => w.getRun(out)?.files[0] === path.join(out, 'checkpoint-2500', 'trainer_state.json') && loss() === 250, 'checkpoint-2500 followed');
+      await waitFor(
+        () => w.getRun(out)?.files[0] === path.join(out, 'checkpoint-2500', 'trainer_state.json') && loss() === 250,
+        'checkpoint-2500 followed',
+      );
       assert.equal(w.runs().length, 1);
     } finally {
       w.dispose();
@@ -323,7 +397,10 @@ describe('discovery: one Hugging Face output folder = one run', function () {
         copyTree(path.join(F, 'hf-output/output', n), path.join(out, n));
         await w.add(path.join(out, n, 'trainer_state.json'));
       }
-      assert.deepEqual(w.runs().map((r) => r.id), [out]);
+      assert.deepEqual(
+        w.runs().map((r) => r.id),
+        [out],
+      );
       const r = w.runs()[0]!;
       assert.deepEqual(r.files, [path.join(out, 'checkpoint-3000', 'trainer_state.json')]);
       assert.equal(r.series().find((s) => s.key === 'loss')!.length, hf.loss_points);
@@ -346,8 +423,14 @@ describe('discovery: real folders through loadRuns', function () {
     try {
       await w.add(path.join(F, 'detectron2'));
       const metrics = path.join(F, 'detectron2/output/metrics.json');
-      assert.deepEqual(w.runs().map((r) => r.id), [metrics]);
-      const m = w.runs()[0]!.series().find((s) => s.key === 'total_loss')!;
+      assert.deepEqual(
+        w.runs().map((r) => r.id),
+        [metrics],
+      );
+      const m = w
+        .runs()[0]!
+        .series()
+        .find((s) => s.key === 'total_loss')!;
       assert.equal(m.length, EXPECTED.detectron2_metrics.total_loss_points);
       assert.equal(m.step(m.length - 1), EXPECTED.detectron2_metrics.last_iteration);
       assert.equal(m.value(m.length - 1), EXPECTED.detectron2_metrics.last_total_loss);
@@ -356,7 +439,10 @@ describe('discovery: real folders through loadRuns', function () {
       const ev = path.join(F, 'detectron2/output', D2_EV);
       assert.equal(w.runForFile(ev)?.id, metrics, 'the event file is a cross-check too');
       assert.ok((w.crossCheck(metrics, ev)?.series().length ?? 0) > 0);
-      const c = w.crossCheck(metrics, path.join(F, 'detectron2/output/log.txt'))!.series().find((s) => s.key === 'total_loss')!;
+      const c = w
+        .crossCheck(metrics, path.join(F, 'detectron2/output/log.txt'))!
+        .series()
+        .find((s) => s.key === 'total_loss')!;
       assert.equal(c.length, EXPECTED.detectron2_console.total_loss_points);
       assert.equal(c.step(c.length - 1), EXPECTED.detectron2_console.last_iter);
       assert.equal(c.value(c.length - 1), EXPECTED.detectron2_console.last_total_loss);
@@ -373,10 +459,16 @@ describe('discovery: real folders through loadRuns', function () {
     const w = new LogWatcher({ watch: false } as never);
     try {
       await w.add(path.join(out, 'log.txt'));
-      assert.deepEqual(w.runs().map((r) => r.id), [path.join(out, 'log.txt')]);
+      assert.deepEqual(
+        w.runs().map((r) => r.id),
+        [path.join(out, 'log.txt')],
+      );
       fs.copyFileSync(path.join(FIX, 'detectron2/output/metrics.json'), path.join(out, 'metrics.json'));
       await w.add(path.join(out, 'metrics.json'));
-      assert.deepEqual(w.runs().map((r) => r.id), [path.join(out, 'metrics.json')]);
+      assert.deepEqual(
+        w.runs().map((r) => r.id),
+        [path.join(out, 'metrics.json')],
+      );
       assert.ok(w.crossCheck(path.join(out, 'metrics.json')));
     } finally {
       w.dispose();
@@ -391,12 +483,24 @@ describe('discovery: real folders through loadRuns', function () {
     const w = new LogWatcher({ watch: false } as never);
     try {
       await w.add(path.join(out, evName));
-      assert.deepEqual(w.runs().map((r) => r.id), [out]);
+      assert.deepEqual(
+        w.runs().map((r) => r.id),
+        [out],
+      );
       fs.copyFileSync(path.join(FIX, 'detectron2/output/metrics.json'), path.join(out, 'metrics.json'));
       await w.add(path.join(out, 'metrics.json'));
       const metrics = path.join(out, 'metrics.json');
-      assert.deepEqual(w.runs().map((r) => [r.id, r.name]), [[metrics, 'output/metrics.json']]);
-      assert.equal(w.runs()[0]!.series().find((s) => s.key === 'total_loss')!.length, EXPECTED.detectron2_metrics.total_loss_points);
+      assert.deepEqual(
+        w.runs().map((r) => [r.id, r.name]),
+        [[metrics, 'output/metrics.json']],
+      );
+      assert.equal(
+        w
+          .runs()[0]!
+          .series()
+          .find((s) => s.key === 'total_loss')!.length,
+        EXPECTED.detectron2_metrics.total_loss_points,
+      );
       assert.ok(w.crossCheck(metrics, path.join(out, evName)));
     } finally {
       w.dispose();
@@ -406,7 +510,10 @@ describe('discovery: real folders through loadRuns', function () {
     const d = tmp();
     fs.writeFileSync(path.join(d, 'metrics.json'), '{\n  "accuracy": 0.9\n}\n');
     fs.copyFileSync(path.join(FIX, 'detectron2/output/log.txt'), path.join(d, 'log.txt'));
-    assert.deepEqual((await loadRuns([d])).map((r) => r.id), [path.join(d, 'log.txt')]);
+    assert.deepEqual(
+      (await loadRuns([d])).map((r) => r.id),
+      [path.join(d, 'log.txt')],
+    );
   });
   it('a folder of non-logs gives no run', async () => {
     assert.deepEqual(await loadRuns([path.join(FIX, 'not-logs')]), []);
@@ -416,7 +523,11 @@ describe('discovery: real folders through loadRuns', function () {
 describe('discovery: losswatch check with nothing to check', function () {
   this.timeout(60000);
   const cli = (args: string[]): { status: number | null; stderr: string } => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: REPO, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+      cwd: REPO,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     return { status: r.status, stderr: r.stderr };
   };
   it('exits 2 with a message on stderr for a folder without training logs', () => {
@@ -426,7 +537,10 @@ describe('discovery: losswatch check with nothing to check', function () {
   });
   it('exits 0 on a folder with a healthy log', () => {
     const d = tmp();
-    fs.writeFileSync(path.join(d, 'log.jsonl'), Array.from({ length: 20 }, (_, i) => JSON.stringify({ step: i, loss: 2 - i * 0.05 })).join('\n') + '\n');
+    fs.writeFileSync(
+      path.join(d, 'log.jsonl'),
+      Array.from({ length: 20 }, (_, i) => JSON.stringify({ step: i, loss: 2 - i * 0.05 })).join('\n') + '\n',
+    );
     const r = cli(['check', d]);
     assert.equal(r.status, 0, r.stderr);
   });

@@ -72,7 +72,10 @@ for (const mode of ['watch', 'poll'] as const) {
       assert.deepEqual([0, ...seen.steps(0).slice(0)].length >= 300, true);
       // the first read is delivered by add() itself; the listener saw everything after it
       const all = run.getSeries('loss')!;
-      assert.deepEqual(range(0, all.length).map((i) => all.step(i)), range(0, 300));
+      assert.deepEqual(
+        range(0, all.length).map((i) => all.step(i)),
+        range(0, 300),
+      );
       const fromUpdates = seen.steps(0);
       assert.deepEqual(fromUpdates, range(300 - fromUpdates.length, 300));
       assert.equal(run.parseErrors().length, 0);
@@ -98,11 +101,23 @@ for (const mode of ['watch', 'poll'] as const) {
 
     it('truncate-and-rewrite to a larger size is detected by the changed first bytes', async () => {
       const f = path.join(dir, 'metrics.csv');
-      fs.writeFileSync(f, 'step,train_loss\n' + range(0, 5).map((i) => `${i},${i}\n`).join(''));
+      fs.writeFileSync(
+        f,
+        'step,train_loss\n' +
+          range(0, 5)
+            .map((i) => `${i},${i}\n`)
+            .join(''),
+      );
       const run = await w.add(f);
       assert.equal(run!.getSeries('train_loss')!.length, 5);
       // Lightning rewrites the whole file with a new header when a new metric appears
-      fs.writeFileSync(f, 'step,train_loss,val_loss\n' + range(0, 8).map((i) => `${i},${i},${i % 2 ? i : ''}\n`).join(''));
+      fs.writeFileSync(
+        f,
+        'step,train_loss,val_loss\n' +
+          range(0, 8)
+            .map((i) => `${i},${i},${i % 2 ? i : ''}\n`)
+            .join(''),
+      );
       await until(() => run!.getSeries('val_loss')?.length === 4 && run!.getSeries('train_loss')?.length === 8);
       assert.ok(run!.generation > 0);
     });
@@ -141,7 +156,8 @@ for (const mode of ['watch', 'poll'] as const) {
 
     it('trainer_state.json rewritten whole: new entries appended, nothing doubled', async () => {
       const f = path.join(dir, 'trainer_state.json');
-      const state = (n: number): string => JSON.stringify({ log_history: range(1, n + 1).map((i) => ({ step: i * 10, loss: 1 / i, epoch: i / 10 })) }, null, 2);
+      const state = (n: number): string =>
+        JSON.stringify({ log_history: range(1, n + 1).map((i) => ({ step: i * 10, loss: 1 / i, epoch: i / 10 })) }, null, 2);
       fs.writeFileSync(f, state(3));
       const seen = new Seen(w);
       const run = await w.add(f);
@@ -154,7 +170,10 @@ for (const mode of ['watch', 'poll'] as const) {
       await until(() => run!.getSeries('loss')?.length === 8);
       await sleep(60);
       assert.equal(run!.generation, 0);
-      assert.deepEqual(seen.steps(0), range(1, 9).map((i) => i * 10));
+      assert.deepEqual(
+        seen.steps(0),
+        range(1, 9).map((i) => i * 10),
+      );
     });
 
     it('remove() stops following and emits removed', async () => {

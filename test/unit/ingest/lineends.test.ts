@@ -25,10 +25,22 @@ const fixtureLines = (f: string): string[] =>
 
 const formats: [string, (s: RecSink) => LineParser, string[]][] = [
   ['csv', (s) => new CsvParser(s), [...fixtureLines('lightning_metrics.csv'), '2,150,0.1,', '2,160,"0.2",0.3', 'bad', '3,170,2.0x,abc']],
-  ['csv (keras)', (s) => new CsvParser(s), ['epoch,accuracy,loss,val_accuracy,val_loss', '0,0.5,1.2,0.55,1.1', '1,0.6,1.0,0.6,0.95', '2,0.7,0.8,0.62,nan', '3,0.75,0.7,0.64,0.9']],
-  ['jsonl', (s) => new JsonlParser(s, 'f'), [...fixtureLines('metrics.jsonl'), '{"step": 9, "train": {"loss": 1e-3}}', '{"step": 10, "loss": "x"}', 'garbage']],
+  [
+    'csv (keras)',
+    (s) => new CsvParser(s),
+    ['epoch,accuracy,loss,val_accuracy,val_loss', '0,0.5,1.2,0.55,1.1', '1,0.6,1.0,0.6,0.95', '2,0.7,0.8,0.62,nan', '3,0.75,0.7,0.64,0.9'],
+  ],
+  [
+    'jsonl',
+    (s) => new JsonlParser(s, 'f'),
+    [...fixtureLines('metrics.jsonl'), '{"step": 9, "train": {"loss": 1e-3}}', '{"step": 10, "loss": "x"}', 'garbage'],
+  ],
   ['text', (s) => new TextParser(s), fixtureLines('console.log')],
-  ['mlflow', (s) => new MlflowMetricParser(s, 'loss'), ['1700000000000 0.5 0', '1700000001000 0.25 1', '1700000002000 nan 2', 'bad line here x', '1700000003000 0.125 3']],
+  [
+    'mlflow',
+    (s) => new MlflowMetricParser(s, 'loss'),
+    ['1700000000000 0.5 0', '1700000001000 0.25 1', '1700000002000 nan 2', 'bad line here x', '1700000003000 0.125 3'],
+  ],
 ];
 
 const ENDINGS = ['\n', '\r\n', '\r', '\r\r\n'];
@@ -66,13 +78,18 @@ describe('ingest: line endings (\\n, \\r\\n, lone \\r, \\r\\r\\n) and line numbe
   for (const [name, make, lines] of formats) {
     it(`${name}: any endings, any split into pushes = the reference split on /\\r\\n|\\r|\\n/`, () => {
       fc.assert(
-        fc.property(fc.array(fc.constantFrom(...ENDINGS), { minLength: lines.length, maxLength: lines.length }), fc.array(fc.nat(), { maxLength: 12 }), fc.boolean(), (ends, cuts, lastEnd) => {
-          const text = lines.map((l, i) => l + (i < lines.length - 1 || lastEnd ? ends[i] : '')).join('');
-          const bytes = enc(text);
-          const want = norm(reference(make, text));
-          assert.deepEqual(norm(viaReader(make, bytes, cuts)), want);
-          assert.deepEqual(norm(viaReader(make, bytes, [])), want);
-        }),
+        fc.property(
+          fc.array(fc.constantFrom(...ENDINGS), { minLength: lines.length, maxLength: lines.length }),
+          fc.array(fc.nat(), { maxLength: 12 }),
+          fc.boolean(),
+          (ends, cuts, lastEnd) => {
+            const text = lines.map((l, i) => l + (i < lines.length - 1 || lastEnd ? ends[i] : '')).join('');
+            const bytes = enc(text);
+            const want = norm(reference(make, text));
+            assert.deepEqual(norm(viaReader(make, bytes, cuts)), want);
+            assert.deepEqual(norm(viaReader(make, bytes, [])), want);
+          },
+        ),
         { numRuns: 120 },
       );
       // every ending alike, byte by byte
@@ -81,15 +98,36 @@ describe('ingest: line endings (\\n, \\r\\n, lone \\r, \\r\\r\\n) and line numbe
         const bytes = enc(text);
         const want = reference(make, text);
         assert.ok(want.points.length > 0);
-        assert.deepEqual(norm(viaReader(make, bytes, Array.from({ length: bytes.length }, (_, i) => i))), norm(want));
+        assert.deepEqual(
+          norm(
+            viaReader(
+              make,
+              bytes,
+              Array.from({ length: bytes.length }, (_, i) => i),
+            ),
+          ),
+          norm(want),
+        );
       }
     });
   }
 
   it("Keras CSVLogger on Windows ('\\r\\r\\n'): val_loss keeps its points, lines count like the editor's", () => {
     const s = viaReader((x) => new CsvParser(x), enc('epoch,loss,val_loss\r\r\n0,1.0,2.0\r\r\n1,0.5,1.5\r\r\n'), []);
-    assert.deepEqual(s.byKey('val_loss').map((p) => [p.step, p.value, p.line]), [[0, 2, 3], [1, 1.5, 5]]);
-    assert.deepEqual(s.byKey('loss').map((p) => [p.step, p.value, p.line]), [[0, 1, 3], [1, 0.5, 5]]);
+    assert.deepEqual(
+      s.byKey('val_loss').map((p) => [p.step, p.value, p.line]),
+      [
+        [0, 2, 3],
+        [1, 1.5, 5],
+      ],
+    );
+    assert.deepEqual(
+      s.byKey('loss').map((p) => [p.step, p.value, p.line]),
+      [
+        [0, 1, 3],
+        [1, 0.5, 5],
+      ],
+    );
     assert.equal(s.errors.length, 0);
   });
 
@@ -100,18 +138,36 @@ describe('ingest: line endings (\\n, \\r\\n, lone \\r, \\r\\r\\n) and line numbe
     assert.equal(sink.points.length, 0);
     assert.equal(r.held, 23); // the worker hands these bytes back to the main thread
     r.push(enc('\n{"step": 2, "loss": 2}\r'));
-    assert.deepEqual(sink.points.map((p) => p.line), [1]);
+    assert.deepEqual(
+      sink.points.map((p) => p.line),
+      [1],
+    );
     r.push(enc('{"step": 3, "loss": 3}\n'));
-    assert.deepEqual(sink.points.map((p) => [p.step, p.line]), [[1, 1], [2, 2], [3, 3]]);
+    assert.deepEqual(
+      sink.points.map((p) => [p.step, p.line]),
+      [
+        [1, 1],
+        [2, 2],
+        [3, 3],
+      ],
+    );
   });
 
   it('tqdm progress captured with > log: one line per \\r update', () => {
     const s = viaReader((x) => new TextParser(x), enc('step 1 loss=0.9\rstep 2 loss=0.8\rstep 3 loss=0.7\n'), [5, 17]);
-    assert.deepEqual(s.byKey('loss').map((p) => [p.step, p.line]), [[1, 1], [2, 2], [3, 3]]);
+    assert.deepEqual(
+      s.byKey('loss').map((p) => [p.step, p.line]),
+      [
+        [1, 1],
+        [2, 2],
+        [3, 3],
+      ],
+    );
   });
 
   it('the worker first read and the main thread agree across a \\r\\n split at the hand-over', async () => {
-    const text = 'epoch,loss,val_loss\r\n' + Array.from({ length: 50 }, (_, i) => `${i},${1 / (i + 1)},${2 / (i + 1)}`).join('\r\r\n') + '\r\n';
+    const text =
+      'epoch,loss,val_loss\r\n' + Array.from({ length: 50 }, (_, i) => `${i},${1 / (i + 1)},${2 / (i + 1)}`).join('\r\r\n') + '\r\n';
     const bytes = enc(text);
     const want = reference((x) => new CsvParser(x), text);
     for (const cut of [30, 31, 32, 100, bytes.length - 1]) {
@@ -130,7 +186,11 @@ describe('ingest: line endings (\\n, \\r\\n, lone \\r, \\r\\r\\n) and line numbe
       mr.push(bytes.subarray(consumed));
       mr.finish();
       const got = main.points.map((p) => [p.key, p.step, p.value, p.line]);
-      assert.deepEqual(got, want.points.map((p) => [p.key, p.step, p.value, p.line]), `cut ${cut}`);
+      assert.deepEqual(
+        got,
+        want.points.map((p) => [p.key, p.step, p.value, p.line]),
+        `cut ${cut}`,
+      );
     }
   });
 
@@ -163,8 +223,21 @@ describe('ingest: NUL bytes (crash-padded logs)', () => {
       const first = name === 'jsonl' ? 3 : 4;
       for (const cuts of [[], [10, 60, 2000, 4200], Array.from({ length: 40 }, (_, i) => i * 111)]) {
         const s = viaReader(make, bytes, cuts);
-        assert.deepEqual(s.byKey('loss').map((p) => [p.step, p.value, p.line]), [[1, 1, first - 2], [2, 0.5, first - 1], [3, 0.25, first], [4, 0.125, first + 1]], `${name} ${cuts.length}`);
-        assert.deepEqual(s.errors.map((e) => e.line), [first, first + 2], `${name} ${cuts.length}`);
+        assert.deepEqual(
+          s.byKey('loss').map((p) => [p.step, p.value, p.line]),
+          [
+            [1, 1, first - 2],
+            [2, 0.5, first - 1],
+            [3, 0.25, first],
+            [4, 0.125, first + 1],
+          ],
+          `${name} ${cuts.length}`,
+        );
+        assert.deepEqual(
+          s.errors.map((e) => e.line),
+          [first, first + 2],
+          `${name} ${cuts.length}`,
+        );
         assert.match(s.errors[0]!.message, /NUL/);
       }
     }
@@ -178,7 +251,13 @@ describe('ingest: NUL bytes (crash-padded logs)', () => {
     assert.equal(sink.errors.length, 1); // reported once, not "line too long"
     assert.equal(r.held, 1 + 64 * (1 << 20) - 1); // input bytes still count for the hand-over offset
     r.push(enc('{"step": 2, "loss": 2}\n'));
-    assert.deepEqual(sink.points.map((p) => [p.step, p.line]), [[1, 1], [2, 2]]);
+    assert.deepEqual(
+      sink.points.map((p) => [p.step, p.line]),
+      [
+        [1, 1],
+        [2, 2],
+      ],
+    );
     assert.equal(sink.errors.length, 1);
   });
 });

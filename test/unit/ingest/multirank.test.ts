@@ -15,7 +15,10 @@ const REPO = path.join(__dirname, '..', '..', '..');
 const FIX = path.join(REPO, 'test', 'fixtures', 'multirank');
 
 async function check(dir: string): Promise<{ series: string[]; findings: Finding[]; runs: number }> {
-  const files = fs.readdirSync(dir).sort().map((f) => path.join(dir, f));
+  const files = fs
+    .readdirSync(dir)
+    .sort()
+    .map((f) => path.join(dir, f));
   const runs = await loadRuns(files);
   const c = new RunChecker();
   const findings = runs.flatMap((r) => [...c.update(r)]);
@@ -49,7 +52,11 @@ function expectJobs(root: string, world: number, steps: number): Promise<void> {
     assert.equal(s[0]!.line, 15);
     assert.ok(s[0]!.file.endsWith(`${path.sep}rank1.jsonl`));
     assert.match(s[0]!.message, /^Rank 1 stopped writing at step 14 \(line 15\) while rank 0 went on to step 39 \(25 more points\)/);
-    assert.deepEqual(stalled.findings.filter((f) => f.code === 'rank-desync'), [], 'the steps both ranks logged agree');
+    assert.deepEqual(
+      stalled.findings.filter((f) => f.code === 'rank-desync'),
+      [],
+      'the steps both ranks logged agree',
+    );
   })();
 }
 
@@ -61,8 +68,12 @@ describe('multi-rank runs', () => {
     assert.deepEqual(rankOf(j('/x', 'log_rank_3.txt')), { root: j('/x', 'log_rank_*.txt'), rank: 3 });
     assert.deepEqual(rankOf(j('/x', 'train-rank-2.log')), { root: j('/x', 'train-rank-*.log'), rank: 2 });
     assert.deepEqual(rankOf(j('/x', 'node0_rank1.csv')), { root: j('/x', 'node0_rank*.csv'), rank: 1 });
-    assert.deepEqual(rankOf(j('/x', 'job', 'attempt_0', '3', 'stdout.log')), { root: j('/x', 'job', 'attempt_0', '*', 'stdout.log'), rank: 3 });
-    for (const no of ['cranky3.log', 'rank.jsonl', 'metrics.jsonl', 'ranking1x.txt', 'rank99999999.jsonl']) assert.equal(rankOf(j('/x', no)), undefined, no);
+    assert.deepEqual(rankOf(j('/x', 'job', 'attempt_0', '3', 'stdout.log')), {
+      root: j('/x', 'job', 'attempt_0', '*', 'stdout.log'),
+      rank: 3,
+    });
+    for (const no of ['cranky3.log', 'rank.jsonl', 'metrics.jsonl', 'ranking1x.txt', 'rank99999999.jsonl'])
+      assert.equal(rankOf(j('/x', no)), undefined, no);
     assert.equal(rankOf(j('/x', 'job', 'other', '3', 'stdout.log')), undefined);
   });
 
@@ -93,7 +104,10 @@ describe('multi-rank runs', () => {
     if (probe.error || probe.status !== 0) return this.skip(); // no torch with distributed support here
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'lw-ddp-'));
     try {
-      const r = spawnSync('/usr/bin/python3', [path.join(REPO, 'scripts', 'gen_multirank.py'), out, '--world', '3'], { encoding: 'utf8', timeout: 170_000 });
+      const r = spawnSync('/usr/bin/python3', [path.join(REPO, 'scripts', 'gen_multirank.py'), out, '--world', '3'], {
+        encoding: 'utf8',
+        timeout: 170_000,
+      });
       assert.equal(r.status, 0, r.stderr);
       await expectJobs(out, 3, 40);
     } finally {

@@ -12,7 +12,8 @@ const same = (text: string, loose: boolean): void => {
   assert.ok(Object.is(got, want), `${JSON.stringify(text)} (loose=${loose}): got ${got}, Number() gives ${want}`);
 };
 
-const digits = (max: number): fc.Arbitrary<string> => fc.array(fc.constantFrom('0', '1', '2', '3', '4', '5', '6', '7', '8', '9'), { maxLength: max }).map((a) => a.join(''));
+const digits = (max: number): fc.Arbitrary<string> =>
+  fc.array(fc.constantFrom('0', '1', '2', '3', '4', '5', '6', '7', '8', '9'), { maxLength: max }).map((a) => a.join(''));
 /** Decimal spellings from the number grammar (and near misses): sign, integer part, fraction, exponent. */
 const spelled = fc
   .record({
@@ -48,7 +49,38 @@ describe('ingest/numscan: fast number path equals Number()', () => {
     );
   });
   it('edge cases', () => {
-    for (const t of ['0', '-0', '-0.0', '0.0e-400', '1e22', '1e23', '9007199254740991', '9007199254740993', '9007199254740992.5', '123456789012345678', '0.1', '0.3000000000000000444', '4.9e-324', '2.2250738585072014e-308', '1.7976931348623157e308', '1.8e308', '1e-400', '00', '01', '1.', '.5', '-', '+', '.', 'e5', '1e', '1e+', '--1', '2.50790061802', '0.0003000000000']) {
+    for (const t of [
+      '0',
+      '-0',
+      '-0.0',
+      '0.0e-400',
+      '1e22',
+      '1e23',
+      '9007199254740991',
+      '9007199254740993',
+      '9007199254740992.5',
+      '123456789012345678',
+      '0.1',
+      '0.3000000000000000444',
+      '4.9e-324',
+      '2.2250738585072014e-308',
+      '1.7976931348623157e308',
+      '1.8e308',
+      '1e-400',
+      '00',
+      '01',
+      '1.',
+      '.5',
+      '-',
+      '+',
+      '.',
+      'e5',
+      '1e',
+      '1e+',
+      '--1',
+      '2.50790061802',
+      '0.0003000000000',
+    ]) {
       same(t, false);
       same(t, true);
     }

@@ -55,32 +55,75 @@ describe('ingest/jsonl', () => {
   it('parses the fixture: NaN/Infinity, nested objects flattened, split field, malformed line counted', () => {
     const s = jsonl(fs.readFileSync(path.join(FIXTURES, 'metrics.jsonl')));
     const loss = s.byKey('loss');
-    assert.deepEqual(loss.map((p) => p.step), [1, 2, 5]);
+    assert.deepEqual(
+      loss.map((p) => p.step),
+      [1, 2, 5],
+    );
     assert.equal(loss[0]!.value, 2.5);
     assert.ok(Number.isNaN(loss[1]!.value));
     assert.equal(loss[2]!.value, -Infinity);
     assert.equal(s.byKey('grad_norm')[1]!.value, Infinity);
     assert.equal(loss[0]!.wall, 1700000000500);
     assert.equal(loss[0]!.epoch, 0);
-    assert.deepEqual(s.byKey('train/loss').map((p) => [p.step, p.value, p.line]), [[3, 1.25, 3]]);
-    assert.deepEqual(s.byKey('val/loss').map((p) => [p.step, p.value, p.line]), [[3, 1.5, 3], [4, 1.75, 4]]);
+    assert.deepEqual(
+      s.byKey('train/loss').map((p) => [p.step, p.value, p.line]),
+      [[3, 1.25, 3]],
+    );
+    assert.deepEqual(
+      s.byKey('val/loss').map((p) => [p.step, p.value, p.line]),
+      [
+        [3, 1.5, 3],
+        [4, 1.75, 4],
+      ],
+    );
     assert.equal(s.byKey('val/accuracy')[0]!.hint, 'val');
     assert.equal(s.errors.length, 1);
     assert.equal(s.errors[0]!.line, 5);
     assert.equal(s.byKey('note').length, 0);
   });
   it('fast path and tolerant path give identical, correctly rounded numbers', () => {
-    const nums = ['0.1', '0.21007005870342255', '1e-4', '-3.5E+2', '123456789012345678', '5e-324', '1.7976931348623157e308', '0.30000000000000004', '-0', '2.5e-8', '100', '0.000123456789'];
+    const nums = [
+      '0.1',
+      '0.21007005870342255',
+      '1e-4',
+      '-3.5E+2',
+      '123456789012345678',
+      '5e-324',
+      '1.7976931348623157e308',
+      '0.30000000000000004',
+      '-0',
+      '2.5e-8',
+      '100',
+      '0.000123456789',
+    ];
     const s = jsonl(nums.map((n, i) => `{"step": ${i}, "v": ${n}}\n`).join(''));
-    assert.deepEqual(s.byKey('v').map((p) => p.value), nums.map(Number));
+    assert.deepEqual(
+      s.byKey('v').map((p) => p.value),
+      nums.map(Number),
+    );
     const t = jsonl(nums.map((n, i) => `{"step": ${i}, "v": ${n}, "x": {"y": 1}}\n`).join(''));
-    assert.deepEqual(t.byKey('v').map((p) => p.value), nums.map(Number));
+    assert.deepEqual(
+      t.byKey('v').map((p) => p.value),
+      nums.map(Number),
+    );
   });
   it('survives bad input: BOM, CRLF, invalid UTF-8, binary garbage, blank lines, empty input', () => {
-    const s = jsonl(concat([new Uint8Array([0xef, 0xbb, 0xbf]), enc('{"step": 1, "loss": 1}\r\n\r\n{"step": 2, "l\xff": 2}\r\n'), new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d, 10, 0, 1, 2, 3, 10])]));
-    assert.deepEqual(s.byKey('loss').map((p) => p.value), [1]);
+    const s = jsonl(
+      concat([
+        new Uint8Array([0xef, 0xbb, 0xbf]),
+        enc('{"step": 1, "loss": 1}\r\n\r\n{"step": 2, "l\xff": 2}\r\n'),
+        new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d, 10, 0, 1, 2, 3, 10]),
+      ]),
+    );
+    assert.deepEqual(
+      s.byKey('loss').map((p) => p.value),
+      [1],
+    );
     // the binary garbage line: its NUL byte, then the rest is not JSON
-    assert.deepEqual(s.errors.map((e) => e.line), [5, 5]);
+    assert.deepEqual(
+      s.errors.map((e) => e.line),
+      [5, 5],
+    );
     assert.equal(jsonl('').points.length, 0);
     assert.equal(jsonl('').errors.length, 0);
   });
@@ -90,7 +133,10 @@ describe('ingest/jsonl', () => {
     r.push(enc('{"step": 1, "loss": 1}\n{"step": 2, "x": "'));
     for (let i = 0; i < 10; i++) r.push(enc('a'.repeat(500)));
     r.push(enc('"}\n{"step": 3, "loss": 3}\n'));
-    assert.deepEqual(sink.byKey('loss').map((p) => p.step), [1, 3]);
+    assert.deepEqual(
+      sink.byKey('loss').map((p) => p.step),
+      [1, 3],
+    );
     assert.equal(sink.errors.length, 1);
     assert.equal(sink.errors[0]!.line, 2);
     assert.match(sink.errors[0]!.message, /longer than/);
@@ -104,7 +150,10 @@ describe('ingest/jsonl', () => {
     r.push(enc('ss": 2}'));
     assert.equal(sink.points.length, 1);
     r.push(enc('\n'));
-    assert.deepEqual(sink.byKey('loss').map((p) => p.step), [1, 2]);
+    assert.deepEqual(
+      sink.byKey('loss').map((p) => p.step),
+      [1, 2],
+    );
   });
   it('reads logit/label records; sidecars are named, not read, and their failures reach the summary', async () => {
     const s = jsonl(fs.readFileSync(path.join(FIXTURES, 'logits.jsonl')), path.join(FIXTURES, 'logits.jsonl'));
@@ -172,28 +221,65 @@ describe('ingest/jsonl', () => {
 describe('ingest/csv', () => {
   it('Keras CSVLogger (CRLF, nan/inf cells): step = epoch', () => {
     const s = csv(fs.readFileSync(path.join(FIXTURES, 'keras_training.log'), 'utf8'));
-    assert.deepEqual(s.byKey('loss').map((p) => [p.step, p.value]), [[0, 0.5234], [1, 0.3611], [2, NaN]]);
+    assert.deepEqual(
+      s.byKey('loss').map((p) => [p.step, p.value]),
+      [
+        [0, 0.5234],
+        [1, 0.3611],
+        [2, NaN],
+      ],
+    );
     assert.equal(s.byKey('val_loss')[2]!.value, Infinity);
     assert.equal(s.errors.length, 0);
   });
   it('Lightning metrics.csv: an empty cell is absent, not 0', () => {
     const s = csv(fs.readFileSync(path.join(FIXTURES, 'lightning_metrics.csv'), 'utf8'));
-    assert.deepEqual(s.byKey('train_loss').map((p) => [p.step, p.value, p.epoch]), [[49, 0.21007005870342255, 0], [99, 0.19502906501293182, 1]]);
-    assert.deepEqual(s.byKey('val_loss').map((p) => [p.step, p.value, p.line]), [[68, 0.21559028327465057, 3], [137, 0.14366206526756287, 5]]);
+    assert.deepEqual(
+      s.byKey('train_loss').map((p) => [p.step, p.value, p.epoch]),
+      [
+        [49, 0.21007005870342255, 0],
+        [99, 0.19502906501293182, 1],
+      ],
+    );
+    assert.deepEqual(
+      s.byKey('val_loss').map((p) => [p.step, p.value, p.line]),
+      [
+        [68, 0.21559028327465057, 3],
+        [137, 0.14366206526756287, 5],
+      ],
+    );
   });
   it('YOLO results.csv: padded headers and cells', () => {
     const s = csv(fs.readFileSync(path.join(FIXTURES, 'results.csv'), 'utf8'));
-    assert.deepEqual(s.byKey('train/box_loss').map((p) => [p.step, p.value]), [[1, 1.2345], [2, 1.1]]);
-    assert.deepEqual(s.byKey('val/box_loss').map((p) => p.value), [1.4567, 1.3]);
-    assert.deepEqual(s.byKey('lr/pg0').map((p) => p.value), [0.0033, 0.0031]);
+    assert.deepEqual(
+      s.byKey('train/box_loss').map((p) => [p.step, p.value]),
+      [
+        [1, 1.2345],
+        [2, 1.1],
+      ],
+    );
+    assert.deepEqual(
+      s.byKey('val/box_loss').map((p) => p.value),
+      [1.4567, 1.3],
+    );
+    assert.deepEqual(
+      s.byKey('lr/pg0').map((p) => p.value),
+      [0.0033, 0.0031],
+    );
   });
   it('TSV, quoted cells, wrong cell counts reported, repeated header skipped', () => {
     const s = csv('step\tloss\n1\t0.5\n2\t0.4\t9\nstep\tloss\n3\t0.3\n');
-    assert.deepEqual(s.byKey('loss').map((p) => p.step), [1, 3]);
+    assert.deepEqual(
+      s.byKey('loss').map((p) => p.step),
+      [1, 3],
+    );
     assert.equal(s.errors.length, 1);
     assert.equal(s.errors[0]!.line, 3);
     const q = csv('"step","loss"\n"1","0.5"\n');
-    assert.deepEqual(q.byKey('loss').map((p) => p.value), [0.5]);
+    assert.deepEqual(
+      q.byKey('loss').map((p) => p.value),
+      [0.5],
+    );
     const h = csv('1,2,3\n4,5,6\n');
     assert.equal(h.errors[0]!.line, 1);
     assert.match(h.errors[0]!.message, /no CSV header/);
@@ -205,17 +291,35 @@ describe('ingest/hf trainer_state.json', () => {
   it('log_history entries are points; the summary entry is metadata', () => {
     const sink = new RecSink();
     const ok = new HfTrainerStateParser().parseWhole(
-      enc(JSON.stringify({ global_step: 20, log_history: [
-        { epoch: 0.5, grad_norm: 3.1, learning_rate: 5e-5, loss: 2.0, step: 10 },
-        { epoch: 0.5, eval_loss: 2.2, eval_runtime: 1.5, step: 10 },
-        { epoch: 1, grad_norm: 2.9, learning_rate: 4e-5, loss: 1.8, step: 20 },
-        { epoch: 1, step: 20, total_flos: 1e15, train_loss: 1.9, train_runtime: 100 },
-      ] }, null, 2)),
+      enc(
+        JSON.stringify(
+          {
+            global_step: 20,
+            log_history: [
+              { epoch: 0.5, grad_norm: 3.1, learning_rate: 5e-5, loss: 2.0, step: 10 },
+              { epoch: 0.5, eval_loss: 2.2, eval_runtime: 1.5, step: 10 },
+              { epoch: 1, grad_norm: 2.9, learning_rate: 4e-5, loss: 1.8, step: 20 },
+              { epoch: 1, step: 20, total_flos: 1e15, train_loss: 1.9, train_runtime: 100 },
+            ],
+          },
+          null,
+          2,
+        ),
+      ),
       sink,
     );
     assert.ok(ok);
-    assert.deepEqual(sink.byKey('loss').map((p) => [p.step, p.value, p.epoch]), [[10, 2, 0.5], [20, 1.8, 1]]);
-    assert.deepEqual(sink.byKey('eval_loss').map((p) => p.value), [2.2]);
+    assert.deepEqual(
+      sink.byKey('loss').map((p) => [p.step, p.value, p.epoch]),
+      [
+        [10, 2, 0.5],
+        [20, 1.8, 1],
+      ],
+    );
+    assert.deepEqual(
+      sink.byKey('eval_loss').map((p) => p.value),
+      [2.2],
+    );
     assert.equal(sink.byKey('train_loss').length, 0);
     assert.equal(sink.metas.train_loss, 1.9);
     assert.equal(sink.metas.train_runtime, 100);
@@ -232,8 +336,18 @@ describe('ingest/tfevents', () => {
   const file = (): Uint8Array =>
     concat([
       tfRecord(fileVersionEvent()),
-      tfRecord(eventBytes(0, 1700000001, [{ tag: 'loss', simple: 0.5 }, { tag: 'hist', histogram: [0, 1, 2, 1, 2, 3] }])),
-      tfRecord(eventBytes(1, 1700000002, [{ tag: 'loss', floatVal: 0.25 }, { tag: 'img', image: 'PNG...' }])),
+      tfRecord(
+        eventBytes(0, 1700000001, [
+          { tag: 'loss', simple: 0.5 },
+          { tag: 'hist', histogram: [0, 1, 2, 1, 2, 3] },
+        ]),
+      ),
+      tfRecord(
+        eventBytes(1, 1700000002, [
+          { tag: 'loss', floatVal: 0.25 },
+          { tag: 'img', image: 'PNG...' },
+        ]),
+      ),
       tfRecord(eventBytes(2, 1700000003, [{ tag: 'loss', doubleContent: 0.125 }])),
     ]);
   it('checks CRC-32C (known vector)', () => {
@@ -244,11 +358,14 @@ describe('ingest/tfevents', () => {
     const p = new TfEventsParser(sink, 'train/', 'train');
     p.push(file());
     p.finish();
-    assert.deepEqual(sink.points.map((x) => [x.key, x.step, x.value, x.wall, x.line]), [
-      ['train/loss', 0, 0.5, 1700000001000, 1],
-      ['train/loss', 1, 0.25, 1700000002000, 2],
-      ['train/loss', 2, 0.125, 1700000003000, 3],
-    ]);
+    assert.deepEqual(
+      sink.points.map((x) => [x.key, x.step, x.value, x.wall, x.line]),
+      [
+        ['train/loss', 0, 0.5, 1700000001000, 1],
+        ['train/loss', 1, 0.25, 1700000002000, 2],
+        ['train/loss', 2, 0.125, 1700000003000, 3],
+      ],
+    );
     assert.equal(sink.errors.length, 0);
   });
   it('a truncated last record waits for more bytes; a corrupt record is reported and skipped', () => {
@@ -266,7 +383,10 @@ describe('ingest/tfevents', () => {
     const s2 = new RecSink();
     const p2 = new TfEventsParser(s2);
     p2.push(bad);
-    assert.deepEqual(s2.points.map((x) => x.step), [1, 2]);
+    assert.deepEqual(
+      s2.points.map((x) => x.step),
+      [1, 2],
+    );
     assert.equal(s2.errors.length, 1);
     assert.equal(s2.errors[0]!.record, 1);
     const bad2 = file();
@@ -274,7 +394,10 @@ describe('ingest/tfevents', () => {
     const s3 = new RecSink();
     const p3 = new TfEventsParser(s3);
     p3.push(bad2);
-    assert.deepEqual(s3.points.map((x) => x.step), [1, 2]);
+    assert.deepEqual(
+      s3.points.map((x) => x.step),
+      [1, 2],
+    );
     assert.equal(s3.errors.length, 1);
   });
 });
@@ -285,23 +408,56 @@ describe('ingest/mlflow and text', () => {
     const r = new LineReader(new MlflowMetricParser(sink, 'loss'), sink);
     r.push(fs.readFileSync(path.join(FIXTURES, 'mlruns/1/abc123/metrics/loss')));
     r.push(enc('garbage line here\n'));
-    assert.deepEqual(sink.points.map((p) => [p.step, p.value, p.wall]), [[0, 2.5, 1700000000000], [1, 2.25, 1700000001000], [2, NaN, 1700000002000]]);
+    assert.deepEqual(
+      sink.points.map((p) => [p.step, p.value, p.wall]),
+      [
+        [0, 2.5, 1700000000000],
+        [1, 2.25, 1700000001000],
+        [2, NaN, 1700000002000],
+      ],
+    );
     assert.equal(sink.errors.length, 1);
   });
   it('console lines: epoch/step anchors, Keras epoch summaries; arbitrary output ignored', () => {
     const s = text(fs.readFileSync(path.join(FIXTURES, 'console.log'), 'utf8'));
-    assert.deepEqual(s.byKey('loss').map((p) => [p.step, p.value]), [[1, 0.91], [2, 0.61], [300, 0.4], [3, 0.41]]);
-    assert.deepEqual(s.byKey('val_loss').map((p) => [p.step, p.value]), [[1, 0.95], [2, 0.72], [3, 0.52]]);
-    assert.deepEqual(s.byKey('lr').map((p) => p.value), [1e-4]);
+    assert.deepEqual(
+      s.byKey('loss').map((p) => [p.step, p.value]),
+      [
+        [1, 0.91],
+        [2, 0.61],
+        [300, 0.4],
+        [3, 0.41],
+      ],
+    );
+    assert.deepEqual(
+      s.byKey('val_loss').map((p) => [p.step, p.value]),
+      [
+        [1, 0.95],
+        [2, 0.72],
+        [3, 0.52],
+      ],
+    );
+    assert.deepEqual(
+      s.byKey('lr').map((p) => p.value),
+      [1e-4],
+    );
     assert.deepEqual(new Set(s.keys.map((k) => k.key)), new Set(['loss', 'val_loss', 'lr', 'accuracy', 'val_accuracy']));
   });
   it('plain program output yields no series', () => {
-    const s = text('Starting server on port 8080\nGET /index.html 200 12ms\nprocessed 3/10 files size=12 MB\nstep 4: copying files (total=9)\nERROR: disk full\n');
+    const s = text(
+      'Starting server on port 8080\nGET /index.html 200 12ms\nprocessed 3/10 files size=12 MB\nstep 4: copying files (total=9)\nERROR: disk full\n',
+    );
     assert.equal(s.points.length, 0);
   });
   it('user regexes with named groups come first', () => {
     const s = text('[it 5] foo=0.5 bar=nan\n', [String.raw`\[it (?<step>\d+)\] foo=(?<foo>\S+) bar=(?<bar>\S+)`, '(invalid']);
-    assert.deepEqual(s.points.map((p) => [p.key, p.step, p.value]), [['foo', 5, 0.5], ['bar', 5, NaN]]);
+    assert.deepEqual(
+      s.points.map((p) => [p.key, p.step, p.value]),
+      [
+        ['foo', 5, 0.5],
+        ['bar', 5, NaN],
+      ],
+    );
     assert.equal(s.errors.length, 1);
     assert.match(s.errors[0]!.message, /invalid text pattern/);
   });

@@ -29,15 +29,32 @@ const norm = (s: RecSink): unknown => ({
 });
 
 const makers: [string, (s: RecSink) => ByteParser, Uint8Array][] = [
-  ['jsonl', (s) => new LineReader(new JsonlParser(s, 'f'), s), concat([fs.readFileSync(path.join(FIXTURES, 'metrics.jsonl')), fs.readFileSync(path.join(FIXTURES, 'logits.jsonl')), enc('{"step": 9, "train": {"loss": 1e-3}}\r\n\xff\xfe garbage\n')])],
-  ['csv', (s) => new LineReader(new CsvParser(s), s), concat([fs.readFileSync(path.join(FIXTURES, 'lightning_metrics.csv')), enc('2,150,0.1,\n2,160,"0.2",0.3\nbad\n')])],
+  [
+    'jsonl',
+    (s) => new LineReader(new JsonlParser(s, 'f'), s),
+    concat([
+      fs.readFileSync(path.join(FIXTURES, 'metrics.jsonl')),
+      fs.readFileSync(path.join(FIXTURES, 'logits.jsonl')),
+      enc('{"step": 9, "train": {"loss": 1e-3}}\r\n\xff\xfe garbage\n'),
+    ]),
+  ],
+  [
+    'csv',
+    (s) => new LineReader(new CsvParser(s), s),
+    concat([fs.readFileSync(path.join(FIXTURES, 'lightning_metrics.csv')), enc('2,150,0.1,\n2,160,"0.2",0.3\nbad\n')]),
+  ],
   ['text', (s) => new LineReader(new TextParser(s), s), fs.readFileSync(path.join(FIXTURES, 'console.log'))],
   [
     'tfevents',
     (s) => new TfEventsParser(s),
     concat([
       tfRecord(eventBytes(0, 1, [{ tag: 'loss', simple: 1 }])),
-      tfRecord(eventBytes(1, 2, [{ tag: 'loss', floatVal: 0.5 }, { tag: 'h', histogram: [1, 2, 3] }])),
+      tfRecord(
+        eventBytes(1, 2, [
+          { tag: 'loss', floatVal: 0.5 },
+          { tag: 'h', histogram: [1, 2, 3] },
+        ]),
+      ),
       tfRecord(eventBytes(2, 3, [{ tag: 'loss', doubleContent: 0.25 }])),
     ]),
   ],
@@ -62,7 +79,16 @@ describe('ingest: any split of the same bytes into appends yields the same recor
         { numRuns: 150 },
       );
       // byte by byte
-      assert.deepEqual(norm(feed(make, bytes, Array.from({ length: bytes.length }, (_, i) => i))), whole);
+      assert.deepEqual(
+        norm(
+          feed(
+            make,
+            bytes,
+            Array.from({ length: bytes.length }, (_, i) => i),
+          ),
+        ),
+        whole,
+      );
     });
   }
   if (!haveCorpusTf) {

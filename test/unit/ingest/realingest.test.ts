@@ -9,7 +9,10 @@ import { RunChecker } from '../../../src/core/checks';
 
 const ROOT = path.resolve(__dirname, '../../fixtures/real-ingest');
 type Col = { step: number[]; value: (number | 'NaN')[]; line: number[] };
-const expected = JSON.parse(fs.readFileSync(path.join(ROOT, 'expected.json'), 'utf8')) as Record<string, { series: Record<string, Col>; resumes: [number, number, number][] }>;
+const expected = JSON.parse(fs.readFileSync(path.join(ROOT, 'expected.json'), 'utf8')) as Record<
+  string,
+  { series: Record<string, Col>; resumes: [number, number, number][] }
+>;
 
 describe('ingest: real logs = the pandas/json reference', () => {
   for (const [rel, want] of Object.entries(expected)) {
@@ -32,10 +35,16 @@ describe('ingest: real logs = the pandas/json reference', () => {
       }
       assert.deepEqual(Object.keys(got).sort(), Object.keys(want.series).sort());
       for (const k of Object.keys(want.series)) assert.deepEqual(got[k], want.series[k], k);
-      assert.deepEqual(run.resumes().map((r) => [r.line, r.step, r.fromStep]), want.resumes);
+      assert.deepEqual(
+        run.resumes().map((r) => [r.line, r.step, r.fromStep]),
+        want.resumes,
+      );
       assert.deepEqual(run.parseErrors(), []);
       const findings = new RunChecker().update(run).filter((f) => f.code === 'run-resumed' || f.code === 'parse-error');
-      assert.deepEqual(findings.map((f) => [f.code, f.line]), want.resumes.map(([line]) => ['run-resumed', line]));
+      assert.deepEqual(
+        findings.map((f) => [f.code, f.line]),
+        want.resumes.map(([line]) => ['run-resumed', line]),
+      );
     });
   }
 });

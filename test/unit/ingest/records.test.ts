@@ -61,7 +61,10 @@ describe('ingest/jsonl: logit-record lines do not feed scalar series', () => {
     assert.ok(dirs.length >= 5, `example runs in ${RUNS}`);
     for (const d of dirs) {
       const file = path.join(RUNS, d, 'log.jsonl');
-      const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
+      const lines = fs
+        .readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '');
       const objs = lines.map((l) => ({ l, isRec: /"logits(_file)?"\s*:/.test(l), train: /"split": "train"/.test(l) && /"loss":/.test(l) }));
       const scalarTrain = objs.filter((o) => !o.isRec && o.train).length;
       const records = objs.filter((o) => o.isRec).length;
@@ -89,7 +92,13 @@ describe('ingest/jsonl: logit-record lines do not feed scalar series', () => {
 // ~10^5 generated cases over many seeds): pinned here so every path keeps agreeing on them.
 describe('ingest: reported property counterexamples', () => {
   it('JSONL step -0: template, byte scanner and tolerant parser all give -0 (Object.is)', () => {
-    const lines = ['{"step": -0, "loss": 1}', '{"step": -0, "loss": 2}', '{"step":-0,"loss":-0}', '{"step": -0, "train": {"loss": 3}}', '{"epoch": -0, "loss": 4}'];
+    const lines = [
+      '{"step": -0, "loss": 1}',
+      '{"step": -0, "loss": 2}',
+      '{"step":-0,"loss":-0}',
+      '{"step": -0, "train": {"loss": 3}}',
+      '{"epoch": -0, "loss": 4}',
+    ];
     const whole = parse(lines.join('\n') + '\n');
     const ref = new RecSink();
     const p = new JsonlParser(ref, 'f');
@@ -98,7 +107,8 @@ describe('ingest: reported property counterexamples', () => {
       const b = enc(l);
       p.line(b, 0, b.length, i + 1);
     });
-    const n = (s: RecSink): unknown => s.points.map((q) => [q.key, Object.is(q.step, -0) ? '-0' : q.step, Object.is(q.value, -0) ? '-0' : q.value, q.line]);
+    const n = (s: RecSink): unknown =>
+      s.points.map((q) => [q.key, Object.is(q.step, -0) ? '-0' : q.step, Object.is(q.value, -0) ? '-0' : q.value, q.line]);
     assert.deepEqual(n(whole), n(ref));
     assert.deepEqual(n(whole), [
       ['loss', '-0', 1, 1],

@@ -70,7 +70,14 @@ describe('ingest: roles of real metric names', () => {
   });
 
   it('keeps names that merely contain "loss" out of the losses', () => {
-    for (const k of ['loss_scale', 'train/loss_scale', 'loss_weight', 'best_val_loss', 'lossless_ratio', 'validation/evaluation_loss_vs_iterations']) {
+    for (const k of [
+      'loss_scale',
+      'train/loss_scale',
+      'loss_weight',
+      'best_val_loss',
+      'lossless_ratio',
+      'validation/evaluation_loss_vs_iterations',
+    ]) {
       assert.equal(classify(k).role === 'train_loss' || classify(k).role === 'val_loss', false, k);
     }
     assert.equal(classify('test_loss').role, 'other');
@@ -90,7 +97,25 @@ describe('ingest: roles of real metric names', () => {
       assert.equal(explicitSplit(w), undefined, w);
     }
     const r = rng(17);
-    const alphabet = ['_', '/', '.', '-', 'loss', 'val', 'train', 'eval', 'norm', 'constructor', '__proto__', 'toString', 'a', '0', 'é', '\u0000', ' '];
+    const alphabet = [
+      '_',
+      '/',
+      '.',
+      '-',
+      'loss',
+      'val',
+      'train',
+      'eval',
+      'norm',
+      'constructor',
+      '__proto__',
+      'toString',
+      'a',
+      '0',
+      'é',
+      '\u0000',
+      ' ',
+    ];
     for (let i = 0; i < 5000; i++) {
       const n = 1 + Math.floor(r.uniform() * 8);
       let key = '';

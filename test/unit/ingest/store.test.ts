@@ -22,7 +22,8 @@ describe('ingest/store', () => {
           assert.equal(s.step(i), i * 2);
           assert.equal(s.value(i), i / 3);
           assert.equal(s.epoch(i), Math.floor(i / 1000));
-          if (timed && i % 5) assert.ok(Math.abs(s.wall(i) - (1.7e12 + i)) <= 1, `wall of point ${i}`); // f32 seconds from the series base
+          if (timed && i % 5)
+            assert.ok(Math.abs(s.wall(i) - (1.7e12 + i)) <= 1, `wall of point ${i}`); // f32 seconds from the series base
           else assert.ok(Number.isNaN(s.wall(i)));
         }
         assert.ok(Number.isNaN(s.step(lines.length)) && Number.isNaN(s.value(-1)));
@@ -91,7 +92,13 @@ describe('ingest/store: shared rows', () => {
           const s = sh[k]!;
           assert.equal(s.length, a.length);
           for (let q = 0; q < a.length; q++) {
-            if (!(Object.is(s.step(q), a.step(q)) && Object.is(s.value(q), a.value(q)) && Object.is(s.epoch(q), a.epoch(q)) && Object.is(s.wall(q), a.wall(q)))) assert.fail(`series ${k} point ${q}`);
+            if (!(
+              Object.is(s.step(q), a.step(q)) &&
+              Object.is(s.value(q), a.value(q)) &&
+              Object.is(s.epoch(q), a.epoch(q)) &&
+              Object.is(s.wall(q), a.wall(q))
+            ))
+              assert.fail(`series ${k} point ${q}`);
             const pa = a.provenance(q);
             const ps = s.provenance(q);
             if (pa.file !== ps.file || pa.line !== ps.line) assert.deepEqual(ps, pa, `provenance of series ${k} point ${q}`);

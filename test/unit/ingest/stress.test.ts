@@ -72,7 +72,10 @@ async function scenario(mode: 'watch' | 'poll', truncateOld: boolean): Promise<C
   const f = path.join(dir, 'log.jsonl');
   const tag = 0.5;
   // a previous complete run (different values) when the writer truncates it, else an empty file
-  fs.writeFileSync(f, truncateOld ? Array.from({ length: 128 }, (_, i) => JSON.stringify({ step: i, loss: i + 0.25 }) + '\n').join('') : '');
+  fs.writeFileSync(
+    f,
+    truncateOld ? Array.from({ length: 128 }, (_, i) => JSON.stringify({ step: i, loss: i + 0.25 }) + '\n').join('') : '',
+  );
   const w = new LogWatcher(mode === 'poll' ? { pollIntervalMs: 50 } : {});
   // what update events deliver, per generation (a consumer like the status bar sees only these)
   const byGen = new Map<number, { step: number; value: number }[]>();

@@ -9,12 +9,28 @@ import { enc, RecSink } from './helpers';
 
 /** A RecSink that also takes `rows` (the template's pending blocks), recorded as points. */
 class RowsRecSink extends RecSink {
-  rows(n: number, step: Float64Array, wall: Float64Array | undefined, epoch: Float64Array | undefined, line: Float64Array, k: number, ids: Int32Array, value: Float64Array, offs: Int32Array): void {
-    for (let r = 0; r < n; r++) for (let j = 0; j < k; j++) this.point(ids[j]!, step[r]!, value[offs[j]! + r]!, wall ? wall[r]! : NaN, epoch ? epoch[r]! : NaN, line[r]!);
+  rows(
+    n: number,
+    step: Float64Array,
+    wall: Float64Array | undefined,
+    epoch: Float64Array | undefined,
+    line: Float64Array,
+    k: number,
+    ids: Int32Array,
+    value: Float64Array,
+    offs: Int32Array,
+  ): void {
+    for (let r = 0; r < n; r++)
+      for (let j = 0; j < k; j++)
+        this.point(ids[j]!, step[r]!, value[offs[j]! + r]!, wall ? wall[r]! : NaN, epoch ? epoch[r]! : NaN, line[r]!);
   }
 }
 
-const num = fc.oneof(fc.integer({ min: -1e6, max: 1e6 }).map(String), fc.double({ noNaN: true, noDefaultInfinity: true }).map(String), fc.constantFrom('-0', '1e5', '2.5E-3', '0.0003000000000', '123456789012345678', 'NaN', '-Infinity', '01', '1.', '-'));
+const num = fc.oneof(
+  fc.integer({ min: -1e6, max: 1e6 }).map(String),
+  fc.double({ noNaN: true, noDefaultInfinity: true }).map(String),
+  fc.constantFrom('-0', '1e5', '2.5E-3', '0.0003000000000', '123456789012345678', 'NaN', '-Infinity', '01', '1.', '-'),
+);
 const layouts: ((n: string, x: string, y: string) => string)[] = [
   (n, x) => `{"step": ${n}, "loss": ${x}}`,
   (n, x) => `{"step":${n},"loss":${x}}`,
@@ -49,7 +65,15 @@ const line = fc.tuple(fc.nat({ max: layouts.length - 1 }), num, num, num).map(([
 
 type Norm = { pts: unknown[]; errs: unknown[] };
 const norm = (s: RecSink): Norm => ({
-  pts: s.points.map((p) => [p.key, p.hint, Object.is(p.step, NaN) ? 'NaN' : p.step, Object.is(p.value, NaN) ? 'NaN' : p.value, p.wall, Object.is(p.epoch, NaN) ? 'NaN' : p.epoch, p.line]),
+  pts: s.points.map((p) => [
+    p.key,
+    p.hint,
+    Object.is(p.step, NaN) ? 'NaN' : p.step,
+    Object.is(p.value, NaN) ? 'NaN' : p.value,
+    p.wall,
+    Object.is(p.epoch, NaN) ? 'NaN' : p.epoch,
+    p.line,
+  ]),
   errs: s.errors.map((e) => [e.line, e.message]),
 });
 
@@ -76,7 +100,10 @@ describe('ingest/jsonl line template', () => {
     );
   });
   it('with row blocks (train and val templates side by side): every series gets the same points in line order', () => {
-    const shaped = fc.oneof(line, fc.tuple(fc.nat({ max: 3 }), num, num, num).map(([k, a, x, y]) => layouts[16 + k]!(a, x, y)));
+    const shaped = fc.oneof(
+      line,
+      fc.tuple(fc.nat({ max: 3 }), num, num, num).map(([k, a, x, y]) => layouts[16 + k]!(a, x, y)),
+    );
     fc.assert(
       fc.property(fc.array(shaped, { minLength: 1, maxLength: 60 }), fc.nat({ max: 59 }), (lines, cut) => {
         const text = lines.join('\n') + '\n';
@@ -95,7 +122,8 @@ describe('ingest/jsonl line template', () => {
           p.line(lb, 0, lb.length, i + 1);
         });
         // per series in emission order (blocks of different series may interleave differently)
-        const bySeries = (x: Norm): unknown[] => [...(x.pts as unknown[][])].sort((a, c) => (String(a[0]) < String(c[0]) ? -1 : String(a[0]) > String(c[0]) ? 1 : 0));
+        const bySeries = (x: Norm): unknown[] =>
+          [...(x.pts as unknown[][])].sort((a, c) => (String(a[0]) < String(c[0]) ? -1 : String(a[0]) > String(c[0]) ? 1 : 0));
         const w = norm(whole);
         const f = norm(ref);
         assert.deepEqual(bySeries(w), bySeries(f));
@@ -121,7 +149,17 @@ describe('ingest/jsonl line template', () => {
         const cellValue = (c: string): number | undefined => {
           const t = c.trim().replace(/^"(.*)"$/, '$1');
           if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(t)) return Number(t);
-          const nf: Record<string, number> = { nan: NaN, '-nan': NaN, '+nan': NaN, inf: Infinity, '+inf': Infinity, infinity: Infinity, '+infinity': Infinity, '-inf': -Infinity, '-infinity': -Infinity };
+          const nf: Record<string, number> = {
+            nan: NaN,
+            '-nan': NaN,
+            '+nan': NaN,
+            inf: Infinity,
+            '+inf': Infinity,
+            infinity: Infinity,
+            '+infinity': Infinity,
+            '-inf': -Infinity,
+            '-infinity': -Infinity,
+          };
           return nf[t.toLowerCase()];
         };
         rows.forEach((cells, i) => {

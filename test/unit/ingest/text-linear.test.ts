@@ -39,7 +39,9 @@ describe('ingest/text: cost is linear in the line (adversarial inputs)', functio
       const a = cpuNsPerByte(small);
       const b = cpuNsPerByte(big);
       const tiny = process.env.LOSSWATCH_BENCH_TEXT ? cpuNsPerByte(enc(make(100))) : NaN;
-      table.push(`${name.padEnd(32)} 100 B ${tiny.toFixed(1).padStart(6)}  10 KB ${a.toFixed(1).padStart(6)}  1 MB ${b.toFixed(1).padStart(6)} ns/B  ratio ${(b / a).toFixed(2)}`);
+      table.push(
+        `${name.padEnd(32)} 100 B ${tiny.toFixed(1).padStart(6)}  10 KB ${a.toFixed(1).padStart(6)}  1 MB ${b.toFixed(1).padStart(6)} ns/B  ratio ${(b / a).toFixed(2)}`,
+      );
       assert.ok(b < 5 * Math.max(a, 1), `${name}: ${a.toFixed(1)} ns/B at 10 KB, ${b.toFixed(1)} ns/B at 1 MB`);
     });
   }
@@ -48,7 +50,9 @@ describe('ingest/text: cost is linear in the line (adversarial inputs)', functio
     const pat = ['^(?<loss>a+)+$'];
     const a = cpuNsPerByte(enc(make(10_000)), pat);
     const b = cpuNsPerByte(enc(make(1_000_000)), pat);
-    table.push(`${'user ^(a+)+$ on a…a!'.padEnd(32)} 10 KB ${a.toFixed(1).padStart(6)}  1 MB ${b.toFixed(1).padStart(6)} ns/B  ratio ${(b / a).toFixed(2)}`);
+    table.push(
+      `${'user ^(a+)+$ on a…a!'.padEnd(32)} 10 KB ${a.toFixed(1).padStart(6)}  1 MB ${b.toFixed(1).padStart(6)} ns/B  ratio ${(b / a).toFixed(2)}`,
+    );
     assert.ok(b < 5 * Math.max(a, 1), `${a.toFixed(1)} vs ${b.toFixed(1)} ns/B`);
   });
 });

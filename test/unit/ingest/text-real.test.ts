@@ -42,7 +42,11 @@ describe('ingest/text: real console logs (expected values from scripts/console_e
       for (const p of sink.points) (got[p.key] ??= []).push([p.step, p.value, p.line]);
       assert.deepEqual(Object.keys(got).sort(), Object.keys(exp.series).sort(), 'series keys');
       for (const [k, pts] of Object.entries(exp.series)) {
-        assert.deepEqual(got[k], pts.map(([s, v, l]) => [num(s), num(v), l]), `series ${k}`);
+        assert.deepEqual(
+          got[k],
+          pts.map(([s, v, l]) => [num(s), num(v), l]),
+          `series ${k}`,
+        );
       }
       assert.deepEqual(sink.metas, Object.fromEntries(Object.entries(exp.meta).map(([k, v]) => [k, num(v)])), 'meta');
       assert.deepEqual(sink.errors, [], 'no parse errors');

@@ -17,18 +17,28 @@ const pts = (s: RecSink, key: string): [number, number][] => s.byKey(key).map((p
 
 describe('ingest/text: console formats', () => {
   it('nanoGPT: iter lines and train/val split lines', () => {
-    const s = run('iter 100: loss 2.3456, time 12.34ms, mfu 3.21%\nstep 250: train loss 1.9000, val loss 2.0000\niter 250: loss 1.8, time 9000.00ms, mfu -100.00%\n');
-    assert.deepEqual(pts(s, 'loss'), [[100, 2.3456], [250, 1.8]]);
+    const s = run(
+      'iter 100: loss 2.3456, time 12.34ms, mfu 3.21%\nstep 250: train loss 1.9000, val loss 2.0000\niter 250: loss 1.8, time 9000.00ms, mfu -100.00%\n',
+    );
+    assert.deepEqual(pts(s, 'loss'), [
+      [100, 2.3456],
+      [250, 1.8],
+    ]);
     assert.deepEqual(pts(s, 'train/loss'), [[250, 1.9]]);
     assert.deepEqual(pts(s, 'val/loss'), [[250, 2]]);
     assert.deepEqual(new Set(s.keys.map((k) => k.key)), new Set(['loss', 'train/loss', 'val/loss'])); // no time, mfu
   });
   it('build-nanogpt: stdout with norm, and the log file lines', () => {
-    const s = run('step     0 | loss: 10.955011 | lr 6.0000e-05 | norm: 15.4123 | dt: 1234.56ms | tok/sec: 4321.12\n0 val 10.9519\n0 hella 0.2487\n0 train 10.955011\n1 train 10.935991\n');
+    const s = run(
+      'step     0 | loss: 10.955011 | lr 6.0000e-05 | norm: 15.4123 | dt: 1234.56ms | tok/sec: 4321.12\n0 val 10.9519\n0 hella 0.2487\n0 train 10.955011\n1 train 10.935991\n',
+    );
     assert.deepEqual(pts(s, 'loss'), [[0, 10.955011]]);
     assert.deepEqual(pts(s, 'lr'), [[0, 6e-5]]);
     assert.deepEqual(pts(s, 'norm'), [[0, 15.4123]]);
-    assert.deepEqual(pts(s, 'train/loss'), [[0, 10.955011], [1, 10.935991]]);
+    assert.deepEqual(pts(s, 'train/loss'), [
+      [0, 10.955011],
+      [1, 10.935991],
+    ]);
     assert.deepEqual(pts(s, 'val/loss'), [[0, 10.9519]]);
     assert.deepEqual(pts(s, 'hella/acc_norm'), [[0, 0.2487]]);
     assert.equal(s.byKey('tok/sec').length, 0);
@@ -43,9 +53,18 @@ describe('ingest/text: console formats', () => {
         '\x1b[1m1875/1875\x1b[0m \x1b[32m━━━━━━━━━━━━━━━━━━━━\x1b[0m\x1b[37m\x1b[0m \x1b[1m5s\x1b[0m 3ms/step - accuracy: 0.9137 - loss: 0.2950 - val_accuracy: 0.95 - val_loss: 0.12\n' +
         '313/313 [==============================] - 1s 2ms/step - loss: 0.11 - accuracy: 0.96\n',
     );
-    assert.deepEqual(pts(s, 'loss'), [[3, 0.29], [4, 0.295]]);
-    assert.deepEqual(pts(s, 'val_loss'), [[3, 0.14], [4, 0.12]]);
-    assert.deepEqual(pts(s, 'accuracy'), [[3, 0.91], [4, 0.9137]]);
+    assert.deepEqual(pts(s, 'loss'), [
+      [3, 0.29],
+      [4, 0.295],
+    ]);
+    assert.deepEqual(pts(s, 'val_loss'), [
+      [3, 0.14],
+      [4, 0.12],
+    ]);
+    assert.deepEqual(pts(s, 'accuracy'), [
+      [3, 0.91],
+      [4, 0.9137],
+    ]);
     assert.deepEqual(pts(s, 'val_accuracy'), [[4, 0.95]]);
   });
   it('fairseq: simple format with split tags, train_inner counters, JSON dicts with quoted numbers', () => {
@@ -56,8 +75,16 @@ describe('ingest/text: console formats', () => {
         '2021-03-08 12:31:36 | INFO | train_inner | {"epoch": 1, "update": 0.0, "loss": "16.475", "num_updates": "1", "gnorm": "20.751"}\n' +
         '2021-03-08 12:43:15 | INFO | valid | {"epoch": 1, "valid_loss": "17.953", "valid_num_updates": "10"}\n',
     );
-    assert.deepEqual(pts(s, 'loss'), [[100, 9.5], [200, 9.1], [1, 16.475]]);
-    assert.deepEqual(pts(s, 'gnorm'), [[100, 1.2], [200, 1.1], [1, 20.751]]);
+    assert.deepEqual(pts(s, 'loss'), [
+      [100, 9.5],
+      [200, 9.1],
+      [1, 16.475],
+    ]);
+    assert.deepEqual(pts(s, 'gnorm'), [
+      [100, 1.2],
+      [200, 1.1],
+      [1, 20.751],
+    ]);
     assert.deepEqual(pts(s, 'valid/loss'), [[1093, 8.1]]);
     assert.deepEqual(pts(s, 'valid_loss'), [[10, 17.953]]);
     assert.equal(s.byKey('update').length, 0);
@@ -72,7 +99,10 @@ describe('ingest/text: console formats', () => {
         'Validation DataLoader 0:  50%|█████     | 5/10 [00:00<00:00, 40.00it/s]\n' +
         ' 30%|███       | 3/10 [00:01<00:03,  2.00it/s, lr=1e-3]\n',
     );
-    assert.deepEqual(pts(s, 'loss'), [[3450, 0.123], [3460, 0.121]]);
+    assert.deepEqual(pts(s, 'loss'), [
+      [3450, 0.123],
+      [3460, 0.121],
+    ]);
     assert.deepEqual(pts(s, 'train_loss'), [[5000, 0.0812]]);
     assert.deepEqual(pts(s, 'val_acc'), [[5000, 0.971]]);
     assert.deepEqual(pts(s, 'lr'), [[3, 1e-3]]);
@@ -80,7 +110,10 @@ describe('ingest/text: console formats', () => {
   });
   it('tqdm with an unknown total: the counter is the step', () => {
     const s = run('Epoch 2: 450it [00:10, 43.2it/s, loss=0.1]\r460it [00:10, 43.2it/s, loss=0.09]\n69it [01:19,  1.16s/it]\n');
-    assert.deepEqual(pts(s, 'loss'), [[450, 0.1], [460, 0.09]]);
+    assert.deepEqual(pts(s, 'loss'), [
+      [450, 0.1],
+      [460, 0.09],
+    ]);
   });
   it('Lightning: validation / epoch-level postfix values repeated on every later update add a point only when they change', () => {
     const s = run(
@@ -90,9 +123,20 @@ describe('ingest/text: console formats', () => {
         'Epoch 1:  50%|█████     | 2/4 [00:00<00:01,  3.0it/s, v_num=0, train_loss_step=0.70, val_loss=0.80, train_loss_epoch=0.95]\r' +
         'Epoch 1: 100%|██████████| 4/4 [00:01<00:00,  3.0it/s, v_num=0, train_loss_step=0.60, val_loss=0.75, train_loss_epoch=0.65]\n',
     );
-    assert.deepEqual(pts(s, 'train_loss_step'), [[4, 0.9], [5, 0.7], [6, 0.7], [8, 0.6]]);
-    assert.deepEqual(pts(s, 'val_loss'), [[4, 0.8], [8, 0.75]]);
-    assert.deepEqual(pts(s, 'train_loss_epoch'), [[4, 0.95], [8, 0.65]]);
+    assert.deepEqual(pts(s, 'train_loss_step'), [
+      [4, 0.9],
+      [5, 0.7],
+      [6, 0.7],
+      [8, 0.6],
+    ]);
+    assert.deepEqual(pts(s, 'val_loss'), [
+      [4, 0.8],
+      [8, 0.75],
+    ]);
+    assert.deepEqual(pts(s, 'train_loss_epoch'), [
+      [4, 0.95],
+      [8, 0.65],
+    ]);
   });
   it('Hugging Face Trainer dicts: old and quoted styles, eval at the preceding train index, summary as metadata', () => {
     const s = run(
@@ -102,10 +146,20 @@ describe('ingest/text: console formats', () => {
         "{'loss': 'nan', 'grad_norm': 'inf', 'epoch': 0.3}\n" +
         "{'train_runtime': 120.5, 'train_samples_per_second': 10.2, 'train_loss': 3.0, 'epoch': 1.0}\n",
     );
-    assert.deepEqual(pts(s, 'loss'), [[1, 3.412], [2, 3.2], [3, NaN]]);
-    assert.deepEqual(pts(s, 'grad_norm'), [[2, 1.2], [3, Infinity]]);
+    assert.deepEqual(pts(s, 'loss'), [
+      [1, 3.412],
+      [2, 3.2],
+      [3, NaN],
+    ]);
+    assert.deepEqual(pts(s, 'grad_norm'), [
+      [2, 1.2],
+      [3, Infinity],
+    ]);
     assert.deepEqual(pts(s, 'eval_loss'), [[2, 3.1]]);
-    assert.deepEqual(s.byKey('loss').map((p) => p.epoch), [0.1, 0.2, 0.3]);
+    assert.deepEqual(
+      s.byKey('loss').map((p) => p.epoch),
+      [0.1, 0.2, 0.3],
+    );
     assert.equal(s.byKey('train_runtime').length, 0);
     assert.equal(s.byKey('epoch').length, 0);
     assert.deepEqual(s.metas, { train_runtime: 120.5, train_samples_per_second: 10.2, train_loss: 3, epoch: 1 });
@@ -117,7 +171,11 @@ describe('ingest/text: console formats', () => {
         '| end of epoch   1 | time: 36.35s | valid loss  5.61 | valid ppl   273.43\n' +
         '| epoch   2 |   200/ 2983 batches | lr 20.0000 | ms/batch 11.71 | loss  5.67 | ppl   290.63\n',
     );
-    assert.deepEqual(pts(s, 'loss'), [[3183, 9.09], [3383, 7.33], [6166, 5.67]]);
+    assert.deepEqual(pts(s, 'loss'), [
+      [3183, 9.09],
+      [3383, 7.33],
+      [6166, 5.67],
+    ]);
     assert.deepEqual(pts(s, 'valid/loss'), [[5966, 5.61]]);
   });
   it('metric lines under an epoch header, when they name their split; each series once per header', () => {
@@ -126,19 +184,33 @@ describe('ingest/text: console formats', () => {
         'Epoch [2/40]\n  Train Loss: 1.6147, Train Accuracy: 40.61%\n  Val Loss: 1.5206, Val Accuracy: 46.09%\n  Val Loss: 9.9\n' +
         'Epoch 3 of 20\nTraining\nTrain Loss: 0.0012, Train Acc: 86.08\nVal Loss: 0.0010, Val Acc: 89.57\n',
     );
-    assert.deepEqual(pts(s, 'Train/Loss'), [[1, 1.966], [2, 1.6147], [3, 0.0012]]);
-    assert.deepEqual(pts(s, 'Val/Loss'), [[1, 1.6001], [2, 1.5206], [3, 0.001]]);
+    assert.deepEqual(pts(s, 'Train/Loss'), [
+      [1, 1.966],
+      [2, 1.6147],
+      [3, 0.0012],
+    ]);
+    assert.deepEqual(pts(s, 'Val/Loss'), [
+      [1, 1.6001],
+      [2, 1.5206],
+      [3, 0.001],
+    ]);
     assert.deepEqual(pts(s, 'Val/Acc'), [[3, 89.57]]);
     assert.equal(s.byKey('Train/Accuracy').length, 0); // "27.97%" is not a value
   });
   it('no header mode without a split name, without a header, or under a non-integer "epoch = 30.0" table row', () => {
     assert.deepEqual(run('Epoch 5\nloss: 0.3\n').points, []);
     assert.deepEqual(run('Train Loss: 0.3\nVal Loss: 0.4\n').points, []);
-    assert.deepEqual(run('***** train metrics *****\n  epoch                    =       30.0\n  train_loss               =     1.0989\n').points, []);
+    assert.deepEqual(
+      run('***** train metrics *****\n  epoch                    =       30.0\n  train_loss               =     1.0989\n').points,
+      [],
+    );
   });
   it('generic anchors keep working (step=… loss=…, [epoch 2/10] iter 500 loss: 1e-3)', () => {
     const s = run('step=10 loss=0.5 acc=0.9\n[epoch 2/10] iter 500 loss: 1e-3\nglobal_step: 7, grad_norm=2.5\n');
-    assert.deepEqual(pts(s, 'loss'), [[10, 0.5], [500, 1e-3]]);
+    assert.deepEqual(pts(s, 'loss'), [
+      [10, 0.5],
+      [500, 1e-3],
+    ]);
     assert.deepEqual(pts(s, 'acc'), [[10, 0.9]]);
     assert.deepEqual(pts(s, 'grad_norm'), [[7, 2.5]]);
     assert.equal(s.byKey('loss')[1]!.epoch, 2);
@@ -148,7 +220,10 @@ describe('ingest/text: console formats', () => {
     const p = new TextParser(sink);
     const b = enc('step 1 loss 9\rstep 2 loss 0.5');
     p.line(b, 0, b.length, 1);
-    assert.deepEqual(sink.points.map((x) => [x.step, x.value]), [[2, 0.5]]);
+    assert.deepEqual(
+      sink.points.map((x) => [x.step, x.value]),
+      [[2, 0.5]],
+    );
   });
 });
 
@@ -192,8 +267,18 @@ describe('ingest/text: arbitrary program output stays out', () => {
 
 describe('ingest/text: user patterns (losswatch.textPatterns) on RE2', () => {
   it('named groups step, epoch and metrics; come before the built-in shapes', () => {
-    const s = run('[it 5] foo=0.5 bar=nan\nstep 3 loss 2\n', [String.raw`\[it (?<step>\d+)\] foo=(?<foo>\S+) bar=(?<bar>\S+)`, String.raw`step (?P<step>\d+) loss (?P<myloss>\S+)`]);
-    assert.deepEqual(s.points.map((p) => [p.key, p.step, p.value]), [['foo', 5, 0.5], ['bar', 5, NaN], ['myloss', 3, 2]]);
+    const s = run('[it 5] foo=0.5 bar=nan\nstep 3 loss 2\n', [
+      String.raw`\[it (?<step>\d+)\] foo=(?<foo>\S+) bar=(?<bar>\S+)`,
+      String.raw`step (?P<step>\d+) loss (?P<myloss>\S+)`,
+    ]);
+    assert.deepEqual(
+      s.points.map((p) => [p.key, p.step, p.value]),
+      [
+        ['foo', 5, 0.5],
+        ['bar', 5, NaN],
+        ['myloss', 3, 2],
+      ],
+    );
     assert.deepEqual(s.errors, []);
   });
   it('an empty or non-numeric group is skipped, not read as 0', () => {
@@ -201,8 +286,19 @@ describe('ingest/text: user patterns (losswatch.textPatterns) on RE2', () => {
     assert.deepEqual(s.points, []);
   });
   it('backreferences, lookaround, syntax errors and group-less patterns are rejected with the reason, the rest still run', () => {
-    const s = run('step 1 x=2\n', [String.raw`(a)\1`, String.raw`(?<=step )(?<step>\d+)`, String.raw`(?!x)(?<v>\d)`, String.raw`\k<step>`, '(invalid', String.raw`\d+`, String.raw`step (?<step>\d+) x=(?<x>\d+)`]);
-    assert.deepEqual(s.points.map((p) => [p.key, p.step, p.value]), [['x', 1, 2]]);
+    const s = run('step 1 x=2\n', [
+      String.raw`(a)\1`,
+      String.raw`(?<=step )(?<step>\d+)`,
+      String.raw`(?!x)(?<v>\d)`,
+      String.raw`\k<step>`,
+      '(invalid',
+      String.raw`\d+`,
+      String.raw`step (?<step>\d+) x=(?<x>\d+)`,
+    ]);
+    assert.deepEqual(
+      s.points.map((p) => [p.key, p.step, p.value]),
+      [['x', 1, 2]],
+    );
     assert.equal(s.errors.length, 1);
     const m = s.errors[0]!.message;
     assert.match(m, /^invalid text pattern in settings: /);
@@ -228,7 +324,8 @@ describe('ingest/text: user patterns (losswatch.textPatterns) on RE2', () => {
 });
 
 describe('ingest/text: a text log that yields nothing says so once', () => {
-  const noise = (n: number, from = 0): string => Array.from({ length: n }, (_, i) => `compiling module ${i + from} of the project`).join('\n') + '\n';
+  const noise = (n: number, from = 0): string =>
+    Array.from({ length: n }, (_, i) => `compiling module ${i + from} of the project`).join('\n') + '\n';
   it(`after ${SILENT_LINES} non-blank lines without a point: one information message at the first line`, () => {
     const sink = new RecSink();
     const r = new LineReader(new TextParser(sink), sink);

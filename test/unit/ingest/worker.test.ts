@@ -22,7 +22,14 @@ describe('ingest/worker first read', function () {
   before(async () => {
     dir = tmpDir();
     script = path.join(dir, 'ingest-worker.js');
-    await esbuild.build({ entryPoints: [path.resolve(__dirname, '../../../src/ingest/worker.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: script, logLevel: 'error' });
+    await esbuild.build({
+      entryPoints: [path.resolve(__dirname, '../../../src/ingest/worker.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      outfile: script,
+      logLevel: 'error',
+    });
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -55,7 +62,8 @@ describe('ingest/worker first read', function () {
           assert.equal(run.getSeries('late')!.length, 10000);
           assert.equal(run.getSeries('late')!.provenance(0).line, 10002);
           // the worker's batches keep the shared rows: the same store layout as the main-thread read
-          const fp = (r: RunView): { bytes: number; points: number } => (r as unknown as { footprint(): { bytes: number; points: number } }).footprint();
+          const fp = (r: RunView): { bytes: number; points: number } =>
+            (r as unknown as { footprint(): { bytes: number; points: number } }).footprint();
           assert.deepEqual(fp(run), fp(main!));
           assert.ok(fp(run).bytes / fp(run).points <= 24);
         }

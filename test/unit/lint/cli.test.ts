@@ -11,7 +11,11 @@ const REPO = path.join(__dirname, '..', '..', '..');
 const DIR = 'test/fixtures/scripts/cli';
 
 function cli(args: string[], cwd = REPO): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', pathToFileURL(path.join(REPO, 'node_modules/tsx/dist/loader.mjs')).href, path.join(REPO, 'src/cli/main.ts'), ...args], { cwd, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', pathToFileURL(path.join(REPO, 'node_modules/tsx/dist/loader.mjs')).href, path.join(REPO, 'src/cli/main.ts'), ...args],
+    { cwd, encoding: 'utf8', timeout: 60_000 },
+  );
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -53,7 +57,9 @@ describe('cli: losswatch lint', function () {
   it('text matches the $losswatch problem matcher; warnings only → exit 0; summary on stderr', async () => {
     const r = await inProcess(['lint', `${DIR}/double_softmax.py`, `${DIR}/clean.py`, `${DIR}/not_a_training_script.py`]);
     assert.equal(r.status, 0, r.stderr);
-    const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { contributes: { problemMatchers: { pattern: { regexp: string } }[] } };
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as {
+      contributes: { problemMatchers: { pattern: { regexp: string } }[] };
+    };
     const re = new RegExp(pkg.contributes.problemMatchers[0]!.pattern.regexp);
     const first = r.stdout.split('\n')[0]!;
     const m = re.exec(first);
@@ -70,7 +76,11 @@ describe('cli: losswatch lint', function () {
       fs.copyFileSync(path.join(REPO, DIR, 'double_softmax.py'), odd);
       const g = cli(['lint', '--format', 'github', '*.py'], tmp);
       assert.equal(g.status, 0, g.stderr);
-      assert.equal(g.stdout.split('\n')[0], '::warning file=a%2Cb%3Ac%25.py,line=15,col=16,title=LossWatch softmax-before-cross-entropy::' + g.stdout.split('::')[2]!.split('\n')[0]);
+      assert.equal(
+        g.stdout.split('\n')[0],
+        '::warning file=a%2Cb%3Ac%25.py,line=15,col=16,title=LossWatch softmax-before-cross-entropy::' +
+          g.stdout.split('::')[2]!.split('\n')[0],
+      );
       const up = await inProcess(['lint', odd, '--severity', 'softmax-before-cross-entropy=error', '--format', 'json']);
       assert.equal(up.status, 1);
       assert.equal((JSON.parse(up.stdout) as { severity: string }[])[0]!.severity, 'error');

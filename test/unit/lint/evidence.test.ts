@@ -57,7 +57,13 @@ describe('lint: real public scripts judged by hand', function () {
       .split('\n')
       .slice(1)
       .map((l) => l.split('\t'));
-    const judged = JSON.parse(fs.readFileSync(path.join(SCRIPTS, 'judged.json'), 'utf8')) as { repo: string; path: string; line: number; code: string; verdict: string }[];
+    const judged = JSON.parse(fs.readFileSync(path.join(SCRIPTS, 'judged.json'), 'utf8')) as {
+      repo: string;
+      path: string;
+      line: number;
+      code: string;
+      verdict: string;
+    }[];
     const verdict = new Map(judged.map((j) => [`${j.repo}:${j.path}:${j.line}:${j.code}`, j.verdict]));
     let present = 0;
     const problems: string[] = [];

@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { createPythonParser } from '../../../src/lint/index';
 import { ParsedScript, type TextChange } from '../../../src/lint/incremental';
 
-const BASE = 'import torch\nimport torch.nn.functional as F\n\ndef f(z, y):\n    s = "ünï 🙂"\n    return F.cross_entropy(F.softmax(z, 1), y)\n';
+const BASE =
+  'import torch\nimport torch.nn.functional as F\n\ndef f(z, y):\n    s = "ünï 🙂"\n    return F.cross_entropy(F.softmax(z, 1), y)\n';
 
 describe('lint: incremental parsing', () => {
   it('edited trees equal fresh parses, and findings follow the edits (random edits, non-ASCII text)', async () => {
@@ -42,7 +43,10 @@ describe('lint: incremental parsing', () => {
   it('lints after each keystroke, and a file that stops importing torch is not parsed', async () => {
     const doc = new ParsedScript(await createPythonParser());
     let text = BASE;
-    assert.deepEqual(doc.lint(text).map((f) => f.code), ['softmax-before-cross-entropy']);
+    assert.deepEqual(
+      doc.lint(text).map((f) => f.code),
+      ['softmax-before-cross-entropy'],
+    );
     // delete "F.softmax(" and the matching ", 1)" → no finding
     const a = text.indexOf('F.softmax(');
     text = text.slice(0, a) + text.slice(a + 'F.softmax('.length);

@@ -18,11 +18,17 @@ describe('lint: script findings as related information of log diagnostics', () =
     let scriptLine: number | undefined;
     p.setRelatedProvider((f) =>
       f.code === 'probabilities-as-logits' && scriptLine !== undefined
-        ? [new DiagnosticRelatedInformation(new Location(Uri.file('/ws/train.py'), new Range(scriptLine - 1, 15, scriptLine - 1, 30)), `softmax applied here: train.py:${scriptLine}`) as never]
+        ? [
+            new DiagnosticRelatedInformation(
+              new Location(Uri.file('/ws/train.py'), new Range(scriptLine - 1, 15, scriptLine - 1, 30)),
+              `softmax applied here: train.py:${scriptLine}`,
+            ) as never,
+          ]
         : [],
     );
     p.publish('run1', [LOG], [finding('probabilities-as-logits'), finding('loss-spike')]);
-    const rel = () => col.entries.get(LOG)!.map((d) => (d.relatedInformation ?? []).map((r) => (r as unknown as { message: string }).message));
+    const rel = () =>
+      col.entries.get(LOG)!.map((d) => (d.relatedInformation ?? []).map((r) => (r as unknown as { message: string }).message));
     assert.deepEqual(rel(), [[], []]);
     scriptLine = 15;
     p.refreshRelated();

@@ -33,8 +33,14 @@ describe('lint: gate', () => {
 
 describe('lint: softmax-before-cross-entropy', () => {
   it('flags F.softmax / torch.softmax / .softmax() passed to cross_entropy and nll_loss', async () => {
-    const src = TORCH + 'l = F.cross_entropy(F.softmax(z, 1), y)\nl = F.nll_loss(torch.softmax(z, dim=-1), y)\nl = F.cross_entropy(z.softmax(-1), y)\n';
-    assert.deepEqual(await codes(src), [at(TORCH, 1, 'softmax-before-cross-entropy'), at(TORCH, 2, 'softmax-before-cross-entropy'), at(TORCH, 3, 'softmax-before-cross-entropy')]);
+    const src =
+      TORCH +
+      'l = F.cross_entropy(F.softmax(z, 1), y)\nl = F.nll_loss(torch.softmax(z, dim=-1), y)\nl = F.cross_entropy(z.softmax(-1), y)\n';
+    assert.deepEqual(await codes(src), [
+      at(TORCH, 1, 'softmax-before-cross-entropy'),
+      at(TORCH, 2, 'softmax-before-cross-entropy'),
+      at(TORCH, 3, 'softmax-before-cross-entropy'),
+    ]);
     const f = (await lint(src))[0]!;
     assert.equal(src.slice(f.start, f.end), 'F.softmax(z, 1)');
     assert.equal(f.column, 21);
@@ -94,7 +100,9 @@ describe('lint: softmax-before-cross-entropy', () => {
   it('nn.Softmax then torch.log into NLLLoss is log-of-softmax, not a double softmax', async () => {
     const src =
       TORCH +
-      ['model = nn.Sequential(nn.Linear(4, 3), nn.Softmax(dim=1))', 'crit = nn.NLLLoss()', 'loss = crit(torch.log(model(x)), y)'].join('\n') +
+      ['model = nn.Sequential(nn.Linear(4, 3), nn.Softmax(dim=1))', 'crit = nn.NLLLoss()', 'loss = crit(torch.log(model(x)), y)'].join(
+        '\n',
+      ) +
       '\n';
     assert.deepEqual(await codes(src), [at(TORCH, 3, 'log-of-softmax')]);
   });
@@ -111,7 +119,8 @@ describe('lint: log-of-softmax', () => {
     assert.match(applyEdits(src, all[2]!.fix!.edits), /^c = z\.log_softmax\(-1\)$/m);
   });
   it('does not flag log of other values or numpy logs', async () => {
-    const src = TORCH + 'import numpy as np\na = torch.log(torch.sigmoid(z))\nb = np.log(p)\nc = F.log_softmax(z, 1)\nd = torch.log(x + 1e-8)\n';
+    const src =
+      TORCH + 'import numpy as np\na = torch.log(torch.sigmoid(z))\nb = np.log(p)\nc = F.log_softmax(z, 1)\nd = torch.log(x + 1e-8)\n';
     assert.deepEqual(await codes(src), []);
   });
 });
@@ -132,7 +141,10 @@ describe('lint: BCE rules', () => {
     assert.match(await fixed(src, 'sigmoid-before-bce-with-logits'), /crit\(net\(x\)\.squeeze\(1\), y\)/);
   });
   it('bce-on-logits, with a fix to BCEWithLogitsLoss; no finding with a sigmoid in between', async () => {
-    const src = TORCH + model + '\ncrit = nn.BCELoss()\nloss = crit(net(x).squeeze(1), y)\nok = crit(torch.sigmoid(net(x)), y)\nok2 = F.binary_cross_entropy(net(x).sigmoid(), y)\n';
+    const src =
+      TORCH +
+      model +
+      '\ncrit = nn.BCELoss()\nloss = crit(net(x).squeeze(1), y)\nok = crit(torch.sigmoid(net(x)), y)\nok2 = F.binary_cross_entropy(net(x).sigmoid(), y)\n';
     assert.deepEqual(await codes(src), [at(TORCH, 9, 'bce-on-logits')]);
     assert.match(await fixed(src, 'bce-on-logits'), /crit = nn\.BCEWithLogitsLoss\(\)/);
     const f2 = TORCH + model + '\nloss = F.binary_cross_entropy(net(x), y)\n';
@@ -150,11 +162,16 @@ describe('lint: missing-zero-grad', () => {
   it('flags a loop with backward and step but no zero_grad, on the step call', async () => {
     const src = head + 'for x, y in loader:\n    loss = F.cross_entropy(model(x), y)\n    loss.backward()\n    opt.step()\n';
     const fs = await lint(src);
-    assert.deepEqual(fs.map((f) => `${f.line}:${f.code}`), [at(head, 4, 'missing-zero-grad')]);
+    assert.deepEqual(
+      fs.map((f) => `${f.line}:${f.code}`),
+      [at(head, 4, 'missing-zero-grad')],
+    );
     assert.equal(src.slice(fs[0]!.start, fs[0]!.end), 'opt.step()');
   });
   it('flags zero_grad once before the epoch loop', async () => {
-    const src = head + 'opt.zero_grad()\nfor epoch in range(3):\n    for x in loader:\n        model(x).sum().backward()\n        opt.step()\n        sched.step()\n';
+    const src =
+      head +
+      'opt.zero_grad()\nfor epoch in range(3):\n    for x in loader:\n        model(x).sum().backward()\n        opt.step()\n        sched.step()\n';
     assert.deepEqual(await codes(src), [at(head, 5, 'missing-zero-grad')]);
   });
   it('recognises accumulation, set_to_none, model.zero_grad, p.grad = None, closures, and schedulers', async () => {
@@ -173,12 +190,18 @@ describe('lint: missing-zero-grad', () => {
 
 describe('lint: validation-in-train-mode', () => {
   it('flags a validation loop without eval() and/or no_grad()', async () => {
-    const src = TORCH + 'def validate(model, val_loader):\n    total = 0\n    for x, y in val_loader:\n        total += F.cross_entropy(model(x), y).item()\n    return total\n';
+    const src =
+      TORCH +
+      'def validate(model, val_loader):\n    total = 0\n    for x, y in val_loader:\n        total += F.cross_entropy(model(x), y).item()\n    return total\n';
     const fs = await lint(src);
-    assert.deepEqual(fs.map((f) => `${f.line}:${f.code}`), [at(TORCH, 3, 'validation-in-train-mode')]);
+    assert.deepEqual(
+      fs.map((f) => `${f.line}:${f.code}`),
+      [at(TORCH, 3, 'validation-in-train-mode')],
+    );
     assert.equal(src.slice(fs[0]!.start, fs[0]!.end), 'for x, y in val_loader:');
     assert.match(fs[0]!.message, /neither model\.eval\(\) nor torch\.no_grad\(\)/);
-    const noGradOnly = TORCH + 'def validate(model, val_loader):\n    model.eval()\n    for x, y in val_loader:\n        l = F.cross_entropy(model(x), y)\n';
+    const noGradOnly =
+      TORCH + 'def validate(model, val_loader):\n    model.eval()\n    for x, y in val_loader:\n        l = F.cross_entropy(model(x), y)\n';
     assert.match((await lint(noGradOnly))[0]!.message, /no torch\.no_grad\(\)/);
   });
   it('recognises any loss in the validation loop (MSE, a criterion parameter, a *_loss function)', async () => {
@@ -203,9 +226,14 @@ describe('lint: validation-in-train-mode', () => {
 
 describe('lint: Keras', () => {
   it('softmax-with-from-logits with a fix', async () => {
-    const src = TF + 'model = keras.Sequential([keras.layers.Dense(8, activation="relu"), keras.layers.Dense(3, activation="softmax")])\nmodel.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))\n';
+    const src =
+      TF +
+      'model = keras.Sequential([keras.layers.Dense(8, activation="relu"), keras.layers.Dense(3, activation="softmax")])\nmodel.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))\n';
     const fs = await lint(src);
-    assert.deepEqual(fs.map((f) => `${f.line}:${f.code}`), [at(TF, 2, 'softmax-with-from-logits')]);
+    assert.deepEqual(
+      fs.map((f) => `${f.line}:${f.code}`),
+      [at(TF, 2, 'softmax-with-from-logits')],
+    );
     assert.equal(src.slice(fs[0]!.start, fs[0]!.end), 'from_logits=True');
     assert.match(await fixed(src, 'softmax-with-from-logits'), /from_logits=False/);
   });
@@ -235,7 +263,9 @@ describe('lint: Keras', () => {
       '(xtr, ytr), (xte, yte) = keras.datasets.mnist.load_data()\nm = keras.Sequential([keras.layers.Dense(10, activation="softmax")])\nm.compile("adam", loss="categorical_crossentropy")\nm.fit(xtr, ytr)\n' +
       'y1 = keras.utils.to_categorical(ytr, 10)\nn = keras.Sequential([keras.layers.Dense(10, activation="softmax")])\nn.compile("adam", loss="sparse_categorical_crossentropy")\nn.fit(xtr, y1)\n';
     assert.deepEqual(await codes(src), [at(TF, 3, 'sparse-vs-categorical'), at(TF, 7, 'sparse-vs-categorical')]);
-    const ok = TF + '(xtr, ytr), _ = keras.datasets.mnist.load_data()\nytr = keras.utils.to_categorical(ytr)\nm = keras.Sequential([keras.layers.Dense(10, activation="softmax")])\nm.compile("adam", loss="categorical_crossentropy")\nm.fit(xtr, ytr)\n';
+    const ok =
+      TF +
+      '(xtr, ytr), _ = keras.datasets.mnist.load_data()\nytr = keras.utils.to_categorical(ytr)\nm = keras.Sequential([keras.layers.Dense(10, activation="softmax")])\nm.compile("adam", loss="categorical_crossentropy")\nm.fit(xtr, ytr)\n';
     assert.deepEqual(await codes(ok), []);
   });
 });
@@ -274,7 +304,8 @@ describe('lint: bounded work on hostile input', () => {
 
 describe('lint: star imports', () => {
   it('resolves known Keras and torch names through `from … import *`', async () => {
-    const k = 'from keras.models import Sequential\nfrom keras.layers import *\nm = Sequential()\nm.add(Dense(10))\nm.compile("adam", loss="categorical_crossentropy")\n';
+    const k =
+      'from keras.models import Sequential\nfrom keras.layers import *\nm = Sequential()\nm.add(Dense(10))\nm.compile("adam", loss="categorical_crossentropy")\n';
     assert.deepEqual(await codes(k), ['5:logits-without-from-logits']);
     const t = 'import torch\nfrom torch.nn.functional import *\nl = cross_entropy(softmax(z, 1), y)\n';
     assert.deepEqual(await codes(t), ['3:softmax-before-cross-entropy']);
@@ -283,7 +314,8 @@ describe('lint: star imports', () => {
 
 describe('lint: Keras models bound to a dotted name', () => {
   it('tf.model = Sequential(); tf.model.add(...); tf.model.compile(...)', async () => {
-    const src = 'import tensorflow as tf\ntf.model = tf.keras.Sequential()\ntf.model.add(tf.keras.layers.Dense(units=3, input_dim=4))\ntf.model.compile(loss="categorical_crossentropy", optimizer="sgd")\n';
+    const src =
+      'import tensorflow as tf\ntf.model = tf.keras.Sequential()\ntf.model.add(tf.keras.layers.Dense(units=3, input_dim=4))\ntf.model.compile(loss="categorical_crossentropy", optimizer="sgd")\n';
     assert.deepEqual(await codes(src), ['4:logits-without-from-logits']);
     const ok = src.replace('input_dim=4))', 'input_dim=4))\ntf.model.add(tf.keras.layers.Activation("softmax"))');
     assert.deepEqual(await codes(ok), []);

@@ -150,7 +150,10 @@ describe('real-world corpus: values of ../shared/corpus (expected-shared.json)',
   const sharedLoads = new Map<string, Promise<RunView[]>>();
 
   it('holds real TensorBoard files', () => {
-    assert.ok(files.some((f) => shared.files[f]!.format === 'tfevents'), 'no tfevents file in expected-shared.json');
+    assert.ok(
+      files.some((f) => shared.files[f]!.format === 'tfevents'),
+      'no tfevents file in expected-shared.json',
+    );
   });
 
   for (const rel of files) {

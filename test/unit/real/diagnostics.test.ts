@@ -26,7 +26,9 @@ interface Raised {
   message: string;
 }
 
-const judged = JSON.parse(fs.readFileSync(path.join(REAL, 'expected-diagnostics.json'), 'utf8')) as { files: Record<string, FileJudgement> };
+const judged = JSON.parse(fs.readFileSync(path.join(REAL, 'expected-diagnostics.json'), 'utf8')) as {
+  files: Record<string, FileJudgement>;
+};
 const gaps = JSON.parse(fs.readFileSync(path.join(REAL, 'known-gaps.json'), 'utf8')) as { diagnostics: Record<string, string> };
 const expectedFiles = Object.keys((JSON.parse(fs.readFileSync(path.join(REAL, 'expected.json'), 'utf8')) as { files: object }).files);
 
@@ -79,7 +81,10 @@ describe('real-world corpus: diagnostics (expected-diagnostics.json)', function 
   it('every corpus file has a judgement (healthy or not, with a note)', () => {
     for (const f of expectedFiles) {
       const j = judged.files[f];
-      assert.ok(j && typeof j.healthy === 'boolean' && j.note.length > 10, `${f}: add { healthy, note, diagnostics } to expected-diagnostics.json`);
+      assert.ok(
+        j && typeof j.healthy === 'boolean' && j.note.length > 10,
+        `${f}: add { healthy, note, diagnostics } to expected-diagnostics.json`,
+      );
     }
   });
 
@@ -133,7 +138,11 @@ describe('real-world corpus: diagnostics (expected-diagnostics.json)', function 
       const pending = present.filter((id) => gaps.diagnostics[`${file} ${id}`] !== undefined);
       const fixed = fps.map(([id]) => id).filter((id) => !ids.has(id) && gaps.diagnostics[`${file} ${id}`] !== undefined);
       assert.deepEqual(fixed, [], `no longer raised: remove from known-gaps.json diagnostics`);
-      assert.deepEqual(present.filter((id) => !pending.includes(id)), [], 'judged false positives raised');
+      assert.deepEqual(
+        present.filter((id) => !pending.includes(id)),
+        [],
+        'judged false positives raised',
+      );
       if (pending.length > 0) {
         this.test!.title += ` — known gap (${pending.length}): ${gaps.diagnostics[`${file} ${pending[0]}`]}`;
         this.skip();

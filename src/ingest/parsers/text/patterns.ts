@@ -70,7 +70,8 @@ function unsupported(src: string): string | undefined {
     const c = src[i];
     if (c === '\\') {
       const d = src[i + 1];
-      if (!inClass && d !== undefined && ((d >= '1' && d <= '9') || d === 'k')) return `backreference \\${d}… is not supported (patterns run on a linear-time RE2 engine)`;
+      if (!inClass && d !== undefined && ((d >= '1' && d <= '9') || d === 'k'))
+        return `backreference \\${d}… is not supported (patterns run on a linear-time RE2 engine)`;
       i++;
       continue;
     }
@@ -82,7 +83,8 @@ function unsupported(src: string): string | undefined {
     else if (c === '(' && src[i + 1] === '?') {
       const d = src[i + 2];
       const e = src[i + 3];
-      if (d === '=' || d === '!' || (d === '<' && (e === '=' || e === '!'))) return 'lookahead/lookbehind is not supported (patterns run on a linear-time RE2 engine)';
+      if (d === '=' || d === '!' || (d === '<' && (e === '=' || e === '!')))
+        return 'lookahead/lookbehind is not supported (patterns run on a linear-time RE2 engine)';
     }
   }
   return undefined;

@@ -41,7 +41,7 @@ if (!process.argv.includes('--no-build')) {
 // In-page host: the real session with a fake manager, wired to the webview like VS Code does.
 const hostSource = `
 import { DashboardSession } from './src/extension/dashboardCore';
-import { DEFAULT_STATE } from './src/shared/messages';
+import { DEFAULT_STATE, packSeries } from './src/shared/messages';
 import { FakeManager, FakeRun, FakeSeries } from './test/unit/dashboard/fake';
 
 const q = new URLSearchParams(location.search);
@@ -82,12 +82,24 @@ for (let k = 0; k < nSeries && scenario !== 'many' && scenario !== 'filter'; k++
 if (scenario !== 'many' && scenario !== 'filter') manager.list.push(run);
 const bench = (window.__bench = { genMs: performance.now() - tGen0, bytes: [], patchBytes: [], tReady: 0, tFramePosted: 0, hostMs: [] });
 let session;
-const post = (m) => {
-  const json = JSON.stringify(m);
-  bench.bytes.push(json.length);
-  if (m.type === 'patch') bench.patchBytes.push(json.length);
+// Like VS Code's webview postMessage (engines >= 1.57): JSON for the message, typed arrays replaced by
+// references and their buffers transferred as binary (structured clone), rebuilt on the other side.
+const post = (msg) => {
+  const m = packSeries(msg);
+  const buffers = [];
+  const json = JSON.stringify(m, (_k, v) => {
+    if (ArrayBuffer.isView(v)) {
+      buffers.push(v);
+      return { $$typed$$: buffers.length - 1 };
+    }
+    return v;
+  });
+  const size = json.length + buffers.reduce((a, b) => a + b.byteLength, 0);
+  bench.bytes.push(size);
+  if (m.type === 'patch') bench.patchBytes.push(size);
   if (m.type === 'frame' && !bench.tFramePosted) bench.tFramePosted = performance.now();
-  window.postMessage(JSON.parse(json), '*');
+  const copies = structuredClone(buffers);
+  window.postMessage(JSON.parse(json, (_k, v) => (v && typeof v === 'object' && typeof v.$$typed$$ === 'number' ? copies[v.$$typed$$] : v)), '*');
 };
 session = new DashboardSession(manager, { post, openFile() {}, save() {}, warn(w) { console.warn(w); }, folders: () => ['/ws'] }, { ...DEFAULT_STATE, smoothing: 0.6 });
 let saved;
@@ -430,7 +442,7 @@ for (const n of [10_000, 100_000, 1_000_000]) {
   const sizes = [];
   let timers = [];
   const clock = { now: () => 0, setTimeout: (f) => (timers.push(f), f), clearTimeout: () => {} };
-  const s = new DashboardSession(m, { post: (x) => sizes.push([x.type, JSON.stringify(x).length]), openFile() {}, save() {}, warn() {} }, DEFAULT_STATE, clock);
+  const s = new DashboardSession(m, { post: (x) => { let bin = 0; const j = JSON.stringify(x, (_k, v) => (ArrayBuffer.isView(v) ? ((bin += v.byteLength), 0) : v)); sizes.push([x.type, j.length + bin]); }, openFile() {}, save() {}, warn() {} }, DEFAULT_STATE, clock);
   s.handleMessage({ type: 'ready', state: null, columns: 1200 });
   const frame = sizes.find((x) => x[0] === 'frame')[1];
   const patch = [];

@@ -435,7 +435,7 @@ export class Panel {
   }
 
   /** Gap threshold for a series: from its drawn points and the pixel column width of the frame. */
-  private gapFor(xs: number[]): number {
+  private gapFor(xs: ArrayLike<number>): number {
     const r = this.range;
     const log = this.state.xLog;
     const cols = Math.max(50, this.chart.width || 800);

@@ -5,6 +5,7 @@ import {
   DEFAULT_STATE,
   AUTO_RECOMPUTED_RUNS,
   restoreState,
+  unpackSeries,
   X_AXES,
   type HostMessage,
   type Marker,
@@ -460,7 +461,7 @@ function onRuns(list: readonly RunMeta[]): void {
 }
 
 window.addEventListener('message', (ev: MessageEvent) => {
-  const m = ev.data as HostMessage;
+  const m = unpackSeries(ev.data) as HostMessage;
   if (!m || typeof m !== 'object') return;
   switch (m.type) {
     case 'runs':

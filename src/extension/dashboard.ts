@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { COMMANDS, type RunManagerApi } from './api';
 import { DashboardSession } from './dashboardCore';
 import { dashboardHtml } from './dashboardHtml';
-import { DEFAULT_STATE, VIEW_TYPE, restoreState, type DashboardState } from '../shared/messages';
+import { DEFAULT_STATE, VIEW_TYPE, packSeries, restoreState, type DashboardState } from '../shared/messages';
 
 export interface DashboardHandle {
   show(opts?: { runId?: string; step?: number }): void;
@@ -46,7 +46,7 @@ export function registerDashboard(context: vscode.ExtensionContext, manager: Run
     const session = new DashboardSession(
       manager,
       {
-        post: (msg) => void panel.webview.postMessage(msg),
+        post: (msg) => void panel.webview.postMessage(packSeries(msg)),
         openFile: (file, line) =>
           void openFile(file, line, panel.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Two : vscode.ViewColumn.One),
         save: (kind, name, data) => void save(kind, name, data),

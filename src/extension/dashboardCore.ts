@@ -466,12 +466,12 @@ export class DashboardSession {
     let smooth: SeriesWindow['smooth'] = null;
     if (this.state.smoothing > 0) {
       const sm = downsample(xs, c.smoothed(this.state.smoothing).subarray(0, c.n), opts);
-      smooth = { x: sm.x, y: sm.y };
+      smooth = { x: Float64Array.from(sm.x), y: Float64Array.from(sm.y) };
     }
     return {
       runId: c.run.id,
       key: c.series.key,
-      raw: { x: raw.x, y: raw.y, idx: raw.idx },
+      raw: { x: Float64Array.from(raw.x), y: Float64Array.from(raw.y), idx: Uint32Array.from(raw.idx) },
       smooth,
       nonFinite: raw.nonFinite,
       length: c.n,

@@ -105,16 +105,20 @@ export interface RunMeta {
   readonly series: readonly SeriesMeta[];
 }
 
+/**
+ * Typed arrays, not JSON number arrays: VS Code's `postMessage` transfers their buffers as binary
+ * (engines >= 1.57) instead of printing and parsing every number.
+ */
 export interface Points {
-  readonly x: number[];
-  readonly y: number[];
+  readonly x: Float64Array;
+  readonly y: Float64Array;
 }
 
 export interface SeriesWindow {
   readonly runId: string;
   readonly key: string;
   /** Min/max-downsampled raw points with their source indices. */
-  readonly raw: Points & { readonly idx: number[] };
+  readonly raw: Points & { readonly idx: Uint32Array };
   /** Smoothed curve (computed on full-resolution data, then downsampled); null when smoothing is 0. */
   readonly smooth: Points | null;
   readonly nonFinite: NonFiniteMark[];
@@ -346,4 +350,53 @@ function parseOrThrow(raw: unknown): WebviewMessage {
     default:
       throw new TypeError(`unknown message type ${JSON.stringify(String(raw.type)).slice(0, 80)}`);
   }
+}
+
+type Ref = readonly [offset: number, length: number];
+interface PackedPoints {
+  readonly x: Ref;
+  readonly y: Ref;
+}
+type Packed<W> = Omit<W, 'raw' | 'smooth'> & { readonly raw: PackedPoints & { readonly idx: Ref }; readonly smooth: PackedPoints | null };
+
+/**
+ * The typed arrays of a frame or patch packed into one Float64Array, for `postMessage`: VS Code transfers
+ * a typed array's buffer as binary, but a frame of hundreds of windows as separate buffers arrived with
+ * most of them empty; one buffer per message is also fewer copies. `unpackSeries` restores the message
+ * (views into that buffer). Other messages pass through.
+ */
+export function packSeries(m: HostMessage): unknown {
+  if (m.type !== 'frame' && m.type !== 'patch') return m;
+  const list: readonly SeriesWindow[] = m.type === 'frame' ? m.series : m.patches;
+  let total = 0;
+  for (const w of list) total += 3 * w.raw.x.length + (w.smooth ? 2 * w.smooth.x.length : 0);
+  const wire = new Float64Array(total);
+  let at = 0;
+  const put = (a: ArrayLike<number>): Ref => {
+    const r: Ref = [at, a.length];
+    wire.set(a, at);
+    at += a.length;
+    return r;
+  };
+  const packed = list.map((w) => ({
+    ...w,
+    raw: { x: put(w.raw.x), y: put(w.raw.y), idx: put(w.raw.idx) },
+    smooth: w.smooth ? { x: put(w.smooth.x), y: put(w.smooth.y) } : null,
+  }));
+  return m.type === 'frame' ? { ...m, series: packed, wire } : { ...m, patches: packed, wire };
+}
+
+export function unpackSeries(m: unknown): unknown {
+  if (!isObj(m) || !(m.wire instanceof Float64Array) || (m.type !== 'frame' && m.type !== 'patch')) return m;
+  const wire = m.wire;
+  const view = (r: Ref): Float64Array => wire.subarray(r[0], r[0] + r[1]);
+  const un = <W extends SeriesWindow>(w: Packed<W>): W =>
+    ({
+      ...w,
+      raw: { x: view(w.raw.x), y: view(w.raw.y), idx: Uint32Array.from(view(w.raw.idx)) },
+      smooth: w.smooth ? { x: view(w.smooth.x), y: view(w.smooth.y) } : null,
+    }) as unknown as W;
+  const { wire: _w, ...rest } = m;
+  if (m.type === 'frame') return { ...rest, series: (m.series as Array<Packed<SeriesWindow>>).map(un) };
+  return { ...rest, patches: (m.patches as Array<Packed<SeriesPatch>>).map(un) };
 }

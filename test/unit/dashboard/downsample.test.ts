@@ -130,6 +130,33 @@ describe('dashboard: min/max downsampling (downsample.ts)', () => {
     assert.deepEqual(merged, full.idx);
   });
 
+  it('property: the sorted fast path keeps exactly what the per-point scan keeps (linear and log x)', () => {
+    const xsArb = fc.array(fc.oneof(fc.integer({ min: -50, max: 2000 }), fc.double({ min: -10, max: 1e6, noNaN: true })), {
+      minLength: 1,
+      maxLength: 400,
+    });
+    fc.assert(
+      fc.property(
+        xsArb,
+        fc.array(yArb, { minLength: 400, maxLength: 400 }),
+        fc.integer({ min: 1, max: 64 }),
+        fc.boolean(),
+        (raw, yAll, cols, log) => {
+          const xs = [...raw].sort((a, b) => a - b);
+          const ys = yAll.slice(0, xs.length);
+          const plottable = xs.filter((x) => !log || x > 0);
+          if (plottable.length === 0) return;
+          const grid = makeGrid(plottable[0], plottable[plottable.length - 1], cols, log);
+          const o = { grid, xMin: -Infinity, xMax: Infinity, edges: false };
+          const fast = downsample(xs, ys, { ...o, sorted: true });
+          const slow = downsample(xs, ys, { ...o, sorted: false });
+          assert.deepEqual(fast, slow);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('bad input gives clear errors', () => {
     assert.throws(() => downsample([1], [1, 2], { grid: makeGrid(0, 1, 1, false), xMin: 0, xMax: 1 }), /lengths differ/);
     assert.throws(() => makeGrid(0, 1, 0, false), /columns/);

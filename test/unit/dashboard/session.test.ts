@@ -55,7 +55,7 @@ function setup(n = 1000) {
   const warnings: string[] = [];
   const saved: Array<[string, string, Uint8Array]> = [];
   const hooks: DashboardHooks = {
-    post: (msg) => posted.push(JSON.parse(JSON.stringify(msg))),
+    post: (msg) => posted.push(structuredClone(msg) as HostMessage),
     openFile: (f, l) => opened.push([f, l]),
     save: (k, name, d) => saved.push([k, name, d]),
     warn: (w) => warnings.push(w),
@@ -130,7 +130,7 @@ describe('dashboard: host session (dashboardCore.ts)', () => {
     const posted: HostMessage[] = [];
     const s = new DashboardSession(
       m,
-      { post: (x) => posted.push(JSON.parse(JSON.stringify(x))), openFile() {}, save() {}, warn() {} },
+      { post: (x) => posted.push(structuredClone(x)), openFile() {}, save() {}, warn() {} },
       DEFAULT_STATE,
       new ManualClock(),
     );
@@ -337,7 +337,7 @@ describe('dashboard: host session (dashboardCore.ts)', () => {
     const posted: HostMessage[] = [];
     const s = new DashboardSession(
       m,
-      { post: (x) => posted.push(JSON.parse(JSON.stringify(x))), openFile() {}, save() {}, warn() {}, folders: () => ['/ws'] },
+      { post: (x) => posted.push(structuredClone(x)), openFile() {}, save() {}, warn() {}, folders: () => ['/ws'] },
       DEFAULT_STATE,
       new ManualClock(),
     );

@@ -2,6 +2,7 @@
 // setting cannot hang the extension host (no catastrophic backtracking). Named groups `step`, `epoch` and one
 // per metric; RE2 accepts the JavaScript `(?<name>…)` spelling as well as `(?P<name>…)`.
 import { RE2JS } from 're2js';
+import { nonFinite } from '../../fields';
 
 /** Patterns longer than this, or more of them, are rejected (compile cost and memory stay bounded). */
 export const MAX_PATTERN_CHARS = 2000;
@@ -94,20 +95,8 @@ function unsupported(src: string): string | undefined {
 export function groupNumber(raw: string): number | undefined {
   const t = raw.trim();
   if (t.length === 0 || t.length > MAX_VALUE_CHARS) return undefined;
-  switch (t.toLowerCase()) {
-    case 'nan':
-    case '-nan':
-    case '+nan':
-      return NaN;
-    case 'inf':
-    case '+inf':
-    case 'infinity':
-    case '+infinity':
-      return Infinity;
-    case '-inf':
-    case '-infinity':
-      return -Infinity;
-  }
+  const nf = nonFinite(t);
+  if (nf !== undefined) return nf;
   // bounded (≤ 64 chars), unambiguous: no backtracking blow-up
   return /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/.test(t) ? Number(t) : undefined;
 }

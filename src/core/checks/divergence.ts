@@ -9,7 +9,7 @@
 //   for losses that can be ≤ 0 (negative log-likelihood, ELBO, GAN losses).
 import type { SeriesView } from '../model';
 import type { DivergenceOptions } from './options';
-import { MAD_SCALE, RollingWindow, mad } from './robust';
+import { MAD_SCALE, RollingWindow, madInPlace } from './robust';
 import { atPoint, q, relatedAt, type Draft } from './draft';
 import { at, num, plural } from './format';
 
@@ -38,10 +38,26 @@ class Ring {
     }
     return dropped;
   }
+  /** The k-th oldest value (0 = oldest). */
+  at(k: number): number {
+    const j = this.start + k;
+    return this.buf[j >= this.capacity ? j - this.capacity : j]!;
+  }
+  /** Copies the newest k values (k ≤ size), oldest first, into dst[0, k). */
+  copyTail(dst: Float64Array, k: number): void {
+    // (plain loops: subarray views would allocate on every call)
+    const buf = this.buf;
+    const cap = this.capacity;
+    let a = (this.start + this.size - k) % cap;
+    for (let j = 0; j < k; j++) {
+      dst[j] = buf[a]!;
+      if (++a === cap) a = 0;
+    }
+  }
   /** Oldest first. */
   toArray(): number[] {
     const out = new Array<number>(this.size);
-    for (let k = 0; k < this.size; k++) out[k] = this.buf[(this.start + k) % this.capacity]!;
+    for (let k = 0; k < this.size; k++) out[k] = this.at(k);
     return out;
   }
 }
@@ -62,6 +78,20 @@ export function mannKendallZ(x: readonly number[]): number {
   return s > 0 ? (s - 1) / Math.sqrt(v) : s < 0 ? (s + 1) / Math.sqrt(v) : 0;
 }
 
+/**
+ * Noise σ of a series from its last k values v[0, k) (oldest first; v is overwritten): robust spread of
+ * the first differences / √2 (a linear trend cancels).
+ */
+function noiseOf(v: Float64Array, k: number): number {
+  // first differences in place: v[j] = v[j+1] − v[j] reads v[j+1] before v[j + 1] is overwritten
+  let n = 0;
+  for (let j = 0; j + 1 < k; j++) {
+    const dx = v[j + 1]! - v[j]!;
+    if (Number.isFinite(dx)) v[n++] = dx; // (finite values can still differ by more than the float range)
+  }
+  return n >= 3 ? (MAD_SCALE * madInPlace(v, n)) / Math.SQRT2 : 0;
+}
+
 export class DivergenceTracker {
   private readonly window: RollingWindow;
   /** The last NOISE_WINDOW + 1 finite values (σ), whose tail is the trend window. */
@@ -70,7 +100,13 @@ export class DivergenceTracker {
   private best = Infinity;
   private bestIdx = -1;
   /** Noise σ of the series around its best level (where it was still healthy). */
-  private sigma = 0;
+  private sigmaValue = 0;
+  /**
+   * σ is taken lazily: at a refresh the values it is taken over are copied here, and the MAD is computed
+   * only when a test needs σ (a level above the best). A falling loss refreshes often and never needs it.
+   */
+  private readonly sigmaSource = new Float64Array(NOISE_WINDOW + 1);
+  private sigmaSourceN = -1;
   private trendZ = 0;
   /** Highest level since the best, over points older than the trend window (the band a plateau wanders in). */
   private band = -Infinity;
@@ -101,12 +137,13 @@ export class DivergenceTracker {
     return Math.max(2 * this.opts.window, 10);
   }
 
-  /** Noise σ of the series: robust spread of its last first differences / √2 (a linear trend cancels). */
-  private noise(): number {
-    const v = this.values.toArray();
-    const d: number[] = [];
-    for (let k = Math.max(1, v.length - NOISE_WINDOW); k < v.length; k++) d.push(v[k]! - v[k - 1]!);
-    return d.length >= 3 ? (MAD_SCALE * mad(d)) / Math.SQRT2 : 0;
+  /** Noise σ of the series at its last refresh (see sigmaSource), computed on first use. */
+  private get sigma(): number {
+    if (this.sigmaSourceN >= 0) {
+      this.sigmaValue = noiseOf(this.sigmaSource, this.sigmaSourceN);
+      this.sigmaSourceN = -1;
+    }
+    return this.sigmaValue;
   }
 
   /** The trend window: the last `trendWindow` finite values, oldest first. */
@@ -116,10 +153,12 @@ export class DivergenceTracker {
   }
 
   /** The level is far enough above the best: in noise units, and (positive losses) by the ratio floor. */
-  private aboveBest(level: number, sigma: number): boolean {
+  private aboveBest(level: number): boolean {
     const d = level - this.best;
-    if (!(d > this.opts.sigmas * sigma) || !(d > 1e-12 * Math.max(1, Math.abs(this.best)))) return false;
-    return this.best > 0 ? level >= (1 + this.opts.rise) * this.best : true;
+    // (the tests that need no σ first)
+    if (!(d > 1e-12 * Math.max(1, Math.abs(this.best)))) return false;
+    if (this.best > 0 && !(level >= (1 + this.opts.rise) * this.best)) return false;
+    return d > this.opts.sigmas * this.sigma;
   }
 
   scan(s: SeriesView): boolean {
@@ -144,12 +183,12 @@ export class DivergenceTracker {
         // Noise is measured where the loss was healthy: a diverging loss is noisier on its own scale
         // (multiplicative noise), which must not hide the divergence.
         if (i - this.sigmaIdx >= SIGMA_REFRESH) {
-          this.sigma = this.noise();
+          this.sigmaSourceN = Math.min(this.values.size, NOISE_WINDOW + 1);
+          this.values.copyTail(this.sigmaSource, this.sigmaSourceN);
           this.sigmaIdx = i;
         }
       }
-      const sigma = this.sigma;
-      let risen = this.aboveBest(level, sigma);
+      let risen = this.aboveBest(level);
       if (risen && this.risenCount < this.opts.patience) {
         // Not yet confirmed: a new high since the best, and the recent points trend upwards (a wandering
         // plateau does neither for long).
@@ -165,7 +204,7 @@ export class DivergenceTracker {
         this.risenCount = 0;
       }
       const recent = this.window.recentMedian(3);
-      if (this.best > 0 && recent >= this.opts.explode * this.best && recent - this.best > this.opts.sigmas * sigma) {
+      if (this.best > 0 && recent >= this.opts.explode * this.best && recent - this.best > this.opts.sigmas * this.sigma) {
         if (this.explodedSince < 0) this.explodedSince = i;
       } else {
         this.explodedSince = -1;

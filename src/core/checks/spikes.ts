@@ -12,6 +12,8 @@ export const MAX_RELATED = 20;
 const MAX_KEPT = 2000;
 /** A spike must also be at least this many times the median (a 10% wiggle on a very smooth curve is no spike). */
 export const MIN_RATIO = 1.5;
+/** log(MIN_RATIO): the pre-test on log values (no exp per point). */
+const LOG_MIN_RATIO = Math.log(MIN_RATIO) - 1e-12;
 
 export interface SpikeEpisode {
   start: number;
@@ -64,7 +66,7 @@ export class SpikeDetector {
       if (!Number.isFinite(x) || x <= 0) continue;
       const lx = Math.log(x);
       // (below 1.5× the median a point is no spike whatever the MAD: the O(window) MAD is skipped)
-      if (this.window.size >= this.minHistory && (x >= MIN_RATIO * Math.exp(this.window.median()) || !(this.opts.z >= 0))) {
+      if (this.window.size >= this.minHistory && (lx >= LOG_MIN_RATIO + this.window.median() || !(this.opts.z >= 0))) {
         const lmed = this.window.median();
         const med = Math.exp(lmed);
         const scale = Math.max(MAD_SCALE * this.window.mad(), 1e-3);

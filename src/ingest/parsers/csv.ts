@@ -12,6 +12,8 @@ interface Column {
 
 const MAX_COLS = 1024;
 
+const NO_VIEW = new DataView(new ArrayBuffer(0));
+
 export class CsvParser implements LineParser {
   private cols: Column[] | undefined;
   private nc = 0;
@@ -35,7 +37,7 @@ export class CsvParser implements LineParser {
   private dIds = new Int32Array(0);
   private dOffs = new Int32Array(0);
   private readonly ns = new NumberScanner();
-  private dv: DataView = new DataView(new ArrayBuffer(0));
+  private dv: DataView = NO_VIEW;
   private dvBuf: Uint8Array | undefined;
   // The rows parsed but not yet handed to the sink (a block), column by column: cell (c, r) is
   // cb[c * R + r], hb the same cell's state (0 empty, 1 number, 2 text). Per row: its step, epoch, wall
@@ -261,6 +263,10 @@ export class CsvParser implements LineParser {
       i = next;
     }
     this.flush();
+    // the view over the caller's buffer must not outlive this call (it would keep the reader's read
+    // buffer alive for as long as the file is followed)
+    this.dvBuf = undefined;
+    this.dv = NO_VIEW;
     return ln - first;
   }
 

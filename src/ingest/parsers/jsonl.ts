@@ -24,6 +24,7 @@ interface Slot {
 const MAX_KEPT_KEYS = 4096; // per-key state carried from the worker to the main thread
 
 const MAX_FIELDS = 256;
+const NO_VIEW = new DataView(new ArrayBuffer(0));
 const PR = 1024; // rows per pending block
 const MAX_TEMPLATES = 4; // line shapes kept (train and val lines of one log alternate)
 
@@ -89,7 +90,7 @@ export class JsonlParser implements LineParser {
   // full, before any other emission and at the end of every lines()/line() call.
   private tpl: Template | undefined;
   private tpls: Template[] = [];
-  private dv: DataView = new DataView(new ArrayBuffer(0));
+  private dv: DataView = NO_VIEW;
   private dvBuf: Uint8Array | undefined;
   private readonly vs = new Int32Array(MAX_FIELDS); // value start/end of the fields of the last fast() line
   private readonly ve = new Int32Array(MAX_FIELDS);
@@ -219,7 +220,7 @@ export class JsonlParser implements LineParser {
       const end = next > i && b[next - 1] === 10 ? (next - 1 > i && b[next - 2] === 13 ? next - 2 : next - 1) : next;
       this.flushRows();
       try {
-        this.line(b, i, end, ln);
+        this.oneLine(b, i, end, ln);
       } catch (err) {
         this.sink.error(`line ${ln}: ${err instanceof Error ? err.message : String(err)}`, ln);
       }
@@ -227,6 +228,10 @@ export class JsonlParser implements LineParser {
       i = next;
     }
     this.flushRows();
+    // the view over the caller's buffer must not outlive this call: it would keep the reader's read
+    // buffer (up to 1 MiB per followed file) alive for as long as the file is followed
+    this.dvBuf = undefined;
+    this.dv = NO_VIEW;
     return ln - first;
   }
 
@@ -436,6 +441,15 @@ export class JsonlParser implements LineParser {
   }
 
   line(b: Uint8Array, s: number, e: number, lineNo: number): void {
+    try {
+      this.oneLine(b, s, e, lineNo);
+    } finally {
+      this.dvBuf = undefined; // (see lines())
+      this.dv = NO_VIEW;
+    }
+  }
+
+  private oneLine(b: Uint8Array, s: number, e: number, lineNo: number): void {
     for (const t of this.tpls) {
       if (this.matchTemplate(t, b, s, e, false, lineNo) >= 0) {
         this.tpl = t;

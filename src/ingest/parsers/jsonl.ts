@@ -309,11 +309,30 @@ export class JsonlParser implements LineParser {
         f = i - f0;
       }
       if (ie === d0 || (b[d0] === 48 && ie - d0 > 1) || (dot && f === 0) || ch === 101 || ch === 69 || m >= TWO53 || f > 22 || i > e) {
-        // 17 significant digits (Python's repr): Eisel–Lemire on the digits just read
-        const v =
-          ie === d0 || (b[d0] === 48 && ie - d0 > 1) || (dot && f === 0) || ch === 101 || ch === 69 || i > e
-            ? -1
-            : digitsTimesPow10(b, d0, i, -f);
+        // 17 significant digits (Python's repr): Eisel–Lemire on the digits just read; an exponent
+        // (`9.5e-05`: Python's repr of every float below 1e-4, learning rates) is read here too
+        const bad = ie === d0 || (b[d0] === 48 && ie - d0 > 1) || (dot && f === 0) || i > e;
+        let exp10 = -f;
+        let v = -1;
+        if (!bad && (ch === 101 || ch === 69)) {
+          let j = i + 1;
+          let c = b[j]!;
+          const eneg = c === 45;
+          if (eneg || c === 43) c = b[++j]!;
+          const j0 = j;
+          let ev = 0;
+          while (c >= 48 && c <= 57) {
+            if (ev < 100000) ev = ev * 10 + (c - 48);
+            c = b[++j]!;
+          }
+          if (j > j0 && j <= e) {
+            exp10 += eneg ? -ev : ev;
+            // Clinger: an exact significand times an exact power of ten, one rounding
+            if (m < TWO53 && exp10 >= -22 && exp10 <= 22) v = exp10 >= 0 ? m * POW10[exp10]! : m / POW10[-exp10]!;
+            else v = digitsTimesPow10(b, d0, i, exp10);
+            if (v >= 0) i = j;
+          }
+        } else if (!bad) v = digitsTimesPow10(b, d0, i, -f);
         if (v >= 0) vals[k] = neg ? -v : v;
         else {
           if (!ns.scan(b, cs, e)) return -1;

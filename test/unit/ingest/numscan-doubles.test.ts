@@ -7,7 +7,10 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { LineReader } from '../../../src/ingest/lines';
+import { JsonlParser } from '../../../src/ingest/parsers/jsonl';
 import { digitsTimesPow10, NumberScanner, scanText } from '../../../src/ingest/numscan';
+import { RecSink } from './helpers';
 
 /** Checks every line of `text`; returns how many lines were checked. */
 function checkLines(text: string): number {
@@ -41,6 +44,52 @@ describe('ingest/numscan: 17-digit doubles (Eisel–Lemire) equal Number()', () 
       parts.push(k % 3 === 0 ? v.toExponential(16) : String(v).replace(/^-/, k % 2 ? '-' : ''));
     }
     assert.ok(checkLines(parts.join('\n') + '\n') > 990_000);
+  });
+
+  it('the JSONL line template (its inline number path, exponents included) gives Number() on 300 k spellings', () => {
+    const buf = new ArrayBuffer(8);
+    const u = new Uint32Array(buf);
+    const f = new Float64Array(buf);
+    let x = 0x1234567;
+    const next = (): number => (x = (Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0);
+    const spell: string[] = [];
+    for (let k = 0; spell.length < 300_000; k++) {
+      u[0] = next();
+      u[1] = next();
+      let v = f[0]!;
+      // a third of the values near the magnitudes logs have (learning rates, losses), where Python
+      // writes `9.5e-05` and `0.0009999500000000001`
+      if (k % 3 === 0) v = (next() / 2 ** 32) * 10 ** ((next() % 12) - 8);
+      if (!Number.isFinite(v)) continue;
+      const forms = [String(v), v.toExponential(next() % 17), v.toExponential(16).replace('e', 'E'), v.toPrecision(1 + (next() % 17))];
+      spell.push(forms[k % forms.length]!.replace(/^-/, k % 2 ? '-' : ''));
+    }
+    // edge spellings: zeros with exponents, huge and tiny exponents, explicit plus signs
+    spell.push(
+      '0e5',
+      '-0e-5',
+      '0.0e999999',
+      '1e22',
+      '1e23',
+      '9007199254740993e-5',
+      '5e-324',
+      '1e-400',
+      '1.7976931348623157e308',
+      '2e308',
+      '1E+2',
+      '123.456e-7',
+    );
+    const text = spell.map((t, i) => `{"step": ${i}, "lr": ${t}}\n`).join('');
+    const sink = new RecSink();
+    const r = new LineReader(new JsonlParser(sink, 'f'), sink);
+    r.push(Buffer.from(text, 'latin1'));
+    r.finish();
+    const got = sink.points.filter((p) => p.key === 'lr');
+    assert.equal(got.length, spell.length);
+    for (let i = 0; i < spell.length; i++) {
+      const want = Number(spell[i]);
+      if (!Object.is(got[i]!.value, want)) assert.fail(`${spell[i]}: template gives ${got[i]!.value}, Number() gives ${want}`);
+    }
   });
 
   it('1 M doubles printed by Python (repr, printf, halfway points, subnormals, ±308)', function () {

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { checkRunAsync, CHECKS, type CheckOptions } from '../core/checks/index';
 import type { Finding, Severity } from '../core/model';
 import { globToRegExp, loadRuns } from '../ingest/index';
+import { parseCommonArgs, UsageError, type Format } from './args';
 import { escapeJson, escapeText, ghData, ghProp } from './escape';
 
 const USAGE = `usage: losswatch check <paths or globs…> [options]
@@ -24,12 +25,8 @@ options:
 exit status: 1 if any error was found, 0 otherwise, 2 on bad usage, unreadable input or when no
 training log was found in the given paths.`;
 
-type Format = 'text' | 'json' | 'github';
-const LEVELS = new Set(['error', 'warning', 'information', 'hint', 'off']);
 const GLOB_CHARS = /[*?[\]{}]/;
 const SKIP_DIRS = new Set(['node_modules', '.git', '.venv', '__pycache__']);
-
-class UsageError extends Error {}
 
 interface Args {
   format: Format;
@@ -40,68 +37,29 @@ interface Args {
 }
 
 export function parseArgs(argv: string[]): Args {
-  const a: Args = { format: 'text', inputs: [], options: {}, list: false, help: false };
-  const sev: Record<string, Severity | 'off'> = {};
   const codes = new Set(CHECKS.map((c) => c.code));
-  const value = (i: number, flag: string): string => {
-    const v = argv[i];
-    if (v === undefined) throw new UsageError(`${flag} needs a value`);
-    return v;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    let arg = argv[i]!;
-    let inline: string | undefined;
-    const eq = arg.indexOf('=');
-    if (arg.startsWith('--') && eq > 0) {
-      inline = arg.slice(eq + 1);
-      arg = arg.slice(0, eq);
-    }
-    const next = (): string => inline ?? value(++i, arg);
-    switch (arg) {
-      case '--format': {
-        const f = next();
-        if (f !== 'text' && f !== 'json' && f !== 'github') throw new UsageError(`--format must be text, json or github, got '${f}'`);
-        a.format = f;
-        break;
-      }
-      case '--severity': {
-        const [code, level] = next().split('=');
-        if (!code || !codes.has(code)) throw new UsageError(`--severity: unknown code '${code ?? ''}' (see --list)`);
-        if (!level || !LEVELS.has(level))
-          throw new UsageError(`--severity ${code}: level must be error, warning, information, hint or off`);
-        sev[code] = level as Severity | 'off';
-        break;
-      }
-      case '--patience': {
-        const n = Number(next());
+  const options: CheckOptions = {};
+  const common = parseCommonArgs(argv, {
+    isCode: (code) => codes.has(code),
+    codeWord: 'code',
+    extra(flag, value) {
+      if (flag === '--patience') {
+        const n = Number(value());
         if (!Number.isInteger(n) || n < 1) throw new UsageError('--patience must be an integer ≥ 1');
-        a.options.overfitting = { ...a.options.overfitting, patience: n };
-        break;
+        options.overfitting = { ...options.overfitting, patience: n };
+        return true;
       }
-      case '--min-delta': {
-        const x = Number(next());
+      if (flag === '--min-delta') {
+        const x = Number(value());
         if (!Number.isFinite(x) || x < 0) throw new UsageError('--min-delta must be a number ≥ 0');
-        a.options.overfitting = { ...a.options.overfitting, minDelta: x };
-        break;
+        options.overfitting = { ...options.overfitting, minDelta: x };
+        return true;
       }
-      case '--list':
-        a.list = true;
-        break;
-      case '-h':
-      case '--help':
-        a.help = true;
-        break;
-      case '--':
-        a.inputs.push(...argv.slice(i + 1));
-        i = argv.length;
-        break;
-      default:
-        if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option '${arg}'`);
-        a.inputs.push(argv[i]!);
-    }
-  }
-  if (Object.keys(sev).length) a.options.severities = sev;
-  return a;
+      return false;
+    },
+  });
+  if (Object.keys(common.severities).length) options.severities = common.severities;
+  return { format: common.format, inputs: common.inputs, options, list: common.list, help: common.help };
 }
 
 const toSlash = (p: string): string => p.split(path.sep).join('/');

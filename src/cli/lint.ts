@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { CHECKS } from '../core/checks/codes';
 import type { Finding, Severity } from '../core/model';
 import { createPythonParser, isLintCode, lintWith, MAX_SCRIPT_BYTES, mayNeedLint } from '../lint/index';
+import { parseCommonArgs, UsageError, type CommonArgs } from './args';
 import { formatFindings, resolveInputs } from './check';
 
 const USAGE = `usage: losswatch lint <paths or globs…> [options]
@@ -22,68 +23,11 @@ options:
 
 exit status: 1 if any error was found, 0 otherwise, 2 on bad usage or unreadable input.`;
 
-type Format = 'text' | 'json' | 'github';
-const LEVELS = new Set(['error', 'warning', 'information', 'hint', 'off']);
 const SKIP_DIRS = new Set(['node_modules', '.git', '.venv', 'venv', '__pycache__', 'site-packages', '.tox', '.mypy_cache']);
 const MAX_FILES = 100_000;
 
-class UsageError extends Error {}
-
-interface Args {
-  format: Format;
-  inputs: string[];
-  severities: Record<string, Severity | 'off'>;
-  list: boolean;
-  help: boolean;
-}
-
-export function parseLintArgs(argv: readonly string[]): Args {
-  const a: Args = { format: 'text', inputs: [], severities: {}, list: false, help: false };
-  for (let i = 0; i < argv.length; i++) {
-    let arg = argv[i]!;
-    let inline: string | undefined;
-    const eq = arg.indexOf('=');
-    if (arg.startsWith('--') && eq > 0) {
-      inline = arg.slice(eq + 1);
-      arg = arg.slice(0, eq);
-    }
-    const next = (): string => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new UsageError(`${arg} needs a value`);
-      return v;
-    };
-    switch (arg) {
-      case '--format': {
-        const f = next();
-        if (f !== 'text' && f !== 'json' && f !== 'github') throw new UsageError(`--format must be text, json or github, got '${f}'`);
-        a.format = f;
-        break;
-      }
-      case '--severity': {
-        const [code, level] = next().split('=');
-        if (!code || !isLintCode(code)) throw new UsageError(`--severity: unknown lint code '${code ?? ''}' (see --list)`);
-        if (!level || !LEVELS.has(level))
-          throw new UsageError(`--severity ${code}: level must be error, warning, information, hint or off`);
-        a.severities[code] = level as Severity | 'off';
-        break;
-      }
-      case '--list':
-        a.list = true;
-        break;
-      case '-h':
-      case '--help':
-        a.help = true;
-        break;
-      case '--':
-        a.inputs.push(...argv.slice(i + 1));
-        i = argv.length;
-        break;
-      default:
-        if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option '${arg}'`);
-        a.inputs.push(argv[i]!);
-    }
-  }
-  return a;
+export function parseLintArgs(argv: readonly string[]): CommonArgs {
+  return parseCommonArgs(argv, { isCode: isLintCode, codeWord: 'lint code' });
 }
 
 /** *.py files under `dir` (regular files only, symlinks not followed, bounded depth and count). */
@@ -159,7 +103,7 @@ export async function lintPaths(paths: readonly string[], severities: Record<str
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let args: Args;
+  let args: CommonArgs;
   let inputs: string[];
   try {
     args = parseLintArgs(argv);

@@ -42,7 +42,7 @@ describe('ingest: parsers do not keep the caller’s buffers', () => {
 
   it('CSV', async () => {
     const sink = new RecSink();
-    const reader = new LineReader(new CsvParser(sink, 'f'), sink);
+    const reader = new LineReader(new CsvParser(sink), sink);
     let text = 'step,loss,lr\n';
     for (let i = 0; i < 2000; i++) text += `${i},${1 / (i + 1)},0.001\n`;
     const ref = feed(reader, text);

@@ -27,15 +27,13 @@ class Ring {
     this.buf = new Float64Array(capacity);
   }
   push(x: number): number {
-    let dropped = NaN;
     if (this.size < this.capacity) {
-      this.buf[(this.start + this.size) % this.capacity] = x;
-      this.size++;
-    } else {
-      dropped = this.buf[this.start]!;
-      this.buf[this.start] = x;
-      this.start = (this.start + 1) % this.capacity;
+      this.buf[this.size++] = x; // (start stays 0 until the ring is full)
+      return NaN;
     }
+    const dropped = this.buf[this.start]!;
+    this.buf[this.start] = x;
+    this.start = this.start + 1 === this.capacity ? 0 : this.start + 1;
     return dropped;
   }
   /** The k-th oldest value (0 = oldest). */

@@ -79,18 +79,18 @@ export class RollingWindow {
     k = Math.min(k, n);
     if (k <= 0) return NaN;
     const cap = this.capacity;
+    const ring = this.ring;
     const newest = (this.head + n - 1) % cap;
-    const at = (j: number): number => this.ring[(newest - j + cap) % cap]!;
-    if (k === 1) return at(0);
-    if (k === 2) return (at(0) + at(1)) / 2;
+    const a = ring[newest]!;
+    if (k === 1) return a;
+    const b = ring[(newest - 1 + cap) % cap]!;
+    if (k === 2) return (a + b) / 2;
     if (k === 3) {
-      const a = at(0);
-      const b = at(1);
-      const c = at(2);
+      const c = ring[(newest - 2 + cap) % cap]!;
       return Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
     }
     const last = this.scratch.subarray(0, k);
-    for (let j = 0; j < k; j++) last[j] = at(j);
+    for (let j = 0; j < k; j++) last[j] = ring[(newest - j + cap) % cap]!;
     last.sort();
     return medianOfSorted(last, k);
   }

@@ -22,10 +22,12 @@ NUM = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:infinity|inf|nan)"
 ALONE = r"(?![\w%]|[.:/-][A-Za-z0-9])"
 START = r"(?<![\w.])"
 METRIC = re.compile(
-    r"(loss|acc|accuracy|^lr$|_lr$|learning_rate|grad|norm|ppl|perplexity|f1|precision|recall|auc|^map|iou|bleu"
+    r"(loss|acc|accuracy|^lr$|_lr$|learning_rate|grad|norm|ppl|perplexity|f1|^l1$|^l2$|precision|recall|auc|^map|iou|bleu"
     r"|rouge|err|mse|mae|rmse|top1|top5|top-1|top-5|score|wer|cer|dice)",
     re.I,
 )
+MAX_LABEL_WORDS = 6
+LABEL_STOP = {"with", "at", "on", "of", "for", "and", "to", "from", "in", "by", "the", "a", "an", "is", "was", "are", "were"}
 STEP_WORDS = {"step", "steps", "iter", "iteration", "it", "global_step", "num_updates"}
 SPLITS = {"train", "training", "val", "valid", "validation", "eval", "test", "dev"}
 UNITS = {"batches", "batch", "steps", "iters", "iterations"}
@@ -252,26 +254,55 @@ class Reader:
             taken.append(p.span(1) if p.group(1) else p.span(2))
         pts = []
         seen = set()
-        pair = re.compile(r"(?<![\w./-])(" + WORD + r")\s*[:=]?\s*(" + NUM + ")" + ALONE, re.I)
+        # name, then a value; a labelled value (`name: v`, `name=v`) may carry a percent sign, as printed
+        pair = re.compile(
+            r"(?<![\w./-])(" + WORD + r")(?:\s*([:=])\s*(" + NUM + r")(%?)|\s*(" + NUM + r"))" + ALONE, re.I
+        )
         pos = 0
+        after = 0  # a multi-word label starts after the previous pair's value
         while True:
             m = pair.search(text, pos)
             if not m:
                 break
             name = m.group(1)
-            if not free(m.start(1), m.end(1)) or not METRIC.search(name) or name.lower() in STEP_WORDS or name.lower() == "epoch" or not free(m.start(2), m.end(2)):
+            vspan = m.span(3) if m.group(3) is not None else m.span(5)
+            value = m.group(3) if m.group(3) is not None else m.group(5)
+            if not free(m.start(1), m.end(1)) or name.lower() in STEP_WORDS or name.lower() == "epoch" or not free(*vspan):
                 pos = m.start(1) + len(name)
                 continue
-            key = name
-            before = re.search(r"(?<![\w./-])(" + WORD + r")\s+$", text[: m.start(1)])
-            if before and before.group(1).lower() in SPLITS and free(before.start(1), before.end(1)):
-                key = before.group(1) + "/" + name
-            elif prefix and not name.lower().startswith(prefix[:-1].lower() + "_"):
-                key = prefix + name
+            # "Train L1 Loss: 0.63", "Accuracy on Test set: 31.03%": the words before the name, back to the
+            # previous value, a punctuation mark or an anchor (6 words at most), without leading function words
+            words = [name]
+            if m.group(2) == ":":
+                end = m.start(1)
+                while len(words) < MAX_LABEL_WORDS:
+                    b = re.search(r"(?<![\w./-])(" + WORD + r")\s+$", text[after:end])
+                    if not b or not free(after + b.start(1), after + b.end(1)):
+                        break
+                    words.insert(0, b.group(1))
+                    end = after + b.start(1)
+                while len(words) > 1 and words[0].lower() in LABEL_STOP:
+                    words.pop(0)
+            if len(words) > 1:
+                if not METRIC.search(" ".join(words)) and not any(METRIC.search(w) for w in words):
+                    pos = m.start(1) + len(name)
+                    continue
+                key = words[0] + "/" + " ".join(words[1:]) if words[0].lower() in SPLITS else " ".join(words)
+            else:
+                if not METRIC.search(name):
+                    pos = m.start(1) + len(name)
+                    continue
+                key = name
+                before = re.search(r"(?<![\w./-])(" + WORD + r")\s+$", text[: m.start(1)])
+                if before and before.group(1).lower() in SPLITS and free(before.start(1), before.end(1)):
+                    key = before.group(1) + "/" + name
+                elif prefix and not name.lower().startswith(prefix[:-1].lower() + "_"):
+                    key = prefix + name
             if key not in seen:
                 seen.add(key)
-                pts.append((key, num(m.group(2))))
+                pts.append((key, num(value)))
             pos = m.end()
+            after = m.end()
         if under:
             return self.header_line(pts, no)
         if not pts:

@@ -18,7 +18,29 @@ export const SILENT_LINES = 200;
 export const MAX_TEXT_LINE = 2 * 1024 * 1024;
 
 const METRIC_NAME =
-  /(loss|acc|accuracy|^lr$|_lr$|learning_rate|grad|norm|ppl|perplexity|f1|precision|recall|auc|^map|iou|bleu|rouge|err|mse|mae|rmse|top1|top5|top-1|top-5|score|wer|cer|dice)/i;
+  /(loss|acc|accuracy|^lr$|_lr$|learning_rate|grad|norm|ppl|perplexity|f1|^l1$|^l2$|precision|recall|auc|^map|iou|bleu|rouge|err|mse|mae|rmse|top1|top5|top-1|top-5|score|wer|cer|dice)/i;
+/** Words of a multi-word metric label ("Accuracy on Test set") at most. */
+const MAX_LABEL_WORDS = 6;
+/** Function words a multi-word label does not start with (they end the sentence before it). */
+const LABEL_STOP = new Set([
+  'with',
+  'at',
+  'on',
+  'of',
+  'for',
+  'and',
+  'to',
+  'from',
+  'in',
+  'by',
+  'the',
+  'a',
+  'an',
+  'is',
+  'was',
+  'are',
+  'were',
+]);
 const STEP_WORDS = new Set(['step', 'steps', 'iter', 'iteration', 'it', 'global_step', 'num_updates']);
 const EPOCH_WORDS = new Set(['epoch']);
 const SPLIT_PREFIX = new Set(['train', 'training', 'val', 'valid', 'validation', 'eval', 'test', 'dev']);
@@ -288,7 +310,12 @@ export class TextParser implements LineParser {
     const n = tk.n;
     let pct = -1;
     for (let i = 1; i < n; i++) {
-      if (tk.isPunct(i, CH_PIPE) && tk.sp[i] === 0 && tk.kind[i - 1] === K.Other && tk.buf[tk.z[i - 1]! - 1] === 0x25) {
+      if (
+        tk.isPunct(i, CH_PIPE) &&
+        tk.sp[i] === 0 &&
+        (tk.kind[i - 1] === K.Pct || tk.kind[i - 1] === K.Other) &&
+        tk.buf[tk.z[i - 1]! - 1] === 0x25
+      ) {
         pct = i;
         break;
       }
@@ -446,23 +473,51 @@ export class TextParser implements LineParser {
     }
     const pts: [string, number][] = [];
     const seen = new Set<string>();
+    let from = 0; // a label starts after the previous pair's value
     for (let i = 0; i < n; i++) {
       if (tk.kind[i] !== K.Word || used[i]) continue;
       let j = i + 1;
-      if (tk.isPunct(j, CH_COLON) || tk.isPunct(j, CH_EQ)) j++;
-      if (j >= n || tk.kind[j] !== K.Num || used[j]) continue;
+      const labelled = tk.isPunct(j, CH_COLON) || tk.isPunct(j, CH_EQ);
+      if (labelled) j++;
+      // `75.40%` only as a labelled value ("TrainAcc=75.40%", "Accuracy on Test set: 31.03%")
+      if (j >= n || !(tk.kind[j] === K.Num || (labelled && tk.kind[j] === K.Pct)) || used[j]) continue;
       const name = tk.text(i);
-      if (name === '' || !METRIC_NAME.test(name)) continue;
+      if (name === '') continue;
       const lw = name.toLowerCase();
       if (STEP_WORDS.has(lw) || EPOCH_WORDS.has(lw)) continue;
-      let key = name.replace(/[.:/-]+$/, '');
-      if (i > 0 && tk.kind[i - 1] === K.Word && !used[i - 1] && tk.sp[i] === 1 && SPLIT_PREFIX.has(tk.lower(i - 1))) {
-        key = `${tk.text(i - 1)}/${key}`; // "train loss 1.9, val loss 2.0"
-      } else if (prefix !== '' && !lw.startsWith(`${prefix.slice(0, -1).toLowerCase()}_`)) key = prefix + key; // not "valid/valid_loss"
+      // A label of several words before ':' / '=' ("Train L1 Loss: 0.63", "Smoothed Validation Loss: 0.01"):
+      // the words back to the previous value, a punctuation mark or an anchor (at most MAX_LABEL_WORDS).
+      let first = i;
+      if (labelled && tk.isPunct(i + 1, CH_COLON)) {
+        while (
+          first - 1 >= from &&
+          i - first + 1 < MAX_LABEL_WORDS &&
+          tk.kind[first - 1] === K.Word &&
+          !used[first - 1] &&
+          tk.sp[first] === 1
+        )
+          first--;
+        // a sentence before the label is not part of it: "… at Epoch 1 with Validation Accuracy: 33.73%"
+        while (first < i && LABEL_STOP.has(tk.lower(first))) first++;
+      }
+      let key: string;
+      let words = '';
+      if (first < i) {
+        for (let k = first; k <= i; k++) words += (k > first ? ' ' : '') + tk.text(k);
+        if (!METRIC_NAME.test(words) && !words.split(' ').some((w) => METRIC_NAME.test(w))) continue;
+        key = SPLIT_PREFIX.has(tk.lower(first)) ? `${tk.text(first)}/${words.slice(words.indexOf(' ') + 1)}` : words;
+      } else {
+        if (!METRIC_NAME.test(name)) continue;
+        key = name.replace(/[.:/-]+$/, '');
+        if (i > 0 && tk.kind[i - 1] === K.Word && !used[i - 1] && tk.sp[i] === 1 && SPLIT_PREFIX.has(tk.lower(i - 1))) {
+          key = `${tk.text(i - 1)}/${key}`; // "train loss 1.9, val loss 2.0"
+        } else if (prefix !== '' && !lw.startsWith(`${prefix.slice(0, -1).toLowerCase()}_`)) key = prefix + key; // not "valid/valid_loss"
+      }
       if (seen.has(key)) continue;
       seen.add(key);
       pts.push([key, tk.num(j)]);
       i = j;
+      from = j + 1;
     }
     if (underHeader) return this.headerLine(pts, lineNo);
     if (pts.length === 0) {

@@ -195,7 +195,39 @@ describe('ingest/text: console formats', () => {
       [3, 0.001],
     ]);
     assert.deepEqual(pts(s, 'Val/Acc'), [[3, 89.57]]);
-    assert.equal(s.byKey('Train/Accuracy').length, 0); // "27.97%" is not a value
+    // a labelled percentage is a value, as printed
+    assert.deepEqual(pts(s, 'Train/Accuracy'), [
+      [1, 27.97],
+      [2, 40.61],
+    ]);
+    assert.deepEqual(pts(s, 'Val/Accuracy'), [
+      [1, 40.36],
+      [2, 46.09],
+    ]);
+  });
+  it('multi-word labels before a colon and labelled percentages (real shapes: regression, classification logs)', () => {
+    const s = run(
+      'Epoch [1/500], Train Loss: 8.5, Train L1 Loss: 1278424.5521\n' +
+        'Epoch [1/500], Validation Loss: 5.8, Validation L1: 27788.5, Smoothed Validation Loss: 5.7\n' +
+        'Epoch 2/400, Test Loss: 1.1, Accuracy on Test set: 31.03%\n' +
+        'Saving model at Epoch 3 with Validation Accuracy: 33.73%\n' +
+        '2026-05-08 22:49:56 | INFO | Epoch [004/30] TrainLoss=1.8695 TrainAcc=48.54% | ValLoss=1.3 | LR=1.00e-04\n' +
+        'epoch 5 acc 95% loss 0.5\n',
+    );
+    assert.deepEqual(pts(s, 'Train/L1 Loss'), [[1, 1278424.5521]]);
+    assert.deepEqual(pts(s, 'Train/Loss'), [[1, 8.5]]);
+    assert.deepEqual(pts(s, 'Validation/L1'), [[1, 27788.5]]);
+    assert.deepEqual(pts(s, 'Smoothed Validation Loss'), [[1, 5.7]]);
+    assert.deepEqual(pts(s, 'Accuracy on Test set'), [[2, 31.03]]);
+    assert.deepEqual(pts(s, 'Validation/Accuracy'), [[3, 33.73]]); // "with" is not part of the label
+    assert.deepEqual(pts(s, 'TrainAcc'), [[4, 48.54]]);
+    assert.deepEqual(pts(s, 'LR'), [[4, 1e-4]]);
+    // an unlabelled percentage is no value ("acc 95%" could be progress); the loss on that line is
+    assert.equal(s.byKey('acc').length, 0);
+    assert.deepEqual(pts(s, 'loss'), [[5, 0.5]]);
+    // a tqdm bar's "45%|" is still the bar, not a value
+    const bar = run('Epoch 3:  45%|████▌     | 450/1000 [00:10<00:12, 43.2it/s, loss=0.123]\n');
+    assert.deepEqual(pts(bar, 'loss'), [[3 * 1000 + 450, 0.123]]);
   });
   it('no header mode without a split name, without a header, or under a non-integer "epoch = 30.0" table row', () => {
     assert.deepEqual(run('Epoch 5\nloss: 0.3\n').points, []);

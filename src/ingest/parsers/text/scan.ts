@@ -14,6 +14,8 @@ export const enum K {
   Punct = 4,
   /** anything else: numbers glued to units, runs of non-ASCII bytes (`━━━`, `████▌`) */
   Other = 5,
+  /** a number followed by one `%` (`75.40%`): `num(i)` is the number as printed (75.4) */
+  Pct = 6,
 }
 
 const WORD = 1;
@@ -184,6 +186,10 @@ export class Tokens {
         }
       }
     }
+    if (p < e && b[p] === 0x25 && !glued(b, p + 1, e) && !(p + 1 < e && b[p + 1] === 0x25)) {
+      this.push(K.Pct, start, p + 1, sp); // "75.40%"
+      return p + 1;
+    }
     if (glued(b, p, e)) {
       p = gluedRun(b, p, e);
       this.push(K.Other, start, p, sp);
@@ -210,7 +216,8 @@ export class Tokens {
 
   /** The value of a Num token (NaN when too long to be a logged value). */
   num(i: number): number {
-    const t = this.text(i);
+    let t = this.text(i);
+    if (this.kind[i] === K.Pct) t = t.slice(0, -1);
     if (t === '') return NaN;
     const c = t.charCodeAt(t.length - 1);
     if (c === 0x2e) return Number(t.slice(0, -1)); // "1."

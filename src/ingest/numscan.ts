@@ -145,8 +145,8 @@ export class NumberScanner {
       const v = exp >= 0 ? m * POW10[exp]! : m / POW10[-exp]!;
       this.num = neg ? -v : v;
     } else {
-      const v = digitsTimesPow10(b, start, i, exp);
-      this.num = v >= 0 ? (neg ? -v : v) : Number(ascii(b, start, i));
+      if (digitsOut(b, start, i, exp)) this.num = neg ? -OUT[0]! : OUT[0]!;
+      else this.num = Number(ascii(b, start, i));
     }
     return true;
   }
@@ -197,6 +197,18 @@ const INV32 = 1 / P32; // exact: x * INV32 = x / 2^32 (a multiply: shorter laten
  * Number()): more than 19 significant digits, an ambiguous product, a subnormal or overflowing result.
  */
 export function digitsTimesPow10(b: Uint8Array, s: number, e: number, exp10: number): number {
+  return digitsOut(b, s, e, exp10) ? OUT[0]! : -1;
+}
+
+/**
+ * Results of the *Out functions. Hot paths call those: they return a boolean and leave the double here,
+ * because V8 boxes a double returned from a call it does not inline (a heap allocation per number, a
+ * third of the parse time went to the garbage collector on 17-digit JSONL).
+ */
+export const OUT = new Float64Array(1);
+
+/** digitsTimesPow10 into OUT[0]; false when undecided. */
+export function digitsOut(b: Uint8Array, s: number, e: number, exp10: number): boolean {
   // the significand: its first 15 digits in a double (exact below 10^15), up to 4 more apart; then as a
   // 64-bit integer in two 32-bit halves (no per-digit carry: a short dependency chain)
   let m = 0;
@@ -209,29 +221,50 @@ export function digitsTimesPow10(b: Uint8Array, s: number, e: number, exp10: num
     if (nd === 0 && c === 48) continue; // leading zeros
     if (++nd <= 15) m = m * 10 + (c - 48);
     else if (nd <= 19) r = r * 10 + (c - 48);
-    else return -1;
+    else return false;
   }
-  if (nd === 0) return 0;
+  if (nd === 0) {
+    OUT[0] = 0;
+    return true;
+  }
+  return splitOut(m, r, nd <= 15 ? 0 : nd - 15, exp10);
+}
+
+/**
+ * The correctly rounded double of (m·10^nr + r) × 10^exp10, or -1 when undecided (see digitsTimesPow10):
+ * m < 10^15 (exact), r < 10^nr, nr ≤ 4 — the significand as a 64-bit integer in two 32-bit halves.
+ */
+export function splitTimesPow10(m: number, r: number, nr: number, exp10: number): number {
+  return splitOut(m, r, nr, exp10) ? OUT[0]! : -1;
+}
+
+/** splitTimesPow10 into OUT[0]; false when undecided. */
+export function splitOut(m: number, r: number, nr: number, exp10: number): boolean {
   const mh = Math.floor(m * INV32);
   const ml = m - mh * P32;
   let hi: number;
   let lo: number;
-  if (nd <= 15) {
+  if (nr === 0) {
     hi = mh;
     lo = ml;
   } else {
-    const p = POW10[nd - 15]!; // ≤ 10^4: ml·p < 2^46 and mh·p < 2^32, exact
+    const p = POW10[nr]!; // ≤ 10^4: ml·p < 2^46 and mh·p < 2^32, exact
     const lf = ml * p + r;
     const c = Math.floor(lf * INV32);
     lo = lf - c * P32;
     hi = mh * p + c;
   }
-  return eiselLemire(hi, lo, exp10);
+  return eiselLemireOut(hi, lo, exp10);
 }
 
 /** (hi·2^32 + lo) × 10^q correctly rounded, or -1 when undecided (see digitsTimesPow10). */
 export function eiselLemire(hi: number, lo: number, q: number): number {
-  if (q < POW_MIN || q > POW_MAX) return -1;
+  return eiselLemireOut(hi, lo, q) ? OUT[0]! : -1;
+}
+
+/** eiselLemire into OUT[0]; false when undecided. */
+export function eiselLemireOut(hi: number, lo: number, q: number): boolean {
+  if (q < POW_MIN || q > POW_MAX) return false;
   // normalize: top bit of the 64-bit significand set
   let clz: number;
   if (hi !== 0) {
@@ -270,7 +303,7 @@ export function eiselLemire(hi: number, lo: number, q: number): number {
   // The truncated power may leave the low product bits short by < 2^64: when the low 9 bits of the
   // upper half are all ones a carry could still change the rounding; Go and fast_float then widen the
   // product with the power's lower 64 bits, we ask Number() (1 case in 512).
-  if (low9 === 511) return -1;
+  if (low9 === 511) return false;
   const msb = r3 >= 0x80000000 ? 1 : 0;
   // the top 53 bits of the product (exact in a double) and the 54th, the rounding bit
   const sh = 10 + msb;
@@ -279,14 +312,15 @@ export function eiselLemire(hi: number, lo: number, q: number): number {
   let exp2 = ((217706 * q) >> 16) + 64 + 1023 - clz - (1 ^ msb);
   // exactly halfway between two doubles with an even lower one: round-half-even needs more than this
   // test knows
-  if (half === 1 && low9 === 0 && r1 === 0 && l00 === 0 && mant % 2 === 0) return -1;
+  if (half === 1 && low9 === 0 && r1 === 0 && l00 === 0 && mant % 2 === 0) return false;
   mant += half; // round half up (the even ties were excluded above)
   if (mant === 9007199254740992) {
     mant = 4503599627370496;
     exp2++;
   }
-  if (exp2 < 1 || exp2 > 0x7fe) return -1; // subnormal, zero or overflow: Number() decides
-  return mant * POW2[exp2 - 1075 + 1074]!;
+  if (exp2 < 1 || exp2 > 0x7fe) return false; // subnormal, zero or overflow: Number() decides
+  OUT[0] = mant * POW2[exp2 - 1075 + 1074]!;
+  return true;
 }
 
 /** Convenience for tests and slow paths: the number spelled by all of `text`, or undefined. */

@@ -1,7 +1,7 @@
 // CSV/TSV metrics: Keras CSVLogger, Lightning CSVLogger metrics.csv (sparse rows: an empty cell is
 // absent, not 0), YOLO results.csv (padded headers), nan/inf/-inf cells. Cells are scanned as bytes.
 import { fieldKind, type FieldKind, isWallClock, missing, nonFinite, toWallMs } from '../fields';
-import { digitsTimesPow10, NumberScanner, POW10, TWO53 } from '../numscan';
+import { digitsOut, NumberScanner, OUT, POW10, TWO53 } from '../numscan';
 import { ascii, type LineParser, type Sink, utf8 } from '../sink';
 
 interface Column {
@@ -217,7 +217,8 @@ export class CsvParser implements LineParser {
             if (j === d0 || (dot && f === 0) || ch === 101 || ch === 69 || ch === 46 || m >= TWO53 || f > 22) {
               // 17 significant digits (Python's repr): Eisel–Lemire on the digits just read; exponent,
               // NaN/Infinity, '+', '.5': the full scanner decides
-              const v = j === d0 || (dot && f === 0) || ch === 101 || ch === 69 || ch === 46 || j > e ? -1 : digitsTimesPow10(b, d0, j, -f);
+              const v =
+                j === d0 || (dot && f === 0) || ch === 101 || ch === 69 || ch === 46 || j > e || !digitsOut(b, d0, j, -f) ? -1 : OUT[0]!;
               if (v >= 0) cb[p] = neg ? -v : v;
               else {
                 if (!ns.scan(b, cs, e, true)) break;

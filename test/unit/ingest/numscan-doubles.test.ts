@@ -61,7 +61,13 @@ describe('ingest/numscan: 17-digit doubles (Eisel–Lemire) equal Number()', () 
       // writes `9.5e-05` and `0.0009999500000000001`
       if (k % 3 === 0) v = (next() / 2 ** 32) * 10 ** ((next() % 12) - 8);
       if (!Number.isFinite(v)) continue;
-      const forms = [String(v), v.toExponential(next() % 17), v.toExponential(16).replace('e', 'E'), v.toPrecision(1 + (next() % 17))];
+      const forms = [
+        String(v),
+        v.toExponential(next() % 17),
+        v.toExponential(16).replace('e', 'E'),
+        v.toPrecision(1 + (next() % 21)),
+        v.toFixed(next() % 21),
+      ];
       spell.push(forms[k % forms.length]!.replace(/^-/, k % 2 ? '-' : ''));
     }
     // edge spellings: zeros with exponents, huge and tiny exponents, explicit plus signs

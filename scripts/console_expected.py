@@ -146,6 +146,8 @@ class Reader:
             return True
         if self.keras_epoch is not None:
             step = self.keras_epoch
+            if int(m.group(2)) > 0:
+                self.meta["steps_per_epoch"] = int(m.group(2))  # the run says how many steps an epoch has
         else:
             self.keras_count += 1
             step = self.keras_count

@@ -80,6 +80,7 @@ export class TextParser implements LineParser {
   private records = 0;
   private kerasEpoch = NaN;
   private kerasCount = 0;
+  private kerasStepsPerEpoch = NaN;
   /** series already given a value for the current Keras epoch (a redrawn final bar, a later evaluate()) */
   private readonly kerasKeys = new Set<string>();
   private hfTrain = 0;
@@ -111,6 +112,7 @@ export class TextParser implements LineParser {
     this.records = 0;
     this.kerasEpoch = NaN;
     this.kerasCount = 0;
+    this.kerasStepsPerEpoch = NaN;
     this.kerasKeys.clear();
     this.hfTrain = 0;
     this.hfEval = 0;
@@ -293,6 +295,12 @@ export class TextParser implements LineParser {
     if (pts.length === 0) return true;
     const known = this.kerasEpoch === this.kerasEpoch;
     const step = known ? this.kerasEpoch : ++this.kerasCount;
+    // the run says how many steps an epoch has: charts can place its epochs on a step axis
+    const spe = tk.ratioN(0);
+    if (known && spe > 0 && spe !== this.kerasStepsPerEpoch) {
+      this.kerasStepsPerEpoch = spe;
+      this.sink.meta('steps_per_epoch', spe);
+    }
     this.records++;
     for (const [k, v] of pts) {
       if (known) {

@@ -1,9 +1,9 @@
-// Host side of the dashboard, without `vscode`: holds full-resolution data (via SeriesCache), computes
-// smoothing before downsampling, answers the webview with viewport-bounded windows, sends live append
+// Host side of the dashboard, without `vscode`: reads full-resolution data from the run store (views, no
+// copies: SeriesCache in dashboardData.ts streams the store's columns), computes smoothing before downsampling, answers the webview with viewport-bounded windows, sends live append
 // deltas (at most one message per ~100 ms), and validates every request from the webview.
 import type { Finding, RunUpdate, RunView, SeriesView } from '../core/model';
 import type { RunManagerApi } from './api';
-import { downsample, makeGrid, tOf, type Grid } from '../shared/downsample';
+import { makeGrid, tOf, type Grid } from '../shared/downsample';
 import {
   AUTO_RECOMPUTED_RUNS,
   DEFAULT_STATE,
@@ -394,14 +394,12 @@ export class DashboardSession {
     let best: number | null = null;
     let bestStep: number | null = null;
     if (val) {
-      // Validation series are short (one point per evaluation); the cache keeps this incremental-free scan cheap.
+      // The lowest validation loss is kept up to date by the series state (incremental, O(1) memory).
       const c = this.cache(run, val);
-      for (let i = 0; i < c.n; i++) {
-        const v = c.ys[i];
-        if (Number.isFinite(v) && (best === null || v < best)) {
-          best = v;
-          bestStep = fin(val.step(i));
-        }
+      const i = c.best();
+      if (i >= 0) {
+        best = c.value(i);
+        bestStep = fin(val.step(i));
       }
     }
     return {
@@ -450,24 +448,16 @@ export class DashboardSession {
   }
 
   private window(c: SeriesCache, grid: Grid, range: Range, follow: boolean, from = 0): SeriesWindow & { tailFrom: number } {
-    const col = c.x(this.state.xAxis);
-    const xs = col.xs.subarray(0, c.n);
-    const ys = c.ys.subarray(0, c.n);
-    const opts = {
+    const { raw, smooth: sm } = c.window(this.state.xAxis, {
       grid,
       xMin: range.min,
       xMax: follow ? Infinity : range.max,
       from,
-      sorted: col.sorted,
       edges: from === 0,
       maxColumns: this.frameColumns * (GRID_SLACK + 2) + 8,
-    };
-    const raw = downsample(xs, ys, opts);
-    let smooth: SeriesWindow['smooth'] = null;
-    if (this.state.smoothing > 0) {
-      const sm = downsample(xs, c.smoothed(this.state.smoothing).subarray(0, c.n), opts);
-      smooth = { x: Float64Array.from(sm.x), y: Float64Array.from(sm.y) };
-    }
+      smoothing: this.state.smoothing,
+    });
+    const smooth: SeriesWindow['smooth'] = sm ? { x: Float64Array.from(sm.x), y: Float64Array.from(sm.y) } : null;
     return {
       runId: c.run.id,
       key: c.series.key,
@@ -503,7 +493,7 @@ export class DashboardSession {
         }
         const { tailFrom, ...w } = this.window(c, grid, range, follow);
         windows.push(w);
-        if (follow && c.x(this.state.xAxis).sorted) this.tails.set(cacheKey(c.run.id, c.series.key), { from: Math.max(0, tailFrom) });
+        if (follow && c.sorted(this.state.xAxis)) this.tails.set(cacheKey(c.run.id, c.series.key), { from: Math.max(0, tailFrom) });
       }
     }
     this.findingsDirty.clear();
@@ -572,21 +562,25 @@ export class DashboardSession {
         if (w) patches.push({ ...w, cutX: null });
         continue;
       }
-      const col = c.x(this.state.xAxis);
+      const axis = this.state.xAxis;
+      const sorted = c.sorted(axis);
       const tail = this.tails.get(id);
-      if (follow && tail && col.sorted && tail.from < c.n) {
-        const cutX = col.xs[tail.from];
+      if (follow && tail && sorted && tail.from < c.n) {
+        const cutX = c.xAt(axis, tail.from);
         const { tailFrom, ...w } = this.window(c, grid, range, true, tail.from);
         if (tailFrom >= 0) tail.from = tailFrom;
         patches.push({ ...w, cutX });
       } else if (follow) {
         const { tailFrom, ...w } = this.window(c, grid, range, true);
-        if (col.sorted) this.tails.set(id, { from: Math.max(0, tailFrom) });
+        if (sorted) this.tails.set(id, { from: Math.max(0, tailFrom) });
         patches.push({ ...w, cutX: null });
       } else {
         // Zoomed/panned: resend the series only if new points landed inside the visible window.
         let inside = false;
-        for (let i = from; i < c.n && !inside; i++) inside = col.xs[i] >= range.min && col.xs[i] <= range.max;
+        for (let i = from; i < c.n && !inside; i++) {
+          const x = c.xAt(axis, i);
+          inside = x >= range.min && x <= range.max;
+        }
         if (!inside) continue;
         const { tailFrom: _t, ...w } = this.window(c, grid, range, false);
         patches.push({ ...w, cutX: null });
@@ -615,7 +609,7 @@ export class DashboardSession {
     const c = this.cache(run, s);
     const i = c.indexOfStep(step);
     if (i < 0) return null;
-    const x = c.x(this.state.xAxis).xs[i];
+    const x = c.xAt(this.state.xAxis, i);
     return Number.isFinite(x) ? x : null;
   }
 
@@ -647,10 +641,9 @@ export class DashboardSession {
       for (const s of run.series()) {
         if (s.role !== 'val_loss' || s.length === 0) continue;
         const c = this.cache(run, s);
-        let best = -1;
-        for (let i = 0; i < c.n; i++) if (Number.isFinite(c.ys[i]) && (best < 0 || c.ys[i] < c.ys[best])) best = i;
+        const best = c.best();
         if (best < 0) continue;
-        const x = c.x(this.state.xAxis).xs[best];
+        const x = c.xAt(this.state.xAxis, best);
         if (!Number.isFinite(x) || (this.state.xLog && !(x > 0))) continue;
         const p = s.provenance(best);
         out.push({
@@ -661,7 +654,7 @@ export class DashboardSession {
           step: s.step(best),
           code: 'best-step',
           severity: 'information',
-          message: `best ${s.name} = ${c.ys[best]} at step ${s.step(best)}`,
+          message: `best ${s.name} = ${c.value(best)} at step ${s.step(best)}`,
           file: p.file,
           line: p.line ?? null,
         });
@@ -708,27 +701,18 @@ export class DashboardSession {
     let rows = 0;
     const names = this.names();
     for (const c of this.selectedSeries()) {
-      const col = c.x(this.state.xAxis);
-      const sm = this.state.smoothing > 0 ? c.smoothed(this.state.smoothing) : null;
-      for (let i = 0; i < c.n && rows < CSV_MAX_ROWS; i++) {
-        const x = col.xs[i];
-        if (range && !(x >= range.min && x <= range.max)) continue;
-        const s = c.series;
-        lines.push(
-          [
-            csvCell(names.get(c.run.id)?.name ?? c.run.name),
-            csvCell(s.key),
-            i,
-            num(s.step(i)),
-            num(s.epoch(i)),
-            num(s.wall(i)),
-            num(x),
-            num(c.ys[i]),
-            sm ? num(sm[i]) : '',
-          ].join(','),
-        );
-        rows++;
-      }
+      const s = c.series;
+      const run = csvCell(names.get(c.run.id)?.name ?? c.run.name);
+      const key = csvCell(s.key);
+      c.scan(this.state.xAxis, 0, c.n, this.state.smoothing, (xs, ys, sm, base, m) => {
+        for (let k = 0; k < m && rows < CSV_MAX_ROWS; k++) {
+          const x = xs[k];
+          if (range && !(x >= range.min && x <= range.max)) continue;
+          const i = base + k;
+          lines.push([run, key, i, num(s.step(i)), num(s.epoch(i)), num(s.wall(i)), num(x), num(ys[k]), sm ? num(sm[k]) : ''].join(','));
+          rows++;
+        }
+      });
     }
     if (rows >= CSV_MAX_ROWS) this.hooks.warn(`LossWatch: CSV export truncated at ${CSV_MAX_ROWS} rows`);
     return lines.join('\n') + '\n';

@@ -7,6 +7,7 @@ import { makeGrid, tOf, type Grid } from '../shared/downsample';
 import {
   AUTO_RECOMPUTED_RUNS,
   DEFAULT_STATE,
+  cardXLog,
   parseWebviewMessage,
   type DashboardState,
   type HostMessage,
@@ -72,6 +73,11 @@ export function frameColumns(columns: number, series: number, smooth: boolean): 
 const RUNS_INTERVAL_MS = 1000;
 const CSV_MAX_ROWS = 5_000_000;
 
+interface ModeView {
+  grid: Grid;
+  range: Range;
+}
+
 interface Tail {
   /** Source index where the last non-empty column starts. */
   from: number;
@@ -91,7 +97,9 @@ export class DashboardSession {
   private readonly updated = new Map<string, number>();
   /** Drawn runs on their own x (per-epoch runs among per-step runs on a step axis). */
   private readonly ownX = new Set<string>();
-  private grid: Grid | null = null;
+  /** Grid and x range of the cards on a linear x axis ([0]) and on a log x axis ([1]); null = none drawn. */
+  private views: [ModeView | null, ModeView | null] = [null, null];
+  /** The frame's x range (linear cards, else log cards): the CSV export's range. */
   private range: Range | null = null;
   private readonly tails = new Map<string, Tail>();
   private pending = new Map<string, RunUpdate[]>();
@@ -341,20 +349,27 @@ export class DashboardSession {
 
   /** A window of a run drawn on its own x: its own extent and grid, always whole. */
   private ownWindow(c: SeriesCache): SeriesWindow | null {
-    const ext = c.extent(this.state.xAxis, this.state.xLog);
+    const log = this.logOf(c.series);
+    const ext = c.extent(this.state.xAxis, log);
     if (!ext) return null;
     const hi = ext.max > ext.min ? ext.max : ext.min + 1;
-    const grid = makeGrid(ext.min, hi, this.frameColumns, this.state.xLog);
+    const grid = makeGrid(ext.min, hi, this.frameColumns, log);
     const { tailFrom: _t, ...w } = this.window(c, grid, { min: ext.min, max: hi }, true);
     return { ...w, ownX: true };
   }
 
-  private dataExtent(): Range | null {
+  /** Whether the card of a series has a log x axis. */
+  private logOf(s: SeriesView): boolean {
+    return cardXLog(this.state, cardOf(s).id);
+  }
+
+  /** x extent of the drawn series (log: x > 0 only); every card shares it, so cards stay aligned. */
+  private dataExtent(log = this.state.xLog): Range | null {
     let min = Infinity;
     let max = -Infinity;
     for (const c of this.selectedSeries()) {
       if (this.ownX.has(c.run.id)) continue;
-      const e = c.extent(this.state.xAxis, this.state.xLog);
+      const e = c.extent(this.state.xAxis, log);
       if (e) {
         min = Math.min(min, e.min);
         max = Math.max(max, e.max);
@@ -465,9 +480,20 @@ export class DashboardSession {
       smooth,
       nonFinite: raw.nonFinite,
       length: c.n,
-      skipped: raw.skipped,
+      // On log x the points at x <= 0 lie outside every window (x > 0): counted here, for the card note.
+      skipped: raw.skipped + (grid.log && from === 0 ? c.stats(this.state.xAxis).nonPos : 0),
       tailFrom: raw.tailFrom,
     };
+  }
+
+  /** The x range of the cards of one x-axis kind: the user's range (on log x its part above 0), else the data's. */
+  private modeRange(log: boolean): Range | null {
+    const r = this.state.range;
+    if (!log) return r ?? this.dataExtent(false);
+    if (r && r.min > 0) return r;
+    const ext = this.dataExtent(true);
+    if (r && ext && ext.min < r.max) return { min: ext.min, max: r.max };
+    return ext;
   }
 
   private sendFrame(highlight: { runId: string; x: number; step: number } | null): void {
@@ -475,26 +501,29 @@ export class DashboardSession {
     const series = this.selectedSeries();
     this.computeOwnX(this.selectedRuns());
     const follow = this.state.range === null;
-    let range = this.state.range ?? this.dataExtent();
-    if (range && this.state.xLog && !(range.min > 0)) range = this.dataExtent();
     const windows: SeriesWindow[] = [];
     this.tails.clear();
-    this.grid = null;
+    const used = [false, false];
+    for (const c of series) used[this.logOf(c.series) ? 1 : 0] = true;
+    const ranges = [used[0] || !used[1] ? this.modeRange(false) : null, used[1] ? this.modeRange(true) : null];
+    this.frameColumns = frameColumns(this.columns, series.length, this.state.smoothing > 0);
+    this.views = [0, 1].map((m) => {
+      const r = ranges[m];
+      return r ? { grid: makeGrid(r.min, r.max, this.frameColumns, m === 1), range: r } : null;
+    }) as [ModeView | null, ModeView | null];
+    const range = used[0] || !used[1] ? ranges[0] : ranges[1];
     this.range = range;
-    if (range) {
-      this.frameColumns = frameColumns(this.columns, series.length, this.state.smoothing > 0);
-      const grid = makeGrid(range.min, range.max, this.frameColumns, this.state.xLog);
-      this.grid = grid;
-      for (const c of series) {
-        if (this.ownX.has(c.run.id)) {
-          const w = this.ownWindow(c);
-          if (w) windows.push(w);
-          continue;
-        }
-        const { tailFrom, ...w } = this.window(c, grid, range, follow);
-        windows.push(w);
-        if (follow && c.sorted(this.state.xAxis)) this.tails.set(cacheKey(c.run.id, c.series.key), { from: Math.max(0, tailFrom) });
+    for (const c of series) {
+      const v = this.views[this.logOf(c.series) ? 1 : 0];
+      if (!v) continue;
+      if (this.ownX.has(c.run.id)) {
+        const w = this.ownWindow(c);
+        if (w) windows.push(w);
+        continue;
       }
+      const { tailFrom, ...w } = this.window(c, v.grid, v.range, follow);
+      windows.push(w);
+      if (follow && c.sorted(this.state.xAxis)) this.tails.set(cacheKey(c.run.id, c.series.key), { from: Math.max(0, tailFrom) });
     }
     this.findingsDirty.clear();
     this.hooks.post({
@@ -502,6 +531,7 @@ export class DashboardSession {
       seq: this.seq,
       state: this.state,
       range,
+      logRange: ranges[1],
       series: windows,
       markers: this.markers(),
       highlight,
@@ -538,25 +568,32 @@ export class DashboardSession {
         }
       }
     }
-    if (needFrame || !this.grid || !this.range) {
+    if (needFrame || (!this.views[0] && !this.views[1])) {
       if (needFrame || touched.size > 0) this.sendFrame(null);
       else if (this.findingsDirty.size > 0) this.sendMarkersOnly();
       return;
     }
     const follow = this.state.range === null;
-    const grid = this.grid;
-    let range: Range = this.range;
     if (follow) {
-      const ext = this.dataExtent();
-      if (!ext) return;
-      if (ext.min < range.min) return this.sendFrame(null);
-      const tMax = tOf(ext.max, grid.log);
-      if (tMax > grid.t0 + grid.width * this.frameColumns * GRID_SLACK) return this.sendFrame(null);
-      range = { min: range.min, max: ext.max };
-      this.range = range;
+      for (const v of this.views) {
+        if (!v) continue;
+        const ext = this.dataExtent(v.grid.log);
+        if (!ext) return;
+        if (ext.min < v.range.min) return this.sendFrame(null);
+        const tMax = tOf(ext.max, v.grid.log);
+        if (tMax > v.grid.t0 + v.grid.width * this.frameColumns * GRID_SLACK) return this.sendFrame(null);
+        v.range = { min: v.range.min, max: ext.max };
+      }
+      this.range = (this.views[0] ?? this.views[1])!.range;
     }
     const patches: SeriesPatch[] = [];
     for (const [id, { c, from }] of touched) {
+      const v = this.views[this.logOf(c.series) ? 1 : 0];
+      if (!v) {
+        // A series of a card whose kind of x axis had nothing drawn: a new frame sets that axis up.
+        return this.sendFrame(null);
+      }
+      const { grid, range } = v;
       if (this.ownX.has(c.run.id)) {
         const w = this.ownWindow(c);
         if (w) patches.push({ ...w, cutX: null });
@@ -589,12 +626,19 @@ export class DashboardSession {
     const markers = this.findingsDirty.size > 0 ? this.markers() : null;
     this.findingsDirty.clear();
     if (patches.length === 0 && !markers) return;
-    this.hooks.post({ type: 'patch', seq: this.seq, range: follow ? range : this.range, patches, markers });
+    this.hooks.post({ type: 'patch', seq: this.seq, range: this.range, logRange: this.views[1]?.range ?? null, patches, markers });
   }
 
   private sendMarkersOnly(): void {
     this.findingsDirty.clear();
-    this.hooks.post({ type: 'patch', seq: this.seq, range: this.range, patches: [], markers: this.markers() });
+    this.hooks.post({
+      type: 'patch',
+      seq: this.seq,
+      range: this.range,
+      logRange: this.views[1]?.range ?? null,
+      patches: [],
+      markers: this.markers(),
+    });
   }
 
   // ---------------------------------------------------------------- markers
@@ -623,7 +667,9 @@ export class DashboardSession {
         if (out.length >= MAX_MARKERS) break;
         const key = f.seriesKey ?? null;
         const x = this.xOfStep(run, key, f.step as number);
-        if (x === null || (this.state.xLog && !(x > 0))) continue;
+        const ks = key !== null ? run.getSeries(key) : undefined;
+        const log = cardXLog(this.state, ks ? cardOf(ks).id : 'loss');
+        if (x === null || (log && !(x > 0))) continue;
         out.push({
           kind: 'finding',
           runId: run.id,
@@ -644,7 +690,7 @@ export class DashboardSession {
         const best = c.best();
         if (best < 0) continue;
         const x = c.xAt(this.state.xAxis, best);
-        if (!Number.isFinite(x) || (this.state.xLog && !(x > 0))) continue;
+        if (!Number.isFinite(x) || (this.logOf(s) && !(x > 0))) continue;
         const p = s.provenance(best);
         out.push({
           kind: 'best',

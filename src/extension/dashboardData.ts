@@ -56,6 +56,8 @@ interface AxisStats {
   max: number;
   /** Smallest x > 0 (log axes). */
   minPos: number;
+  /** Points at x <= 0 (not drawn on a log axis). */
+  nonPos: number;
 }
 
 interface Smoothing {
@@ -192,14 +194,14 @@ export class SeriesCache {
   stats(axis: XAxis): AxisStats {
     let st = this.axes.get(axis);
     if (!st) {
-      st = { n: 0, sorted: true, last: -Infinity, min: Infinity, max: -Infinity, minPos: Infinity };
+      st = { n: 0, sorted: true, last: -Infinity, min: Infinity, max: -Infinity, minPos: Infinity, nonPos: 0 };
       this.axes.set(axis, st);
     }
     const to = this.n;
     for (let b = st.n; b < to; b += BLOCK) {
       const m = Math.min(BLOCK, to - b);
       this.fillX(axis, b, m, scratchX);
-      let { sorted, last, min, max, minPos } = st;
+      let { sorted, last, min, max, minPos, nonPos } = st;
       for (let k = 0; k < m; k++) {
         const x = scratchX[k];
         if (x !== x) {
@@ -210,9 +212,11 @@ export class SeriesCache {
         last = x;
         if (x < min) min = x;
         if (x > max) max = x;
-        if (x > 0 && x < minPos) minPos = x;
+        if (x > 0) {
+          if (x < minPos) minPos = x;
+        } else nonPos++;
       }
-      Object.assign(st, { sorted, last, min, max, minPos });
+      Object.assign(st, { sorted, last, min, max, minPos, nonPos });
     }
     st.n = to;
     return st;
@@ -475,6 +479,8 @@ export class Binner {
       if (n > maxColumns) throw new RangeError(`downsample: ${n} columns exceed the limit ${maxColumns}`);
     }
     this.inv = 1 / grid.width;
+    // Known column count: allocate once (open-ended windows without data grow on demand).
+    if (Number.isFinite(kMax) && kMax >= this.kMin && kMax - this.kMin < maxColumns) this.ensure(kMax - this.kMin);
   }
 
   /** Column slot k (relative to kMin), growing the arrays when the x range is open-ended. */

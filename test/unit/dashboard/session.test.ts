@@ -380,4 +380,42 @@ describe('dashboard: host session (dashboardCore.ts)', () => {
       updated: 0,
     });
   });
+
+  it('per-card log x: that card gets a log grid and x > 0 only (step 0 counted as skipped), the others stay linear', () => {
+    const t = setup(1000);
+    t.session.handleMessage({ type: 'ready', state: { ...DEFAULT_STATE, smoothing: 0.5, xLogCards: { loss: true } }, columns: 300 });
+    const f = frames(t.posted).at(-1)!;
+    assert.ok(f.logRange && f.logRange.min > 0, `log range above 0: ${JSON.stringify(f.logRange)}`);
+    assert.equal(f.range!.min, 0, 'linear cards start at step 0');
+    const loss = f.series.find((s) => s.key === 'train/loss')!;
+    assert.ok(loss.raw.x.every((x) => x > 0));
+    assert.ok(loss.smooth!.x.every((x) => x > 0));
+    assert.equal(loss.skipped, 1, 'the point at step 0 is not drawn on log x, and counted');
+    // Log grid: columns are equal in log10(x), so the first decade gets as many points as the last.
+    assert.ok(loss.raw.x.filter((x) => x < 10).length >= 9, `first decade kept: ${loss.raw.x.filter((x) => x < 10).length}`);
+    const other = f.series.find((s) => s.key === EVIL)!;
+    assert.equal(other.raw.x[0], 0, 'a linear card keeps step 0');
+    assert.equal(other.skipped, 0);
+    // Live: the patch carries both ranges; the log card's tail stays on its log grid.
+    t.loss.push(1000, 0.5);
+    t.other.push(1000, 1000);
+    t.session.onRunUpdate({
+      runId: 'r1',
+      reset: false,
+      appended: [
+        { key: 'train/loss', from: 1000 },
+        { key: EVIL, from: 1000 },
+      ],
+      logitRecordsFrom: 0,
+    });
+    t.clock.advance(200);
+    const p = patches(t.posted).at(-1)!;
+    assert.ok(p.logRange && p.logRange.min > 0 && p.logRange.max === 1000);
+    assert.equal(p.range!.max, 1000);
+    // Toolbar log x everywhere: one range, the old behaviour.
+    t.session.handleMessage({ type: 'view', seq: 2, state: { ...DEFAULT_STATE, xLog: true }, columns: 300 });
+    const g = frames(t.posted).at(-1)!;
+    assert.deepEqual(g.range, g.logRange);
+    assert.ok(g.series.every((s) => s.raw.x.every((x) => x > 0)));
+  });
 });

@@ -206,6 +206,9 @@ store.subscribe((v, a) => {
     case 'toggleCard':
     case 'setCardSearch':
     case 'setYLog':
+    case 'setXLog':
+    case 'setXLogCard':
+    case 'restore':
       cards.sync();
       break;
     case 'toggleTable':

@@ -17,7 +17,7 @@ import {
 import zoomPlugin from 'chartjs-plugin-zoom';
 import annotationPlugin, { type AnnotationOptions } from 'chartjs-plugin-annotation';
 import type { NonFiniteMark } from '../src/shared/downsample';
-import { cardXLog, type DashboardState, type Marker, type SeriesPatch, type SeriesWindow } from '../src/shared/messages';
+import { cardXLog, RAW_CURVES_MAX, type DashboardState, type Marker, type SeriesPatch, type SeriesWindow } from '../src/shared/messages';
 import { defaultYLog } from '../src/shared/cards';
 import { clear, el } from './dom';
 import { gapThreshold, withBreaks } from '../src/shared/gaps';
@@ -159,7 +159,7 @@ Chart.register(LineController, LineElement, PointElement, LinearScale, Logarithm
 }
 
 /** Smoothed curves in a card above which the raw curves behind them are not drawn. */
-export const RAW_CURVES_MAX = 60;
+export { RAW_CURVES_MAX };
 
 /** Most rows in the hover tooltip; the rest is counted. */
 export const TOOLTIP_ROWS = 15;
@@ -464,7 +464,9 @@ export class Panel {
     let smooth: DS | null = null;
     if (w.smooth) {
       const sp: Pt[] = new Array(w.smooth.x.length);
-      for (let j = 0; j < sp.length; j++) sp[j] = { x: w.smooth.x[j], y: w.smooth.y[j] };
+      const si = w.smooth.idx;
+      if (si) for (let j = 0; j < sp.length; j++) sp[j] = { x: w.smooth.x[j], y: w.smooth.y[j], i: si[j] };
+      else for (let j = 0; j < sp.length; j++) sp[j] = { x: w.smooth.x[j], y: w.smooth.y[j] };
       smooth = {
         label: ref.label,
         data: withBreaks(sp, nfXs, gap, log, makeBreak),
@@ -599,7 +601,9 @@ export class Panel {
       appendTail(cur.raw.data, cut, raw, nf, cur.gap, log);
       if (cur.smooth && p.smooth) {
         const sp: Pt[] = new Array(p.smooth.x.length);
-        for (let j = 0; j < sp.length; j++) sp[j] = { x: p.smooth.x[j], y: p.smooth.y[j] };
+        const si = p.smooth.idx;
+        for (let j = 0; j < sp.length; j++)
+          sp[j] = si ? { x: p.smooth.x[j], y: p.smooth.y[j], i: si[j] } : { x: p.smooth.x[j], y: p.smooth.y[j] };
         appendTail(cur.smooth.data, cut, sp, nf, cur.gap, log);
       }
     }

@@ -219,10 +219,7 @@ store.subscribe((v, a) => {
       break;
   }
   syncControls();
-  if (a.type === 'setYLog' || a.type === 'setIgnoreOutliers' || a.type === 'setEnvelope') {
-    cards.restyle(theme, v.state);
-    return;
-  }
+  if (a.type === 'setYLog' || a.type === 'setIgnoreOutliers' || a.type === 'setEnvelope') cards.restyle(theme, v.state);
   if (!needsData(a)) return;
   // The sequence number moves now, not when the request leaves: a frame for the old state arriving
   // during the debounce must not overwrite the state the user just set.

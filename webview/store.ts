@@ -67,6 +67,8 @@ export function needsData(a: Action): boolean {
     case 'setRange':
     case 'toggleCard':
     case 'setRecomputed':
+    case 'toggleTable': // the table and the band show raw points, which "smoothed only" cards are sent without
+    case 'setEnvelope':
       return true;
     default:
       return false;

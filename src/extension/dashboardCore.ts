@@ -9,6 +9,7 @@ import {
   DEFAULT_STATE,
   cardXLog,
   parseWebviewMessage,
+  RAW_CURVES_MAX,
   type DashboardState,
   type HostMessage,
   type Marker,
@@ -99,6 +100,8 @@ export class DashboardSession {
   private readonly ownX = new Set<string>();
   /** Grid and x range of the cards on a linear x axis ([0]) and on a log x axis ([1]); null = none drawn. */
   private views: [ModeView | null, ModeView | null] = [null, null];
+  /** Cards drawn "smoothed only" (more than RAW_CURVES_MAX smoothed curves): their raw points are not sent. */
+  private rawOff = new Set<string>();
   /** The frame's x range (linear cards, else log cards): the CSV export's range. */
   private range: Range | null = null;
   private readonly tails = new Map<string, Tail>();
@@ -472,11 +475,17 @@ export class DashboardSession {
       maxColumns: this.frameColumns * (GRID_SLACK + 2) + 8,
       smoothing: this.state.smoothing,
     });
-    const smooth: SeriesWindow['smooth'] = sm ? { x: Float64Array.from(sm.x), y: Float64Array.from(sm.y) } : null;
+    // A "smoothed only" card: no raw points (not drawn); the smoothed points carry their source indices.
+    const rawOff = sm !== null && this.rawOff.has(cardOf(c.series).id);
+    const smooth: SeriesWindow['smooth'] = sm
+      ? { x: Float64Array.from(sm.x), y: Float64Array.from(sm.y), ...(rawOff ? { idx: Uint32Array.from(sm.idx) } : {}) }
+      : null;
     return {
       runId: c.run.id,
       key: c.series.key,
-      raw: { x: Float64Array.from(raw.x), y: Float64Array.from(raw.y), idx: Uint32Array.from(raw.idx) },
+      raw: rawOff
+        ? { x: new Float64Array(0), y: new Float64Array(0), idx: new Uint32Array(0) }
+        : { x: Float64Array.from(raw.x), y: Float64Array.from(raw.y), idx: Uint32Array.from(raw.idx) },
       smooth,
       nonFinite: raw.nonFinite,
       length: c.n,
@@ -504,7 +513,17 @@ export class DashboardSession {
     const windows: SeriesWindow[] = [];
     this.tails.clear();
     const used = [false, false];
-    for (const c of series) used[this.logOf(c.series) ? 1 : 0] = true;
+    const perCard = new Map<string, number>();
+    for (const c of series) {
+      used[this.logOf(c.series) ? 1 : 0] = true;
+      const card = cardOf(c.series).id;
+      perCard.set(card, (perCard.get(card) ?? 0) + 1);
+    }
+    // Same rule as the webview's "smoothed only" (charts.ts); the table and the band show raw points.
+    this.rawOff.clear();
+    if (this.state.smoothing > 0 && !this.state.envelope && !this.state.table) {
+      for (const [card, n] of perCard) if (n > RAW_CURVES_MAX) this.rawOff.add(card);
+    }
     const ranges = [used[0] || !used[1] ? this.modeRange(false) : null, used[1] ? this.modeRange(true) : null];
     this.frameColumns = frameColumns(this.columns, series.length, this.state.smoothing > 0);
     this.views = [0, 1].map((m) => {

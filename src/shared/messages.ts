@@ -55,6 +55,13 @@ export interface DashboardState {
 export const AUTO_RECOMPUTED_RUNS = 10;
 
 /**
+ * More smoothed curves than this in a card: its faint raw curves are not drawn ("smoothed only"), and the
+ * host sends no raw points for them unless the table or the band needs them (the smoothed points then carry
+ * their source indices, so a click still opens the log line).
+ */
+export const RAW_CURVES_MAX = 60;
+
+/**
  * A copy of a per-card flag map with `card` set (or removed: undefined). Card ids come from logs: stored as
  * own data properties (a card named `__proto__` is a key, not a prototype).
  */
@@ -143,8 +150,11 @@ export interface SeriesWindow {
   readonly key: string;
   /** Min/max-downsampled raw points with their source indices. */
   readonly raw: Points & { readonly idx: Uint32Array };
-  /** Smoothed curve (computed on full-resolution data, then downsampled); null when smoothing is 0. */
-  readonly smooth: Points | null;
+  /**
+   * Smoothed curve (computed on full-resolution data, then downsampled); null when smoothing is 0. `idx`
+   * (source indices) only when the raw points were left out (a "smoothed only" card: `raw` is empty).
+   */
+  readonly smooth: (Points & { readonly idx?: Uint32Array }) | null;
   readonly nonFinite: NonFiniteMark[];
   /** Full-resolution length of the series. */
   readonly length: number;
@@ -393,6 +403,7 @@ type Ref = readonly [offset: number, length: number];
 interface PackedPoints {
   readonly x: Ref;
   readonly y: Ref;
+  readonly idx?: Ref;
 }
 type Packed<W> = Omit<W, 'raw' | 'smooth'> & { readonly raw: PackedPoints & { readonly idx: Ref }; readonly smooth: PackedPoints | null };
 
@@ -406,7 +417,7 @@ export function packSeries(m: HostMessage): unknown {
   if (m.type !== 'frame' && m.type !== 'patch') return m;
   const list: readonly SeriesWindow[] = m.type === 'frame' ? m.series : m.patches;
   let total = 0;
-  for (const w of list) total += 3 * w.raw.x.length + (w.smooth ? 2 * w.smooth.x.length : 0);
+  for (const w of list) total += 3 * w.raw.x.length + (w.smooth ? (w.smooth.idx ? 3 : 2) * w.smooth.x.length : 0);
   const wire = new Float64Array(total);
   let at = 0;
   const put = (a: ArrayLike<number>): Ref => {
@@ -418,7 +429,7 @@ export function packSeries(m: HostMessage): unknown {
   const packed = list.map((w) => ({
     ...w,
     raw: { x: put(w.raw.x), y: put(w.raw.y), idx: put(w.raw.idx) },
-    smooth: w.smooth ? { x: put(w.smooth.x), y: put(w.smooth.y) } : null,
+    smooth: w.smooth ? { x: put(w.smooth.x), y: put(w.smooth.y), ...(w.smooth.idx ? { idx: put(w.smooth.idx) } : {}) } : null,
   }));
   return m.type === 'frame' ? { ...m, series: packed, wire } : { ...m, patches: packed, wire };
 }
@@ -431,7 +442,9 @@ export function unpackSeries(m: unknown): unknown {
     ({
       ...w,
       raw: { x: view(w.raw.x), y: view(w.raw.y), idx: Uint32Array.from(view(w.raw.idx)) },
-      smooth: w.smooth ? { x: view(w.smooth.x), y: view(w.smooth.y) } : null,
+      smooth: w.smooth
+        ? { x: view(w.smooth.x), y: view(w.smooth.y), ...(w.smooth.idx ? { idx: Uint32Array.from(view(w.smooth.idx)) } : {}) }
+        : null,
     }) as unknown as W;
   const { wire: _w, ...rest } = m;
   if (m.type === 'frame') return { ...rest, series: (m.series as Array<Packed<SeriesWindow>>).map(un) };

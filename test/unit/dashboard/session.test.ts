@@ -8,7 +8,15 @@ import {
   type Clock,
   type DashboardHooks,
 } from '../../../src/extension/dashboardCore';
-import { DEFAULT_STATE, parseWebviewMessage, type DashboardState, type HostMessage } from '../../../src/shared/messages';
+import {
+  DEFAULT_STATE,
+  packSeries,
+  parseWebviewMessage,
+  RAW_CURVES_MAX,
+  unpackSeries,
+  type DashboardState,
+  type HostMessage,
+} from '../../../src/shared/messages';
 import { FakeManager, FakeRun, FakeSeries } from './fake';
 
 class ManualClock implements Clock {
@@ -417,5 +425,40 @@ describe('dashboard: host session (dashboardCore.ts)', () => {
     const g = frames(t.posted).at(-1)!;
     assert.deepEqual(g.range, g.logRange);
     assert.ok(g.series.every((s) => s.raw.x.every((x) => x > 0)));
+  });
+
+  it('a "smoothed only" card (more than RAW_CURVES_MAX curves) gets no raw points; its smoothed points carry source indices', () => {
+    const m = new FakeManager();
+    for (let r = 0; r < RAW_CURVES_MAX + 1; r++) {
+      const run = new FakeRun(`r${r}`, `run${r}`, `/ws/r${r}.jsonl`);
+      const loss = run.add(new FakeSeries('loss', 'train_loss', `/ws/r${r}.jsonl`));
+      const lr = run.add(new FakeSeries('lr', 'learning_rate', `/ws/r${r}.jsonl`));
+      for (let i = 0; i < 500; i++) {
+        loss.push(i, 1 / (1 + i) + (i === 100 ? NaN : 0));
+        lr.push(i, 1e-3);
+      }
+      m.list.push(run);
+    }
+    // A card with few curves keeps its raw points.
+    m.list[0].add(new FakeSeries('acc', 'accuracy', '/ws/r0.jsonl')).push(1, 0.5);
+    const posted: HostMessage[] = [];
+    const session = new DashboardSession(m, { post: (x) => posted.push(x), openFile() {}, save() {}, warn() {} }, DEFAULT_STATE);
+    session.handleMessage({ type: 'ready', state: { ...DEFAULT_STATE, smoothing: 0.6 }, columns: 300 });
+    let f = frames(posted).at(-1)!;
+    const loss = f.series.find((w) => w.key === 'loss')!;
+    assert.equal(loss.raw.x.length, 0);
+    assert.ok(loss.smooth && loss.smooth.idx && loss.smooth.idx.length === loss.smooth.x.length && loss.smooth.x.length > 0);
+    assert.deepEqual(
+      loss.nonFinite.map((n) => n.index),
+      [100],
+      'non-finite points are still marked',
+    );
+    assert.ok(f.series.find((w) => w.key === 'acc')!.raw.x.length === 1);
+    const back = unpackSeries(structuredClone(packSeries(f))) as typeof f;
+    assert.deepEqual(back.series[0], f.series[0], 'source indices travel in the packed buffer');
+    // The table shows raw points: they are sent again.
+    session.handleMessage({ type: 'view', seq: 1, state: { ...DEFAULT_STATE, smoothing: 0.6, table: true }, columns: 300 });
+    f = frames(posted).at(-1)!;
+    assert.ok(f.series.find((w) => w.key === 'loss')!.raw.x.length > 0);
   });
 });

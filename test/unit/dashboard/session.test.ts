@@ -18,6 +18,7 @@ import {
   type HostMessage,
 } from '../../../src/shared/messages';
 import { FakeManager, FakeRun, FakeSeries } from './fake';
+import { RunStore } from '../../../src/ingest/store';
 
 class ManualClock implements Clock {
   t = 0;
@@ -460,5 +461,37 @@ describe('dashboard: host session (dashboardCore.ts)', () => {
     session.handleMessage({ type: 'view', seq: 1, state: { ...DEFAULT_STATE, smoothing: 0.6, table: true }, columns: 300 });
     f = frames(posted).at(-1)!;
     assert.ok(f.series.find((w) => w.key === 'loss')!.raw.x.length > 0);
+  });
+
+  it('on the real run store: live appends and a resume that purges a range reach the webview (views, not copies)', () => {
+    const store = new RunStore('s1', 'store run', '/ws/s.jsonl', 'jsonl');
+    const f = store.fileIndex('/ws/s.jsonl', false);
+    const loss = store.ensureSeries('loss', 'train_loss', 'train');
+    for (let i = 1; i <= 20_000; i++) loss.append(i, 1 / i, NaN, NaN, i, f);
+    const m = new FakeManager();
+    m.list.push(store as unknown as FakeRun);
+    const posted: HostMessage[] = [];
+    const clock = new ManualClock();
+    const session = new DashboardSession(m, { post: (x) => posted.push(x), openFile() {}, save() {}, warn() {} }, DEFAULT_STATE, clock);
+    session.handleMessage({ type: 'ready', state: { ...DEFAULT_STATE, smoothing: 0.6 }, columns: 400 });
+    const w = frames(posted).at(-1)!.series[0];
+    assert.equal(w.raw.x.at(-1), 20_000);
+    loss.append(20_001, 5, NaN, NaN, 20_001, f);
+    session.onRunUpdate({ runId: 's1', reset: false, appended: [{ key: 'loss', from: 20_000 }], logitRecordsFrom: 0 });
+    clock.advance(200);
+    const p = patches(posted).at(-1)!;
+    assert.equal(p.patches[0].raw.x.at(-1), 20_001);
+    assert.equal(p.patches[0].raw.y.at(-1), 5);
+    assert.equal(p.range!.max, 20_001);
+    // A resume at step 15 000 purges the points after it: the generation changes, the whole series is resent.
+    loss.append(15_000, 7, NaN, NaN, 20_002, f);
+    session.onRunUpdate({ runId: 's1', reset: false, appended: [{ key: 'loss', from: 14_999 }], logitRecordsFrom: 0 });
+    clock.advance(200);
+    const g = patches(posted).at(-1)!.patches[0];
+    assert.equal(g.cutX, null, 'the whole series, not a tail');
+    assert.equal(g.length, 15_000);
+    assert.equal(g.raw.x.at(-1), 15_000);
+    assert.equal(g.raw.y.at(-1), 7);
+    assert.ok(!g.raw.x.some((x) => x > 15_000), 'the purged range is gone');
   });
 });

@@ -173,13 +173,17 @@ export class SeriesCache {
     return x - x === 0 ? x : NaN;
   }
 
-  /** x of points [from, from + n) into out[0, n) (NaN where unknown). */
-  fillX(axis: XAxis, from: number, n: number, out: Float64Array): void {
+  /**
+   * x of points [from, from + n) into out[0, n) (NaN where unknown). `finite`: the caller knows every x
+   * there is finite (a sorted axis) or treats non-finite as unknown itself: plain steps are not re-checked.
+   */
+  fillX(axis: XAxis, from: number, n: number, out: Float64Array, finite = false): void {
     this.origins(axis);
     const s = this.series;
     if (axis === 'step' || axis === 'relstep') {
       if (s.readInto) s.readInto('step', from, n, out);
       else for (let k = 0; k < n; k++) out[k] = s.step(from + k);
+      if (finite && axis === 'step') return;
       const o = axis === 'relstep' ? this.stepOrigin : 0;
       for (let k = 0; k < n; k++) {
         const x = out[k] - o;
@@ -200,11 +204,12 @@ export class SeriesCache {
     const to = this.n;
     for (let b = st.n; b < to; b += BLOCK) {
       const m = Math.min(BLOCK, to - b);
-      this.fillX(axis, b, m, scratchX);
+      this.fillX(axis, b, m, scratchX, true);
       let { sorted, last, min, max, minPos, nonPos } = st;
       for (let k = 0; k < m; k++) {
         const x = scratchX[k];
-        if (x !== x) {
+        if (x - x !== 0) {
+          // NaN or ±Infinity: no usable x
           sorted = false;
           continue;
         }
@@ -320,6 +325,8 @@ export class SeriesCache {
     to: number,
     weight: number,
     fn: (xs: Float64Array, ys: Float64Array, sm: Float64Array | null, base: number, m: number) => void,
+    /** Every x in [from, to) is finite (a sorted axis). */
+    finite = false,
   ): void {
     const sm = weight > 0 ? this.smoothing(weight) : null;
     let b = from;
@@ -337,7 +344,7 @@ export class SeriesCache {
       }
       const m = end - b;
       this.readValues(b, m, scratchY);
-      this.fillX(axis, b, m, scratchX);
+      this.fillX(axis, b, m, scratchX, finite);
       if (sm && st) {
         emaAppend(sm.weight, scratchY, 0, m, scratchS, st);
         if (end === blockStart + BLOCK) this.keepState(sm, end / BLOCK, st);
@@ -377,10 +384,17 @@ export class SeriesCache {
         from = j;
       }
     }
-    this.scan(axis, from, to, o.smoothing, (xs, ys, ss, base, m) => {
-      raw.add(xs, ys, base, m, sorted);
-      if (sm && ss) sm.add(xs, ss, base, m, sorted);
-    });
+    this.scan(
+      axis,
+      from,
+      to,
+      o.smoothing,
+      (xs, ys, ss, base, m) => {
+        raw.add(xs, ys, base, m, sorted);
+        if (sm && ss) sm.add(xs, ss, base, m, sorted);
+      },
+      sorted,
+    );
     if (sorted && o.edges) {
       const plottable = (x: number): boolean => (o.grid.log ? x > 0 : x === x);
       // Nearest finite point on each side of the window (bounded search so a long NaN run cannot stall us).

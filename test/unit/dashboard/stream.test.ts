@@ -21,7 +21,7 @@ function makeSeries(seed: number, n: number, sorted: boolean, nanX: boolean, non
   for (let i = 0; i < n; i++) {
     step += sorted ? Math.floor(r() * 3) : Math.floor(r() * 7) - 3;
     let x = step;
-    if (nanX && r() < 0.01) x = NaN;
+    if (nanX && r() < 0.01) x = r() < 0.8 ? NaN : Infinity;
     let y = Math.sin(i / 50) + r() * 0.2;
     if (nonFinite && r() < 0.005) y = [NaN, Infinity, -Infinity][Math.floor(r() * 3)];
     s.push(x, y);

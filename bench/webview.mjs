@@ -43,7 +43,10 @@ const hostSource = `
 import { DashboardSession } from './src/extension/dashboardCore';
 import { DEFAULT_STATE, packSeries } from './src/shared/messages';
 import { FakeManager, FakeRun, FakeSeries } from './test/unit/dashboard/fake';
+import { RunStore } from './src/ingest/store';
 
+// The run store allocates its chunks with Node's Buffer.allocUnsafeSlow (uninitialised memory).
+globalThis.Buffer ??= { allocUnsafeSlow: (n) => new Uint8Array(n) };
 const q = new URLSearchParams(location.search);
 const scenario = q.get('scenario');
 const n = Number(q.get('n'));
@@ -60,15 +63,17 @@ if (scenario === 'many' || scenario === 'filter') {
   const nRuns = Number(q.get('runs'));
   for (let r = 0; r < nRuns; r++) {
     const root = '/ws/sweep' + (r % 5) + '/lr_' + (1 + (r % 7)) + 'e-4_seed' + r + '/metrics.jsonl';
-    const fr = new FakeRun('run-' + r, 'metrics.jsonl', root);
-    const loss = fr.add(new FakeSeries('train/loss', 'train_loss', root));
-    const val = fr.add(new FakeSeries('val/loss', 'val_loss', root));
-    const lr = fr.add(new FakeSeries('lr', 'learning_rate', root));
+    // The real run store (typed-array columns in chunks), as the extension host holds it.
+    const fr = new RunStore('run-' + r, 'metrics.jsonl', root, 'jsonl');
+    const f = fr.fileIndex(root, false);
+    const loss = fr.ensureSeries('train/loss', 'train_loss', 'train');
+    const val = fr.ensureSeries('val/loss', 'val_loss', 'val');
+    const lr = fr.ensureSeries('lr', 'learning_rate', 'train');
     const scale = 0.5 + (r % 17) / 10;
     for (let i = 0; i < n; i++) {
-      loss.push(i, scale * Math.exp(-i / (n / 3)) + 0.1 * rnd() + 0.05, NaN, NaN, i + 1);
-      lr.push(i, 1e-3 * (1 - i / n), NaN, NaN, i + 1);
-      if (i % 200 === 0) val.push(i, scale * Math.exp(-i / (n / 2)) + 0.2, NaN, NaN, i + 1);
+      loss.append(i, scale * Math.exp(-i / (n / 3)) + 0.1 * rnd() + 0.05, NaN, NaN, i + 1, f);
+      lr.append(i, 1e-3 * (1 - i / n), NaN, NaN, i + 1, f);
+      if (i % 200 === 0) val.append(i, scale * Math.exp(-i / (n / 2)) + 0.2, NaN, NaN, i + 1, f);
     }
     manager.list.push(fr);
   }

@@ -2,7 +2,7 @@
 // `train/`, …), collapsible (collapsed cards get no data from the host), pinnable to the top, and filtered
 // by the card search box. Cards exist for the metrics of the drawn runs.
 import { cardOf, OVERVIEW, STANDARD_CARDS, type CardInfo } from '../src/shared/cards';
-import type { DashboardState, RunMeta } from '../src/shared/messages';
+import { cardXLog, type DashboardState, type RunMeta } from '../src/shared/messages';
 import { Panel, type PanelEvents } from './charts';
 import { clear, el } from './dom';
 import type { Store } from './store';
@@ -13,6 +13,7 @@ export interface CardView {
   readonly section: HTMLElement;
   readonly panel: Panel;
   readonly logY: HTMLInputElement;
+  readonly logX: HTMLInputElement;
   readonly note: HTMLElement;
   readonly table: HTMLElement;
   readonly pin: HTMLButtonElement;
@@ -52,6 +53,7 @@ export class Cards {
     const safe = id.replace(/[^A-Za-z0-9_-]/g, '_');
     const title = el('h3', { id: `lw-title-${safe}` }, info.title);
     const logY = el('input', { type: 'checkbox', id: `lw-ylog-${safe}` });
+    const logX = el('input', { type: 'checkbox', id: `lw-xlog-${safe}` });
     const note = el('span', { class: 'note', id: `lw-note-${safe}` });
     const canvas = el('canvas', {
       tabindex: '0',
@@ -92,7 +94,11 @@ export class Cards {
       head.append(lab);
       recomputed.addEventListener('change', () => this.store.dispatch({ type: 'setRecomputed', on: recomputed!.checked }));
     }
-    head.append(el('label', { class: 'check' }, logY, ' log y'), pin);
+    head.append(
+      el('label', { class: 'check', title: 'Log x for this card (points at x ≤ 0, such as step 0, are not drawn)' }, logX, ' log x'),
+      el('label', { class: 'check' }, logY, ' log y'),
+      pin,
+    );
     const body = el('div', { class: 'panel-body' }, wrap, table);
     const section = el('section', { class: 'panel', 'data-panel': id, 'aria-labelledby': `lw-title-${safe}` }, head, body);
     const panel = new Panel(
@@ -102,9 +108,10 @@ export class Cards {
       this.store.state,
       {
         ...this.events,
-        yScale: ({ autoLog, clipped, ownX, rawHidden }) => {
+        yScale: ({ autoLog, clipped, ownX, rawHidden, logXSkipped }) => {
           // Written only when it changes: no DOM work (style/layout) on every live frame.
           const parts: string[] = [];
+          if (logXSkipped) parts.push(`log x: ${logXSkipped} point${logXSkipped === 1 ? '' : 's'} at x ≤ 0 (or with no x) not drawn`);
           if (autoLog) parts.push('log y (auto)');
           if (clipped) parts.push(`${clipped} outlier${clipped === 1 ? '' : 's'} clipped`);
           if (rawHidden) parts.push('smoothed only (many curves)');
@@ -119,10 +126,11 @@ export class Cards {
       tip,
     );
     logY.addEventListener('change', () => this.store.dispatch({ type: 'setYLog', card: id, on: logY.checked }));
+    logX.addEventListener('change', () => this.store.dispatch({ type: 'setXLogCard', card: id, on: logX.checked }));
     pin.addEventListener('click', () => this.store.dispatch({ type: 'togglePin', card: id }));
     toggle.addEventListener('click', () => this.store.dispatch({ type: 'toggleCard', card: id }));
     canvas.addEventListener('keydown', (e) => this.events.keyNav(panel, e));
-    const v: CardView = { info, section, panel, logY, note, table, pin, toggle, body, recomputed, hasData: false };
+    const v: CardView = { info, section, panel, logY, logX, note, table, pin, toggle, body, recomputed, hasData: false };
     this.views.set(id, v);
     return v;
   }
@@ -208,6 +216,7 @@ export class Cards {
       v.pin.setAttribute('aria-pressed', String(st.pinned.includes(id)));
       v.pin.textContent = st.pinned.includes(id) ? '★' : '☆';
       v.logY.checked = st.yLog[id] ?? id === 'grad_norm';
+      v.logX.checked = cardXLog(st, id);
       v.table.hidden = !st.table;
       v.section.hidden =
         v.section.dataset.present !== 'true' ||

@@ -17,7 +17,7 @@ import {
 import zoomPlugin from 'chartjs-plugin-zoom';
 import annotationPlugin, { type AnnotationOptions } from 'chartjs-plugin-annotation';
 import type { NonFiniteMark } from '../src/shared/downsample';
-import type { DashboardState, Marker, SeriesPatch, SeriesWindow } from '../src/shared/messages';
+import { cardXLog, RAW_CURVES_MAX, type DashboardState, type Marker, type SeriesPatch, type SeriesWindow } from '../src/shared/messages';
 import { defaultYLog } from '../src/shared/cards';
 import { clear, el } from './dom';
 import { gapThreshold, withBreaks } from '../src/shared/gaps';
@@ -56,7 +56,7 @@ export interface PanelEvents {
   /** A finding glyph was clicked: it becomes the selected finding (its vertical line is drawn). */
   selectMarker?(m: Marker): void;
   /** After each render: whether log y was switched on automatically, and how many points are clipped. */
-  yScale?(info: { autoLog: boolean; clipped: number; ownX: string[]; rawHidden: boolean }): void;
+  yScale?(info: { autoLog: boolean; clipped: number; ownX: string[]; rawHidden: boolean; logXSkipped: number }): void;
 }
 
 /** A line break (Chart.js skips points with y NaN when spanGaps is false). */
@@ -159,7 +159,7 @@ Chart.register(LineController, LineElement, PointElement, LinearScale, Logarithm
 }
 
 /** Smoothed curves in a card above which the raw curves behind them are not drawn. */
-export const RAW_CURVES_MAX = 60;
+export { RAW_CURVES_MAX };
 
 /** Most rows in the hover tooltip; the rest is counted. */
 export const TOOLTIP_ROWS = 15;
@@ -312,6 +312,14 @@ export class Panel {
     o.style.borderLeftColor = this.theme.muted;
   }
 
+  /** Log x: the card's own toggle, else the toolbar's. */
+  xLog(): boolean {
+    return cardXLog(this.state, this.id);
+  }
+
+  /** Points of this card's series not drawn for want of an x (no epoch/time, or x <= 0 on log x), from the last frame. */
+  xSkipped = 0;
+
   /** Log y as the user set it for this card, else the card's default. */
   private logY(): boolean {
     return this.state.yLog[this.id] ?? defaultYLog(this.id);
@@ -348,13 +356,13 @@ export class Panel {
       layout: { padding: { bottom: 2 } },
       scales: {
         x: {
-          type: st.xLog ? 'logarithmic' : 'linear',
+          type: this.xLog() ? 'logarithmic' : 'linear',
           title: { display: true, text: X_LABEL[axis], color: t.kind.startsWith('high-contrast') ? t.fg : t.muted },
           ticks: {
             color: t.fg,
             maxRotation: 0,
             autoSkip: true,
-            callback: (v, i, ticks) => (axis === 'step' || axis === 'epoch' ? tickLabel(ticks, i, st.xLog) : fmtX(axis, Number(v))),
+            callback: (v, i, ticks) => (axis === 'step' || axis === 'epoch' ? tickLabel(ticks, i, this.xLog()) : fmtX(axis, Number(v))),
           },
           grid: { color: t.grid },
           border: { color: t.grid },
@@ -437,7 +445,7 @@ export class Panel {
   /** Gap threshold for a series: from its drawn points and the pixel column width of the frame. */
   private gapFor(xs: ArrayLike<number>): number {
     const r = this.range;
-    const log = this.state.xLog;
+    const log = this.xLog();
     const cols = Math.max(50, this.chart.width || 800);
     let column = 0;
     if (r && r.max > r.min) column = log ? (r.min > 0 ? (Math.log10(r.max) - Math.log10(r.min)) / cols : 0) : (r.max - r.min) / cols;
@@ -450,13 +458,15 @@ export class Panel {
     const nfData = nfPoints(w.nonFinite);
     const nfXs = nfData.map((p) => p.x).sort((a, b) => a - b);
     const gap = this.gapFor(w.raw.x);
-    const log = this.state.xLog;
+    const log = this.xLog();
     const raw: Pt[] = new Array(w.raw.x.length);
     for (let j = 0; j < raw.length; j++) raw[j] = { x: w.raw.x[j], y: w.raw.y[j], i: w.raw.idx[j] };
     let smooth: DS | null = null;
     if (w.smooth) {
       const sp: Pt[] = new Array(w.smooth.x.length);
-      for (let j = 0; j < sp.length; j++) sp[j] = { x: w.smooth.x[j], y: w.smooth.y[j] };
+      const si = w.smooth.idx;
+      if (si) for (let j = 0; j < sp.length; j++) sp[j] = { x: w.smooth.x[j], y: w.smooth.y[j], i: si[j] };
+      else for (let j = 0; j < sp.length; j++) sp[j] = { x: w.smooth.x[j], y: w.smooth.y[j] };
       smooth = {
         label: ref.label,
         data: withBreaks(sp, nfXs, gap, log, makeBreak),
@@ -565,7 +575,7 @@ export class Panel {
     markers: Marker[] | null,
   ): void {
     this.setRange(range);
-    const log = this.state.xLog;
+    const log = this.xLog();
     for (const { ref, p } of items) {
       const id = `${ref.runId}\u0000${ref.key}`;
       const cur = this.byKey.get(id);
@@ -591,7 +601,9 @@ export class Panel {
       appendTail(cur.raw.data, cut, raw, nf, cur.gap, log);
       if (cur.smooth && p.smooth) {
         const sp: Pt[] = new Array(p.smooth.x.length);
-        for (let j = 0; j < sp.length; j++) sp[j] = { x: p.smooth.x[j], y: p.smooth.y[j] };
+        const si = p.smooth.idx;
+        for (let j = 0; j < sp.length; j++)
+          sp[j] = si ? { x: p.smooth.x[j], y: p.smooth.y[j], i: si[j] } : { x: p.smooth.x[j], y: p.smooth.y[j] };
         appendTail(cur.smooth.data, cut, sp, nf, cur.gap, log);
       }
     }
@@ -860,7 +872,23 @@ export class Panel {
   render(): void {
     this.dirty = false;
     this.fitY();
+    this.syncDatasets();
     this.chart.update('none');
+  }
+
+  /**
+   * The chart's datasets: each series' curves, and its non-finite markers and isolated dots only when it
+   * has some. Empty datasets still cost Chart.js per-dataset work on every update (and its meta lookup
+   * is linear in the dataset count): 200 runs would carry 400 empty ones per card.
+   */
+  private syncDatasets(): void {
+    const list: DS[] = [];
+    for (const e of this.byKey.values()) {
+      for (const ds of this.datasetsOf(e)) if (ds.data.length > 0 || (ds !== e.nf && ds !== e.iso)) list.push(ds);
+    }
+    const cur = this.chart.data.datasets;
+    if (cur.length === list.length && list.every((d, i) => cur[i] === d)) return;
+    this.chart.data.datasets = list;
   }
 
   /** y range from the visible finite values (robust quantiles unless outliers are shown), isolated points. */
@@ -929,7 +957,13 @@ export class Panel {
       if (y.ticks) delete y.ticks.stepSize;
     }
     const own = [...new Set([...this.byKey.values()].filter((e) => e.ownX).map((e) => e.ref.run))];
-    this.events.yScale?.({ autoLog, clipped: range?.clipped ?? 0, ownX: own, rawHidden: this.rawHidden });
+    this.events.yScale?.({
+      autoLog,
+      clipped: range?.clipped ?? 0,
+      ownX: own,
+      rawHidden: this.rawHidden,
+      logXSkipped: this.xLog() ? this.xSkipped : 0,
+    });
   }
 
   private ybuf = new Float64Array(0);

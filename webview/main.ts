@@ -4,6 +4,7 @@
 import {
   DEFAULT_STATE,
   AUTO_RECOMPUTED_RUNS,
+  cardXLog,
   restoreState,
   unpackSeries,
   X_AXES,
@@ -168,7 +169,7 @@ function keyNav(panel: Panel, e: KeyboardEvent): void {
       return;
   }
   e.preventDefault();
-  if (store.state.xLog && min <= 0) min = Math.max(s.min / 2, Number.MIN_VALUE);
+  if (panel.xLog() && min <= 0) min = Math.max(s.min / 2, Number.MIN_VALUE);
   if (min < max) dispatch({ type: 'setRange', range: { min, max } });
 }
 
@@ -205,6 +206,9 @@ store.subscribe((v, a) => {
     case 'toggleCard':
     case 'setCardSearch':
     case 'setYLog':
+    case 'setXLog':
+    case 'setXLogCard':
+    case 'restore':
       cards.sync();
       break;
     case 'toggleTable':
@@ -215,10 +219,7 @@ store.subscribe((v, a) => {
       break;
   }
   syncControls();
-  if (a.type === 'setYLog' || a.type === 'setIgnoreOutliers' || a.type === 'setEnvelope') {
-    cards.restyle(theme, v.state);
-    return;
-  }
+  if (a.type === 'setYLog' || a.type === 'setIgnoreOutliers' || a.type === 'setEnvelope') cards.restyle(theme, v.state);
   if (!needsData(a)) return;
   // The sequence number moves now, not when the request leaves: a frame for the old state arriving
   // during the debounce must not overwrite the state the user just set.
@@ -322,10 +323,13 @@ function renderFrame(f: Extract<HostMessage, { type: 'frame' }>): void {
   dispatchRestore(f.state);
   const groups = new Map<string, Array<{ ref: SeriesRef; w: SeriesWindow }>>();
   let skipped = 0;
+  const skippedIn = new Map<string, number>();
   for (const w of f.series) {
     const r = findRef(w.runId, w.key);
     if (!r) continue;
-    skipped += w.skipped;
+    // Points at x <= 0 on a log-x card are told in that card's note; the status line tells the rest.
+    if (cardXLog(f.state, r.card)) skippedIn.set(r.card, (skippedIn.get(r.card) ?? 0) + w.skipped);
+    else skipped += w.skipped;
     const list = groups.get(r.card) ?? [];
     list.push({ ref: r.ref, w });
     groups.set(r.card, list);
@@ -342,11 +346,12 @@ function renderFrame(f: Extract<HostMessage, { type: 'frame' }>): void {
     // without a redraw of its own: setFrame draws once.
     v.panel.restyle(theme, store.state, false);
     v.panel.setHighlightRun(hl);
+    v.panel.xSkipped = skippedIn.get(id) ?? 0;
     v.panel.setFrame(
       items,
       f.markers.filter((m) => markerCard(m) === id),
       f.highlight && items.some((i) => i.ref.runId === f.highlight!.runId) ? f.highlight : null,
-      f.range,
+      cardXLog(f.state, id) ? (f.logRange ?? f.range) : f.range,
     );
   }
   markerList.render(f.markers, runsById);
@@ -359,8 +364,7 @@ function renderFrame(f: Extract<HostMessage, { type: 'frame' }>): void {
           ? 'No run drawn: tick a run in the list or change the filter.'
           : 'The drawn runs have no series yet, or every card is collapsed.';
   }
-  if (skipped > 0)
-    status.textContent += ` ${skipped} points have no ${X_LABEL[store.state.xAxis]}${store.state.xLog ? ' > 0' : ''} and are not drawn.`;
+  if (skipped > 0) status.textContent += ` ${skipped} points have no ${X_LABEL[store.state.xAxis]} and are not drawn.`;
   if (store.state.table) tables();
   rendered();
 }
@@ -389,7 +393,7 @@ function renderPatch(m: Extract<HostMessage, { type: 'patch' }>): void {
     const mk = m.markers ? m.markers.filter((x) => markerCard(x) === id) : null;
     if (items.length === 0 && !mk && !(store.state.range === null && v.hasData)) continue;
     if (items.length > 0) v.hasData = true;
-    v.panel.applyPatches(items, range, mk);
+    v.panel.applyPatches(items, cardXLog(store.state, id) ? (m.logRange ?? range) : range, mk);
   }
   if (m.markers) markerList.render(m.markers, runsById);
   scheduleRender();

@@ -1,7 +1,7 @@
 // The one owner of the dashboard's view state: the persisted DashboardState plus transient UI state,
 // changed only through explicit actions (a pure reducer, unit-tested in test/unit/dashboard/store.test.ts).
 // No DOM here.
-import type { DashboardState, Range, XAxis } from '../src/shared/messages';
+import { withCardFlag, type DashboardState, type Range, type XAxis } from '../src/shared/messages';
 import { defaultYLog } from '../src/shared/cards';
 
 export type RunSort = 'name' | 'updated' | 'best';
@@ -39,6 +39,7 @@ export type Action =
   | { readonly type: 'setXAxis'; readonly xAxis: XAxis }
   | { readonly type: 'setXLog'; readonly on: boolean }
   | { readonly type: 'setYLog'; readonly card: string; readonly on: boolean }
+  | { readonly type: 'setXLogCard'; readonly card: string; readonly on: boolean }
   | { readonly type: 'setSmoothing'; readonly weight: number }
   | { readonly type: 'setRange'; readonly range: Range | null }
   | { readonly type: 'setIgnoreOutliers'; readonly on: boolean }
@@ -61,10 +62,13 @@ export function needsData(a: Action): boolean {
     case 'setFilter':
     case 'setXAxis':
     case 'setXLog':
+    case 'setXLogCard':
     case 'setSmoothing':
     case 'setRange':
     case 'toggleCard':
     case 'setRecomputed':
+    case 'toggleTable': // the table and the band show raw points, which "smoothed only" cards are sent without
+    case 'setEnvelope':
       return true;
     default:
       return false;
@@ -88,7 +92,12 @@ export function reduce(v: ViewState, a: Action): ViewState {
     case 'setXAxis':
       return st({ xAxis: a.xAxis, range: null });
     case 'setXLog':
-      return st({ xLog: a.on, range: null });
+      // The toolbar's log x sets every card (per-card overrides are dropped).
+      return st({ xLog: a.on, xLogCards: {}, range: null });
+    case 'setXLogCard': {
+      // Only where it differs from the toolbar's log x.
+      return st({ xLogCards: withCardFlag(v.state.xLogCards, a.card, a.on === v.state.xLog ? undefined : a.on) });
+    }
     case 'setYLog': {
       const yLog = { ...v.state.yLog };
       if (a.on === defaultYLog(a.card)) delete yLog[a.card];

@@ -59,7 +59,7 @@ export function installTestHooks(c: HookContext): void {
           nonFinite: s.nf.map((n) => ({ x: n.x, kind: n.kind, index: n.i })),
         })),
         markers: v.panel.markersShown().map((m) => ({ code: m.code, x: m.x, step: m.step, runId: m.runId })),
-        xRange: { min: v.panel.chart.scales.x?.min, max: v.panel.chart.scales.x?.max },
+        xRange: { min: v.panel.chart.scales.x?.min, max: v.panel.chart.scales.x?.max, type: v.panel.chart.scales.x?.type },
         yRange: { min: v.panel.chart.scales.y?.min, max: v.panel.chart.scales.y?.max, type: v.panel.chart.scales.y?.type },
         note: v.note.textContent,
         yTicks: (v.panel.chart.scales.y?.ticks ?? []).map((t) => String(t.label ?? '')),

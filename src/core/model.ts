@@ -33,6 +33,12 @@ export interface SeriesView extends SeriesInfo {
   /** Epoch number when known, else NaN. */
   epoch(i: number): number;
   provenance(i: number): Provenance;
+  /**
+   * Optional bulk read (stores with typed-array columns): copies the step or value of points
+   * [from, from + n) into out[0, n), clamped to [0, length); the same numbers as step(i) / value(i).
+   * Consumers fall back to the per-point accessors when absent.
+   */
+  readInto?(column: 'step' | 'value', from: number, n: number, out: Float64Array): void;
 }
 
 /** A dense n-d array. Integer dtypes wider than 32 bits arrive as Float64Array. */

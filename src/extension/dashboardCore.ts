@@ -1,13 +1,15 @@
-// Host side of the dashboard, without `vscode`: holds full-resolution data (via SeriesCache), computes
-// smoothing before downsampling, answers the webview with viewport-bounded windows, sends live append
+// Host side of the dashboard, without `vscode`: reads full-resolution data from the run store (views, no
+// copies: SeriesCache in dashboardData.ts streams the store's columns), computes smoothing before downsampling, answers the webview with viewport-bounded windows, sends live append
 // deltas (at most one message per ~100 ms), and validates every request from the webview.
 import type { Finding, RunUpdate, RunView, SeriesView } from '../core/model';
 import type { RunManagerApi } from './api';
-import { downsample, makeGrid, tOf, type Grid } from '../shared/downsample';
+import { makeGrid, tOf, type Grid } from '../shared/downsample';
 import {
   AUTO_RECOMPUTED_RUNS,
   DEFAULT_STATE,
+  cardXLog,
   parseWebviewMessage,
+  RAW_CURVES_MAX,
   type DashboardState,
   type HostMessage,
   type Marker,
@@ -72,6 +74,11 @@ export function frameColumns(columns: number, series: number, smooth: boolean): 
 const RUNS_INTERVAL_MS = 1000;
 const CSV_MAX_ROWS = 5_000_000;
 
+interface ModeView {
+  grid: Grid;
+  range: Range;
+}
+
 interface Tail {
   /** Source index where the last non-empty column starts. */
   from: number;
@@ -91,7 +98,11 @@ export class DashboardSession {
   private readonly updated = new Map<string, number>();
   /** Drawn runs on their own x (per-epoch runs among per-step runs on a step axis). */
   private readonly ownX = new Set<string>();
-  private grid: Grid | null = null;
+  /** Grid and x range of the cards on a linear x axis ([0]) and on a log x axis ([1]); null = none drawn. */
+  private views: [ModeView | null, ModeView | null] = [null, null];
+  /** Cards drawn "smoothed only" (more than RAW_CURVES_MAX smoothed curves): their raw points are not sent. */
+  private rawOff = new Set<string>();
+  /** The frame's x range (linear cards, else log cards): the CSV export's range. */
   private range: Range | null = null;
   private readonly tails = new Map<string, Tail>();
   private pending = new Map<string, RunUpdate[]>();
@@ -341,20 +352,27 @@ export class DashboardSession {
 
   /** A window of a run drawn on its own x: its own extent and grid, always whole. */
   private ownWindow(c: SeriesCache): SeriesWindow | null {
-    const ext = c.extent(this.state.xAxis, this.state.xLog);
+    const log = this.logOf(c.series);
+    const ext = c.extent(this.state.xAxis, log);
     if (!ext) return null;
     const hi = ext.max > ext.min ? ext.max : ext.min + 1;
-    const grid = makeGrid(ext.min, hi, this.frameColumns, this.state.xLog);
+    const grid = makeGrid(ext.min, hi, this.frameColumns, log);
     const { tailFrom: _t, ...w } = this.window(c, grid, { min: ext.min, max: hi }, true);
     return { ...w, ownX: true };
   }
 
-  private dataExtent(): Range | null {
+  /** Whether the card of a series has a log x axis. */
+  private logOf(s: SeriesView): boolean {
+    return cardXLog(this.state, cardOf(s).id);
+  }
+
+  /** x extent of the drawn series (log: x > 0 only); every card shares it, so cards stay aligned. */
+  private dataExtent(log = this.state.xLog): Range | null {
     let min = Infinity;
     let max = -Infinity;
     for (const c of this.selectedSeries()) {
       if (this.ownX.has(c.run.id)) continue;
-      const e = c.extent(this.state.xAxis, this.state.xLog);
+      const e = c.extent(this.state.xAxis, log);
       if (e) {
         min = Math.min(min, e.min);
         max = Math.max(max, e.max);
@@ -394,14 +412,12 @@ export class DashboardSession {
     let best: number | null = null;
     let bestStep: number | null = null;
     if (val) {
-      // Validation series are short (one point per evaluation); the cache keeps this incremental-free scan cheap.
+      // The lowest validation loss is kept up to date by the series state (incremental, O(1) memory).
       const c = this.cache(run, val);
-      for (let i = 0; i < c.n; i++) {
-        const v = c.ys[i];
-        if (Number.isFinite(v) && (best === null || v < best)) {
-          best = v;
-          bestStep = fin(val.step(i));
-        }
+      const i = c.best();
+      if (i >= 0) {
+        best = c.value(i);
+        bestStep = fin(val.step(i));
       }
     }
     return {
@@ -450,34 +466,43 @@ export class DashboardSession {
   }
 
   private window(c: SeriesCache, grid: Grid, range: Range, follow: boolean, from = 0): SeriesWindow & { tailFrom: number } {
-    const col = c.x(this.state.xAxis);
-    const xs = col.xs.subarray(0, c.n);
-    const ys = c.ys.subarray(0, c.n);
-    const opts = {
+    const { raw, smooth: sm } = c.window(this.state.xAxis, {
       grid,
       xMin: range.min,
       xMax: follow ? Infinity : range.max,
       from,
-      sorted: col.sorted,
       edges: from === 0,
       maxColumns: this.frameColumns * (GRID_SLACK + 2) + 8,
-    };
-    const raw = downsample(xs, ys, opts);
-    let smooth: SeriesWindow['smooth'] = null;
-    if (this.state.smoothing > 0) {
-      const sm = downsample(xs, c.smoothed(this.state.smoothing).subarray(0, c.n), opts);
-      smooth = { x: Float64Array.from(sm.x), y: Float64Array.from(sm.y) };
-    }
+      smoothing: this.state.smoothing,
+    });
+    // A "smoothed only" card: no raw points (not drawn); the smoothed points carry their source indices.
+    const rawOff = sm !== null && this.rawOff.has(cardOf(c.series).id);
+    const smooth: SeriesWindow['smooth'] = sm
+      ? { x: Float64Array.from(sm.x), y: Float64Array.from(sm.y), ...(rawOff ? { idx: Uint32Array.from(sm.idx) } : {}) }
+      : null;
     return {
       runId: c.run.id,
       key: c.series.key,
-      raw: { x: Float64Array.from(raw.x), y: Float64Array.from(raw.y), idx: Uint32Array.from(raw.idx) },
+      raw: rawOff
+        ? { x: new Float64Array(0), y: new Float64Array(0), idx: new Uint32Array(0) }
+        : { x: Float64Array.from(raw.x), y: Float64Array.from(raw.y), idx: Uint32Array.from(raw.idx) },
       smooth,
       nonFinite: raw.nonFinite,
       length: c.n,
-      skipped: raw.skipped,
+      // On log x the points at x <= 0 lie outside every window (x > 0): counted here, for the card note.
+      skipped: raw.skipped + (grid.log && from === 0 ? c.stats(this.state.xAxis).nonPos : 0),
       tailFrom: raw.tailFrom,
     };
+  }
+
+  /** The x range of the cards of one x-axis kind: the user's range (on log x its part above 0), else the data's. */
+  private modeRange(log: boolean): Range | null {
+    const r = this.state.range;
+    if (!log) return r ?? this.dataExtent(false);
+    if (r && r.min > 0) return r;
+    const ext = this.dataExtent(true);
+    if (r && ext && ext.min < r.max) return { min: ext.min, max: r.max };
+    return ext;
   }
 
   private sendFrame(highlight: { runId: string; x: number; step: number } | null): void {
@@ -485,26 +510,39 @@ export class DashboardSession {
     const series = this.selectedSeries();
     this.computeOwnX(this.selectedRuns());
     const follow = this.state.range === null;
-    let range = this.state.range ?? this.dataExtent();
-    if (range && this.state.xLog && !(range.min > 0)) range = this.dataExtent();
     const windows: SeriesWindow[] = [];
     this.tails.clear();
-    this.grid = null;
+    const used = [false, false];
+    const perCard = new Map<string, number>();
+    for (const c of series) {
+      used[this.logOf(c.series) ? 1 : 0] = true;
+      const card = cardOf(c.series).id;
+      perCard.set(card, (perCard.get(card) ?? 0) + 1);
+    }
+    // Same rule as the webview's "smoothed only" (charts.ts); the table and the band show raw points.
+    this.rawOff.clear();
+    if (this.state.smoothing > 0 && !this.state.envelope && !this.state.table) {
+      for (const [card, n] of perCard) if (n > RAW_CURVES_MAX) this.rawOff.add(card);
+    }
+    const ranges = [used[0] || !used[1] ? this.modeRange(false) : null, used[1] ? this.modeRange(true) : null];
+    this.frameColumns = frameColumns(this.columns, series.length, this.state.smoothing > 0);
+    this.views = [0, 1].map((m) => {
+      const r = ranges[m];
+      return r ? { grid: makeGrid(r.min, r.max, this.frameColumns, m === 1), range: r } : null;
+    }) as [ModeView | null, ModeView | null];
+    const range = used[0] || !used[1] ? ranges[0] : ranges[1];
     this.range = range;
-    if (range) {
-      this.frameColumns = frameColumns(this.columns, series.length, this.state.smoothing > 0);
-      const grid = makeGrid(range.min, range.max, this.frameColumns, this.state.xLog);
-      this.grid = grid;
-      for (const c of series) {
-        if (this.ownX.has(c.run.id)) {
-          const w = this.ownWindow(c);
-          if (w) windows.push(w);
-          continue;
-        }
-        const { tailFrom, ...w } = this.window(c, grid, range, follow);
-        windows.push(w);
-        if (follow && c.x(this.state.xAxis).sorted) this.tails.set(cacheKey(c.run.id, c.series.key), { from: Math.max(0, tailFrom) });
+    for (const c of series) {
+      const v = this.views[this.logOf(c.series) ? 1 : 0];
+      if (!v) continue;
+      if (this.ownX.has(c.run.id)) {
+        const w = this.ownWindow(c);
+        if (w) windows.push(w);
+        continue;
       }
+      const { tailFrom, ...w } = this.window(c, v.grid, v.range, follow);
+      windows.push(w);
+      if (follow && c.sorted(this.state.xAxis)) this.tails.set(cacheKey(c.run.id, c.series.key), { from: Math.max(0, tailFrom) });
     }
     this.findingsDirty.clear();
     this.hooks.post({
@@ -512,6 +550,7 @@ export class DashboardSession {
       seq: this.seq,
       state: this.state,
       range,
+      logRange: ranges[1],
       series: windows,
       markers: this.markers(),
       highlight,
@@ -548,45 +587,56 @@ export class DashboardSession {
         }
       }
     }
-    if (needFrame || !this.grid || !this.range) {
+    if (needFrame || (!this.views[0] && !this.views[1])) {
       if (needFrame || touched.size > 0) this.sendFrame(null);
       else if (this.findingsDirty.size > 0) this.sendMarkersOnly();
       return;
     }
     const follow = this.state.range === null;
-    const grid = this.grid;
-    let range: Range = this.range;
     if (follow) {
-      const ext = this.dataExtent();
-      if (!ext) return;
-      if (ext.min < range.min) return this.sendFrame(null);
-      const tMax = tOf(ext.max, grid.log);
-      if (tMax > grid.t0 + grid.width * this.frameColumns * GRID_SLACK) return this.sendFrame(null);
-      range = { min: range.min, max: ext.max };
-      this.range = range;
+      for (const v of this.views) {
+        if (!v) continue;
+        const ext = this.dataExtent(v.grid.log);
+        if (!ext) return;
+        if (ext.min < v.range.min) return this.sendFrame(null);
+        const tMax = tOf(ext.max, v.grid.log);
+        if (tMax > v.grid.t0 + v.grid.width * this.frameColumns * GRID_SLACK) return this.sendFrame(null);
+        v.range = { min: v.range.min, max: ext.max };
+      }
+      this.range = (this.views[0] ?? this.views[1])!.range;
     }
     const patches: SeriesPatch[] = [];
     for (const [id, { c, from }] of touched) {
+      const v = this.views[this.logOf(c.series) ? 1 : 0];
+      if (!v) {
+        // A series of a card whose kind of x axis had nothing drawn: a new frame sets that axis up.
+        return this.sendFrame(null);
+      }
+      const { grid, range } = v;
       if (this.ownX.has(c.run.id)) {
         const w = this.ownWindow(c);
         if (w) patches.push({ ...w, cutX: null });
         continue;
       }
-      const col = c.x(this.state.xAxis);
+      const axis = this.state.xAxis;
+      const sorted = c.sorted(axis);
       const tail = this.tails.get(id);
-      if (follow && tail && col.sorted && tail.from < c.n) {
-        const cutX = col.xs[tail.from];
+      if (follow && tail && sorted && tail.from < c.n) {
+        const cutX = c.xAt(axis, tail.from);
         const { tailFrom, ...w } = this.window(c, grid, range, true, tail.from);
         if (tailFrom >= 0) tail.from = tailFrom;
         patches.push({ ...w, cutX });
       } else if (follow) {
         const { tailFrom, ...w } = this.window(c, grid, range, true);
-        if (col.sorted) this.tails.set(id, { from: Math.max(0, tailFrom) });
+        if (sorted) this.tails.set(id, { from: Math.max(0, tailFrom) });
         patches.push({ ...w, cutX: null });
       } else {
         // Zoomed/panned: resend the series only if new points landed inside the visible window.
         let inside = false;
-        for (let i = from; i < c.n && !inside; i++) inside = col.xs[i] >= range.min && col.xs[i] <= range.max;
+        for (let i = from; i < c.n && !inside; i++) {
+          const x = c.xAt(axis, i);
+          inside = x >= range.min && x <= range.max;
+        }
         if (!inside) continue;
         const { tailFrom: _t, ...w } = this.window(c, grid, range, false);
         patches.push({ ...w, cutX: null });
@@ -595,12 +645,19 @@ export class DashboardSession {
     const markers = this.findingsDirty.size > 0 ? this.markers() : null;
     this.findingsDirty.clear();
     if (patches.length === 0 && !markers) return;
-    this.hooks.post({ type: 'patch', seq: this.seq, range: follow ? range : this.range, patches, markers });
+    this.hooks.post({ type: 'patch', seq: this.seq, range: this.range, logRange: this.views[1]?.range ?? null, patches, markers });
   }
 
   private sendMarkersOnly(): void {
     this.findingsDirty.clear();
-    this.hooks.post({ type: 'patch', seq: this.seq, range: this.range, patches: [], markers: this.markers() });
+    this.hooks.post({
+      type: 'patch',
+      seq: this.seq,
+      range: this.range,
+      logRange: this.views[1]?.range ?? null,
+      patches: [],
+      markers: this.markers(),
+    });
   }
 
   // ---------------------------------------------------------------- markers
@@ -615,7 +672,7 @@ export class DashboardSession {
     const c = this.cache(run, s);
     const i = c.indexOfStep(step);
     if (i < 0) return null;
-    const x = c.x(this.state.xAxis).xs[i];
+    const x = c.xAt(this.state.xAxis, i);
     return Number.isFinite(x) ? x : null;
   }
 
@@ -629,7 +686,9 @@ export class DashboardSession {
         if (out.length >= MAX_MARKERS) break;
         const key = f.seriesKey ?? null;
         const x = this.xOfStep(run, key, f.step as number);
-        if (x === null || (this.state.xLog && !(x > 0))) continue;
+        const ks = key !== null ? run.getSeries(key) : undefined;
+        const log = cardXLog(this.state, ks ? cardOf(ks).id : 'loss');
+        if (x === null || (log && !(x > 0))) continue;
         out.push({
           kind: 'finding',
           runId: run.id,
@@ -647,11 +706,10 @@ export class DashboardSession {
       for (const s of run.series()) {
         if (s.role !== 'val_loss' || s.length === 0) continue;
         const c = this.cache(run, s);
-        let best = -1;
-        for (let i = 0; i < c.n; i++) if (Number.isFinite(c.ys[i]) && (best < 0 || c.ys[i] < c.ys[best])) best = i;
+        const best = c.best();
         if (best < 0) continue;
-        const x = c.x(this.state.xAxis).xs[best];
-        if (!Number.isFinite(x) || (this.state.xLog && !(x > 0))) continue;
+        const x = c.xAt(this.state.xAxis, best);
+        if (!Number.isFinite(x) || (this.logOf(s) && !(x > 0))) continue;
         const p = s.provenance(best);
         out.push({
           kind: 'best',
@@ -661,7 +719,7 @@ export class DashboardSession {
           step: s.step(best),
           code: 'best-step',
           severity: 'information',
-          message: `best ${s.name} = ${c.ys[best]} at step ${s.step(best)}`,
+          message: `best ${s.name} = ${c.value(best)} at step ${s.step(best)}`,
           file: p.file,
           line: p.line ?? null,
         });
@@ -708,27 +766,18 @@ export class DashboardSession {
     let rows = 0;
     const names = this.names();
     for (const c of this.selectedSeries()) {
-      const col = c.x(this.state.xAxis);
-      const sm = this.state.smoothing > 0 ? c.smoothed(this.state.smoothing) : null;
-      for (let i = 0; i < c.n && rows < CSV_MAX_ROWS; i++) {
-        const x = col.xs[i];
-        if (range && !(x >= range.min && x <= range.max)) continue;
-        const s = c.series;
-        lines.push(
-          [
-            csvCell(names.get(c.run.id)?.name ?? c.run.name),
-            csvCell(s.key),
-            i,
-            num(s.step(i)),
-            num(s.epoch(i)),
-            num(s.wall(i)),
-            num(x),
-            num(c.ys[i]),
-            sm ? num(sm[i]) : '',
-          ].join(','),
-        );
-        rows++;
-      }
+      const s = c.series;
+      const run = csvCell(names.get(c.run.id)?.name ?? c.run.name);
+      const key = csvCell(s.key);
+      c.scan(this.state.xAxis, 0, c.n, this.state.smoothing, (xs, ys, sm, base, m) => {
+        for (let k = 0; k < m && rows < CSV_MAX_ROWS; k++) {
+          const x = xs[k];
+          if (range && !(x >= range.min && x <= range.max)) continue;
+          const i = base + k;
+          lines.push([run, key, i, num(s.step(i)), num(s.epoch(i)), num(s.wall(i)), num(x), num(ys[k]), sm ? num(sm[k]) : ''].join(','));
+          rows++;
+        }
+      });
     }
     if (rows >= CSV_MAX_ROWS) this.hooks.warn(`LossWatch: CSV export truncated at ${CSV_MAX_ROWS} rows`);
     return lines.join('\n') + '\n';

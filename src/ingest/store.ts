@@ -504,6 +504,22 @@ export class SeriesStore implements SeriesView {
     if (!f) return { file: '' };
     return f.binary ? { file: f.path, record: n } : { file: f.path, line: n };
   }
+  /** Copies points [from, from + n) of the step or value column into out[0, n) (clamped to [0, length)); no allocation. */
+  readInto(column: 'step' | 'value', from: number, n: number, out: Float64Array): void {
+    from = Math.max(0, from);
+    const end = Math.min(this.length, from + Math.max(0, n), from + out.length);
+    if (column === 'step' && this.rows !== undefined) {
+      this.rows.readInto('step', this.rowsBase + from, end - from, out);
+      return;
+    }
+    for (let i = from; i < end;) {
+      const a = this.chunks[i >>> CHUNK_SHIFT]![column];
+      const o = i & MASK;
+      const m = Math.min(end - i, a.length - o);
+      out.set(a.subarray(o, o + m), i - from);
+      i += m;
+    }
+  }
   /** Copies of the step and value columns (for consumers that want contiguous arrays). */
   steps(): Float64Array {
     if (this.rows !== undefined) return this.rows.column('step', this.rowsBase, this.length);

@@ -24,7 +24,13 @@ export interface DashboardState {
   readonly filter: string;
   readonly filterRegex: boolean;
   readonly xAxis: XAxis;
+  /** Log x of every card (the toolbar's "log x"); a card's own toggle overrides it (xLogCards). */
   readonly xLog: boolean;
+  /**
+   * Log x per card id, where it differs from `xLog`; absent = `xLog`. On a log x axis points at x <= 0
+   * are not drawn (step 0, relative step 0): they are counted in the card note.
+   */
+  readonly xLogCards: Readonly<Record<string, boolean>>;
   /** Log y per card id (src/shared/cards.ts); absent = the card's default. */
   readonly yLog: Readonly<Record<string, boolean>>;
   /** TensorBoard-style EMA weight, 0 … 0.999. */
@@ -48,6 +54,30 @@ export interface DashboardState {
 
 export const AUTO_RECOMPUTED_RUNS = 10;
 
+/**
+ * More smoothed curves than this in a card: its faint raw curves are not drawn ("smoothed only"), and the
+ * host sends no raw points for them unless the table or the band needs them (the smoothed points then carry
+ * their source indices, so a click still opens the log line).
+ */
+export const RAW_CURVES_MAX = 60;
+
+/**
+ * A copy of a per-card flag map with `card` set (or removed: undefined). Card ids come from logs: stored as
+ * own data properties (a card named `__proto__` is a key, not a prototype).
+ */
+export function withCardFlag(map: Readonly<Record<string, boolean>>, card: string, on: boolean | undefined): Record<string, boolean> {
+  const out: Record<string, boolean> = {};
+  for (const [k, v] of Object.entries(map))
+    if (k !== card) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  if (on !== undefined) Object.defineProperty(out, card, { value: on, enumerable: true, writable: true, configurable: true });
+  return out;
+}
+
+/** Whether a card's x axis is logarithmic (its own toggle, else the toolbar's). Card ids come from logs: own keys only. */
+export function cardXLog(st: DashboardState, card: string): boolean {
+  return Object.hasOwn(st.xLogCards, card) ? st.xLogCards[card] === true : st.xLog;
+}
+
 export const DEFAULT_STATE: DashboardState = {
   version: 1,
   runIds: null,
@@ -55,6 +85,7 @@ export const DEFAULT_STATE: DashboardState = {
   filterRegex: false,
   xAxis: 'step',
   xLog: false,
+  xLogCards: {},
   yLog: {},
   smoothing: 0.6,
   range: null,
@@ -119,8 +150,11 @@ export interface SeriesWindow {
   readonly key: string;
   /** Min/max-downsampled raw points with their source indices. */
   readonly raw: Points & { readonly idx: Uint32Array };
-  /** Smoothed curve (computed on full-resolution data, then downsampled); null when smoothing is 0. */
-  readonly smooth: Points | null;
+  /**
+   * Smoothed curve (computed on full-resolution data, then downsampled); null when smoothing is 0. `idx`
+   * (source indices) only when the raw points were left out (a "smoothed only" card: `raw` is empty).
+   */
+  readonly smooth: (Points & { readonly idx?: Uint32Array }) | null;
   readonly nonFinite: NonFiniteMark[];
   /** Full-resolution length of the series. */
   readonly length: number;
@@ -157,8 +191,10 @@ export type HostMessage =
       readonly type: 'frame';
       readonly seq: number;
       readonly state: DashboardState;
-      /** The x-range the data covers (follow mode: the whole data). */
+      /** The x-range the data covers (follow mode: the whole data); of the log-x cards when every card is log x. */
       readonly range: Range | null;
+      /** The x-range of the cards on log x (x > 0 only); null when no card is. */
+      readonly logRange: Range | null;
       readonly series: readonly SeriesWindow[];
       readonly markers: readonly Marker[];
       readonly highlight: { readonly runId: string; readonly x: number; readonly step: number } | null;
@@ -167,6 +203,7 @@ export type HostMessage =
       readonly type: 'patch';
       readonly seq: number;
       readonly range: Range | null;
+      readonly logRange: Range | null;
       readonly patches: readonly SeriesPatch[];
       readonly markers: readonly Marker[] | null;
     }
@@ -243,6 +280,15 @@ export function parseState(raw: unknown): DashboardState {
     // 0.1.0 panel ids map onto the cards of the same metric.
     yLog[k === 'grad' ? 'grad_norm' : k === 'acc' ? 'accuracy' : k] = bool(v, `state.yLog.${k.slice(0, 40)}`);
   }
+  let xLogCards: Record<string, boolean> = {};
+  if (raw.xLogCards !== undefined) {
+    // Absent in states saved before per-card log x existed.
+    if (!isObj(raw.xLogCards)) throw new TypeError('state.xLogCards must be an object');
+    const list = Object.entries(raw.xLogCards);
+    if (list.length > LIMITS.cards) throw new TypeError(`state.xLogCards has more than ${LIMITS.cards} entries`);
+    for (const [k, v] of list)
+      xLogCards = withCardFlag(xLogCards, str(k, 'state.xLogCards key', 512), bool(v, `state.xLogCards.${k.slice(0, 40)}`));
+  }
   const smoothing = raw.smoothing;
   if (typeof smoothing !== 'number' || !(smoothing >= 0 && smoothing <= 0.999)) {
     throw new TypeError('state.smoothing must be a number in [0, 0.999]');
@@ -270,6 +316,7 @@ export function parseState(raw: unknown): DashboardState {
     filterRegex: opt(raw.filterRegex, false, (v) => bool(v, 'state.filterRegex')),
     xAxis: xAxis as XAxis,
     xLog: bool(raw.xLog, 'state.xLog'),
+    xLogCards,
     yLog,
     smoothing,
     range,
@@ -356,6 +403,7 @@ type Ref = readonly [offset: number, length: number];
 interface PackedPoints {
   readonly x: Ref;
   readonly y: Ref;
+  readonly idx?: Ref;
 }
 type Packed<W> = Omit<W, 'raw' | 'smooth'> & { readonly raw: PackedPoints & { readonly idx: Ref }; readonly smooth: PackedPoints | null };
 
@@ -369,7 +417,7 @@ export function packSeries(m: HostMessage): unknown {
   if (m.type !== 'frame' && m.type !== 'patch') return m;
   const list: readonly SeriesWindow[] = m.type === 'frame' ? m.series : m.patches;
   let total = 0;
-  for (const w of list) total += 3 * w.raw.x.length + (w.smooth ? 2 * w.smooth.x.length : 0);
+  for (const w of list) total += 3 * w.raw.x.length + (w.smooth ? (w.smooth.idx ? 3 : 2) * w.smooth.x.length : 0);
   const wire = new Float64Array(total);
   let at = 0;
   const put = (a: ArrayLike<number>): Ref => {
@@ -381,7 +429,7 @@ export function packSeries(m: HostMessage): unknown {
   const packed = list.map((w) => ({
     ...w,
     raw: { x: put(w.raw.x), y: put(w.raw.y), idx: put(w.raw.idx) },
-    smooth: w.smooth ? { x: put(w.smooth.x), y: put(w.smooth.y) } : null,
+    smooth: w.smooth ? { x: put(w.smooth.x), y: put(w.smooth.y), ...(w.smooth.idx ? { idx: put(w.smooth.idx) } : {}) } : null,
   }));
   return m.type === 'frame' ? { ...m, series: packed, wire } : { ...m, patches: packed, wire };
 }
@@ -394,7 +442,9 @@ export function unpackSeries(m: unknown): unknown {
     ({
       ...w,
       raw: { x: view(w.raw.x), y: view(w.raw.y), idx: Uint32Array.from(view(w.raw.idx)) },
-      smooth: w.smooth ? { x: view(w.smooth.x), y: view(w.smooth.y) } : null,
+      smooth: w.smooth
+        ? { x: view(w.smooth.x), y: view(w.smooth.y), ...(w.smooth.idx ? { idx: Uint32Array.from(view(w.smooth.idx)) } : {}) }
+        : null,
     }) as unknown as W;
   const { wire: _w, ...rest } = m;
   if (m.type === 'frame') return { ...rest, series: (m.series as Array<Packed<SeriesWindow>>).map(un) };

@@ -438,6 +438,19 @@ export const tests = [
         5000,
         'state applied',
       );
+      // Per-card log x: the gradient-norm card back to a linear x while the others stay on log x.
+      await frame.evaluate(() => document.getElementById('lw-xlog-grad_norm').click());
+      const byId = async () => Object.fromEntries((await panels(frame)).map((p) => [p.id, p]));
+      const mixed = await vs.waitFor(
+        async () => {
+          const p = await byId();
+          return p.grad_norm?.xRange.type === 'linear' && p.loss?.xRange.type === 'logarithmic' ? p : undefined;
+        },
+        10000,
+        'grad_norm on a linear x, loss on log x',
+      );
+      assert.ok(mixed.loss.xRange.min > 0, `log x starts above 0: ${JSON.stringify(mixed.loss.xRange)}`);
+      assert.deepEqual((await frame.evaluate(() => window.__losswatch.state())).xLogCards, { grad_norm: false });
       // VS Code saves webview state lazily: give it time, then reload the window the normal way.
       await new Promise((r) => setTimeout(r, 2500));
       await vs.host.executeCommand('workbench.action.reloadWindow').catch(() => {});
@@ -451,6 +464,16 @@ export const tests = [
       const st = await f2.evaluate(() => window.__losswatch.state());
       assert.equal(st.smoothing, 0.9);
       assert.equal(st.xLog, true);
+      assert.deepEqual(st.xLogCards, { grad_norm: false }, 'per-card log x is part of the saved state');
+      const types = await vs.waitFor(
+        async () => {
+          const p = Object.fromEntries((await panels(f2)).map((x) => [x.id, x.xRange.type]));
+          return p.grad_norm === 'linear' && p.loss === 'logarithmic' ? p : undefined;
+        },
+        10000,
+        'per-card log x restored',
+      );
+      assert.ok(types);
       assert.ok(Array.isArray(st.runIds) && st.runIds.length === 1, JSON.stringify(st.runIds));
     },
   },

@@ -40,6 +40,16 @@ export class FakeSeries implements SeriesView {
   provenance(i: number): Provenance {
     return { file: this.file, line: this.lines[i] };
   }
+  /** Bulk reads like the run store's (set `bulk = false` to test the per-point fallback). */
+  bulk = true;
+  get readInto(): SeriesView['readInto'] {
+    if (!this.bulk) return undefined;
+    return (column, from, n, out) => {
+      const a = column === 'step' ? this.steps : this.values;
+      const end = Math.min(a.length, from + n, from + out.length);
+      for (let i = Math.max(0, from); i < end; i++) out[i - from] = a[i];
+    };
+  }
 }
 
 export class FakeRun implements RunView {

@@ -24,6 +24,7 @@ describe('dashboard: series windows packed into one buffer for postMessage', () 
       seq: 3,
       state: DEFAULT_STATE,
       range: { min: 0, max: 49 },
+      logRange: null,
       series,
       markers: [],
       highlight: null,
@@ -37,7 +38,14 @@ describe('dashboard: series windows packed into one buffer for postMessage', () 
   });
 
   it('patches too; other messages pass through unchanged', () => {
-    const patch: HostMessage = { type: 'patch', seq: 1, range: null, patches: [{ ...win('a', 5, true), cutX: 2 }], markers: null };
+    const patch: HostMessage = {
+      type: 'patch',
+      seq: 1,
+      range: null,
+      logRange: null,
+      patches: [{ ...win('a', 5, true), cutX: 2 }],
+      markers: null,
+    };
     assert.deepEqual(unpackSeries(structuredClone(packSeries(patch))), patch);
     const runs: HostMessage = { type: 'runs', runs: [] };
     assert.equal(packSeries(runs), runs);

@@ -8,8 +8,17 @@ import {
   type Clock,
   type DashboardHooks,
 } from '../../../src/extension/dashboardCore';
-import { DEFAULT_STATE, parseWebviewMessage, type DashboardState, type HostMessage } from '../../../src/shared/messages';
+import {
+  DEFAULT_STATE,
+  packSeries,
+  parseWebviewMessage,
+  RAW_CURVES_MAX,
+  unpackSeries,
+  type DashboardState,
+  type HostMessage,
+} from '../../../src/shared/messages';
 import { FakeManager, FakeRun, FakeSeries } from './fake';
+import { RunStore } from '../../../src/ingest/store';
 
 class ManualClock implements Clock {
   t = 0;
@@ -379,5 +388,110 @@ describe('dashboard: host session (dashboardCore.ts)', () => {
       lastLr: null,
       updated: 0,
     });
+  });
+
+  it('per-card log x: that card gets a log grid and x > 0 only (step 0 counted as skipped), the others stay linear', () => {
+    const t = setup(1000);
+    t.session.handleMessage({ type: 'ready', state: { ...DEFAULT_STATE, smoothing: 0.5, xLogCards: { loss: true } }, columns: 300 });
+    const f = frames(t.posted).at(-1)!;
+    assert.ok(f.logRange && f.logRange.min > 0, `log range above 0: ${JSON.stringify(f.logRange)}`);
+    assert.equal(f.range!.min, 0, 'linear cards start at step 0');
+    const loss = f.series.find((s) => s.key === 'train/loss')!;
+    assert.ok(loss.raw.x.every((x) => x > 0));
+    assert.ok(loss.smooth!.x.every((x) => x > 0));
+    assert.equal(loss.skipped, 1, 'the point at step 0 is not drawn on log x, and counted');
+    // Log grid: columns are equal in log10(x), so the first decade gets as many points as the last.
+    assert.ok(loss.raw.x.filter((x) => x < 10).length >= 9, `first decade kept: ${loss.raw.x.filter((x) => x < 10).length}`);
+    const other = f.series.find((s) => s.key === EVIL)!;
+    assert.equal(other.raw.x[0], 0, 'a linear card keeps step 0');
+    assert.equal(other.skipped, 0);
+    // Live: the patch carries both ranges; the log card's tail stays on its log grid.
+    t.loss.push(1000, 0.5);
+    t.other.push(1000, 1000);
+    t.session.onRunUpdate({
+      runId: 'r1',
+      reset: false,
+      appended: [
+        { key: 'train/loss', from: 1000 },
+        { key: EVIL, from: 1000 },
+      ],
+      logitRecordsFrom: 0,
+    });
+    t.clock.advance(200);
+    const p = patches(t.posted).at(-1)!;
+    assert.ok(p.logRange && p.logRange.min > 0 && p.logRange.max === 1000);
+    assert.equal(p.range!.max, 1000);
+    // Toolbar log x everywhere: one range, the old behaviour.
+    t.session.handleMessage({ type: 'view', seq: 2, state: { ...DEFAULT_STATE, xLog: true }, columns: 300 });
+    const g = frames(t.posted).at(-1)!;
+    assert.deepEqual(g.range, g.logRange);
+    assert.ok(g.series.every((s) => s.raw.x.every((x) => x > 0)));
+  });
+
+  it('a "smoothed only" card (more than RAW_CURVES_MAX curves) gets no raw points; its smoothed points carry source indices', () => {
+    const m = new FakeManager();
+    for (let r = 0; r < RAW_CURVES_MAX + 1; r++) {
+      const run = new FakeRun(`r${r}`, `run${r}`, `/ws/r${r}.jsonl`);
+      const loss = run.add(new FakeSeries('loss', 'train_loss', `/ws/r${r}.jsonl`));
+      const lr = run.add(new FakeSeries('lr', 'learning_rate', `/ws/r${r}.jsonl`));
+      for (let i = 0; i < 500; i++) {
+        loss.push(i, 1 / (1 + i) + (i === 100 ? NaN : 0));
+        lr.push(i, 1e-3);
+      }
+      m.list.push(run);
+    }
+    // A card with few curves keeps its raw points.
+    m.list[0].add(new FakeSeries('acc', 'accuracy', '/ws/r0.jsonl')).push(1, 0.5);
+    const posted: HostMessage[] = [];
+    const session = new DashboardSession(m, { post: (x) => posted.push(x), openFile() {}, save() {}, warn() {} }, DEFAULT_STATE);
+    session.handleMessage({ type: 'ready', state: { ...DEFAULT_STATE, smoothing: 0.6 }, columns: 300 });
+    let f = frames(posted).at(-1)!;
+    const loss = f.series.find((w) => w.key === 'loss')!;
+    assert.equal(loss.raw.x.length, 0);
+    assert.ok(loss.smooth && loss.smooth.idx && loss.smooth.idx.length === loss.smooth.x.length && loss.smooth.x.length > 0);
+    assert.deepEqual(
+      loss.nonFinite.map((n) => n.index),
+      [100],
+      'non-finite points are still marked',
+    );
+    assert.ok(f.series.find((w) => w.key === 'acc')!.raw.x.length === 1);
+    const back = unpackSeries(structuredClone(packSeries(f))) as typeof f;
+    assert.deepEqual(back.series[0], f.series[0], 'source indices travel in the packed buffer');
+    // The table shows raw points: they are sent again.
+    session.handleMessage({ type: 'view', seq: 1, state: { ...DEFAULT_STATE, smoothing: 0.6, table: true }, columns: 300 });
+    f = frames(posted).at(-1)!;
+    assert.ok(f.series.find((w) => w.key === 'loss')!.raw.x.length > 0);
+  });
+
+  it('on the real run store: live appends and a resume that purges a range reach the webview (views, not copies)', () => {
+    const store = new RunStore('s1', 'store run', '/ws/s.jsonl', 'jsonl');
+    const f = store.fileIndex('/ws/s.jsonl', false);
+    const loss = store.ensureSeries('loss', 'train_loss', 'train');
+    for (let i = 1; i <= 20_000; i++) loss.append(i, 1 / i, NaN, NaN, i, f);
+    const m = new FakeManager();
+    m.list.push(store as unknown as FakeRun);
+    const posted: HostMessage[] = [];
+    const clock = new ManualClock();
+    const session = new DashboardSession(m, { post: (x) => posted.push(x), openFile() {}, save() {}, warn() {} }, DEFAULT_STATE, clock);
+    session.handleMessage({ type: 'ready', state: { ...DEFAULT_STATE, smoothing: 0.6 }, columns: 400 });
+    const w = frames(posted).at(-1)!.series[0];
+    assert.equal(w.raw.x.at(-1), 20_000);
+    loss.append(20_001, 5, NaN, NaN, 20_001, f);
+    session.onRunUpdate({ runId: 's1', reset: false, appended: [{ key: 'loss', from: 20_000 }], logitRecordsFrom: 0 });
+    clock.advance(200);
+    const p = patches(posted).at(-1)!;
+    assert.equal(p.patches[0].raw.x.at(-1), 20_001);
+    assert.equal(p.patches[0].raw.y.at(-1), 5);
+    assert.equal(p.range!.max, 20_001);
+    // A resume at step 15 000 purges the points after it: the generation changes, the whole series is resent.
+    loss.append(15_000, 7, NaN, NaN, 20_002, f);
+    session.onRunUpdate({ runId: 's1', reset: false, appended: [{ key: 'loss', from: 14_999 }], logitRecordsFrom: 0 });
+    clock.advance(200);
+    const g = patches(posted).at(-1)!.patches[0];
+    assert.equal(g.cutX, null, 'the whole series, not a tail');
+    assert.equal(g.length, 15_000);
+    assert.equal(g.raw.x.at(-1), 15_000);
+    assert.equal(g.raw.y.at(-1), 7);
+    assert.ok(!g.raw.x.some((x) => x > 15_000), 'the purged range is gone');
   });
 });

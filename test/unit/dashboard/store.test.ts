@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { DEFAULT_STATE, parseState } from '../../../src/shared/messages';
+import { cardXLog, DEFAULT_STATE, parseState } from '../../../src/shared/messages';
 import { cardOf } from '../../../src/shared/cards';
 import { compileRunFilter, filterText } from '../../../src/shared/runFilter';
 import { DEFAULT_UI, needsData, reduce, type ViewState } from '../../../webview/store';
@@ -87,5 +87,27 @@ describe('dashboard: view store, cards, run filter', () => {
     assert.equal(bad.ok, false);
     assert.equal(compileRunFilter('x'.repeat(501), false).ok, false);
     assert.equal(filterText({ name: 'seed3', group: 'sweep' }), 'sweep/seed3');
+  });
+
+  it('per-card log x: an override of the toolbar log x, kept in the state; the toolbar resets the cards', () => {
+    let v = reduce(v0, { type: 'setXLogCard', card: 'loss', on: true });
+    assert.deepEqual(v.state.xLogCards, { loss: true });
+    assert.equal(cardXLog(v.state, 'loss'), true);
+    assert.equal(cardXLog(v.state, 'lr'), false);
+    assert.equal(needsData({ type: 'setXLogCard', card: 'loss', on: true }), true, 'the host sends that card on a log grid');
+    v = reduce(v, { type: 'setXLogCard', card: '__proto__', on: true });
+    assert.equal(cardXLog(v.state, '__proto__'), true, 'a card named __proto__ is a key');
+    assert.equal(cardXLog(v.state, 'constructor'), false);
+    assert.deepEqual(parseState(JSON.parse(JSON.stringify(v.state))), v.state, 'the state round-trips');
+    v = reduce(v, { type: 'setXLog', on: true });
+    assert.deepEqual(v.state.xLogCards, {}, 'the toolbar sets every card');
+    v = reduce(v, { type: 'setXLogCard', card: 'lr', on: false });
+    assert.equal(cardXLog(v.state, 'lr'), false);
+    assert.equal(cardXLog(v.state, 'loss'), true);
+    v = reduce(v, { type: 'setXLogCard', card: 'lr', on: true });
+    assert.deepEqual(v.state.xLogCards, {}, 'the same as the toolbar: not stored');
+    const { xLogCards: _x, ...before } = DEFAULT_STATE;
+    assert.deepEqual(parseState(before).xLogCards, {}, 'states saved before per-card log x load');
+    assert.throws(() => parseState({ ...DEFAULT_STATE, xLogCards: { loss: 1 } }), /xLogCards/);
   });
 });

@@ -466,7 +466,9 @@ export class DashboardSession {
   }
 
   private window(c: SeriesCache, grid: Grid, range: Range, follow: boolean, from = 0): SeriesWindow & { tailFrom: number } {
+    const rawOff = this.state.smoothing > 0 && this.rawOff.has(cardOf(c.series).id);
     const { raw, smooth: sm } = c.window(this.state.xAxis, {
+      raw: !rawOff,
       grid,
       xMin: range.min,
       xMax: follow ? Infinity : range.max,
@@ -476,7 +478,6 @@ export class DashboardSession {
       smoothing: this.state.smoothing,
     });
     // A "smoothed only" card: no raw points (not drawn); the smoothed points carry their source indices.
-    const rawOff = sm !== null && this.rawOff.has(cardOf(c.series).id);
     const smooth: SeriesWindow['smooth'] = sm
       ? { x: Float64Array.from(sm.x), y: Float64Array.from(sm.y), ...(rawOff ? { idx: Uint32Array.from(sm.idx) } : {}) }
       : null;
@@ -490,8 +491,8 @@ export class DashboardSession {
       nonFinite: raw.nonFinite,
       length: c.n,
       // On log x the points at x <= 0 lie outside every window (x > 0): counted here, for the card note.
-      skipped: raw.skipped + (grid.log && from === 0 ? c.stats(this.state.xAxis).nonPos : 0),
-      tailFrom: raw.tailFrom,
+      skipped: (rawOff && sm ? sm.skipped : raw.skipped) + (grid.log && from === 0 ? c.stats(this.state.xAxis).nonPos : 0),
+      tailFrom: rawOff && sm ? sm.tailFrom : raw.tailFrom,
     };
   }
 

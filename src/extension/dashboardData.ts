@@ -78,6 +78,20 @@ export interface WindowOptions {
   readonly maxColumns: number;
   /** EMA weight; 0 = no smoothed curve. */
   readonly smoothing: number;
+  /**
+   * false: the raw curve is not drawn (a "smoothed only" card): raw columns are binned only in blocks that
+   * hold a non-finite value (their markers), the rest of the work goes to the smoothed curve.
+   */
+  readonly raw?: boolean;
+}
+
+/** Whether ys[0, m) holds a NaN or ±Infinity. */
+function anyNonFinite(ys: Float64Array, m: number): boolean {
+  for (let k = 0; k < m; k++) {
+    const y = ys[k]!;
+    if (y - y !== 0) return true;
+  }
+  return false;
 }
 
 /**
@@ -362,6 +376,7 @@ export class SeriesCache {
     let from = scanFrom;
     let to = n;
     const smooth = o.smoothing > 0;
+    const rawOn = o.raw !== false || !smooth;
     const empty = (): { raw: DownsampleResult; smooth: DownsampleResult | null } => {
       const e = { x: [], y: [], idx: [], nonFinite: [], skipped: 0, tailFrom: -1, lastColumn: -1 };
       return { raw: e, smooth: smooth ? { ...e, x: [], y: [], idx: [], nonFinite: [] } : null };
@@ -390,7 +405,7 @@ export class SeriesCache {
       to,
       o.smoothing,
       (xs, ys, ss, base, m) => {
-        raw.add(xs, ys, base, m, sorted);
+        if (rawOn || anyNonFinite(ys, m)) raw.add(xs, ys, base, m, sorted);
         if (sm && ss) sm.add(xs, ss, base, m, sorted);
       },
       sorted,

@@ -98,6 +98,8 @@ export class DashboardSession {
   private readonly updated = new Map<string, number>();
   /** Drawn runs on their own x (per-epoch runs among per-step runs on a step axis). */
   private readonly ownX = new Set<string>();
+  /** Runs logged per epoch placed on the step axis: steps per epoch (see computeOwnX). */
+  private readonly stepScales = new Map<string, number>();
   /** Grid and x range of the cards on a linear x axis ([0]) and on a log x axis ([1]); null = none drawn. */
   private views: [ModeView | null, ModeView | null] = [null, null];
   /** Cards drawn "smoothed only" (more than RAW_CURVES_MAX smoothed curves): their raw points are not sent. */
@@ -318,6 +320,7 @@ export class DashboardSession {
       this.tails.delete(id);
     }
     c.series = s;
+    c.setStepScale(this.stepScaleOf(run.id));
     c.sync();
     return c;
   }
@@ -341,13 +344,27 @@ export class DashboardSession {
     return seen > 0;
   }
 
-  /** On step axes: the drawn runs logged per epoch only, when other drawn runs are logged per step. */
+  /**
+   * On step axes: the drawn runs logged per epoch only, when other drawn runs are logged per step. A run
+   * that says how many steps an epoch has (`steps_per_epoch`, e.g. Keras' `1875/1875` progress counter) is
+   * placed on the common axis instead (its epochs scaled to steps).
+   */
   private computeOwnX(runs: readonly RunView[]): void {
     this.ownX.clear();
+    this.stepScales.clear();
     if (this.state.xAxis !== 'step' && this.state.xAxis !== 'relstep') return;
     const epochOnly = runs.filter((r) => this.epochOnly(r));
     if (epochOnly.length === 0 || epochOnly.length === runs.length) return;
-    for (const r of epochOnly) this.ownX.add(r.id);
+    for (const r of epochOnly) {
+      const spe = Number(r.meta?.['steps_per_epoch']);
+      if (Number.isInteger(spe) && spe > 0) this.stepScales.set(r.id, spe);
+      else this.ownX.add(r.id);
+    }
+  }
+
+  /** Step scale of a run on the current axis (see computeOwnX). */
+  private stepScaleOf(runId: string): number {
+    return this.stepScales.get(runId) ?? 1;
   }
 
   /** A window of a run drawn on its own x: its own extent and grid, always whole. */
@@ -510,6 +527,7 @@ export class DashboardSession {
     if (!this.ready || this.disposed) return;
     const series = this.selectedSeries();
     this.computeOwnX(this.selectedRuns());
+    for (const c of series) c.setStepScale(this.stepScaleOf(c.run.id));
     const follow = this.state.range === null;
     const windows: SeriesWindow[] = [];
     this.tails.clear();
@@ -668,7 +686,7 @@ export class DashboardSession {
     const s =
       (seriesKey !== null ? run.getSeries(seriesKey) : undefined) ?? candidates.find((c) => c.role === 'train_loss') ?? candidates[0];
     if (!s || s.length === 0) return null;
-    if (this.state.xAxis === 'step') return step;
+    if (this.state.xAxis === 'step') return step * this.stepScaleOf(run.id);
     // Other axes: the x of the point logged at that step.
     const c = this.cache(run, s);
     const i = c.indexOfStep(step);

@@ -105,6 +105,11 @@ export class SeriesCache {
   private ema: Smoothing | null = null;
   private origin = NaN;
   private stepOrigin = NaN;
+  /**
+   * Steps are multiplied by this on step axes: a run logged per epoch only that says how many steps an
+   * epoch has (`steps_per_epoch`) is placed on the common step axis (epoch e ends at step e·N).
+   */
+  private stepScale = 1;
   /** Lowest finite value and its index (-1: none). */
   private bestI = -1;
   private bestV = Infinity;
@@ -115,6 +120,14 @@ export class SeriesCache {
     public series: SeriesView,
     readonly generation: number,
   ) {}
+
+  /** Sets the step scale (see stepScale); cached axis figures of the step axes are recomputed. */
+  setStepScale(scale: number): void {
+    if (!(scale > 0) || scale === this.stepScale) return;
+    this.stepScale = scale;
+    this.axes.delete('step');
+    this.axes.delete('relstep');
+  }
 
   /** Takes in points appended since the last sync. Returns the previous length. */
   sync(): number {
@@ -169,7 +182,7 @@ export class SeriesCache {
     let x: number;
     switch (axis) {
       case 'step':
-        x = s.step(i);
+        x = s.step(i) * this.stepScale;
         break;
       case 'epoch':
         x = s.epoch(i);
@@ -181,7 +194,7 @@ export class SeriesCache {
         x = (s.wall(i) - this.origin) / 1000;
         break;
       case 'relstep':
-        x = s.step(i) - this.stepOrigin;
+        x = (s.step(i) - this.stepOrigin) * this.stepScale;
         break;
     }
     return x - x === 0 ? x : NaN;
@@ -197,10 +210,11 @@ export class SeriesCache {
     if (axis === 'step' || axis === 'relstep') {
       if (s.readInto) s.readInto('step', from, n, out);
       else for (let k = 0; k < n; k++) out[k] = s.step(from + k);
-      if (finite && axis === 'step') return;
+      const scale = this.stepScale;
+      if (finite && axis === 'step' && scale === 1) return;
       const o = axis === 'relstep' ? this.stepOrigin : 0;
       for (let k = 0; k < n; k++) {
-        const x = out[k] - o;
+        const x = (out[k] - o) * scale;
         out[k] = x - x === 0 ? x : NaN;
       }
       return;

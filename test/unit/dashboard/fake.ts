@@ -56,6 +56,7 @@ export class FakeRun implements RunView {
   readonly list: FakeSeries[] = [];
   generation = 0;
   format = 'jsonl';
+  meta: Record<string, number | string> = {};
   findingsList: Finding[] = [];
   constructor(
     readonly id: string,

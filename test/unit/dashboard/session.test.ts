@@ -155,6 +155,44 @@ describe('dashboard: host session (dashboardCore.ts)', () => {
     assert.ok(f.series.every((w) => !w.ownX));
   });
 
+  it('a run logged per epoch that says its steps per epoch is placed on the common step axis', () => {
+    const m = new FakeManager();
+    const a = new FakeRun('steps', 'a', '/ws/a/train.jsonl');
+    const la = a.add(new FakeSeries('loss', 'train_loss', '/ws/a/train.jsonl'));
+    for (let i = 0; i < 1000; i++) la.push(i * 10, 2 - i / 1000, NaN, i / 100);
+    const k = new FakeRun('epochs', 'k', '/ws/keras/train.log');
+    k.meta = { steps_per_epoch: 100 }; // Keras' "100/100 [====] - loss: …" summary lines
+    const lk = k.add(new FakeSeries('loss', 'train_loss', '/ws/keras/train.log'));
+    for (let e = 1; e <= 30; e++) lk.push(e, 1.5 - e / 30, NaN, e);
+    m.list.push(a, k);
+    const posted: HostMessage[] = [];
+    const s = new DashboardSession(
+      m,
+      { post: (x) => posted.push(structuredClone(x)), openFile() {}, save() {}, warn() {} },
+      DEFAULT_STATE,
+      new ManualClock(),
+    );
+    s.handleMessage({ type: 'ready', state: null, columns: 300 });
+    let f = frames(posted).at(-1)!;
+    const w = f.series.find((x) => x.runId === 'epochs')!;
+    assert.equal(w.ownX, undefined, 'not on its own axis');
+    const xs = [...w.raw.x];
+    assert.equal(xs[0], 100, 'epoch 1 ends at step 100');
+    assert.equal(xs.at(-1), 3000, 'epoch 30 ends at step 3000');
+    assert.equal(f.range!.max, 9990, 'the common range spans both runs');
+    // relative step: each run from 0, the per-epoch run still scaled
+    s.handleMessage({ type: 'view', seq: 1, state: { ...DEFAULT_STATE, xAxis: 'relstep' }, columns: 300 });
+    f = frames(posted).at(-1)!;
+    const r = f.series.find((x) => x.runId === 'epochs')!;
+    assert.equal(r.ownX, undefined);
+    assert.equal([...r.raw.x].at(-1), 2900);
+    // without the figure it goes back to its own axis
+    k.meta = {};
+    s.handleMessage({ type: 'view', seq: 2, state: { ...DEFAULT_STATE }, columns: 300 });
+    f = frames(posted).at(-1)!;
+    assert.equal(f.series.find((x) => x.runId === 'epochs')!.ownX, true);
+  });
+
   it('many series share a point budget: columns shrink, never below 100', () => {
     assert.equal(frameColumns(1200, 3, true), 1200);
     assert.ok(frameColumns(1200, 600, true) * 2 * 2 * 600 <= MAX_FRAME_POINTS || frameColumns(1200, 600, true) === 100);

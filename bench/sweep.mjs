@@ -32,6 +32,29 @@ if (build.status !== 0) throw new Error('build failed');
 const COUNT_OVERFITTING = `let n = 0;
 for (const [, ds] of vscode.languages.getDiagnostics()) for (const d of ds) if (d.source === 'LossWatch' && (d.code?.value ?? d.code) === 'overfitting') n++;
 return n;`;
+const PROFILE_START = `const inspector = process.getBuiltinModule('node:inspector');
+const s = new inspector.Session();
+s.connect();
+globalThis.__lwProfile = s;
+const post = (m, p) => new Promise((res, rej) => s.post(m, p ?? {}, (e, r) => (e ? rej(e) : res(r))));
+await post('Profiler.enable');
+await post('Profiler.setSamplingInterval', { interval: 500 });
+await post('Profiler.start');
+const { PerformanceObserver } = process.getBuiltinModule('node:perf_hooks');
+const gcs = (globalThis.__lwGc = []);
+const obs = new PerformanceObserver((l) => { for (const e of l.getEntries()) gcs.push([e.detail?.kind ?? e.kind, e.duration]); });
+obs.observe({ entryTypes: ['gc'] });
+globalThis.__lwGcObs = obs;
+return true;`;
+const PROFILE_STOP = `const s = globalThis.__lwProfile;
+const r = await new Promise((res, rej) => s.post('Profiler.stop', {}, (e, x) => (e ? rej(e) : res(x))));
+s.disconnect();
+globalThis.__lwGcObs.disconnect();
+const kinds = {};
+for (const [k, d] of globalThis.__lwGc) { const e = (kinds[k] ??= { n: 0, ms: 0, max: 0, over50: 0 }); e.n++; e.ms += d; e.max = Math.max(e.max, d); if (d > 50) e.over50++; }
+console.log('LW-GC', JSON.stringify(kinds));
+r.profile.lwGc = kinds;
+return JSON.stringify(r.profile);`;
 const RSS = `return process.memoryUsage().rss;`;
 const CPU = `const u = process.cpuUsage(); return u.user + u.system;`;
 
@@ -114,6 +137,10 @@ async function one(variant, baseRss) {
   });
   const out = { variant, runs, points: summary.points, MB: +(summary.bytes / 1e6).toFixed(0), expected, cliMs, cliOver };
   try {
+    // BENCH_SWEEP_PROFILE=<file>: a CPU profile of the extension host while loading (inspector session
+    // opened inside the host; open the file in Chrome DevTools or VS Code)
+    const profile = process.env.BENCH_SWEEP_PROFILE;
+    if (profile) await vs.host.eval(PROFILE_START);
     const lat = [];
     const t0 = performance.now();
     let found = 0;
@@ -131,6 +158,12 @@ async function one(variant, baseRss) {
       await new Promise((r) => setTimeout(r, 100));
     }
     out.vscodeMs = performance.now() - t0;
+    if (profile) {
+      fs.writeFileSync(profile, await vs.host.eval(PROFILE_STOP));
+      console.log(
+        `extension-host CPU profile: ${profile}; GC by kind (1 minor, 2 major, 4 incremental, 8 weak): ${JSON.stringify(JSON.parse(fs.readFileSync(profile, 'utf8')).lwGc)}`,
+      );
+    }
     out.vscodeOver = found;
     out.latP50 = pct(lat, 50);
     out.latP95 = pct(lat, 95);

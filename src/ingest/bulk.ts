@@ -6,6 +6,9 @@ import { applyBatch, type Batch, type Done, type Failed } from './batch';
 import type { LineReader } from './lines';
 import type { Sink } from './sink';
 
+/** Bytes parsed per batch: each batch is applied (and checked) on the main thread in one go, so keep it small. */
+const BATCH_BYTES = 1 << 20;
+
 /**
  * Parses bytes [0, size) of `file` in a worker thread. Resolves with the offset the main thread must
  * continue from, or undefined (nothing applied) when the worker is unavailable; if it fails midway,
@@ -19,6 +22,8 @@ export function bulkRead(
   reader: LineReader,
   sink: Sink,
   onFail?: () => void,
+  /** after each applied batch but the last (the caller may deliver the points parsed so far) */
+  onBatch?: () => void,
 ): Promise<number | undefined> {
   if (!fs.existsSync(script) || (format !== 'jsonl' && format !== 'csv')) return Promise.resolve(undefined);
   return new Promise((resolve) => {
@@ -33,7 +38,7 @@ export function bulkRead(
     };
     let w: Worker;
     try {
-      w = new Worker(script, { workerData: { file, format, end: size } });
+      w = new Worker(script, { workerData: { file, format, end: size, chunkBytes: BATCH_BYTES } });
     } catch {
       finish(undefined);
       return;
@@ -42,6 +47,7 @@ export function bulkRead(
       if (m.type === 'batch') {
         applied = true;
         applyBatch(m, sink, ids);
+        onBatch?.();
       } else if (m.type === 'done') {
         reader.resume(m.lines, m.state);
         finish(m.consumed);

@@ -28,6 +28,11 @@ export interface FollowerHooks {
   gone(): void;
   /** A read pass ended (after data/whole/restart calls). */
   settled(): void;
+  /**
+   * Optional: a long read pass is about to yield to the event loop between two slices (more bytes follow).
+   * Lets the consumer deliver what was parsed so far, so that downstream work (checks) comes in slices too.
+   */
+  progress?(): void;
   /** Optional bulk first read (worker thread). Returns the offset read up to, or undefined to read normally. */
   bulk?(size: number): Promise<number | undefined>;
   /** Reports unexpected I/O errors (never thrown). */
@@ -526,7 +531,10 @@ export class Follower {
         this.stats.bytes += bytesRead;
         this.hooks.data(chunk);
         any = true;
-        if (next !== undefined) await new Promise<void>((r) => setImmediate(r)); // keep the host responsive
+        if (next !== undefined) {
+          this.hooks.progress?.();
+          await new Promise<void>((r) => setImmediate(r)); // keep the host responsive
+        }
       }
     } finally {
       // A read-ahead still in flight (a hook threw, or the handle went away) would land in a buffer the

@@ -18,6 +18,9 @@ import { fileURLToPath } from 'node:url';
 import { startVSCode } from '../test/integration/harness.mjs';
 
 const repo = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+// BENCH_SWEEP_QUICK=1: only the CLI and VS Code → all warnings with the round-trips (no baseline RSS,
+// dashboard or idle CPU)
+const QUICK = process.env.BENCH_SWEEP_QUICK === '1';
 const variants = (process.env.BENCH_SWEEP ?? '200x20000') === 'all' ? ['200x20000', '1000x2000'] : [process.env.BENCH_SWEEP ?? '200x20000'];
 const pct = (a, p) => {
   const s = [...a].sort((x, y) => x - y);
@@ -171,6 +174,7 @@ async function one(variant, baseRss) {
     const rss = await vs.host.eval(RSS);
     out.rssMB = rss / 1e6;
     out.bppLoaded = (rss - baseRss) / summary.points;
+    if (QUICK) return out;
     out.paintMs = await firstPaint(vs);
     await new Promise((r) => setTimeout(r, 3000));
     const rss2 = await vs.host.eval(RSS);
@@ -191,9 +195,10 @@ const load = os
   .loadavg()
   .map((x) => x.toFixed(2))
   .join(' ');
-const base = await baselineRss();
+const base = QUICK ? NaN : await baselineRss();
 const results = [];
 for (const v of variants) results.push(await one(v, base));
+for (const r of results) console.log('sweep-result', JSON.stringify({ ...r, load: os.loadavg().map((x) => +x.toFixed(2)) }));
 console.log(`\nbench:sweep (2-core machine, load average at start ${load}; baseline extension-host RSS ${(base / 1e6).toFixed(0)} MB)`);
 console.table(
   results.map((r) => ({
@@ -202,10 +207,10 @@ console.table(
     'VS Code → all warnings': `${sec(r.vscodeMs)} (${r.vscodeOver}/${r.expected})`,
     'ratio VS Code / CLI': `${(r.vscodeMs / r.cliMs).toFixed(2)}×`,
     'B/point loaded': r.bppLoaded.toFixed(1),
-    'B/point + dashboard': r.bppDashboard.toFixed(1),
+    'B/point + dashboard': QUICK ? '-' : r.bppDashboard.toFixed(1),
     'round-trip p50/p95/max': `${ms(r.latP50)} / ${ms(r.latP95)} / ${ms(r.latMax)}`,
-    'dashboard first paint': ms(r.paintMs),
-    'idle CPU (20 s)': `${r.idleCpuPct.toFixed(1)} %`,
+    'dashboard first paint': QUICK ? '-' : ms(r.paintMs),
+    'idle CPU (20 s)': QUICK ? '-' : `${r.idleCpuPct.toFixed(1)} %`,
   })),
 );
 console.log('goals: VS Code ≤ 1.5 × CLI, CLI ≤ 5 s (200 runs), ≤ 32 B/point with the dashboard open, round-trip p95 ≤ 50 ms, max ≤ 100 ms');

@@ -165,7 +165,6 @@ class RowsBuilder {
     private readonly hasWall: boolean,
     private readonly hasEpoch: boolean,
     private readonly group: number,
-    private readonly hint = 0,
   ) {
     this.ids = ids.slice(0, k);
   }
@@ -176,7 +175,8 @@ class RowsBuilder {
   }
   private reserve(m: number): void {
     if (this.n + m <= this.cap) return;
-    let cap = Math.max(4 * m, 4096, this.cap * 2, this.cap === 0 ? Math.min(this.hint + (this.hint >> 3), 1 << 22) : 0);
+    // small to start (shapes may alternate every few lines: one op each), then doubling
+    let cap = Math.max(2 * m, 64, this.cap * 2);
     while (cap < this.n + m) cap *= 2;
     const n = this.n;
     const grow = (a: Float64Array | undefined): Float64Array => {
@@ -238,8 +238,6 @@ export class BatchSink implements Sink {
   private used: number[] = [];
   private ops: Batch['ops'] = [];
   private open: RowsBuilder | undefined;
-  /** rows of the last rows op: the next one starts that large (no regrowth per batch) */
-  private rowsHint = 0;
   private transfer: ArrayBuffer[] = [];
   private errors: Batch['errors'] = [];
   private moreErrors = 0;
@@ -296,7 +294,7 @@ export class BatchSink implements Sink {
       this.closeRows();
       open = undefined;
     }
-    if (!open) open = this.open = new RowsBuilder(k, ids, wallMs !== undefined, epoch !== undefined, group, this.rowsHint);
+    if (!open) open = this.open = new RowsBuilder(k, ids, wallMs !== undefined, epoch !== undefined, group);
     open.push(n, step, wallMs, epoch, line, value, offs);
     this.points += k * n;
   }
@@ -307,7 +305,6 @@ export class BatchSink implements Sink {
     if (!open) return;
     this.open = undefined;
     const op = open.op();
-    this.rowsHint = op.n;
     this.transfer.push(
       op.step.buffer as ArrayBuffer,
       op.line.buffer as ArrayBuffer,

@@ -9,7 +9,7 @@ import type { Sink } from './sink';
 import type { WorkerJob } from './worker';
 
 /** Bytes parsed per batch: each batch is applied (and checked) on the main thread in one go, so keep it small. */
-const BATCH_BYTES = 1 << 20;
+const BATCH_BYTES = 512 << 10;
 /** At most this many workers (two files loading at a time); an idle one exits after IDLE_MS. */
 const MAX_WORKERS = 2;
 const IDLE_MS = 2000;

@@ -216,6 +216,27 @@ function addSafety(ms: number, f: Follower): () => void {
   };
 }
 
+// ---- turns for long reads ----
+// Each slice of a long read waits for its turn: one slice per event-loop iteration over all followers
+// (two files loading at once would otherwise run a slice each in the same check phase, twice as long
+// without I/O in between, e.g. the extension host's messages).
+const turnWaiters: (() => void)[] = [];
+let turnPumping = false;
+function pumpTurn(): void {
+  turnWaiters.shift()?.();
+  if (turnWaiters.length > 0) setImmediate(pumpTurn);
+  else turnPumping = false;
+}
+function nextTurn(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    turnWaiters.push(resolve);
+    if (!turnPumping) {
+      turnPumping = true;
+      setImmediate(pumpTurn);
+    }
+  });
+}
+
 /** Read buffer kept between passes (appends of a live log); larger ones are given back after the pass. */
 const KEEP_BUF = 64 * 1024;
 
@@ -533,7 +554,7 @@ export class Follower {
         any = true;
         if (next !== undefined) {
           this.hooks.progress?.();
-          await new Promise<void>((r) => setImmediate(r)); // keep the host responsive
+          await nextTurn(); // keep the host responsive: one slice of all long reads per event-loop turn
         }
       }
     } finally {

@@ -30,7 +30,7 @@ export interface IngestOptions {
   workerThreshold?: number;
   /** Path of the bundled worker (dist/ingest-worker.js); if absent, parse in slices on the main thread. */
   workerScript?: string;
-  /** Watch mode: bytes read (and parsed) per slice of a long read; default 256 KiB. */
+  /** Watch mode: bytes read (and parsed) per slice of a long read; default 128 KiB. */
   readSliceBytes?: number;
   /** Burst coalescing window for update events, default 100. */
   coalesceMs?: number;
@@ -187,7 +187,7 @@ interface RunState {
 type Listener = (u: RunUpdate) => void;
 
 /** Watch mode: bytes per slice of a long read (parse + checks of one slice: a few ms on the host's thread). */
-const READ_SLICE = 256 << 10;
+const READ_SLICE = 128 << 10;
 
 const GENERIC_NAMES = new Set([
   'metrics.csv',

@@ -18,6 +18,9 @@ import { fileURLToPath } from 'node:url';
 import { startVSCode } from '../test/integration/harness.mjs';
 
 const repo = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+// BENCH_SWEEP_QUICK=1: only the CLI and VS Code → all warnings with the round-trips (no baseline RSS,
+// dashboard or idle CPU)
+const QUICK = process.env.BENCH_SWEEP_QUICK === '1';
 const variants = (process.env.BENCH_SWEEP ?? '200x20000') === 'all' ? ['200x20000', '1000x2000'] : [process.env.BENCH_SWEEP ?? '200x20000'];
 const pct = (a, p) => {
   const s = [...a].sort((x, y) => x - y);
@@ -32,6 +35,29 @@ if (build.status !== 0) throw new Error('build failed');
 const COUNT_OVERFITTING = `let n = 0;
 for (const [, ds] of vscode.languages.getDiagnostics()) for (const d of ds) if (d.source === 'LossWatch' && (d.code?.value ?? d.code) === 'overfitting') n++;
 return n;`;
+const PROFILE_START = `const inspector = process.getBuiltinModule('node:inspector');
+const s = new inspector.Session();
+s.connect();
+globalThis.__lwProfile = s;
+const post = (m, p) => new Promise((res, rej) => s.post(m, p ?? {}, (e, r) => (e ? rej(e) : res(r))));
+await post('Profiler.enable');
+await post('Profiler.setSamplingInterval', { interval: 500 });
+await post('Profiler.start');
+const { PerformanceObserver } = process.getBuiltinModule('node:perf_hooks');
+const gcs = (globalThis.__lwGc = []);
+const obs = new PerformanceObserver((l) => { for (const e of l.getEntries()) gcs.push([e.detail?.kind ?? e.kind, e.duration]); });
+obs.observe({ entryTypes: ['gc'] });
+globalThis.__lwGcObs = obs;
+return true;`;
+const PROFILE_STOP = `const s = globalThis.__lwProfile;
+const r = await new Promise((res, rej) => s.post('Profiler.stop', {}, (e, x) => (e ? rej(e) : res(x))));
+s.disconnect();
+globalThis.__lwGcObs.disconnect();
+const kinds = {};
+for (const [k, d] of globalThis.__lwGc) { const e = (kinds[k] ??= { n: 0, ms: 0, max: 0, over50: 0 }); e.n++; e.ms += d; e.max = Math.max(e.max, d); if (d > 50) e.over50++; }
+console.log('LW-GC', JSON.stringify(kinds));
+r.profile.lwGc = kinds;
+return JSON.stringify(r.profile);`;
 const RSS = `return process.memoryUsage().rss;`;
 const CPU = `const u = process.cpuUsage(); return u.user + u.system;`;
 
@@ -114,6 +140,10 @@ async function one(variant, baseRss) {
   });
   const out = { variant, runs, points: summary.points, MB: +(summary.bytes / 1e6).toFixed(0), expected, cliMs, cliOver };
   try {
+    // BENCH_SWEEP_PROFILE=<file>: a CPU profile of the extension host while loading (inspector session
+    // opened inside the host; open the file in Chrome DevTools or VS Code)
+    const profile = process.env.BENCH_SWEEP_PROFILE;
+    if (profile) await vs.host.eval(PROFILE_START);
     const lat = [];
     const t0 = performance.now();
     let found = 0;
@@ -131,6 +161,12 @@ async function one(variant, baseRss) {
       await new Promise((r) => setTimeout(r, 100));
     }
     out.vscodeMs = performance.now() - t0;
+    if (profile) {
+      fs.writeFileSync(profile, await vs.host.eval(PROFILE_STOP));
+      console.log(
+        `extension-host CPU profile: ${profile}; GC by kind (1 minor, 2 major, 4 incremental, 8 weak): ${JSON.stringify(JSON.parse(fs.readFileSync(profile, 'utf8')).lwGc)}`,
+      );
+    }
     out.vscodeOver = found;
     out.latP50 = pct(lat, 50);
     out.latP95 = pct(lat, 95);
@@ -138,6 +174,7 @@ async function one(variant, baseRss) {
     const rss = await vs.host.eval(RSS);
     out.rssMB = rss / 1e6;
     out.bppLoaded = (rss - baseRss) / summary.points;
+    if (QUICK) return out;
     out.paintMs = await firstPaint(vs);
     await new Promise((r) => setTimeout(r, 3000));
     const rss2 = await vs.host.eval(RSS);
@@ -158,9 +195,10 @@ const load = os
   .loadavg()
   .map((x) => x.toFixed(2))
   .join(' ');
-const base = await baselineRss();
+const base = QUICK ? NaN : await baselineRss();
 const results = [];
 for (const v of variants) results.push(await one(v, base));
+for (const r of results) console.log('sweep-result', JSON.stringify({ ...r, load: os.loadavg().map((x) => +x.toFixed(2)) }));
 console.log(`\nbench:sweep (2-core machine, load average at start ${load}; baseline extension-host RSS ${(base / 1e6).toFixed(0)} MB)`);
 console.table(
   results.map((r) => ({
@@ -169,10 +207,10 @@ console.table(
     'VS Code → all warnings': `${sec(r.vscodeMs)} (${r.vscodeOver}/${r.expected})`,
     'ratio VS Code / CLI': `${(r.vscodeMs / r.cliMs).toFixed(2)}×`,
     'B/point loaded': r.bppLoaded.toFixed(1),
-    'B/point + dashboard': r.bppDashboard.toFixed(1),
+    'B/point + dashboard': QUICK ? '-' : r.bppDashboard.toFixed(1),
     'round-trip p50/p95/max': `${ms(r.latP50)} / ${ms(r.latP95)} / ${ms(r.latMax)}`,
-    'dashboard first paint': ms(r.paintMs),
-    'idle CPU (20 s)': `${r.idleCpuPct.toFixed(1)} %`,
+    'dashboard first paint': QUICK ? '-' : ms(r.paintMs),
+    'idle CPU (20 s)': QUICK ? '-' : `${r.idleCpuPct.toFixed(1)} %`,
   })),
 );
 console.log('goals: VS Code ≤ 1.5 × CLI, CLI ≤ 5 s (200 runs), ≤ 32 B/point with the dashboard open, round-trip p95 ≤ 50 ms, max ≤ 100 ms');

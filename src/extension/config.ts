@@ -21,6 +21,8 @@ export interface Settings {
   overfitting: { patience: number; minDelta: number };
   lossMismatch: { rtol: number; atol: number };
   spikeZ: number;
+  /** rank-stalled by time: minimum silence of a rank (seconds) while the others write */
+  rankStallSeconds: number;
   /** Sidecar limits (losswatch.limits.sidecarMiB, losswatch.sidecars.allowOutside). */
   sidecars: { maxMiB: number; allowOutside: boolean };
   limits: { wholeFileMiB: number };
@@ -124,6 +126,7 @@ export function readSettings(): Settings {
     overfitting: { patience: num(c.get('checks.overfitting.patience'), 3, 1), minDelta: num(c.get('checks.overfitting.minDelta'), 0, 0) },
     lossMismatch: { rtol: num(c.get('checks.lossMismatch.rtol'), 1e-3, 0), atol: num(c.get('checks.lossMismatch.atol'), 1e-5, 0) },
     spikeZ: num(c.get('checks.spike.z'), 6, 1),
+    rankStallSeconds: num(c.get('checks.rankStall.seconds'), 60, 1),
     sidecars: { maxMiB: num(read(c, 'limits.sidecarMiB'), 256, 0), allowOutside: read(c, 'sidecars.allowOutside') === true },
     limits: { wholeFileMiB: Math.min(num(read(c, 'limits.wholeFileMiB'), 256, 1), 1024) },
   };

@@ -14,6 +14,9 @@ import { LogitsHover } from './hover';
 import { registerDashboard } from './dashboard';
 import { registerScriptLint } from './pythonLint';
 
+/** Findings of changed runs are published to the Problems panel together, at most this often. */
+const PUBLISH_MS = 50;
+
 /** Argument shapes accepted by commands invoked from views, status bar, code actions and the palette. */
 type RunArg = RunsNode | { runId?: string; step?: number } | vscode.Uri | undefined;
 
@@ -40,21 +43,36 @@ export async function activate(context: vscode.ExtensionContext): Promise<LossWa
   registerScriptLint(context, log, (code) => docsFile.with({ fragment: code }), publisher);
 
   // Findings → Problems panel. Remember each run's files so a removed run's entries are cleared.
+  // Published in batches (at most every PUBLISH_MS): while many runs load, one run's findings change
+  // several times a second and each publication is a message to the workbench.
   const filesOf = new Map<string, readonly string[]>();
+  const dirty = new Set<string>();
+  let publishTimer: NodeJS.Timeout | undefined;
+  const publishRun = (runId: string): void => {
+    const run = manager.getRun(runId);
+    const previous = filesOf.get(runId) ?? [];
+    if (!run) {
+      publisher.clearRun(runId, previous);
+      filesOf.delete(runId);
+      return;
+    }
+    const gone = previous.filter((f) => !run.files.includes(f));
+    if (gone.length) publisher.clearRun(runId, gone);
+    filesOf.set(runId, [...run.files]);
+    publisher.publish(runId, run.files, manager.findings(runId));
+  };
+  const publishDirty = (): void => {
+    publishTimer = undefined;
+    const ids = [...dirty];
+    dirty.clear();
+    for (const id of ids) publishRun(id);
+  };
   context.subscriptions.push(
     manager.onDidChangeFindings(({ runId }) => {
-      const run = manager.getRun(runId);
-      const previous = filesOf.get(runId) ?? [];
-      if (!run) {
-        publisher.clearRun(runId, previous);
-        filesOf.delete(runId);
-        return;
-      }
-      const gone = previous.filter((f) => !run.files.includes(f));
-      if (gone.length) publisher.clearRun(runId, gone);
-      filesOf.set(runId, [...run.files]);
-      publisher.publish(runId, run.files, manager.findings(runId));
+      dirty.add(runId);
+      publishTimer ??= setTimeout(publishDirty, PUBLISH_MS);
     }),
+    { dispose: () => publishTimer && clearTimeout(publishTimer) },
   );
 
   const pickRun = async (placeHolder: string): Promise<string | undefined> => {

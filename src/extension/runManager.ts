@@ -4,7 +4,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Finding, LogitRecord, RunUpdate, RunView } from '../core/model';
 import { Discovery, LogWatcher, matchGlob, type IngestOptions, type FormatName } from '../ingest';
-import { RunChecker, configureSidecars, pendingSummaries, type CheckOptions } from '../core/checks';
+import { RunChecker, configureSidecars, defaultSeverity, pendingSummaries, type CheckOptions } from '../core/checks';
+import { RankActivity } from '../core/checks/ranks';
+import { isRecomputedKey } from '../shared/recomputed';
 import type { RunManagerApi } from './api';
 import type { Settings } from './config';
 import { RunWithRecomputed, type Recomputation } from './recomputed';
@@ -52,10 +54,17 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
   /** Decides which workspace files are runs (globs, then sniffing); remembers rejected files. */
   private discovery: Discovery;
 
+  /** run id → when each of its ranks last wrote (rank-stalled by time; multi-rank runs only) */
+  private readonly activity = new Map<string, RankActivity>();
+  /** run id → the checker's findings and the time-based rank-stalled findings last combined */
+  private readonly combined = new Map<string, { from: readonly Finding[]; sig: string; out: readonly Finding[] }>();
+
   constructor(
     private settings: Settings,
     private readonly workerScript: string | undefined,
     private readonly log: vscode.LogOutputChannel,
+    /** the time source of rank-stalled by time (injectable for tests) */
+    private readonly clock: () => number = Date.now,
   ) {
     applySidecarSettings(settings);
     this.watcher = new LogWatcher(this.withErrorReporting(ingestOptions(settings, workerScript)));
@@ -130,7 +139,9 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
       const run = await this.watcher.add(p);
       if (run) {
         this.log.info(`watching ${p} (${run.format}, run ${run.name})`);
-        this.recheck(run.id);
+        // incremental: the updates of the first read have checked most of it already (a full recheck
+        // here would check every point twice)
+        this.checkIncrementally(run.id);
       } else this.log.info(`${p}: no training log recognised`);
       return run ? this.wrap(run) : undefined;
     } catch (err) {
@@ -211,18 +222,23 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
     const room = this.settings.watch.maxFiles - this.watchedPaths.size;
     if (fresh.length === 0 || room <= 0) return;
     const found = await this.discovery.offer(fresh, room);
-    // newest first (discovery's order), one file at a time, the event loop free between files; many
-    // files: progress in the status bar
+    // newest first (discovery's order), two files at a time (one's I/O waits overlap the other's
+    // parsing and checks; each read yields the event loop between slices); many files: progress in the
+    // status bar
     const load = async (progress?: vscode.Progress<{ message?: string }>): Promise<void> => {
+      let next = 0;
       let done = 0;
-      for (const f of found) {
-        if (this.watchedPaths.size >= this.settings.watch.maxFiles) break;
-        progress?.report({ message: `loading ${done}/${found.length} runs` });
-        done++;
-        if (this.isIgnored(f.path) || this.watcher.runForFile(f.path)) continue;
-        await this.watch(f.path);
-        await new Promise<void>((r) => setImmediate(r));
-      }
+      const one = async (): Promise<void> => {
+        while (next < found.length) {
+          if (this.watchedPaths.size >= this.settings.watch.maxFiles) return;
+          const f = found[next++]!;
+          progress?.report({ message: `loading ${done}/${found.length} runs` });
+          if (!this.isIgnored(f.path) && !this.watcher.runForFile(f.path)) await this.watch(f.path);
+          done++;
+          await new Promise<void>((r) => setImmediate(r));
+        }
+      };
+      await Promise.all([one(), one()]);
     };
     if (found.length < 5) return load();
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'LossWatch' }, load);
@@ -296,7 +312,21 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
     const w = this.wrap(run);
     w.sync();
     try {
-      this.setFindings(runId, this.checkerFor(runId).update(run));
+      this.setFindings(runId, this.withRankActivity(run, this.checkerFor(runId).update(run)));
+    } catch (err) {
+      this.reportProblem(`checks failed on ${run.root}`, err, runId);
+      this.checkers.delete(runId);
+    }
+    this.whenSummarized(run);
+  }
+
+  /** Brings the run's checker up to date (only points not checked yet are scanned). */
+  private checkIncrementally(runId: string): void {
+    const run = this.watcher.getRun(runId);
+    if (!run) return;
+    this.wrap(run).sync();
+    try {
+      this.setFindings(runId, this.withRankActivity(run, this.checkerFor(runId).update(run)));
     } catch (err) {
       this.reportProblem(`checks failed on ${run.root}`, err, runId);
       this.checkers.delete(runId);
@@ -318,7 +348,7 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
     let findings: readonly Finding[];
     let checked = true;
     try {
-      findings = this.checkerFor(u.runId).update(run, u);
+      findings = this.withRankActivity(run, this.checkerFor(u.runId).update(run, u), u);
     } catch (err) {
       checked = false;
       // Keep what the Problems panel shows (the last good findings) and say what failed: the output
@@ -332,6 +362,38 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
     this.whenSummarized(run);
   }
 
+  /**
+   * Watch mode: notes which ranks wrote in this update and adds rank-stalled findings for ranks silent for
+   * longer than the threshold while another rank kept writing (a rank the checker already reports as
+   * stalled by steps is not reported twice).
+   */
+  private withRankActivity(run: RunView, findings: readonly Finding[], u?: RunUpdate): readonly Finding[] {
+    let act = this.activity.get(run.id);
+    if (u && !u.removed && u.appended.length) {
+      const keys = u.appended.map((a) => a.key).filter((k) => !isRecomputedKey(k));
+      if (!act && keys.some((k) => /^rank\d{1,5}\//.test(k))) this.activity.set(run.id, (act = new RankActivity()));
+      if (act) {
+        if (u.reset) act.clear();
+        act.wrote(keys, this.clock());
+      }
+    }
+    const severity = this.settings.severities['rank-stalled'] ?? defaultSeverity('rank-stalled');
+    const drafts = act && severity !== 'off' ? act.drafts(run.series(), this.settings.rankStallSeconds * 1000) : [];
+    const extra = drafts.filter(
+      (d) => !findings.some((f) => f.code === 'rank-stalled' && f.seriesKey?.split('/')[0] === d.seriesKey?.split('/')[0]),
+    );
+    if (extra.length === 0) {
+      this.combined.delete(run.id);
+      return findings;
+    }
+    const sig = extra.map((d) => `${d.file}:${d.line}:${d.message}`).join('\n');
+    const prev = this.combined.get(run.id);
+    if (prev && prev.from === findings && prev.sig === sig) return prev.out;
+    const out = [...findings, ...extra.map((d) => ({ ...d, severity: severity as Finding['severity'], runId: run.id }))];
+    this.combined.set(run.id, { from: findings, sig, out });
+    return out;
+  }
+
   /** Records whose sidecars are being read: check them (and extend recomputed/…) once they are summarised. */
   private whenSummarized(run: RunView): void {
     const pending = pendingSummaries(run.logitRecords());
@@ -341,7 +403,7 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
       .then(() => {
         if (this.watcher.getRun(run.id) !== run) return;
         const extra = this.wrap(run).sync();
-        this.setFindings(run.id, this.checkerFor(run.id).update(run));
+        this.setFindings(run.id, this.withRankActivity(run, this.checkerFor(run.id).update(run)));
         if (extra.length)
           this.updateEmitter.fire({ runId: run.id, reset: false, appended: extra, logitRecordsFrom: run.logitRecords().length });
       })
@@ -352,6 +414,8 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
   /** `checked`: the findings come from a check that ran through (clears the run's internal error). */
   private setFindings(runId: string, findings: readonly Finding[], checked = true): void {
     if (checked && this.problemRuns.delete(runId)) this.problemEmitter.fire();
+    // the checker returns the same array when nothing changed: nothing to publish
+    if (this.findingsByRun.get(runId) === findings) return;
     this.findingsByRun.set(runId, findings);
     this.findingsEmitter.fire({ runId });
   }
@@ -392,6 +456,8 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
 
   private forget(runId: string, announce: boolean): void {
     this.checkers.delete(runId);
+    this.activity.delete(runId);
+    this.combined.delete(runId);
     this.wrapped.delete(runId);
     if (this.findingsByRun.has(runId)) {
       this.findingsByRun.delete(runId);

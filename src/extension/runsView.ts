@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { RunView, SeriesView } from '../core/model';
 import type { RunManagerApi } from './api';
 import { COMMANDS } from './api';
-import { displayName, formatNumber, healthOf, HEALTH_ICON, mainLoss } from './statusBar';
+import { displayName, displayNames, formatNumber, healthOf, HEALTH_ICON, mainLoss } from './statusBar';
 
 export type RunsNode = { kind: 'run'; runId: string } | { kind: 'series'; runId: string; key: string };
 
@@ -23,13 +23,22 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     if (this.pending) return;
     this.pending = setTimeout(() => {
       this.pending = undefined;
+      this.names = undefined;
       this.changed.fire(undefined);
     }, 250);
   }
 
+  /** Display names of all runs, computed once per refresh (not once per tree item: O(runs²)). */
+  private names: Map<string, string> | undefined;
+  private nameOf(run: RunView): string {
+    this.names ??= displayNames(this.manager);
+    return this.names.get(run.id) ?? displayName(this.manager, run);
+  }
+
   getChildren(node?: RunsNode): RunsNode[] {
     if (!node) {
-      const named = this.manager.runs().map((r) => ({ r, name: displayName(this.manager, r) }));
+      this.names = undefined;
+      const named = this.manager.runs().map((r) => ({ r, name: this.nameOf(r) }));
       return named.sort((a, b) => a.name.localeCompare(b.name)).map(({ r }) => ({ kind: 'run', runId: r.id }));
     }
     if (node.kind === 'run') {
@@ -51,7 +60,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   }
 
   private runItem(run: RunView): vscode.TreeItem {
-    const item = new vscode.TreeItem(displayName(this.manager, run), vscode.TreeItemCollapsibleState.Collapsed);
+    const item = new vscode.TreeItem(this.nameOf(run), vscode.TreeItemCollapsibleState.Collapsed);
     const findings = this.manager.findings(run.id);
     const health = healthOf(findings);
     const errors = findings.filter((f) => f.severity === 'error').length;

@@ -13,6 +13,14 @@ export function displayName(manager: Pick<RunManagerApi, 'runs'>, run: RunView):
   return namer.of(manager.runs().map(namedInput), folders).get(run.id)?.name ?? run.name;
 }
 
+/** Display names of all runs (run id → name), one naming pass. */
+export function displayNames(manager: Pick<RunManagerApi, 'runs'>): Map<string, string> {
+  const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+  const runs = manager.runs();
+  const names = namer.of(runs.map(namedInput), folders);
+  return new Map(runs.map((r) => [r.id, names.get(r.id)?.name ?? r.name]));
+}
+
 export type Health = 'ok' | 'warning' | 'error';
 
 export function healthOf(findings: readonly Finding[]): Health {
@@ -37,6 +45,8 @@ export function formatNumber(v: number): string {
   return Number(v.toPrecision(4)).toString();
 }
 
+const RENDER_MS = 100;
+
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('losswatch.status', vscode.StatusBarAlignment.Left, 50);
   private focusedRunId: string | undefined;
@@ -58,9 +68,10 @@ export class StatusBar implements vscode.Disposable {
     this.subs.push(
       manager.onDidUpdateRun((u) => {
         if (!u.removed) this.lastUpdatedRunId = u.runId;
-        this.render();
+        this.renderSoon();
       }),
-      manager.onDidChangeFindings(() => this.render()),
+      manager.onDidChangeFindings(() => this.renderSoon()),
+      { dispose: () => this.pending && clearTimeout(this.pending) },
       vscode.window.onDidChangeActiveTextEditor((e) => {
         const run = e ? manager.runForFile(e.document.uri.fsPath) : undefined;
         if (run) this.focusedRunId = run.id;
@@ -68,6 +79,16 @@ export class StatusBar implements vscode.Disposable {
       }),
     );
     this.render();
+  }
+
+  private pending: NodeJS.Timeout | undefined;
+
+  /** Updates and findings of many runs (a sweep loading) re-render at most every RENDER_MS. */
+  private renderSoon(): void {
+    this.pending ??= setTimeout(() => {
+      this.pending = undefined;
+      this.render();
+    }, RENDER_MS);
   }
 
   private currentRun(): RunView | undefined {

@@ -17,6 +17,8 @@ export interface RowsOp {
   line: Float64Array;
   ids: Int32Array;
   value: Float64Array;
+  /** series j's values start at j * stride (default n) */
+  stride?: number;
   group: number;
 }
 
@@ -90,6 +92,48 @@ class Col {
     this.line.set(line.subarray(0, n), i);
     this.n = i + n;
   }
+  /** The points as views of the column buffers, which go to `transfer` (new empty columns take their place). */
+  handOver(transfer: ArrayBuffer[]): {
+    step: Float64Array;
+    value: Float64Array;
+    wall: Float64Array;
+    epoch: Float64Array;
+    line: Float64Array;
+  } {
+    const n = this.n;
+    const cap = this.step.length;
+    if (n < cap >> 1) {
+      // mostly empty (points between rows, a sparse column): copy out the few points, keep the columns
+      const cut = (a: Float64Array): Float64Array => {
+        const b = a.slice(0, n);
+        transfer.push(b.buffer as ArrayBuffer);
+        return b;
+      };
+      this.n = 0;
+      return { step: cut(this.step), value: cut(this.value), wall: cut(this.wall), epoch: cut(this.epoch), line: cut(this.line) };
+    }
+    const out = {
+      step: this.step.subarray(0, n),
+      value: this.value.subarray(0, n),
+      wall: this.wall.subarray(0, n),
+      epoch: this.epoch.subarray(0, n),
+      line: this.line.subarray(0, n),
+    };
+    transfer.push(
+      this.step.buffer as ArrayBuffer,
+      this.value.buffer as ArrayBuffer,
+      this.wall.buffer as ArrayBuffer,
+      this.epoch.buffer as ArrayBuffer,
+      this.line.buffer as ArrayBuffer,
+    );
+    this.step = new Float64Array(cap);
+    this.value = new Float64Array(cap);
+    this.wall = new Float64Array(cap);
+    this.epoch = new Float64Array(cap);
+    this.line = new Float64Array(cap);
+    this.n = 0;
+    return out;
+  }
   push(step: number, value: number, wall: number, epoch: number, line: number): void {
     if (this.n === this.step.length) this.reserve(1);
     const i = this.n++;
@@ -101,6 +145,91 @@ class Col {
   }
 }
 
+/**
+ * Rows of one shape (series ids, wall/epoch presence, group) collected over several `rows` calls, in
+ * buffers that are transferred as they are (no copy when the op is made): the value of series j, row r
+ * is at value[j * stride + r].
+ */
+class RowsBuilder {
+  n = 0;
+  private cap = 0;
+  private step: Float64Array = new Float64Array(0);
+  private wall: Float64Array | undefined;
+  private epoch: Float64Array | undefined;
+  private line: Float64Array = new Float64Array(0);
+  private value: Float64Array = new Float64Array(0);
+  private readonly ids: Int32Array;
+  constructor(
+    private readonly k: number,
+    ids: Int32Array,
+    private readonly hasWall: boolean,
+    private readonly hasEpoch: boolean,
+    private readonly group: number,
+  ) {
+    this.ids = ids.slice(0, k);
+  }
+  sameShape(k: number, ids: Int32Array, hasWall: boolean, hasEpoch: boolean, group: number): boolean {
+    if (k !== this.k || hasWall !== this.hasWall || hasEpoch !== this.hasEpoch || group !== this.group) return false;
+    for (let j = 0; j < k; j++) if (ids[j] !== this.ids[j]) return false;
+    return true;
+  }
+  private reserve(m: number): void {
+    if (this.n + m <= this.cap) return;
+    // small to start (shapes may alternate every few lines: one op each), then doubling
+    let cap = Math.max(2 * m, 64, this.cap * 2);
+    while (cap < this.n + m) cap *= 2;
+    const n = this.n;
+    const grow = (a: Float64Array | undefined): Float64Array => {
+      const b = new Float64Array(cap);
+      if (a) b.set(a.subarray(0, n));
+      return b;
+    };
+    this.step = grow(this.step);
+    this.line = grow(this.line);
+    if (this.hasWall) this.wall = grow(this.wall);
+    if (this.hasEpoch) this.epoch = grow(this.epoch);
+    const v = new Float64Array(this.k * cap);
+    for (let j = 0; j < this.k; j++) v.set(this.value.subarray(j * this.cap, j * this.cap + n), j * cap);
+    this.value = v;
+    this.cap = cap;
+  }
+  push(
+    n: number,
+    step: Float64Array,
+    wall: Float64Array | undefined,
+    epoch: Float64Array | undefined,
+    line: Float64Array,
+    value: Float64Array,
+    offs: Int32Array,
+  ): void {
+    this.reserve(n);
+    const i = this.n;
+    this.step.set(step.subarray(0, n), i);
+    this.line.set(line.subarray(0, n), i);
+    if (wall) this.wall!.set(wall.subarray(0, n), i);
+    if (epoch) this.epoch!.set(epoch.subarray(0, n), i);
+    const cap = this.cap;
+    for (let j = 0; j < this.k; j++) this.value.set(value.subarray(offs[j]!, offs[j]! + n), j * cap + i);
+    this.n = i + n;
+  }
+  /** The op; the builder's buffers go with it (the builder is not used again). */
+  op(): RowsOp {
+    const n = this.n;
+    return {
+      type: 'rows',
+      n,
+      step: this.step.subarray(0, n),
+      wall: this.wall?.subarray(0, n),
+      epoch: this.epoch?.subarray(0, n),
+      line: this.line.subarray(0, n),
+      ids: this.ids,
+      value: this.value,
+      stride: this.cap,
+      group: this.group,
+    };
+  }
+}
+
 /** Worker-side sink: collects points per series until `take()`. */
 export class BatchSink implements Sink {
   private declared = 0;
@@ -108,6 +237,7 @@ export class BatchSink implements Sink {
   private cols: (Col | undefined)[] = [];
   private used: number[] = [];
   private ops: Batch['ops'] = [];
+  private open: RowsBuilder | undefined;
   private transfer: ArrayBuffer[] = [];
   private errors: Batch['errors'] = [];
   private moreErrors = 0;
@@ -157,38 +287,42 @@ export class BatchSink implements Sink {
   ): void {
     if (n <= 0 || k <= 0) return;
     this.seal(); // points emitted before these rows go first
-    const v = new Float64Array(k * n);
-    for (let j = 0; j < k; j++) v.set(value.subarray(offs[j]!, offs[j]! + n), j * n);
-    const op: RowsOp = {
-      type: 'rows',
-      n,
-      step: step.slice(0, n),
-      wall: wallMs?.slice(0, n),
-      epoch: epoch?.slice(0, n),
-      line: line.slice(0, n),
-      ids: ids.slice(0, k),
-      value: v,
-      group,
-    };
-    this.transfer.push(op.step.buffer as ArrayBuffer, op.line.buffer as ArrayBuffer, op.ids.buffer as ArrayBuffer, v.buffer);
+    // consecutive calls of one shape (a CSV file's blocks, a JSONL template's lines) grow one op: one
+    // set of buffers per batch instead of one per parser block
+    let open = this.open;
+    if (open && !open.sameShape(k, ids, wallMs !== undefined, epoch !== undefined, group)) {
+      this.closeRows();
+      open = undefined;
+    }
+    if (!open) open = this.open = new RowsBuilder(k, ids, wallMs !== undefined, epoch !== undefined, group);
+    open.push(n, step, wallMs, epoch, line, value, offs);
+    this.points += k * n;
+  }
+
+  /** The rows being collected become an op (before any other op, and at take()). */
+  private closeRows(): void {
+    const open = this.open;
+    if (!open) return;
+    this.open = undefined;
+    const op = open.op();
+    this.transfer.push(
+      op.step.buffer as ArrayBuffer,
+      op.line.buffer as ArrayBuffer,
+      op.ids.buffer as ArrayBuffer,
+      op.value.buffer as ArrayBuffer,
+    );
     if (op.wall) this.transfer.push(op.wall.buffer as ArrayBuffer);
     if (op.epoch) this.transfer.push(op.epoch.buffer as ArrayBuffer);
     this.ops.push(op);
-    this.points += k * n;
   }
   /** The single-series points so far become one op (keeps the order with rows ops). */
   private seal(): void {
     if (this.used.length === 0) return;
+    this.closeRows(); // rows collected before these points go first
     const cols: ColsOp['cols'] = [];
     for (const id of this.used) {
       const c = this.cols[id]!;
-      const cut = (a: Float64Array): Float64Array => {
-        const b = a.slice(0, c.n);
-        this.transfer.push(b.buffer as ArrayBuffer);
-        return b;
-      };
-      cols.push({ id, n: c.n, step: cut(c.step), value: cut(c.value), wall: cut(c.wall), epoch: cut(c.epoch), line: cut(c.line) });
-      c.n = 0;
+      cols.push({ id, n: c.n, ...c.handOver(this.transfer) });
     }
     this.ops.push({ type: 'cols', cols });
     this.used = [];
@@ -206,6 +340,7 @@ export class BatchSink implements Sink {
 
   take(): { batch: Batch; transfer: ArrayBuffer[] } {
     this.seal();
+    this.closeRows();
     const transfer = this.transfer;
     const batch: Batch = {
       type: 'batch',
@@ -237,7 +372,7 @@ export function applyBatch(b: Batch, sink: Sink, ids: number[]): void {
       const offs = new Int32Array(k);
       for (let j = 0; j < k; j++) {
         sid[j] = ids[op.ids[j]!]!;
-        offs[j] = j * op.n;
+        offs[j] = j * (op.stride ?? op.n);
       }
       if (sink.rows) sink.rows(op.n, op.step, op.wall, op.epoch, op.line, k, sid, op.value, offs, op.group);
       else if (sink.block) for (let j = 0; j < k; j++) sink.block(sid[j]!, op.n, op.step, op.value, offs[j]!, op.wall, op.epoch, op.line);

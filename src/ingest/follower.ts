@@ -28,6 +28,11 @@ export interface FollowerHooks {
   gone(): void;
   /** A read pass ended (after data/whole/restart calls). */
   settled(): void;
+  /**
+   * Optional: a long read pass is about to yield to the event loop between two slices (more bytes follow).
+   * Lets the consumer deliver what was parsed so far, so that downstream work (checks) comes in slices too.
+   */
+  progress?(): void;
   /** Optional bulk first read (worker thread). Returns the offset read up to, or undefined to read normally. */
   bulk?(size: number): Promise<number | undefined>;
   /** Reports unexpected I/O errors (never thrown). */
@@ -209,6 +214,27 @@ function addSafety(ms: number, f: Follower): () => void {
       if (safetyGroups.get(ms) === group) safetyGroups.delete(ms);
     }
   };
+}
+
+// ---- turns for long reads ----
+// Each slice of a long read waits for its turn: one slice per event-loop iteration over all followers
+// (two files loading at once would otherwise run a slice each in the same check phase, twice as long
+// without I/O in between, e.g. the extension host's messages).
+const turnWaiters: (() => void)[] = [];
+let turnPumping = false;
+function pumpTurn(): void {
+  turnWaiters.shift()?.();
+  if (turnWaiters.length > 0) setImmediate(pumpTurn);
+  else turnPumping = false;
+}
+function nextTurn(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    turnWaiters.push(resolve);
+    if (!turnPumping) {
+      turnPumping = true;
+      setImmediate(pumpTurn);
+    }
+  });
 }
 
 /** Read buffer kept between passes (appends of a live log); larger ones are given back after the pass. */
@@ -526,7 +552,10 @@ export class Follower {
         this.stats.bytes += bytesRead;
         this.hooks.data(chunk);
         any = true;
-        if (next !== undefined) await new Promise<void>((r) => setImmediate(r)); // keep the host responsive
+        if (next !== undefined) {
+          this.hooks.progress?.();
+          await nextTurn(); // keep the host responsive: one slice of all long reads per event-loop turn
+        }
       }
     } finally {
       // A read-ahead still in flight (a hook threw, or the handle went away) would land in a buffer the

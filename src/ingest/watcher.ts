@@ -30,6 +30,8 @@ export interface IngestOptions {
   workerThreshold?: number;
   /** Path of the bundled worker (dist/ingest-worker.js); if absent, parse in slices on the main thread. */
   workerScript?: string;
+  /** Watch mode: bytes read (and parsed) per slice of a long read; default 128 KiB. */
+  readSliceBytes?: number;
   /** Burst coalescing window for update events, default 100. */
   coalesceMs?: number;
   /**
@@ -183,6 +185,9 @@ interface RunState {
 }
 
 type Listener = (u: RunUpdate) => void;
+
+/** Watch mode: bytes per slice of a long read (parse + checks of one slice: a few ms on the host's thread). */
+const READ_SLICE = 128 << 10;
 
 const GENERIC_NAMES = new Set([
   'metrics.csv',
@@ -340,6 +345,8 @@ export class LogWatcher {
         restart: (reason) => this.onRestart(r, fsState, reason),
         gone: () => this.onGone(r, fsState),
         settled: () => this.schedule(r),
+        // a long first read: each slice is delivered at once (downstream checks then run in slices too)
+        progress: () => this.progress(r),
         bulk: useWorker
           ? (size) =>
               size > (this.opts.workerThreshold ?? 8 << 20)
@@ -351,12 +358,21 @@ export class LogWatcher {
                     fsState.reader as LineReader,
                     sink,
                     () => void this.resetRun(r, fsState),
+                    () => this.progress(r),
                   )
                 : Promise.resolve(undefined)
           : undefined,
         ioError: (m) => sink.error(m),
       },
-      { pollIntervalMs: this.opts.pollIntervalMs, whole, watch: this.opts.watch, maxWholeBytes: this.opts.maxWholeBytes },
+      {
+        pollIntervalMs: this.opts.pollIntervalMs,
+        whole,
+        watch: this.opts.watch,
+        maxWholeBytes: this.opts.maxWholeBytes,
+        // watch mode (the extension): first reads in small slices, each parsed, delivered and checked
+        // before the event loop gets the thread back (a few ms of work each)
+        chunkBytes: this.opts.watch === false ? undefined : (this.opts.readSliceBytes ?? READ_SLICE),
+      },
     );
     r.files.set(abs, fsState);
     this.fileToRun.set(abs, r);
@@ -566,6 +582,12 @@ export class LogWatcher {
       r.timer = undefined;
       this.flush(r);
     }, wait);
+  }
+
+  /** Part of a long read was parsed: deliver it now (the reader yields to the event loop next). */
+  private progress(r: RunState): void {
+    if (!r.visible || r.timer || this.opts.watch === false) return;
+    this.flush(r);
   }
 
   private flush(r: RunState): void {

@@ -1,6 +1,7 @@
 // Worker thread entry (bundled as dist/ingest-worker.js): parses the first `end` bytes of a large
 // JSONL/CSV file in chunks with bounded memory, posting column batches; the main thread continues
-// following from the returned offset with the returned parser state.
+// following from the returned offset with the returned parser state. One worker serves many files in
+// turn (jobs arrive as messages; its compiled parser code stays warm), or one job given as workerData.
 import * as fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { BatchSink, type Done, type Failed } from './batch';
@@ -39,11 +40,16 @@ function main(job: WorkerJob): void {
   }
 }
 
-if (parentPort && workerData) {
+function run(job: WorkerJob): void {
   try {
-    main(workerData as WorkerJob);
+    main(job);
   } catch (e) {
     const f: Failed = { type: 'failed', message: e instanceof Error ? e.message : String(e) };
-    parentPort.postMessage(f);
+    parentPort!.postMessage(f);
   }
+}
+
+if (parentPort) {
+  if (workerData) run(workerData as WorkerJob);
+  else parentPort.on('message', (job: WorkerJob) => run(job));
 }

@@ -129,3 +129,97 @@ export function rankDrafts(all: readonly SeriesView[]): Draft[] {
   }
   return out;
 }
+
+/** rank-stalled by time: a rank is stalled after max(minimum, STALL_INTERVALS × the run's typical write interval). */
+export const STALL_INTERVALS = 10;
+/** Default minimum silence before a rank counts as stalled by time (setting losswatch.checks.rankStall.seconds). */
+export const STALL_MIN_MS = 60_000;
+
+/**
+ * Watch mode: when each rank of a run last wrote, to find a rank whose log stopped growing while the other
+ * ranks keep writing (rank-stalled by time). The times are passed in (the caller's clock): the core never
+ * reads the time, so tests are deterministic. Writes are the updates that brought points to a rank's series.
+ */
+export class RankActivity {
+  /** rank → time of its last write */
+  private readonly last = new Map<number, number>();
+  /** rank → typical interval between its writes (exponential moving average; absent before a second write) */
+  private readonly interval = new Map<number, number>();
+
+  /** The series `keys` got points at time `now` (keys of no rank are ignored). */
+  wrote(keys: Iterable<string>, now: number): void {
+    const seen = new Set<number>();
+    for (const k of keys) {
+      const r = rankOfKey(k);
+      if (r === undefined || seen.has(r)) continue;
+      seen.add(r);
+      const before = this.last.get(r);
+      if (before !== undefined && now > before) {
+        const gap = now - before;
+        const avg = this.interval.get(r);
+        this.interval.set(r, avg === undefined ? gap : 0.8 * avg + 0.2 * gap);
+      }
+      if (before === undefined || now > before) this.last.set(r, now);
+    }
+  }
+
+  /** Forgets every rank (the run was reset or re-read). */
+  clear(): void {
+    this.last.clear();
+    this.interval.clear();
+  }
+
+  /** Silence after which a rank is stalled: max(minMs, STALL_INTERVALS × median typical interval of the ranks). */
+  thresholdMs(minMs: number): number {
+    const iv = [...this.interval.values()].sort((a, b) => a - b);
+    const typical = iv.length ? iv[(iv.length - 1) >> 1]! : 0;
+    return Math.max(minMs, STALL_INTERVALS * typical);
+  }
+
+  /**
+   * rank-stalled drafts for ranks that have not written for longer than the threshold while another rank
+   * wrote after that long (the lead rank's last write − this rank's last write). A rank that writes again
+   * is no longer stalled. `all`: the run's series (the draft sits on the rank's last point).
+   */
+  drafts(all: readonly SeriesView[], minMs: number): Draft[] {
+    if (this.last.size < 2) return [];
+    let leadRank = -1;
+    let leadAt = -Infinity;
+    for (const [r, t] of this.last) if (t > leadAt) [leadRank, leadAt] = [r, t];
+    const limit = this.thresholdMs(minMs);
+    const out: Draft[] = [];
+    const stalled = [...this.last].filter(([r, t]) => r !== leadRank && leadAt - t > limit);
+    if (stalled.length === 0) return out;
+    const groups = bySeriesBase(all);
+    for (const [rank, t] of stalled.sort((a, b) => a[0] - b[0])) {
+      // the rank's furthest point (over its series) and the lead rank's
+      const pick = (r: number): SeriesView | undefined => {
+        let best: SeriesView | undefined;
+        for (const list of groups.values())
+          for (const x of list) {
+            if (x.rank !== r || x.s.length === 0) continue;
+            const st = x.s.step(x.s.length - 1);
+            if (!best || st > best.step(best.length - 1) || (st === best.step(best.length - 1) && x.s.length > best.length)) best = x.s;
+          }
+        return best;
+      };
+      const s = pick(rank);
+      if (!s) continue;
+      const lead = pick(leadRank);
+      const i = s.length - 1;
+      const secs = Math.floor((leadAt - t) / 1000);
+      out.push(
+        atPoint(
+          'rank-stalled',
+          s,
+          i,
+          `Rank ${rank} has not written for ${secs} s (last at ${at(s.step(i), s.provenance(i))}) while rank ${leadRank} kept writing ` +
+            `(threshold ${num(limit / 1000)} s: setting losswatch.checks.rankStall.seconds, or ${STALL_INTERVALS} × the ranks' typical write interval). ` +
+            'A rank that stops writing is hung (data loader, deadlock in a collective) or dead; the others block at the next all-reduce.',
+          lead && lead.length ? [relatedAt(lead, lead.length - 1, `rank ${leadRank} is at step ${lead.step(lead.length - 1)}`)] : undefined,
+        ),
+      );
+    }
+    return out;
+  }
+}

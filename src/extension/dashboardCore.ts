@@ -160,7 +160,8 @@ export class DashboardSession {
         this.columns = msg.columns;
         const r = msg.state.range;
         const keep = this.focused !== null && r !== null && r.min === this.focused.range.min && r.max === this.focused.range.max;
-        if (!keep) this.focused = null;
+        // (the focus is kept through other ranges: a request the webview sent before it received the focus
+        // frame arrives after it with the old range, and the webview then asks again with the focused one)
         this.sendFrame(keep ? this.focused!.highlight : null);
         return;
       }

@@ -331,6 +331,21 @@ describe('dashboard: host session (dashboardCore.ts)', () => {
     assert.equal(frames(t.posted).at(-1)!.highlight, null);
   });
 
+  it('show in dashboard: a view request sent before the focus frame arrived does not lose the highlight', () => {
+    const t = setup(1000);
+    t.session.handleMessage({ type: 'ready', state: DEFAULT_STATE, columns: 100 });
+    t.session.focus({ runId: 'r1', step: 500 });
+    const f = frames(t.posted).at(-1)!;
+    // the webview's automatic request (first layout) crossed the focus frame: old state, no range
+    t.session.handleMessage({ type: 'view', seq: 3, state: DEFAULT_STATE, columns: 120 });
+    assert.equal(frames(t.posted).at(-1)!.highlight, null);
+    // the webview applied the focus frame and asks again with its range: zoom and highlight come back
+    t.session.handleMessage({ type: 'view', seq: 4, state: f.state, columns: 120 });
+    const g = frames(t.posted).at(-1)!;
+    assert.equal(g.highlight?.step, 500);
+    assert.deepEqual(g.state.range, f.state.range);
+  });
+
   it('picked other metric, relative time axis, reset and CSV export', () => {
     const t = setup(100);
     t.session.handleMessage({ type: 'ready', state: { ...DEFAULT_STATE, other: EVIL, xAxis: 'relative' }, columns: 100 });

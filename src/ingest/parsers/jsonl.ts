@@ -7,7 +7,7 @@ import { JsonError, parseJson, type JsonValue } from '../json';
 import { explicitSplit, splitOf } from '../roles';
 import { ascii, type LineParser, type Sink, utf8 } from '../sink';
 import { buildLogitRecord, isLogitObject } from './logits';
-import { digitsOut, matchWord, NumberScanner, OUT, POW10, splitOut, TWO53 } from '../numscan';
+import { digitsOut, matchWord, NumberScanner, OUT, POW10, TWO53 } from '../numscan';
 
 interface Slot {
   bytes: Uint8Array;
@@ -288,9 +288,6 @@ export class JsonlParser implements LineParser {
       const ie = i;
       let f = 0;
       let dot = false;
-      // digits past the first 15 significant ones (Python's repr prints 17): r, nr of them
-      let r = 0;
-      let nr = 0;
       if (ch === 46) {
         dot = true;
         ch = b[++i]!;
@@ -299,20 +296,6 @@ export class JsonlParser implements LineParser {
         for (;;) {
           const x = ch - 48;
           if (!(x >= 0 && x <= 9)) break;
-          if (m >= 1e13) {
-            // m keeps 15 digits (exact); the rest go to r, so Eisel–Lemire needs no second pass
-            for (;;) {
-              const d = ch - 48;
-              if (!(d >= 0 && d <= 9)) break;
-              if (m < 1e14) m = m * 10 + d;
-              else {
-                r = r * 10 + d;
-                nr++;
-              }
-              ch = b[++i]!;
-            }
-            break;
-          }
           const y = b[i + 1]! - 48;
           if (!(y >= 0 && y <= 9)) {
             m = m * 10 + x;
@@ -325,17 +308,7 @@ export class JsonlParser implements LineParser {
         }
         f = i - f0;
       }
-      if (
-        ie === d0 ||
-        (b[d0] === 48 && ie - d0 > 1) ||
-        (dot && f === 0) ||
-        ch === 101 ||
-        ch === 69 ||
-        m >= TWO53 ||
-        nr > 0 ||
-        f > 22 ||
-        i > e
-      ) {
+      if (ie === d0 || (b[d0] === 48 && ie - d0 > 1) || (dot && f === 0) || ch === 101 || ch === 69 || m >= TWO53 || f > 22 || i > e) {
         // 17 significant digits (Python's repr): Eisel–Lemire on the digits just read; an exponent
         // (`9.5e-05`: Python's repr of every float below 1e-4, learning rates) is read here too
         const bad = ie === d0 || (b[d0] === 48 && ie - d0 > 1) || (dot && f === 0) || i > e;
@@ -356,11 +329,11 @@ export class JsonlParser implements LineParser {
             exp10 += eneg ? -ev : ev;
             // Clinger: an exact significand times an exact power of ten, one rounding
             // (the *Out functions leave the double in OUT: no boxed return value per number)
-            if (nr === 0 && m < TWO53 && exp10 >= -22 && exp10 <= 22) v = exp10 >= 0 ? m * POW10[exp10]! : m / POW10[-exp10]!;
-            else if (nr > 0 && nr <= 4 && m < 1e15 ? splitOut(m, r, nr, exp10) : digitsOut(b, d0, i, exp10)) v = OUT[0]!;
+            if (m < TWO53 && exp10 >= -22 && exp10 <= 22) v = exp10 >= 0 ? m * POW10[exp10]! : m / POW10[-exp10]!;
+            else if (digitsOut(b, d0, i, exp10)) v = OUT[0]!;
             if (v >= 0) i = j;
           }
-        } else if (!bad && (nr > 0 && nr <= 4 && m < 1e15 ? splitOut(m, r, nr, -f) : digitsOut(b, d0, i, -f))) v = OUT[0]!;
+        } else if (!bad && digitsOut(b, d0, i, -f)) v = OUT[0]!;
         if (v >= 0) vals[k] = neg ? -v : v;
         else {
           if (!ns.scan(b, cs, e)) return -1;

@@ -25,7 +25,11 @@ const MAX_KEPT_KEYS = 4096; // per-key state carried from the worker to the main
 
 const MAX_FIELDS = 256;
 const NO_VIEW = new DataView(new ArrayBuffer(0));
-const PR = 1024; // rows per pending block
+const PR = 1024; // rows per pending block at most
+const PR_MIN = 16; // rows per pending block at least
+/** Pending blocks of at most this many rows are kept between calls (a live log's appends reuse them). */
+const PR_KEEP = 64;
+const NO_ROWS = new Float64Array(0);
 const MAX_TEMPLATES = 4; // line shapes kept (train and val lines of one log alternate)
 
 /**
@@ -52,12 +56,20 @@ class Template {
   disjoint = true;
   // pending rows
   pr = 0;
-  pv = new Float64Array(0);
+  /** rows per pending block (the block's columns are allocated for this many) */
+  cap = 0;
+  pv = NO_ROWS;
   pOffs = new Int32Array(0);
-  readonly pStep = new Float64Array(PR);
-  readonly pEpoch = new Float64Array(PR);
-  readonly pWall = new Float64Array(PR);
-  readonly pLine = new Float64Array(PR);
+  pStep = NO_ROWS;
+  pEpoch = NO_ROWS;
+  pWall = NO_ROWS;
+  pLine = NO_ROWS;
+  /** Gives the pending block's columns back (a parser lives as long as its file is followed). */
+  release(): void {
+    this.cap = 0;
+    this.pv = this.pStep = this.pEpoch = this.pWall = this.pLine = NO_ROWS;
+    this.pOffs = new Int32Array(0);
+  }
   pEpochAny = false;
   pWallAny = false;
   sameShape(o: Template): boolean {
@@ -128,6 +140,14 @@ export class JsonlParser implements LineParser {
     this.idCache.clear();
   }
 
+  /** Rows per pending block of the current call (see lines()). */
+  private blockRows = PR_MIN;
+
+  /** Large pending blocks are given back after a call (their rows went out): a followed file keeps small ones. */
+  private releaseBlocks(): void {
+    for (const t of this.tpls) if (t.pr === 0 && t.cap > PR_KEEP) t.release();
+  }
+
   /** Hands the pending template rows to the sink. */
   private flushRows(): void {
     for (const t of this.tpls) if (t.pr > 0) this.flushTemplate(t);
@@ -194,6 +214,10 @@ export class JsonlParser implements LineParser {
   }
 
   lines(b: Uint8Array, s: number, e: number, first: number): number {
+    // rows per pending block for this call: about its line count (≥ 32 bytes a line), 16…1024
+    let rows = PR_MIN;
+    while (rows < PR && rows * 32 < e - s) rows *= 2;
+    this.blockRows = rows;
     let ln = first;
     let i = s;
     while (i < e) {
@@ -232,6 +256,7 @@ export class JsonlParser implements LineParser {
     // buffer (up to 1 MiB per followed file) alive for as long as the file is followed
     this.dvBuf = undefined;
     this.dv = NO_VIEW;
+    this.releaseBlocks();
     return ln - first;
   }
 
@@ -461,9 +486,11 @@ export class JsonlParser implements LineParser {
   }
 
   line(b: Uint8Array, s: number, e: number, lineNo: number): void {
+    this.blockRows = PR_MIN;
     try {
       this.oneLine(b, s, e, lineNo);
     } finally {
+      this.releaseBlocks();
       this.dvBuf = undefined; // (see lines())
       this.dv = NO_VIEW;
     }
@@ -704,10 +731,21 @@ export class JsonlParser implements LineParser {
     if (!t.disjoint) for (const o of this.tpls) if (o !== t && o.pr > 0 && !o.disjoint) this.flushTemplate(o);
     let r = t.pr;
     if (r === 0) {
-      if (t.pv.length < nm * PR) t.pv = new Float64Array(nm * PR);
-      if (t.pOffs.length !== nm) t.pOffs = Int32Array.from({ length: nm }, (_, q) => q * PR);
+      // a block sized to the call: a whole file's read fills 1024-row blocks, a live append a small one
+      const cap = this.blockRows;
+      if (t.cap !== cap) {
+        t.cap = cap;
+        t.pStep = new Float64Array(cap);
+        t.pEpoch = new Float64Array(cap);
+        t.pWall = new Float64Array(cap);
+        t.pLine = new Float64Array(cap);
+        t.pv = NO_ROWS;
+      }
+      if (t.pv.length < nm * cap) t.pv = new Float64Array(nm * cap);
+      if (t.pOffs.length !== nm || (nm > 1 && t.pOffs[1] !== cap)) t.pOffs = Int32Array.from({ length: nm }, (_, q) => q * cap);
       t.pEpochAny = t.pWallAny = false;
     }
+    const cap = t.cap;
     t.pStep[r] = step;
     t.pEpoch[r] = epoch;
     t.pWall[r] = wall;
@@ -715,10 +753,10 @@ export class JsonlParser implements LineParser {
     if (epoch === epoch) t.pEpochAny = true;
     if (wall === wall) t.pWallAny = true;
     const pv = t.pv;
-    if (map === null) for (let q = 0; q < nm; q++) pv[q * PR + r] = vals[q]!;
-    else for (let q = 0; q < nm; q++) pv[q * PR + r] = vals[map[q]!]!;
+    if (map === null) for (let q = 0; q < nm; q++) pv[q * cap + r] = vals[q]!;
+    else for (let q = 0; q < nm; q++) pv[q * cap + r] = vals[map[q]!]!;
     t.pr = ++r;
-    if (r === PR) this.flushTemplate(t);
+    if (r === cap) this.flushTemplate(t);
   }
 
   private findSlot(b: Uint8Array, ks: number, ke: number, fi: number): Slot {

@@ -305,19 +305,10 @@ export class RunManager implements RunManagerApi, vscode.Disposable {
     return c;
   }
 
+  /** Checks the run from scratch (a new checker). */
   private recheck(runId: string): void {
-    const run = this.watcher.getRun(runId);
-    if (!run) return;
     this.checkers.delete(runId);
-    const w = this.wrap(run);
-    w.sync();
-    try {
-      this.setFindings(runId, this.withRankActivity(run, this.checkerFor(runId).update(run)));
-    } catch (err) {
-      this.reportProblem(`checks failed on ${run.root}`, err, runId);
-      this.checkers.delete(runId);
-    }
-    this.whenSummarized(run);
+    this.checkIncrementally(runId);
   }
 
   /** Brings the run's checker up to date (only points not checked yet are scanned). */

@@ -231,15 +231,10 @@ export function digitsOut(b: Uint8Array, s: number, e: number, exp10: number): b
 }
 
 /**
- * The correctly rounded double of (m·10^nr + r) × 10^exp10, or -1 when undecided (see digitsTimesPow10):
+ * The correctly rounded double of (m·10^nr + r) × 10^exp10 into OUT[0]; false when undecided (see digitsTimesPow10):
  * m < 10^15 (exact), r < 10^nr, nr ≤ 4 — the significand as a 64-bit integer in two 32-bit halves.
  */
-export function splitTimesPow10(m: number, r: number, nr: number, exp10: number): number {
-  return splitOut(m, r, nr, exp10) ? OUT[0]! : -1;
-}
-
-/** splitTimesPow10 into OUT[0]; false when undecided. */
-export function splitOut(m: number, r: number, nr: number, exp10: number): boolean {
+function splitOut(m: number, r: number, nr: number, exp10: number): boolean {
   const mh = Math.floor(m * INV32);
   const ml = m - mh * P32;
   let hi: number;

@@ -74,6 +74,31 @@ function setup(n = 1000) {
   return { m, run, loss, val, other, posted, opened, warnings, saved, clock, session };
 }
 
+/**
+ * A run logged per step (1000 steps of 10) and one logged per epoch only (30 epochs from `first`, its
+ * step = its epoch), in a session that is ready.
+ */
+function stepsAndEpochs(file: string, first: number, meta: Record<string, number | string>) {
+  const m = new FakeManager();
+  const a = new FakeRun('steps', 'a', '/ws/a/train.jsonl');
+  const la = a.add(new FakeSeries('loss', 'train_loss', '/ws/a/train.jsonl'));
+  for (let i = 0; i < 1000; i++) la.push(i * 10, 2 - i / 1000, NaN, i / 100);
+  const k = new FakeRun('epochs', 'k', file);
+  k.meta = meta;
+  const lk = k.add(new FakeSeries('loss', 'train_loss', file));
+  for (let e = first; e < first + 30; e++) lk.push(e, 1.5 - e / 30, NaN, e);
+  m.list.push(a, k);
+  const posted: HostMessage[] = [];
+  const s = new DashboardSession(
+    m,
+    { post: (x) => posted.push(structuredClone(x)), openFile() {}, save() {}, warn() {} },
+    DEFAULT_STATE,
+    new ManualClock(),
+  );
+  s.handleMessage({ type: 'ready', state: null, columns: 300 });
+  return { s, posted, k };
+}
+
 function frames(posted: HostMessage[]) {
   return posted.filter((p): p is Extract<HostMessage, { type: 'frame' }> => p.type === 'frame');
 }
@@ -128,22 +153,7 @@ describe('dashboard: host session (dashboardCore.ts)', () => {
   });
 
   it('a run logged per epoch only goes on its own x next to runs logged per step', () => {
-    const m = new FakeManager();
-    const a = new FakeRun('steps', 'a', '/ws/a/train.jsonl');
-    const la = a.add(new FakeSeries('loss', 'train_loss', '/ws/a/train.jsonl'));
-    for (let i = 0; i < 1000; i++) la.push(i * 10, 2 - i / 1000, NaN, i / 100);
-    const k = new FakeRun('epochs', 'k', '/ws/keras/metrics.csv');
-    const lk = k.add(new FakeSeries('loss', 'train_loss', '/ws/keras/metrics.csv'));
-    for (let e = 0; e < 30; e++) lk.push(e, 1.5 - e / 30, NaN, e);
-    m.list.push(a, k);
-    const posted: HostMessage[] = [];
-    const s = new DashboardSession(
-      m,
-      { post: (x) => posted.push(structuredClone(x)), openFile() {}, save() {}, warn() {} },
-      DEFAULT_STATE,
-      new ManualClock(),
-    );
-    s.handleMessage({ type: 'ready', state: null, columns: 300 });
+    const { s, posted } = stepsAndEpochs('/ws/keras/metrics.csv', 0, {});
     let f = frames(posted).at(-1)!;
     assert.equal(f.series.find((w) => w.runId === 'epochs')!.ownX, true);
     assert.equal(f.series.find((w) => w.runId === 'steps')!.ownX, undefined);
@@ -156,23 +166,8 @@ describe('dashboard: host session (dashboardCore.ts)', () => {
   });
 
   it('a run logged per epoch that says its steps per epoch is placed on the common step axis', () => {
-    const m = new FakeManager();
-    const a = new FakeRun('steps', 'a', '/ws/a/train.jsonl');
-    const la = a.add(new FakeSeries('loss', 'train_loss', '/ws/a/train.jsonl'));
-    for (let i = 0; i < 1000; i++) la.push(i * 10, 2 - i / 1000, NaN, i / 100);
-    const k = new FakeRun('epochs', 'k', '/ws/keras/train.log');
-    k.meta = { steps_per_epoch: 100 }; // Keras' "100/100 [====] - loss: …" summary lines
-    const lk = k.add(new FakeSeries('loss', 'train_loss', '/ws/keras/train.log'));
-    for (let e = 1; e <= 30; e++) lk.push(e, 1.5 - e / 30, NaN, e);
-    m.list.push(a, k);
-    const posted: HostMessage[] = [];
-    const s = new DashboardSession(
-      m,
-      { post: (x) => posted.push(structuredClone(x)), openFile() {}, save() {}, warn() {} },
-      DEFAULT_STATE,
-      new ManualClock(),
-    );
-    s.handleMessage({ type: 'ready', state: null, columns: 300 });
+    // Keras' "100/100 [====] - loss: …" summary lines say 100 steps per epoch
+    const { s, posted, k } = stepsAndEpochs('/ws/keras/train.log', 1, { steps_per_epoch: 100 });
     let f = frames(posted).at(-1)!;
     const w = f.series.find((x) => x.runId === 'epochs')!;
     assert.equal(w.ownX, undefined, 'not on its own axis');

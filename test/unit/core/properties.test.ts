@@ -129,21 +129,32 @@ describe('core: cross-entropy properties', () => {
           const b = softmaxCrossEntropy({ data: z, shape: [n, c] }, y, opts);
           assert.equal(b.engine, 'wasm');
           const l = crossEntropyLoss({ data: z, shape: [n, c] }, y, opts);
+          // The kernel's documented bound (ce.as): its f32 exp has a relative error ≤ 1.9e-7 + |x|·7.4e-8
+          // for x = z − max, so a confident row (loss ≈ S1, ‖g‖ ≈ √2·S1) carries that error relatively.
+          // Tolerance per row from its finite spread (≤ 86: smaller terms underflow to 0 in both paths).
+          const rowTol = (i: number) => {
+            let lo = Infinity;
+            let hi = -Infinity;
+            for (let k = i * c; k < (i + 1) * c; k++) if (Number.isFinite(z[k])) ((lo = Math.min(lo, z[k])), (hi = Math.max(hi, z[k])));
+            return 1e-6 + 7.4e-8 * Math.min(hi > lo ? hi - lo : 0, 87);
+          };
+          const tol = Array.from({ length: n }, (_, i) => rowTol(i));
+          const maxTol = Math.max(...tol);
           if (reduction === 'none') {
             (a.loss as Float64Array).forEach((v, i) => {
-              close((b.loss as Float64Array)[i], v, 1e-6, 1e-12, `loss[${i}]`);
-              close((l as Float64Array)[i], v, 1e-6, 1e-12, `lossOnly[${i}]`);
+              close((b.loss as Float64Array)[i], v, tol[i], 1e-12, `loss[${i}]`);
+              close((l as Float64Array)[i], v, tol[i], 1e-12, `lossOnly[${i}]`);
             });
           } else {
-            close(b.loss as number, a.loss as number, 1e-6, 1e-12, 'loss');
-            close(l as number, a.loss as number, 1e-6, 1e-12, 'lossOnly');
+            close(b.loss as number, a.loss as number, maxTol, 1e-12, 'loss');
+            close(l as number, a.loss as number, maxTol, 1e-12, 'lossOnly');
           }
-          close(b.gradNorm, a.gradNorm, 1e-6, 1e-12, 'gradNorm');
-          close(b.maxAbsGrad, a.maxAbsGrad, 1e-6, 1e-12, 'maxAbsGrad');
-          a.perSampleGradNorm.forEach((v, i) => close(b.perSampleGradNorm[i], v, 1e-6, 1e-12, `perSample[${i}]`));
+          close(b.gradNorm, a.gradNorm, maxTol, 1e-12, 'gradNorm');
+          close(b.maxAbsGrad, a.maxAbsGrad, maxTol, 1e-12, 'maxAbsGrad');
+          a.perSampleGradNorm.forEach((v, i) => close(b.perSampleGradNorm[i], v, tol[i], 1e-12, `perSample[${i}]`));
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 300, examples: [[5, 2, 1058775352, [], [], true, 'sum']] },
     );
   });
 

@@ -135,7 +135,11 @@ describe('core: cross-entropy properties', () => {
           const rowTol = (i: number) => {
             let lo = Infinity;
             let hi = -Infinity;
-            for (let k = i * c; k < (i + 1) * c; k++) if (Number.isFinite(z[k])) ((lo = Math.min(lo, z[k])), (hi = Math.max(hi, z[k])));
+            for (let k = i * c; k < (i + 1) * c; k++)
+              if (Number.isFinite(z[k])) {
+                lo = Math.min(lo, z[k]);
+                hi = Math.max(hi, z[k]);
+              }
             return 1e-6 + 7.4e-8 * Math.min(hi > lo ? hi - lo : 0, 87);
           };
           const tol = Array.from({ length: n }, (_, i) => rowTol(i));

@@ -231,10 +231,11 @@ export function digitsOut(b: Uint8Array, s: number, e: number, exp10: number): b
 }
 
 /**
- * The correctly rounded double of (m·10^nr + r) × 10^exp10 into OUT[0]; false when undecided (see digitsTimesPow10):
- * m < 10^15 (exact), r < 10^nr, nr ≤ 4 — the significand as a 64-bit integer in two 32-bit halves.
+ * The correctly rounded double of (m·10^nr + r) × 10^exp10 into OUT[0]; false when undecided (see
+ * digitsTimesPow10): m < 2^53 an exact integer, r < 10^nr, nr ≤ 6 and m·10^nr + r < 2^64 — the
+ * significand as a 64-bit integer in two 32-bit halves.
  */
-function splitOut(m: number, r: number, nr: number, exp10: number): boolean {
+export function splitOut(m: number, r: number, nr: number, exp10: number): boolean {
   const mh = Math.floor(m * INV32);
   const ml = m - mh * P32;
   let hi: number;
@@ -243,7 +244,7 @@ function splitOut(m: number, r: number, nr: number, exp10: number): boolean {
     hi = mh;
     lo = ml;
   } else {
-    const p = POW10[nr]!; // ≤ 10^4: ml·p < 2^46 and mh·p < 2^32, exact
+    const p = POW10[nr]!; // ≤ 10^6: ml·p + r < 2^52, exact; mh·p + c < 2^32 as the product is < 2^64
     const lf = ml * p + r;
     const c = Math.floor(lf * INV32);
     lo = lf - c * P32;

@@ -7,7 +7,7 @@ import { JsonError, parseJson, type JsonValue } from '../json';
 import { explicitSplit, splitOf } from '../roles';
 import { ascii, type LineParser, type Sink, utf8 } from '../sink';
 import { buildLogitRecord, isLogitObject } from './logits';
-import { digitsOut, matchWord, NumberScanner, OUT, POW10, TWO53 } from '../numscan';
+import { digitsOut, matchWord, NumberScanner, OUT, POW10, splitOut, TWO53 } from '../numscan';
 
 interface Slot {
   bytes: Uint8Array;
@@ -313,30 +313,56 @@ export class JsonlParser implements LineParser {
       const ie = i;
       let f = 0;
       let dot = false;
+      // the significand is m·10^nr + r: m exact (< 10^15), r the last nr ≤ 6 digits (Python's repr
+      // writes up to 17 significant digits: more than a double holds exactly, so they are not folded
+      // into m but handed to Eisel–Lemire as they are, without scanning them a second time)
+      let r = 0;
+      let nr = 0;
       if (ch === 46) {
         dot = true;
         ch = b[++i]!;
         const f0 = i;
-        // two digits per step: half the multiply-add chain on m
-        for (;;) {
-          const x = ch - 48;
-          if (!(x >= 0 && x <= 9)) break;
-          const y = b[i + 1]! - 48;
-          if (!(y >= 0 && y <= 9)) {
-            m = m * 10 + x;
-            ch = b[++i]!;
-            break;
-          }
-          m = m * 100 + (x * 10 + y);
-          i += 2;
-          ch = b[i]!;
+        // four digits per step (one 32-bit load) while m stays below 10^15
+        while (m < 1e11 && i + 4 <= blen) {
+          const w = dv.getUint32(i, true);
+          if ((w & 0xf0f0f0f0) !== 0x30303030 || ((w + 0x06060606) & 0xf0f0f0f0) !== 0x30303030) break;
+          const t = (w - 0x30303030) * 10 + ((w - 0x30303030) >>> 8); // bytes 0 and 2: pairs of digits
+          m = m * 10000 + ((t & 0xff) * 100 + ((t >>> 16) & 0xff));
+          i += 4;
+        }
+        ch = b[i]!;
+        // the rest (at most 3 digits after a short word, or the tail of a long significand)
+        while (ch >= 48 && ch <= 57 && nr < 7) {
+          r = r * 10 + (ch - 48);
+          nr++;
+          ch = b[++i]!;
         }
         f = i - f0;
+        if (nr !== 0) {
+          const mm = m * POW10[nr]! + r; // exact when below 2^53
+          if (mm < TWO53) {
+            m = mm;
+            nr = 0;
+          }
+        }
       }
-      if (ie === d0 || (b[d0] === 48 && ie - d0 > 1) || (dot && f === 0) || ch === 101 || ch === 69 || m >= TWO53 || f > 22 || i > e) {
-        // 17 significant digits (Python's repr): Eisel–Lemire on the digits just read; an exponent
-        // (`9.5e-05`: Python's repr of every float below 1e-4, learning rates) is read here too
-        const bad = ie === d0 || (b[d0] === 48 && ie - d0 > 1) || (dot && f === 0) || i > e;
+      if (
+        ie === d0 ||
+        (b[d0] === 48 && ie - d0 > 1) ||
+        (dot && f === 0) ||
+        ch === 101 ||
+        ch === 69 ||
+        m >= TWO53 ||
+        nr !== 0 ||
+        f > 22 ||
+        i > e
+      ) {
+        // 17 significant digits (Python's repr): Eisel–Lemire on m·10^nr + r; an exponent (`9.5e-05`:
+        // Python's repr of every float below 1e-4, learning rates) is read here too
+        // (a digit still ahead: more than 7 after the words, the full scanner reads the number)
+        const bad = ie === d0 || (b[d0] === 48 && ie - d0 > 1) || (dot && f === 0) || i > e || (ch >= 48 && ch <= 57);
+        // m·10^nr + r below 2^64 with nr ≤ 6 (else: more than 19 digits, Number() decides)
+        const split = nr !== 0 && nr <= 6 && m < TWO53 && m * POW10[nr]! < 1.8e19;
         let exp10 = -f;
         let v = -1;
         if (!bad && (ch === 101 || ch === 69)) {
@@ -354,11 +380,11 @@ export class JsonlParser implements LineParser {
             exp10 += eneg ? -ev : ev;
             // Clinger: an exact significand times an exact power of ten, one rounding
             // (the *Out functions leave the double in OUT: no boxed return value per number)
-            if (m < TWO53 && exp10 >= -22 && exp10 <= 22) v = exp10 >= 0 ? m * POW10[exp10]! : m / POW10[-exp10]!;
-            else if (digitsOut(b, d0, i, exp10)) v = OUT[0]!;
+            if (nr === 0 && m < TWO53 && exp10 >= -22 && exp10 <= 22) v = exp10 >= 0 ? m * POW10[exp10]! : m / POW10[-exp10]!;
+            else if (split ? splitOut(m, r, nr, exp10) : digitsOut(b, d0, i, exp10)) v = OUT[0]!;
             if (v >= 0) i = j;
           }
-        } else if (!bad && digitsOut(b, d0, i, -f)) v = OUT[0]!;
+        } else if (!bad && (split ? splitOut(m, r, nr, -f) : digitsOut(b, d0, i, -f))) v = OUT[0]!;
         if (v >= 0) vals[k] = neg ? -v : v;
         else {
           if (!ns.scan(b, cs, e)) return -1;

@@ -47,6 +47,14 @@ export interface Failed {
   message: string;
 }
 
+/**
+ * A column of n doubles in memory that is not zeroed first (every slot handed over is written before):
+ * the columns go to the main thread with each batch, so every batch allocates them anew.
+ */
+function f64(n: number): Float64Array<ArrayBuffer> {
+  return new Float64Array(Buffer.allocUnsafeSlow(n * 8).buffer as ArrayBuffer, 0, n);
+}
+
 // A series' pending points; kept across seal() (which copies them out) so that lines alternating
 // between single points and rows do not allocate columns per line.
 class Col {
@@ -61,7 +69,7 @@ class Col {
     let cap = this.step.length * 2;
     while (cap < this.n + m) cap *= 2;
     const grow = (a: Float64Array): Float64Array<ArrayBuffer> => {
-      const b = new Float64Array(cap);
+      const b = f64(cap);
       b.set(a.subarray(0, this.n));
       return b;
     };
@@ -126,11 +134,11 @@ class Col {
       this.epoch.buffer as ArrayBuffer,
       this.line.buffer as ArrayBuffer,
     );
-    this.step = new Float64Array(cap);
-    this.value = new Float64Array(cap);
-    this.wall = new Float64Array(cap);
-    this.epoch = new Float64Array(cap);
-    this.line = new Float64Array(cap);
+    this.step = f64(cap);
+    this.value = f64(cap);
+    this.wall = f64(cap);
+    this.epoch = f64(cap);
+    this.line = f64(cap);
     this.n = 0;
     return out;
   }
@@ -165,6 +173,8 @@ class RowsBuilder {
     private readonly hasWall: boolean,
     private readonly hasEpoch: boolean,
     private readonly group: number,
+    /** rows to allocate at first */
+    private readonly hint: number,
   ) {
     this.ids = ids.slice(0, k);
   }
@@ -175,12 +185,13 @@ class RowsBuilder {
   }
   private reserve(m: number): void {
     if (this.n + m <= this.cap) return;
-    // small to start (shapes may alternate every few lines: one op each), then doubling
-    let cap = Math.max(2 * m, 64, this.cap * 2);
+    // the first block: as many rows as the previous op of the batch before had (a file's batches are
+    // alike: no regrowth), else small (shapes may alternate every few lines: one op each); then doubling
+    let cap = Math.max(2 * m, 64, this.cap === 0 ? this.hint : this.cap * 2);
     while (cap < this.n + m) cap *= 2;
     const n = this.n;
     const grow = (a: Float64Array | undefined): Float64Array => {
-      const b = new Float64Array(cap);
+      const b = f64(cap);
       if (a) b.set(a.subarray(0, n));
       return b;
     };
@@ -188,7 +199,7 @@ class RowsBuilder {
     this.line = grow(this.line);
     if (this.hasWall) this.wall = grow(this.wall);
     if (this.hasEpoch) this.epoch = grow(this.epoch);
-    const v = new Float64Array(this.k * cap);
+    const v = f64(this.k * cap);
     for (let j = 0; j < this.k; j++) v.set(this.value.subarray(j * this.cap, j * this.cap + n), j * cap);
     this.value = v;
     this.cap = cap;
@@ -243,6 +254,9 @@ export class BatchSink implements Sink {
   private moreErrors = 0;
   private logits: LogitRecord[] = [];
   private metas: [string, number | string][] = [];
+  /** rows of the largest rows op of the previous batch / of this one */
+  private rowsHint = 0;
+  private rowsNow = 0;
   points = 0;
 
   series(key: string, hint: Split = 'none'): number {
@@ -294,7 +308,7 @@ export class BatchSink implements Sink {
       this.closeRows();
       open = undefined;
     }
-    if (!open) open = this.open = new RowsBuilder(k, ids, wallMs !== undefined, epoch !== undefined, group);
+    if (!open) open = this.open = new RowsBuilder(k, ids, wallMs !== undefined, epoch !== undefined, group, this.rowsHint);
     open.push(n, step, wallMs, epoch, line, value, offs);
     this.points += k * n;
   }
@@ -305,6 +319,8 @@ export class BatchSink implements Sink {
     if (!open) return;
     this.open = undefined;
     const op = open.op();
+    // the largest op of the last batch sizes the next batch's first block (+1/8: batches vary a little)
+    this.rowsNow = Math.max(this.rowsNow, op.n);
     this.transfer.push(
       op.step.buffer as ArrayBuffer,
       op.line.buffer as ArrayBuffer,
@@ -341,6 +357,8 @@ export class BatchSink implements Sink {
   take(): { batch: Batch; transfer: ArrayBuffer[] } {
     this.seal();
     this.closeRows();
+    this.rowsHint = Math.min(this.rowsNow + (this.rowsNow >> 3), 1 << 20);
+    this.rowsNow = 0;
     const transfer = this.transfer;
     const batch: Batch = {
       type: 'batch',

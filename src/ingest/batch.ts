@@ -40,6 +40,10 @@ export interface Done {
   consumed: number;
   lines: number;
   state: unknown;
+  /** a primed job: the state its parser started from */
+  primed?: unknown;
+  /** rows stepped by their record index (LineParser.recordSteps) */
+  recordSteps?: number;
 }
 
 export interface Failed {
@@ -377,6 +381,23 @@ export class BatchSink implements Sink {
     this.logits = [];
     this.metas = [];
     return { batch, transfer };
+  }
+}
+
+/** Whether a batch carries anything numbered by its position in the file other than its points' lines. */
+export function positional(b: Batch): boolean {
+  return b.errors.length > 0 || b.moreErrors > 0 || b.logits.length > 0;
+}
+
+/** Adds `k` to the line of every point of a batch (its lines were counted from a later start). */
+export function shiftLines(b: Batch, k: number): void {
+  if (k === 0) return;
+  const add = (a: Float64Array): void => {
+    for (let i = 0; i < a.length; i++) a[i]! += k;
+  };
+  for (const op of b.ops) {
+    if (op.type === 'rows') add(op.line);
+    else for (const c of op.cols) add(c.line.subarray(0, c.n));
   }
 }
 

@@ -1,18 +1,38 @@
 // Main-thread side of the worker first read: runs the job on a bundled worker (kept for the next file a
 // little while: no thread start and no cold parser code per file), applies its batches, then hands the
 // parser state back to the main-thread LineReader.
+//
+// A large file is read by two workers at once when both are free: A parses [0, P) and B the rest, P a
+// line start near the middle. B does not know the parser state at P, so it starts from the state of the
+// file's first lines (header, column kinds, keys seen) and numbers lines from P; its batches wait. When A
+// ends exactly at P with that same state (and B's points do not depend on the lines before P: no
+// record-index steps, no errors or logit records), B's batches are applied with their lines shifted by
+// A's line count; otherwise they are dropped and A's worker parses [P, size) from A's state. Either
+// way the store gets exactly what one sequential read gives.
 import * as fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { applyBatch, type Batch, type Done, type Failed } from './batch';
+import { applyBatch, positional, shiftLines, type Batch, type Done, type Failed } from './batch';
 import type { LineReader } from './lines';
 import type { Sink } from './sink';
 import type { WorkerJob } from './worker';
 
 /** Bytes parsed per batch: each batch is applied (and checked) on the main thread in one go, so keep it small. */
 const BATCH_BYTES = 512 << 10;
-/** At most this many workers (two files loading at a time); an idle one exits after IDLE_MS. */
-const MAX_WORKERS = 2;
+/**
+ * At most this many workers (two files loading at a time, one of them maybe split between two); an idle
+ * one exits after IDLE_MS.
+ */
+const MAX_WORKERS = 3;
 const IDLE_MS = 2000;
+/** Files at least this large are split between two workers (when both are free). */
+const SPLIT_MIN = 24 << 20;
+/**
+ * At most this many bytes go to the second worker: its batches wait in memory until the first half is
+ * done (about the size of the points they carry), so this bounds that memory.
+ */
+const SPLIT_MAX_TAIL = 64 << 20;
+/** The second worker takes its parser state from the complete lines of the file's first bytes. */
+const PRIME_BYTES = 1 << 20;
 
 interface PooledWorker {
   w: Worker;
@@ -73,12 +93,72 @@ function release(p: PooledWorker): void {
   p.idle.unref?.();
 }
 
+type Msg = Batch | Done | Failed;
+
+/** Runs one job on `p`; `onBatch` gets its batches, the promise its end (undefined: failed or the worker died). */
+function runJob(p: PooledWorker, job: WorkerJob, onBatch: (b: Batch) => boolean): Promise<Done | undefined> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const end = (d: Done | undefined): void => {
+      if (settled) return;
+      settled = true;
+      p.onMessage = undefined;
+      p.onDeath = undefined;
+      resolve(d);
+    };
+    p.onDeath = () => end(undefined);
+    p.onMessage = (m: Msg) => {
+      if (settled) return;
+      if (m.type === 'batch') {
+        if (!onBatch(m)) end(undefined);
+      } else if (m.type === 'done') end(m);
+      else end(undefined);
+    };
+    p.w.postMessage(job);
+  });
+}
+
+/** The first line start at or after `at` (within 1 MiB), or -1. */
+function lineStartAfter(file: string, at: number, size: number): number {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const b = new Uint8Array(Math.min(1 << 20, size - at));
+    const n = fs.readSync(fd, b, 0, b.length, at);
+    const i = b.subarray(0, n).indexOf(10);
+    return i < 0 || at + i + 1 >= size ? -1 : at + i + 1;
+  } catch {
+    return -1;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/** States equal but for the record count (which only record-index steps depend on). */
+function sameState(a: unknown, b: unknown): boolean {
+  const strip = (x: unknown): string => JSON.stringify({ ...(x as object), records: undefined });
+  return typeof a === 'object' && a !== null && typeof b === 'object' && b !== null && strip(a) === strip(b);
+}
+
+function withRecords(state: unknown, add: number): unknown {
+  const st = state as { records?: unknown };
+  return typeof st.records === 'number' ? { ...st, records: st.records + add } : state;
+}
+
+/** Split reads started, and those whose second half was kept (tests and the bench). */
+export const bulkStats = { split: 0, kept: 0 };
+
+/** bulk reads in flight */
+let active = 0;
+
+const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
 /**
- * Parses bytes [0, size) of `file` in a worker thread. Resolves with the offset the main thread must
- * continue from, or undefined (nothing applied) when the worker is unavailable; if it fails midway,
+ * Parses bytes [0, size) of `file` in worker threads. Resolves with the offset the main thread must
+ * continue from, or undefined (nothing applied) when no worker is available; if it fails midway,
  * `onFail` is called so the caller can drop the partial data and read normally.
  */
-export function bulkRead(
+export async function bulkRead(
   script: string,
   file: string,
   format: string,
@@ -88,49 +168,102 @@ export function bulkRead(
   onFail?: () => void,
   /** after each applied batch (the caller may deliver the points parsed so far) */
   onBatch?: () => void,
+  split: { minBytes?: number; primeBytes?: number } = {},
 ): Promise<number | undefined> {
-  if (!fs.existsSync(script) || (format !== 'jsonl' && format !== 'csv')) return Promise.resolve(undefined);
-  return new Promise((resolve) => {
-    let applied = false;
-    let settled = false;
-    const ids: number[] = [];
-    let p: PooledWorker | undefined;
-    const finish = (v: number | undefined, failed = false): void => {
-      if (settled) return;
-      settled = true;
-      if (v === undefined && applied) onFail?.();
-      if (p) {
-        if (failed) drop(p);
-        release(p);
-      }
-      resolve(v);
-    };
+  const splitMin = split.minBytes ?? SPLIT_MIN;
+  if (!fs.existsSync(script) || (format !== 'jsonl' && format !== 'csv')) return undefined;
+  let a: PooledWorker | undefined;
+  let b: PooledWorker | undefined;
+  let bRunning = false;
+  try {
+    a = acquire(script);
+    // split only a read that runs alone (the next file to load still finds a worker)
+    if (a && size >= splitMin && active === 0) b = acquire(script);
+  } catch {
+    // no thread: read on the main thread
+  }
+  if (!a) return undefined;
+  active++;
+  let applied = false;
+  const ids: number[] = [];
+  let broken = false;
+  const apply = (m: Batch): boolean => {
+    applied = true;
     try {
-      p = acquire(script);
+      applyBatch(m, sink, ids);
+      onBatch?.();
+      return true;
     } catch {
-      p = undefined;
+      broken = true;
+      return false;
     }
-    if (!p) {
-      finish(undefined);
-      return;
+  };
+  const fail = (): undefined => {
+    if (applied) onFail?.();
+    return undefined;
+  };
+  const base = { file, format, chunkBytes: BATCH_BYTES } as const;
+  try {
+    const mid = b ? lineStartAfter(file, Math.max(size >> 1, size - SPLIT_MAX_TAIL), size) : -1;
+    if (!b || mid < 0) {
+      if (b) release(b);
+      b = undefined;
+      const d = await runJob(a, { ...base, end: size }, apply);
+      if (!d) {
+        drop(a);
+        return fail();
+      }
+      reader.resume(d.lines, d.state);
+      return d.consumed;
     }
-    p.onDeath = () => finish(undefined, true);
-    p.onMessage = (m) => {
-      if (settled) return;
-      if (m.type === 'batch') {
-        applied = true;
-        try {
-          applyBatch(m, sink, ids);
-          onBatch?.();
-        } catch {
-          finish(undefined, true);
-        }
-      } else if (m.type === 'done') {
-        reader.resume(m.lines, m.state);
-        finish(m.consumed);
-      } else finish(undefined);
-    };
-    const job: WorkerJob = { file, format, end: size, chunkBytes: BATCH_BYTES };
-    p.w.postMessage(job);
-  });
+    // two halves
+    const held: Batch[] = [];
+    let heldBad = false;
+    bRunning = true;
+    bulkStats.split++;
+    const pb = runJob(b, { ...base, start: mid, end: size, prime: Math.min(split.primeBytes ?? PRIME_BYTES, mid) }, (m) => {
+      if (positional(m)) heldBad = true;
+      if (!heldBad) held.push(m);
+      return true;
+    });
+    const da = await runJob(a, { ...base, end: mid }, apply);
+    if (!da) {
+      drop(a);
+      return fail();
+    }
+    const db = await pb;
+    bRunning = false;
+    if (!db) drop(b);
+    if (broken) return fail();
+    if (db && !heldBad && da.consumed === mid && (db.recordSteps ?? 0) === 0 && sameState(da.state, db.primed)) {
+      // B's points are the ones a sequential read gives: applied in order, a turn of the event loop each
+      bulkStats.kept++;
+      for (const m of held.splice(0)) {
+        shiftLines(m, da.lines);
+        if (!apply(m)) return fail();
+        await turn();
+      }
+      const primedRecords = (db.primed as { records?: number }).records ?? 0;
+      const recordsA = (da.state as { records?: number }).records ?? 0;
+      reader.resume(da.lines + db.lines, withRecords(db.state, recordsA - primedRecords));
+      return db.consumed;
+    }
+    // B's guess of the state was wrong (or B failed): A's worker goes on from where A ended
+    held.length = 0;
+    const dc = await runJob(a, { ...base, start: da.consumed, end: size, state: da.state, lineBase: da.lines }, apply);
+    if (!dc) {
+      drop(a);
+      return fail();
+    }
+    reader.resume(dc.lines, dc.state);
+    return dc.consumed;
+  } finally {
+    active--;
+    release(a);
+    // a job still running would post its messages into the next job's handler
+    if (b) {
+      if (bRunning) drop(b);
+      release(b);
+    }
+  }
 }

@@ -6,6 +6,7 @@ export { LogWatcher, listLogFiles } from './watcher';
 export { Discovery, readHead, sniff, SNIFF_BYTES } from './discovery';
 export { ACTIVATION_EVENTS, WATCH_GLOB_TABLE } from './globs';
 export { loadRuns } from './load';
+export { bulkStats } from './bulk';
 export { classify, explicitSplit, splitOf } from './roles';
 export { RunStore, SeriesStore } from './store';
 export { parseJson } from './json';

@@ -60,6 +60,11 @@ export interface LineParser {
   lines?(buf: Uint8Array, start: number, end: number, firstLineNo: number): number;
   /** Forget per-file state (the file restarts from byte 0). */
   reset(): void;
+  /**
+   * Rows whose step is their record index (no step or epoch field): the only points whose values depend
+   * on the lines before them (a worker parsing the second half of a file checks this).
+   */
+  readonly recordSteps?: number;
   /** Per-file state to continue elsewhere (worker → main thread); structured-cloneable. */
   snapshot?(): unknown;
   restore?(state: unknown): void;

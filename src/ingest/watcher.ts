@@ -30,6 +30,11 @@ export interface IngestOptions {
   workerThreshold?: number;
   /** Path of the bundled worker (dist/ingest-worker.js); if absent, parse in slices on the main thread. */
   workerScript?: string;
+  /**
+   * First reads at least `minBytes` large (default 24 MiB) are split between two workers when both are
+   * free; the second primes its parser with the file's first `primeBytes` (default 1 MiB).
+   */
+  workerSplit?: { minBytes?: number; primeBytes?: number };
   /** Watch mode: bytes read (and parsed) per slice of a long read; default 128 KiB. */
   readSliceBytes?: number;
   /** Burst coalescing window for update events, default 100. */
@@ -359,6 +364,7 @@ export class LogWatcher {
                     sink,
                     () => void this.resetRun(r, fsState),
                     () => this.progress(r),
+                    this.opts.workerSplit,
                   )
                 : Promise.resolve(undefined)
           : undefined,

@@ -20,6 +20,8 @@ export class CsvParser implements LineParser {
   private headerText = '';
   private delim = 44;
   private records = 0;
+  /** rows whose step is their record index (see LineParser.recordSteps) */
+  recordSteps = 0;
   private stepCol = -1;
   private epochCol = -1;
   private timeCol = -1;
@@ -388,7 +390,13 @@ export class CsvParser implements LineParser {
     const epoch = ec >= 0 && hb[ec * R + r] === 1 ? cb[ec * R + r]! : NaN;
     let step = sc >= 0 && hb[sc * R + r] === 1 ? cb[sc * R + r]! : NaN;
     const rec = this.records++;
-    if (step !== step) step = epoch === epoch ? epoch : rec;
+    if (step !== step) {
+      if (epoch === epoch) step = epoch;
+      else {
+        step = rec;
+        this.recordSteps++;
+      }
+    }
     this.bStep[r] = step;
     this.bEpoch[r] = epoch;
     this.bLine[r] = lineNo;

@@ -88,6 +88,8 @@ export class JsonlParser implements LineParser {
   private readonly slotIdx = new Int32Array(MAX_FIELDS);
   private readonly vals = new Float64Array(MAX_FIELDS);
   private records = 0;
+  /** rows whose step is their record index (see LineParser.recordSteps) */
+  recordSteps = 0;
   private readonly ns = new NumberScanner();
   /** keys that have had a number (a text/boolean value there is reported as unreadable) */
   private numericKeys = new Set<string>();
@@ -415,7 +417,13 @@ export class JsonlParser implements LineParser {
     const wall = t.time >= 0 ? toWallMs(vals[t.time]!) : NaN;
     let step = t.step >= 0 ? vals[t.step]! : NaN;
     const rec = this.records++;
-    if (step !== step) step = epoch === epoch ? epoch : rec;
+    if (step !== step) {
+      if (epoch === epoch) step = epoch;
+      else {
+        step = rec;
+        this.recordSteps++;
+      }
+    }
     const mk = t.metric;
     const ids = t.ids;
     const sink = this.sink;
@@ -695,7 +703,13 @@ export class JsonlParser implements LineParser {
   /** Emits the metric values vals[0, n) of fields slotIdx[0, n) of one record. */
   private emit(n: number, step: number, epoch: number, wall: number, split: string | undefined, lineNo: number): void {
     const rec = this.records++;
-    if (step !== step) step = epoch === epoch ? epoch : rec;
+    if (step !== step) {
+      if (epoch === epoch) step = epoch;
+      else {
+        step = rec;
+        this.recordSteps++;
+      }
+    }
     const defer = this.sink.rows !== undefined && this.allNumeric && n > 0;
     if (defer) {
       // a line that can become the template: its points wait for learn() (undefer) to start the rows
@@ -886,7 +900,13 @@ export class JsonlParser implements LineParser {
     };
     walk(o, '');
     for (const key of bad) this.sink.error(`line ${lineNo}: '${key.slice(0, 60)}' is not a number`, lineNo);
-    if (step !== step) step = epoch === epoch ? epoch : rec;
+    if (step !== step) {
+      if (epoch === epoch) step = epoch;
+      else {
+        step = rec;
+        this.recordSteps++;
+      }
+    }
     for (const [key, v] of metrics) {
       const id = this.seriesFor(key, explicitSplit(key) !== undefined, split);
       this.sink.point(id, step, v, wall, epoch, lineNo);

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 import type { RunView } from '../../../src/core/model';
-import { LogWatcher, loadRuns } from '../../../src/ingest/index';
+import { bulkStats, LogWatcher, loadRuns } from '../../../src/ingest/index';
 import { tmpDir, until } from './helpers';
 
 function dump(run: RunView): unknown {
@@ -73,4 +73,104 @@ describe('ingest/worker first read', function () {
       }
     });
   }
+  // Split first reads: two workers parse the halves; the second half's batches are kept only when the
+  // parser state it guessed from the file's first bytes is the state the first half ended with.
+  const splitCases: { name: string; file: string; text: () => string; kept: boolean }[] = [
+    {
+      name: 'csv, CRLF: the halves are kept',
+      file: 'split.csv',
+      text: () => {
+        let t = 'epoch,step,train_loss,val_loss,lr\r\n';
+        for (let i = 0; i < 20000; i++) t += `${i >> 10},${i},${1 / (i + 1)},${i % 10 === 0 ? 0.5 + i / 1e6 : ''},${(i % 7) / 10}\r\n`;
+        return t;
+      },
+      kept: true,
+    },
+    {
+      name: 'jsonl, train and val lines: the halves are kept',
+      file: 'split.jsonl',
+      text: () => {
+        let t = '';
+        for (let i = 0; i < 20000; i++)
+          t +=
+            i % 10 === 9
+              ? `{"step": ${i}, "split": "val", "loss": ${0.5 + i / 1e6}}\n`
+              : `{"step": ${i}, "loss": ${1 / (i + 1)}, "lr": ${i * 1e-7}}\n`;
+        return t;
+      },
+      kept: true,
+    },
+    {
+      name: 'csv, a column whose first value comes after the priming bytes: redone from the first half’s state',
+      file: 'late.csv',
+      text: () => {
+        let t = 'step,loss,late\n';
+        for (let i = 0; i < 20000; i++) t += `${i},${1 / (i + 1)},${i >= 3000 ? i : ''}\n`;
+        return t;
+      },
+      kept: false,
+    },
+    {
+      name: 'jsonl without steps (record-index steps): redone',
+      file: 'nostep.jsonl',
+      text: () => {
+        let t = '';
+        for (let i = 0; i < 20000; i++) t += `{"loss": ${1 / (i + 1)}}\n`;
+        return t;
+      },
+      kept: false,
+    },
+    {
+      name: 'jsonl with malformed lines in the second half (their errors carry line numbers): redone',
+      file: 'bad.jsonl',
+      text: () => {
+        let t = '';
+        for (let i = 0; i < 20000; i++)
+          t += i === 15000 || i === 17777 ? '{"step": 1, "loss": \n' : `{"step": ${i}, "loss": ${1 / (i + 1)}}\n`;
+        return t;
+      },
+      kept: false,
+    },
+  ];
+  for (const c of splitCases) {
+    it(`split first read, ${c.name}; the same run as one sequential read`, async () => {
+      const f = path.join(dir, c.file);
+      fs.writeFileSync(f, c.text());
+      const before = { ...bulkStats };
+      const [run] = await loadRuns([f], { workerScript: script, workerThreshold: 1024, workerSplit: { minBytes: 1024, primeBytes: 4096 } });
+      assert.equal(bulkStats.split, before.split + 1, 'the read was split');
+      assert.equal(bulkStats.kept, before.kept + (c.kept ? 1 : 0), c.kept ? 'second half kept' : 'second half redone');
+      const [main] = await loadRuns([f]);
+      assert.deepEqual(dump(run!), dump(main!));
+      assert.deepEqual(run!.parseErrors(), main!.parseErrors());
+      if (c.file === 'bad.jsonl') assert.ok(JSON.stringify(main!.parseErrors()).includes('15001'));
+    });
+  }
+
+  it('split first read while following: appends after the read continue the second half’s state and lines', async () => {
+    const f = path.join(dir, 'follow-split.csv');
+    let t = 'step,loss\n';
+    for (let i = 0; i < 20000; i++) t += `${i},${1 / (i + 1)}\n`;
+    fs.writeFileSync(f, t + '20000,0.');
+    const before = bulkStats.kept;
+    const w = new LogWatcher({
+      workerScript: script,
+      workerThreshold: 1024,
+      workerSplit: { minBytes: 1024, primeBytes: 4096 },
+      coalesceMs: 10,
+    });
+    try {
+      const run = await w.add(f);
+      assert.ok(run);
+      assert.equal(bulkStats.kept, before + 1);
+      assert.equal(run.getSeries('loss')!.length, 20000);
+      fs.appendFileSync(f, '5\n20001,0.25\n');
+      await until(() => run.getSeries('loss')!.length === 20002);
+      const [main] = await loadRuns([f]);
+      assert.deepEqual(dump(run), dump(main!));
+      assert.equal(run.getSeries('loss')!.provenance(20001).line, 20003);
+    } finally {
+      w.dispose();
+    }
+  });
 });

@@ -218,6 +218,7 @@ for (const [kind, file, label] of [
     if (y) p = p ? { t: Math.min(p.t, y.t), cpu: Math.min(p.cpu, y.cpu) } : y;
   }
   let viaWorker;
+  const split0 = { ...ingest.bulkStats };
   for (let k = 0; k < REPS; k++) {
     const x = await ours(file, { workerScript: worker, workerThreshold: 1 << 20 });
     if (!viaWorker || x.t < viaWorker.t) viaWorker = x;
@@ -230,6 +231,8 @@ for (const [kind, file, label] of [
     ratio: p ? (p.t / main.t).toFixed(2) + '×' : 'n/a',
     'CPU ratio': p ? (p.cpu / main.cpu).toFixed(2) + '×' : 'n/a',
     'worker MB/s': (size / viaWorker.t).toFixed(0),
+    // reads split between two workers / of those, second halves kept (the others were redone)
+    'split kept': `${ingest.bulkStats.kept - split0.kept}/${ingest.bulkStats.split - split0.split}`,
     points: main.points,
     'B/point': main.bpp.toFixed(2),
   });
@@ -243,6 +246,7 @@ for (const [kind, file, label] of [
       ratio: p ? (p.t / tn).toFixed(2) + '×' : '',
       'CPU ratio': '',
       'worker MB/s': '',
+      'split kept': '',
       points: '',
       'B/point': '',
     });

@@ -59,6 +59,15 @@ console.log('LW-GC', JSON.stringify(kinds));
 r.profile.lwGc = kinds;
 return JSON.stringify(r.profile);`;
 const RSS = `return process.memoryUsage().rss;`;
+// memory after a full garbage collection (inspector HeapProfiler.collectGarbage): what is retained,
+// not what the allocator still holds
+const MEM_AFTER_GC = `const inspector = process.getBuiltinModule('node:inspector');
+const s = new inspector.Session();
+s.connect();
+await new Promise((res, rej) => s.post('HeapProfiler.collectGarbage', (e) => (e ? rej(e) : res())));
+s.disconnect();
+const m = process.memoryUsage();
+return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };`;
 const CPU = `const u = process.cpuUsage(); return u.user + u.system;`;
 
 /** Extension-host RSS with LossWatch active on an empty workspace: the baseline for bytes per point. */
@@ -200,6 +209,8 @@ async function one(variant, getBase) {
     await new Promise((r) => setTimeout(r, 20000));
     const cpu1 = await vs.host.eval(CPU);
     out.idleCpuPct = ((cpu1 - cpu0) / 1000 / (performance.now() - w0)) * 100;
+    out.rssIdle = await vs.host.eval(RSS);
+    out.afterGc = await vs.host.eval(MEM_AFTER_GC);
   } finally {
     await vs.close();
     if (!process.env.BENCH_SWEEP_DIR) fs.rmSync(dir, { recursive: true, force: true });
@@ -231,4 +242,9 @@ console.table(
     'idle CPU (20 s)': QUICK ? '-' : `${r.idleCpuPct.toFixed(1)} %`,
   })),
 );
+for (const r of results)
+  if (r.afterGc)
+    console.log(
+      `${r.runs} runs, dashboard open: RSS ${(r.rssIdle / 1e6).toFixed(0)} MB after 20 s idle (${((r.rssIdle - base) / r.points).toFixed(1)} B/point); after a full GC: RSS ${(r.afterGc.rss / 1e6).toFixed(0)} MB (${((r.afterGc.rss - base) / r.points).toFixed(1)} B/point), JS heap ${(r.afterGc.heapUsed / 1e6).toFixed(0)} MB, typed-array buffers ${(r.afterGc.arrayBuffers / 1e6).toFixed(0)} MB`,
+    );
 console.log('goals: VS Code ≤ 1.5 × CLI, CLI ≤ 5 s (200 runs), ≤ 32 B/point with the dashboard open, round-trip p95 ≤ 50 ms, max ≤ 100 ms');

@@ -122,7 +122,9 @@ function runJob(p: PooledWorker, job: WorkerJob, onBatch: (b: Batch) => boolean)
 function lineStartAfter(file: string, at: number, size: number): number {
   let fd: number | undefined;
   try {
-    fd = fs.openSync(file, 'r');
+    // O_NONBLOCK and fstat: a FIFO swapped in for the file must not block the thread on open or read
+    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+    if (!fs.fstatSync(fd).isFile()) return -1;
     const b = new Uint8Array(Math.min(1 << 20, size - at));
     const n = fs.readSync(fd, b, 0, b.length, at);
     const i = b.subarray(0, n).indexOf(10);

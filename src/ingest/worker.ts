@@ -52,8 +52,11 @@ function main(job: WorkerJob): void {
   const sink = new BatchSink();
   const parser = parserFor(job, sink);
   const reader = new LineReader(parser, sink);
-  const fd = fs.openSync(job.file, 'r');
+  // O_NONBLOCK and fstat: a FIFO swapped in for the file fails the job (the main thread then reads it
+  // with its own checks) instead of blocking this thread
+  const fd = fs.openSync(job.file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
   try {
+    if (!fs.fstatSync(fd).isFile()) throw new Error(`${job.file}: not a regular file`);
     const buf = new Uint8Array(job.chunkBytes ?? 4 << 20);
     let primed: unknown;
     if (job.prime !== undefined && job.prime > 0) {

@@ -65,20 +65,27 @@ export function hash32(s: string): number {
  */
 export class ColorAssigner {
   private readonly byId = new Map<string, number>();
+  /** runs per colour, and how many colours are in use (O(1) per new run: a sweep adds 1,000 at once) */
+  private readonly uses = new Int32Array(PALETTE_SIZE);
+  private distinct = 0;
 
   colorOf(id: string, name: string): number {
     let c = this.byId.get(id);
     if (c !== undefined) return c;
-    const used = new Set(this.byId.values());
     c = hash32(name) % PALETTE_SIZE;
-    if (used.size < PALETTE_SIZE) while (used.has(c)) c = (c + 1) % PALETTE_SIZE;
+    if (this.distinct < PALETTE_SIZE) while (this.uses[c]! > 0) c = (c + 1) % PALETTE_SIZE;
     this.byId.set(id, c);
+    if (this.uses[c]!++ === 0) this.distinct++;
     return c;
   }
 
   /** Frees the colour of runs that are gone. */
   retain(ids: ReadonlySet<string>): void {
-    for (const id of [...this.byId.keys()]) if (!ids.has(id)) this.byId.delete(id);
+    for (const [id, c] of [...this.byId]) {
+      if (ids.has(id)) continue;
+      this.byId.delete(id);
+      if (--this.uses[c]! === 0) this.distinct--;
+    }
   }
 }
 

@@ -29,6 +29,23 @@ describe('run palette', () => {
     // 200 runs: every colour used, indices in range.
     for (let i = 20; i < 200; i++) assert.ok(a.colorOf(`id${i}`, `run${i}`) < PALETTE_SIZE);
   });
+  it('colours freed by removed runs are free again: new runs avoid the colours still in use', () => {
+    const a = new ColorAssigner();
+    for (let i = 0; i < 1000; i++) a.colorOf(`id${i}`, `run${i}`);
+    const keep = Array.from({ length: 12 }, (_, i) => `id${i * 7}`);
+    const before = keep.map((id) => a.colorOf(id, ''));
+    a.retain(new Set(keep));
+    assert.deepEqual(
+      keep.map((id) => a.colorOf(id, '')),
+      before,
+    ); // kept runs keep their colours
+    const inUse = new Set(before);
+    for (let i = 0; inUse.size < PALETTE_SIZE; i++) {
+      const c = a.colorOf(`new${i}`, `late${i}`);
+      assert.ok(!inUse.has(c), `new run ${i} got colour ${c}, already in use`);
+      inUse.add(c);
+    }
+  });
   it('a run name gets the same colour in a fresh session when it is alone', () => {
     assert.equal(new ColorAssigner().colorOf('x', 'baseline'), new ColorAssigner().colorOf('y', 'baseline'));
   });

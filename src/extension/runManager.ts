@@ -23,6 +23,9 @@ export function ingestOptions(s: Settings, workerScript?: string): IngestOptions
     textPatterns: s.textPatterns,
     maxWholeBytes: s.limits.wholeFileMiB * 2 ** 20,
     workerScript,
+    // JSONL/CSV first reads over 1 MiB are parsed in the worker pool: the extension host only stores
+    // and checks (a 200-run sweep of 2.4 MB files loads two files at a time in two workers)
+    workerThreshold: 1 << 20,
     coalesceMs: 100,
   };
 }

@@ -197,7 +197,10 @@ export async function run(argv: string[]): Promise<number> {
   }
   let runs;
   try {
-    runs = await loadRuns(inputs);
+    // the bundled CLI (dist/cli.js) parses JSONL/CSV files over 1 MiB in worker threads, two files at
+    // a time (dist/ingest-worker.js beside it; run from source there is none: one thread)
+    const workerScript = path.join(__dirname, 'ingest-worker.js');
+    runs = await loadRuns(inputs, fs.existsSync(workerScript) ? { workerScript, workerThreshold: 1 << 20, loadConcurrency: 2 } : {});
   } catch (e) {
     process.stderr.write(`losswatch check: cannot read the logs: ${escapeText(e instanceof Error ? e.message : String(e))}\n`);
     return 2;

@@ -107,12 +107,33 @@ function runJob(p: PooledWorker, job: WorkerJob, onBatch: (b: Batch) => boolean)
       resolve(d);
     };
     p.onDeath = () => end(undefined);
-    p.onMessage = (m: Msg) => {
-      if (settled) return;
+    // One message per event-loop turn: a port delivers all its queued messages in one go, and a main
+    // thread that fell behind would apply (and check) many batches without letting anything else run.
+    const queue: Msg[] = [];
+    let head = 0;
+    let scheduled = false;
+    const drain = (): void => {
+      scheduled = false;
+      if (settled || head >= queue.length) return;
+      const m = queue[head]!;
+      queue[head++] = undefined as unknown as Msg;
+      if (head === queue.length) queue.length = head = 0;
       if (m.type === 'batch') {
         if (!onBatch(m)) end(undefined);
       } else if (m.type === 'done') end(m);
       else end(undefined);
+      if (!settled && head < queue.length) {
+        scheduled = true;
+        setImmediate(drain);
+      }
+    };
+    p.onMessage = (m: Msg) => {
+      if (settled) return;
+      queue.push(m);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(drain);
+      }
     };
     p.w.postMessage(job);
   });

@@ -30,6 +30,8 @@ export interface IngestOptions {
   workerThreshold?: number;
   /** Path of the bundled worker (dist/ingest-worker.js); if absent, parse in slices on the main thread. */
   workerScript?: string;
+  /** Files of a folder loaded at once (default 1, at most 8): with a worker, their parses run in parallel. */
+  loadConcurrency?: number;
   /**
    * First reads at least `minBytes` large (default 24 MiB) are split between two workers when both are
    * free; the second primes its parser with the file's first `primeBytes` (default 1 MiB).
@@ -250,12 +252,21 @@ export class LogWatcher {
     // the event files join an existing run); then the rest by path
     const hf = (f: { format: FormatName }): number => (f.format === 'hf-trainer-state' ? 0 : 1);
     found.sort((a, b) => hf(a) - hf(b) || (hf(a) === 0 ? b.size - a.size : 0) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    let first: RunView | undefined;
-    for (const f of found) {
-      const r = await this.addFile(f.path, f.format);
-      first ??= r;
+    const out: (RunView | undefined)[] = new Array<RunView | undefined>(found.length);
+    // the snapshots one by one (the later ones join the first), then the rest `loadConcurrency` at a time
+    let next = 0;
+    while (next < found.length && hf(found[next]!) === 0) {
+      const f = found[next]!;
+      out[next++] = await this.addFile(f.path, f.format);
     }
-    return first;
+    const lane = async (): Promise<void> => {
+      while (next < found.length) {
+        const k = next++;
+        out[k] = await this.addFile(found[k]!.path, found[k]!.format);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(8, this.opts.loadConcurrency ?? 1)) }, lane));
+    return out.find((r) => r !== undefined);
   }
 
   private watchFolder(dir: string): { dispose(): void } {

@@ -173,4 +173,21 @@ describe('ingest/worker first read', function () {
       w.dispose();
     }
   });
+  it('a folder loaded two files at a time through the workers gives the runs of a sequential load', async () => {
+    const root = path.join(dir, 'sweep');
+    for (let r = 0; r < 7; r++) {
+      const d = path.join(root, `lr_${r}`);
+      fs.mkdirSync(d, { recursive: true });
+      let t = r % 2 ? 'step,loss,val_loss\n' : '';
+      for (let i = 0; i < 3000 + r * 500; i++)
+        t += r % 2 ? `${i},${1 / (i + 1 + r)},${i % 100 === 99 ? 0.5 + r / 10 : ''}\n` : `{"step": ${i}, "loss": ${1 / (i + 1 + r)}}\n`;
+      fs.writeFileSync(path.join(d, r % 2 ? 'metrics.csv' : 'metrics.jsonl'), t);
+    }
+    const byName = (runs: RunView[]): unknown[] =>
+      runs.map((r) => [r.id, dump(r)]).sort((a, b) => ((a[0] as string) < (b[0] as string) ? -1 : 1));
+    const par = await loadRuns([root], { workerScript: script, workerThreshold: 1024, loadConcurrency: 2 });
+    const seq = await loadRuns([root]);
+    assert.equal(par.length, 7);
+    assert.deepEqual(byName(par), byName(seq));
+  });
 });

@@ -191,7 +191,7 @@ export async function bulkRead(
   onFail?: () => void,
   /** after each applied batch (the caller may deliver the points parsed so far) */
   onBatch?: () => void,
-  split: { minBytes?: number; primeBytes?: number } = {},
+  split: { minBytes?: number; primeBytes?: number; batchBytes?: number } = {},
 ): Promise<number | undefined> {
   const splitMin = split.minBytes ?? SPLIT_MIN;
   if (!fs.existsSync(script) || (format !== 'jsonl' && format !== 'csv')) return undefined;
@@ -225,7 +225,7 @@ export async function bulkRead(
     if (applied) onFail?.();
     return undefined;
   };
-  const base = { file, format, chunkBytes: BATCH_BYTES } as const;
+  const base = { file, format, chunkBytes: split.batchBytes ?? BATCH_BYTES } as const;
   try {
     const mid = b ? lineStartAfter(file, Math.max(size >> 1, size - SPLIT_MAX_TAIL), size) : -1;
     if (!b || mid < 0) {

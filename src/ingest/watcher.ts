@@ -375,7 +375,8 @@ export class LogWatcher {
                     sink,
                     () => void this.resetRun(r, fsState),
                     () => this.progress(r),
-                    this.opts.workerSplit,
+                    // watch mode: smaller batches (each is applied and checked on the host's thread in one go)
+                    { ...this.opts.workerSplit, batchBytes: this.opts.watch === false ? undefined : 256 << 10 },
                   )
                 : Promise.resolve(undefined)
           : undefined,

@@ -389,6 +389,17 @@ export function positional(b: Batch): boolean {
   return b.errors.length > 0 || b.moreErrors > 0 || b.logits.length > 0;
 }
 
+/** Bytes of a batch's point columns (what holding it costs). */
+export function batchBytes(b: Batch): number {
+  let n = 0;
+  for (const op of b.ops) {
+    if (op.type === 'rows')
+      n += op.step.byteLength + op.line.byteLength + op.value.byteLength + (op.wall?.byteLength ?? 0) + (op.epoch?.byteLength ?? 0);
+    else for (const c of op.cols) n += c.step.byteLength + c.value.byteLength + c.wall.byteLength + c.epoch.byteLength + c.line.byteLength;
+  }
+  return n;
+}
+
 /** Adds `k` to the line of every point of a batch (its lines were counted from a later start). */
 export function shiftLines(b: Batch, k: number): void {
   if (k === 0) return;

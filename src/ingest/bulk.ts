@@ -11,7 +11,7 @@
 // way the store gets exactly what one sequential read gives.
 import * as fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { applyBatch, positional, shiftLines, type Batch, type Done, type Failed } from './batch';
+import { applyBatch, batchBytes, positional, shiftLines, type Batch, type Done, type Failed } from './batch';
 import type { LineReader } from './lines';
 import type { Sink } from './sink';
 import type { WorkerJob } from './worker';
@@ -31,6 +31,11 @@ const SPLIT_MIN = 24 << 20;
  * done (about the size of the points they carry), so this bounds that memory.
  */
 const SPLIT_MAX_TAIL = 64 << 20;
+/**
+ * The second half's batches held at most (a wide file of short cells makes more column bytes than text
+ * bytes): beyond this they are dropped and the first worker goes on from the middle instead.
+ */
+const SPLIT_MAX_HELD = 256 << 20;
 /** The second worker takes its parser state from the complete lines of the file's first bytes. */
 const PRIME_BYTES = 1 << 20;
 
@@ -191,7 +196,7 @@ export async function bulkRead(
   onFail?: () => void,
   /** after each applied batch (the caller may deliver the points parsed so far) */
   onBatch?: () => void,
-  split: { minBytes?: number; primeBytes?: number; batchBytes?: number } = {},
+  split: { minBytes?: number; primeBytes?: number; batchBytes?: number; maxHeldBytes?: number } = {},
 ): Promise<number | undefined> {
   const splitMin = split.minBytes ?? SPLIT_MIN;
   if (!fs.existsSync(script) || (format !== 'jsonl' && format !== 'csv')) return undefined;
@@ -242,11 +247,14 @@ export async function bulkRead(
     // two halves
     const held: Batch[] = [];
     let heldBad = false;
+    let heldBytes = 0;
+    const maxHeld = split.maxHeldBytes ?? SPLIT_MAX_HELD;
     bRunning = true;
     bulkStats.split++;
     const pb = runJob(b, { ...base, start: mid, end: size, prime: Math.min(split.primeBytes ?? PRIME_BYTES, mid) }, (m) => {
-      if (positional(m)) heldBad = true;
+      if (positional(m) || (heldBytes += batchBytes(m)) > maxHeld) heldBad = true;
       if (!heldBad) held.push(m);
+      else held.length = 0;
       return true;
     });
     const da = await runJob(a, { ...base, end: mid }, apply);

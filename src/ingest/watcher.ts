@@ -34,9 +34,10 @@ export interface IngestOptions {
   loadConcurrency?: number;
   /**
    * First reads at least `minBytes` large (default 24 MiB) are split between two workers when both are
-   * free; the second primes its parser with the file's first `primeBytes` (default 1 MiB).
+   * free; the second primes its parser with the file's first `primeBytes` (default 1 MiB) and its batches
+   * wait for the first half up to `maxHeldBytes` (default 256 MiB; beyond that the first worker goes on).
    */
-  workerSplit?: { minBytes?: number; primeBytes?: number };
+  workerSplit?: { minBytes?: number; primeBytes?: number; maxHeldBytes?: number };
   /** Watch mode: bytes read (and parsed) per slice of a long read; default 128 KiB. */
   readSliceBytes?: number;
   /** Burst coalescing window for update events, default 100. */

@@ -147,6 +147,20 @@ describe('ingest/worker first read', function () {
     });
   }
 
+  it('split first read whose second half would hold more column bytes than allowed: redone, the same run', async () => {
+    const f = path.join(dir, 'wide.csv');
+    let t = 'step,' + Array.from({ length: 40 }, (_, k) => `m${k}`).join(',') + '\n';
+    for (let i = 0; i < 4000; i++) t += `${i},` + Array.from({ length: 40 }, (_, k) => (i + k) % 10).join(',') + '\n';
+    fs.writeFileSync(f, t);
+    const before = { ...bulkStats };
+    const opts = { workerScript: script, workerThreshold: 1024, workerSplit: { minBytes: 1024, primeBytes: 4096, maxHeldBytes: 64 << 10 } };
+    const [run] = await loadRuns([f], opts);
+    assert.equal(bulkStats.split, before.split + 1);
+    assert.equal(bulkStats.kept, before.kept, 'second half redone (its batches exceeded the cap)');
+    const [main] = await loadRuns([f]);
+    assert.deepEqual(dump(run!), dump(main!));
+  });
+
   it('split first read while following: appends after the read continue the second half’s state and lines', async () => {
     const f = path.join(dir, 'follow-split.csv');
     let t = 'step,loss\n';
